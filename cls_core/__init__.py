@@ -1,0 +1,1 @@
+"""headline-lens core: THUCNews data, the networks, training, evaluation and inspection."""

@@ -1,0 +1,141 @@
+"""The classical baseline as a first-class model: TF-IDF character n-grams + a linear SVM.
+
+Probabilities are softmax(decision values / T) with T fitted on dev, like the networks.
+The file is a compressed .npz of plain arrays (n-gram list, idf, coefficients) plus JSON
+metadata, read with allow_pickle=False: loading it can never run code.
+
+Its explanation is exact: the score of class c is intercept[c] + sum over n-grams of
+tfidf(n-gram) * coef[c, n-gram], so each n-gram's share of the decision is known.
+"""
+
+import json
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
+
+from .calibration import fit_temperature, softmax
+from .checkpoint import CheckpointError, atomic_write, atomic_write_text
+from .data import load_split, resolve_data_dir, sha256_file
+
+FORMAT = "headline-lens-linear/1"
+NGRAMS = (1, 2)
+
+
+def _vectorizer(**kwargs):
+    # The baseline from the project brief; lowercase and whitespace folding are sklearn's.
+    return TfidfVectorizer(analyzer="char", ngram_range=NGRAMS, sublinear_tf=True, dtype=np.float32, **kwargs)
+
+
+class LinearModel:
+    def __init__(self, features, idf, coef, intercept, classes, temperature=1.0, metrics=None):
+        self.features = np.asarray(features)
+        self.idf = np.asarray(idf, dtype=np.float32)
+        self.coef = np.asarray(coef, dtype=np.float32)
+        self.intercept = np.asarray(intercept, dtype=np.float32)
+        self.classes, self.temperature, self.metrics = list(classes), float(temperature), metrics or {}
+        self.vectorizer = _vectorizer(vocabulary={f: i for i, f in enumerate(self.features.tolist())})
+        self.vectorizer.idf_ = self.idf
+
+    @classmethod
+    def fit(cls, texts, labels, classes, C=1.0):
+        vectorizer = _vectorizer()
+        X = vectorizer.fit_transform(texts)
+        svm = LinearSVC(C=C).fit(X, labels)
+        features = np.array(vectorizer.get_feature_names_out(), dtype=str)
+        return cls(features, vectorizer.idf_, svm.coef_, svm.intercept_, classes)
+
+    def decision_function(self, texts):
+        X = self.vectorizer.transform(texts)
+        return np.asarray(X @ self.coef.T + self.intercept)
+
+    def contributions(self, text, class_index):
+        """Per n-gram and per character share of class_index's score (the intercept aside).
+
+        Returns (ngrams, char_scores): ngrams is a list of (ngram, contribution), largest
+        magnitude first; char_scores[t] spreads each n-gram's contribution evenly over the
+        characters of its occurrences, so char_scores sums to the score minus the intercept.
+        """
+        row = self.vectorizer.transform([text])
+        ngrams = [(str(self.features[j]), float(v * self.coef[class_index, j]))
+                  for j, v in zip(row.indices, row.data)]
+        folded = re.sub(r"\s", " ", text.lower())
+        char_scores = np.zeros(len(text))
+        for ngram, value in ngrams:
+            starts = [t for t in range(len(folded) - len(ngram) + 1) if folded.startswith(ngram, t)]
+            for t in starts:
+                char_scores[t:t + len(ngram)] += value / len(starts) / len(ngram)
+        ngrams.sort(key=lambda item: -abs(item[1]))
+        return ngrams, char_scores
+
+    def parameters(self):
+        return int(self.coef.size + self.intercept.size)
+
+    def save(self, path):
+        meta = {"format": FORMAT, "classes": self.classes, "temperature": self.temperature,
+                "metrics": self.metrics, "ngram_range": list(NGRAMS)}
+
+        def write(tmp):
+            with open(tmp, "wb") as f:  # a file object stops numpy from appending ".npz"
+                np.savez_compressed(f, features=self.features, idf=self.idf, coef=self.coef,
+                                    intercept=self.intercept, meta=np.array(json.dumps(meta)))
+        atomic_write(path, write)
+
+    @classmethod
+    def load(cls, path):
+        path = Path(path)
+        if not path.exists():
+            raise CheckpointError(f"{path}: no such checkpoint")
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                arrays = {k: npz[k] for k in ("features", "idf", "coef", "intercept", "meta")}
+            meta = json.loads(str(arrays.pop("meta")))
+        except Exception as e:  # pickled payloads, truncation and foreign files all end here
+            raise CheckpointError(f"{path}: not a readable linear checkpoint ({type(e).__name__}: {e})") from None
+        if meta.get("format") != FORMAT:
+            raise CheckpointError(f"{path}: not a headline-lens linear checkpoint")
+        n = len(arrays["features"])
+        if arrays["coef"].shape != (len(meta["classes"]), n) or arrays["idf"].shape != (n,):
+            raise CheckpointError(f"{path}: array shapes do not match")
+        return cls(classes=meta["classes"], temperature=meta["temperature"], metrics=meta["metrics"], **arrays)
+
+
+def out_of_fold_proba(texts, labels, classes, folds=5, C=1.0, seed=0):
+    """Calibrated probabilities for each training text from a model that never saw it.
+
+    A teacher's predictions on its own training data are nearly one-hot and teach a
+    student nothing; k-fold predictions carry the baseline's real, held-out judgement.
+    """
+    from sklearn.model_selection import StratifiedKFold
+    texts, labels = np.asarray(texts, dtype=object), np.asarray(labels)
+    scores = np.zeros((len(texts), len(classes)), dtype=np.float32)
+    for fit_index, held_out in StratifiedKFold(folds, shuffle=True, random_state=seed).split(texts, labels):
+        model = LinearModel.fit(texts[fit_index].tolist(), labels[fit_index], classes, C)
+        scores[held_out] = model.decision_function(texts[held_out].tolist())
+    return softmax(scores, fit_temperature(scores, labels))
+
+
+def fit_linear(args):
+    """The `--model linear` branch of cls_core.train."""
+    from .evaluate import checkpoint_metrics
+    from .predict import Predictor
+    from .train import side_paths
+
+    data_dir = resolve_data_dir(args.data_dir)
+    train, dev = load_split(data_dir, "train"), load_split(data_dir, "dev")
+    if args.train_limit:
+        train.texts, train.labels = train.texts[:args.train_limit], train.labels[:args.train_limit]
+    start = time.perf_counter()
+    model = LinearModel.fit(train.texts, train.labels, train.classes, C=args.C)
+    seconds = time.perf_counter() - start
+    print(f"fitted {len(model.features):,} n-gram features in {seconds:.1f} s")
+    model.temperature = fit_temperature(model.decision_function(dev.texts), dev.labels)
+    predictor = Predictor("linear", model.classes, model.temperature, path=args.out, linear=model)
+    model.metrics = checkpoint_metrics(predictor, data_dir, dev, seconds, model.parameters())
+    model.metrics["train_sha256"] = sha256_file(data_dir / "train.txt")
+    model.save(args.out)
+    atomic_write_text(side_paths(args.out)["metrics"], json.dumps(model.metrics, indent=1))
+    return Path(args.out)

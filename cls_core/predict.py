@@ -1,0 +1,148 @@
+"""Predict topics for headlines with a shipped checkpoint (or several, averaged).
+
+    from cls_core.predict import Predictor
+    p = Predictor.load("checkpoints/textcnn.pt")
+    p.predict(["国足3:0胜泰国"], top_k=3)   # [[("sports", 0.98), ("game", 0.01), ...]]
+
+    python -m cls_core.predict "国足3:0胜泰国" "央行下调存款准备金率" --checkpoint checkpoints/textcnn.pt
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .calibration import softmax
+from .checkpoint import CheckpointError, load_checkpoint
+from .data import TextEncoder, length_buckets, pad_batch
+from .models import build_model
+
+
+def resolve_device(device="auto"):
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("--device cuda asked for, but PyTorch sees no CUDA device")
+    return torch.device(device)
+
+
+@torch.no_grad()
+def network_logits(model, encoder, texts, device, batch_size=512):
+    """Raw logits [N, C] for texts, batched by length; returned in input order."""
+    model.eval()
+    encoded = [encoder.encode(t) for t in texts]
+    out = np.zeros((len(texts), model.classifier.out_features), dtype=np.float32)
+    for index in length_buckets([len(c) for c, _ in encoded], batch_size):
+        chars, bigrams, lengths = pad_batch([encoded[i] for i in index])
+        logits = model(chars.to(device), bigrams.to(device), lengths.to(device))
+        out[index] = logits.float().cpu().numpy()
+    return out
+
+
+class Predictor:
+    """A calibrated classifier over headlines: one network, or the linear model.
+
+    `scores(texts)` are the raw logits (or SVM decision values); every probability it
+    gives is softmax(scores / temperature), the temperature fitted on dev.
+    """
+
+    def __init__(self, kind, classes, temperature=1.0, metrics=None, path=None,
+                 model=None, encoder=None, device="cpu", linear=None, config=None):
+        self.kind, self.classes, self.temperature = kind, list(classes), float(temperature)
+        self.metrics, self.path, self.config = metrics or {}, path, config or {}
+        self.model, self.encoder, self.device, self.linear = model, encoder, torch.device(device), linear
+
+    @classmethod
+    def load(cls, path, device="auto"):
+        path = Path(path)
+        if path.suffix == ".npz":
+            from .linear import LinearModel
+            linear = LinearModel.load(path)
+            return cls("linear", linear.classes, linear.temperature, linear.metrics, path, linear=linear)
+        payload = load_checkpoint(path)
+        device = resolve_device(device)
+        try:
+            model = build_model(payload["kind"], payload["config"])
+            model.load_state_dict(payload["state_dict"])
+        except (TypeError, ValueError, RuntimeError) as e:
+            raise CheckpointError(f"{path}: weights do not fit the model ({str(e).splitlines()[0]})") from None
+        model.to(device).eval()
+        return cls(payload["kind"], payload["classes"], payload.get("temperature", 1.0),
+                   payload.get("metrics"), path, model=model,
+                   encoder=TextEncoder.from_json(payload["encoder"]), device=device,
+                   config=payload["config"])
+
+    @property
+    def name(self):
+        return Path(self.path).stem if self.path else self.kind
+
+    def scores(self, texts):
+        if self.linear is not None:
+            return self.linear.decision_function(texts)
+        return network_logits(self.model, self.encoder, texts, self.device)
+
+    def probabilities(self, texts):
+        """(calibrated, uncalibrated) probabilities [N, C] from one pass over the texts."""
+        scores = self.scores(texts)
+        return softmax(scores, self.temperature), softmax(scores)
+
+    def predict_proba(self, texts):
+        return self.probabilities(texts)[0]
+
+    def predict(self, texts, top_k=3):
+        """For each text, the top_k (class name, probability) pairs, most likely first."""
+        probs = self.predict_proba(texts)
+        top = np.argsort(-probs, axis=1)[:, :top_k]
+        return [[(self.classes[j], float(p[j])) for j in row] for p, row in zip(probs, top)]
+
+
+class Ensemble:
+    """The average of several predictors' calibrated probabilities."""
+
+    kind = "ensemble"
+
+    def __init__(self, members):
+        if len({tuple(m.classes) for m in members}) != 1:
+            raise ValueError("ensemble members disagree on the class names")
+        self.members, self.classes = members, members[0].classes
+        self.name = "+".join(m.name for m in members)
+
+    def probabilities(self, texts):
+        pairs = [m.probabilities(texts) for m in self.members]
+        return tuple(np.mean([pair[i] for pair in pairs], axis=0) for i in (0, 1))
+
+    def predict_proba(self, texts):
+        return self.probabilities(texts)[0]
+
+    predict = Predictor.predict
+
+
+def load_predictor(paths, device="auto"):
+    """One checkpoint -> its Predictor; several -> their Ensemble."""
+    members = [Predictor.load(p, device) for p in paths]
+    return members[0] if len(members) == 1 else Ensemble(members)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m cls_core.predict", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("headlines", nargs="+")
+    parser.add_argument("--checkpoint", action="append",
+                        help="checkpoint file; repeat to average several (default checkpoints/textcnn.pt)")
+    parser.add_argument("--top-k", type=int, default=3)
+    parser.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
+    args = parser.parse_args(argv)
+    try:
+        predictor = load_predictor(args.checkpoint or ["checkpoints/textcnn.pt"], args.device)
+    except (CheckpointError, RuntimeError) as e:
+        sys.exit(f"error: {e}")
+    for text, top in zip(args.headlines, predictor.predict(args.headlines, args.top_k)):
+        print(text)
+        for label, p in top:
+            print(f"  {label:<14} {p:6.1%}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data" / "THUCNews"
+
+
+@pytest.fixture(scope="session")
+def data_dir():
+    """The real THUCNews split: $CLS_DATA_DIR, else ../shared/data/THUCNews beside the repo."""
+    path = Path(os.environ.get("CLS_DATA_DIR") or SHARED_DATA)
+    if not (path / "train.txt").exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"THUCNews data not found at {path}")
+        pytest.skip(f"THUCNews data not found at {path}; set CLS_DATA_DIR")
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_data_dir(tmp_path_factory, data_dir):
+    """A small real slice (first 2,000 train / 500 dev / 500 test lines) for quick training."""
+    out = tmp_path_factory.mktemp("thucnews-small")
+    for name, n in (("train.txt", 2000), ("dev.txt", 500), ("test.txt", 500)):
+        lines = (data_dir / name).read_text(encoding="utf-8").splitlines()[:n]
+        (out / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for name in ("class.txt", "embedding_Tencent.npz", "embedding_Tencent.vocab.json"):
+        (out / name).write_bytes((data_dir / name).read_bytes())
+    return out
+
+
+@pytest.fixture(scope="session")
+def checkpoint_dir():
+    """The shipped checkpoints; $CLS_CHECKPOINTS overrides (for trying candidates)."""
+    return Path(os.environ.get("CLS_CHECKPOINTS") or ROOT / "checkpoints")
+
+
+@pytest.fixture(scope="session")
+def app_url(small_data_dir, checkpoint_dir, tmp_path_factory):
+    """`python app.py` on a free localhost port, serving the shipped checkpoints and the small split."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(tmp_path_factory.mktemp("app") / "app.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port), "--device", "cpu", "--data-dir", str(small_data_dir),
+         "--checkpoints", str(checkpoint_dir)],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, GRADIO_ANALYTICS_ENABLED="False"))
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 180
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            if process.poll() is not None or time.time() > deadline:
+                process.kill()
+                pytest.fail("the app did not start: " + open(log.name).read()[-2000:])
+            time.sleep(0.5)
+    yield url
+    process.terminate()
+    process.wait(timeout=30)

@@ -1,0 +1,37 @@
+"""The running app, driven over its public API with gradio_client."""
+import pytest
+from gradio_client import Client
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    return Client(app_url, verbose=False)
+
+
+def test_predict_endpoint(client):
+    result = client.predict("国足3:0完胜泰国队 晋级世界杯预选赛", "TextCNN", 3, api_name="/predict")
+    assert result["model"] == "TextCNN" and len(result["top"]) == 3
+    assert next(iter(result["top"])) == "体育 sports"
+    assert result["milliseconds"] > 0 and result["notice"] == ""
+
+
+def test_long_input_is_cut_with_a_notice(client):
+    result = client.predict("股" * 300, "Linear (TF-IDF + SVM)", 1, api_name="/predict")
+    assert len(result["headline"]) == 200 and "300 characters" in result["notice"]
+
+
+def test_empty_input_gives_a_friendly_error(client):
+    with pytest.raises(Exception, match="type a headline"):
+        client.predict("   ", "TextCNN", 3, api_name="/predict")
+
+
+def test_inspect_endpoint(client):
+    result = client.predict("央行宣布下调存款准备金率", "BiLSTM-attention", api_name="/inspect")
+    assert [c for c, _ in result["weights"]] == list("央行宣布下调存款准备金率")
+    assert len(result["occlusion"]) == len(result["weights"]) and result["class"]
+
+
+def test_evaluate_endpoint_on_the_small_split(client):
+    result = client.predict("Linear (TF-IDF + SVM)", api_name="/evaluate")
+    assert result["headlines"] == 500
+    assert sum(map(sum, result["confusion"])) == 500 and 0.5 < result["accuracy"] <= 1

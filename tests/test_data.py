@@ -1,0 +1,112 @@
+import json
+
+import numpy as np
+import pytest
+
+from cls_core.data import (DataFormatError, TextEncoder, Vocab, bigram_tokens, check_data_dir, fetch,
+                           length_buckets, load_split, read_split, resolve_data_dir)
+
+
+def write(tmp_path, content, name="split.txt"):
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return path
+
+
+def test_reads_bom_crlf_and_tabs_in_text(tmp_path):
+    path = write(tmp_path, "\ufeff国足胜泰国\t7\r\n带\t制表符\t4\r\n\r\n")
+    texts, labels = read_split(path, 10)
+    assert texts == ["国足胜泰国", "带\t制表符"]
+    assert labels == [7, 4]
+
+
+@pytest.mark.parametrize("content, message", [
+    ("好标题\t1\n没有制表符\n", ":2: expected 'headline<TAB>label'"),
+    ("标题\tx\n", ":1: label 'x' is not an integer"),
+    ("标题\t10\n", ":1: label 10 is out of range 0..9"),
+    ("标题\t-1\n", ":1: label -1 is out of range"),
+    ("好\t1\n \t3\n", ":2: empty headline"),
+    (b"ok\t1\n\xff\xfe bad\t2\n", ":2: not valid UTF-8"),
+])
+def test_malformed_lines_name_file_and_line(tmp_path, content, message):
+    path = write(tmp_path, content)
+    with pytest.raises(DataFormatError) as e:
+        read_split(path, 10)
+    assert str(path) in str(e.value) and message in str(e.value)
+
+
+def test_empty_file_is_an_error(tmp_path):
+    with pytest.raises(DataFormatError, match="no headlines"):
+        read_split(write(tmp_path, "\n"), 10)
+
+
+def test_data_dir_resolution_order(monkeypatch):
+    monkeypatch.setenv("CLS_DATA_DIR", "/from/env")
+    assert str(resolve_data_dir("/from/flag")) == "/from/flag"
+    assert str(resolve_data_dir()) == "/from/env"
+    monkeypatch.delenv("CLS_DATA_DIR")
+    assert str(resolve_data_dir()) == "data/THUCNews"
+
+
+def test_missing_split_says_how_to_get_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="cls_core.data fetch"):
+        load_split(tmp_path, "test")
+
+
+def test_vocab_json_round_trip():
+    vocab = Vocab.build(["国足胜", "国足负", "股市"], min_freq=1)
+    assert vocab.itos[:2] == ["<PAD>", "<UNK>"] and vocab.itos[2:4] == ["国", "足"]
+    again = Vocab.from_json(vocab.to_json())
+    assert again.itos == vocab.itos
+    assert again.encode("国足X") == [2, 3, 1]
+    assert Vocab.build(["aab"], min_freq=2).itos == ["<PAD>", "<UNK>", "a"]
+
+
+def test_encoder_reads_characters_and_bigrams():
+    texts = ["国足胜", "国足负"]
+    encoder = TextEncoder(Vocab.build(texts), Vocab.build((bigram_tokens(t) for t in texts), min_freq=2), max_len=5)
+    chars, pairs = encoder.encode("国足胜泰国队")
+    assert len(chars) == len(pairs) == 5
+    assert pairs[0] == encoder.bigram_vocab.stoi["国足"] and pairs[1:] == [1, 1, 1, 1]  # unseen bigrams: <UNK>
+    again = TextEncoder.from_json(encoder.to_json())
+    assert again.encode("国足胜泰国队") == (chars, pairs)
+    chars_only = TextEncoder(Vocab.build(texts))
+    assert TextEncoder.from_json(chars_only.to_json()).encode("国足") == ([2, 3], [0, 0])
+
+
+def test_bigram_tokens_give_one_bigram_per_character():
+    assert bigram_tokens("国足胜") == ["国足", "足胜", "胜\x03"]
+
+
+def test_length_buckets_cover_every_index_once():
+    lengths = np.random.default_rng(0).integers(1, 40, size=1000)
+    batches = length_buckets(lengths, 32, np.random.default_rng(1))
+    assert sorted(np.concatenate(batches).tolist()) == list(range(1000))
+    spread = np.mean([np.ptp(lengths[b]) for b in batches])
+    assert spread < 5  # batches hold similar lengths
+
+
+def test_real_data_checks_out(data_dir):
+    report = check_data_dir(data_dir)
+    assert "train.txt: 45000 headlines, labels in 0..9" in report
+    assert "test.txt: sha256 ok" in report
+
+
+def test_fetch_from_local_folder(tmp_path, data_dir):
+    dest = tmp_path / "data" / "THUCNews"
+    report = fetch(data_dir, dest)
+    assert (dest / "test.txt").read_bytes() == (data_dir / "test.txt").read_bytes()
+    assert any("sha256 ok" in line for line in report)
+    assert not [p for p in dest.parent.iterdir() if p.name.startswith(".fetch-")]
+
+
+def test_fetch_refuses_a_changed_file(tmp_path, data_dir):
+    source = tmp_path / "source"
+    source.mkdir()
+    for f in data_dir.iterdir():
+        (source / f.name).write_bytes(f.read_bytes())
+    with open(source / "dev.txt", "a", encoding="utf-8") as f:
+        f.write("多出来的一行\t3\n")
+    with pytest.raises(DataFormatError, match="dev.txt: sha256"):
+        fetch(source, tmp_path / "dest")
+    assert not (tmp_path / "dest").exists()
