@@ -21,6 +21,7 @@ EXAMPLES = ["国足3:0完胜泰国队 晋级世界杯预选赛下一阶段", "�
             "北京东五环新盘开盘 均价每平米2.8万元", "《魔兽世界》新资料片下月上线", "周杰伦新专辑首发 歌迷排队数小时",
             "教育部：明年高考报名人数预计突破千万", "苹果发布新一代iPhone 搭载自研芯片", "沪指放量大涨2% 券商股集体涨停"]
 SLOTS = 4  # result panels on the Predict tab (three models + the ensemble)
+WINDOW_SLOTS = 3  # highlighted texts for the TextCNN's window sizes
 
 
 def friendly(fn):
@@ -40,28 +41,29 @@ def build_app(demo_core):
     classes = next(iter(demo_core.models.values())).classes if demo_core.models else []
 
     # --- handlers: thin adapters from widgets to Demo ------------------------------------
-    @friendly
-    def on_predict(text, chosen):
-        if not chosen:
-            raise UserError("Choose at least one model.")
-        text, notice, results = demo_core.predict(text, chosen)
+    def panel_updates(notice, results):
         updates = [gr.update(visible=False, value=None) for _ in range(SLOTS)]
         for slot, (name, (top, ms)) in enumerate(results.items()):
             updates[slot] = gr.update(visible=True, value=top, label=f"{name} · {ms:.1f} ms")
         return [f"**Note:** {notice}" if notice else ""] + updates
 
     @friendly
+    def on_predict(text, chosen):
+        if not chosen:
+            raise UserError("Choose at least one model.")
+        text, notice, results = demo_core.predict(text, chosen)
+        return panel_updates(notice, results)
+
+    @friendly
     def on_random(chosen):
         text, true_class = demo_core.random_test_headline()
-        outputs = on_predict(text, chosen or names[:2])
+        text, notice, results = demo_core.predict(text, chosen or names[:2])
+        truth = figures.display_name(true_class)
         verdicts = []
-        for name in chosen or names[:2]:
-            top = demo_core.predict(text, [name])[2][name][0]
+        for name, (top, _) in results.items():
             guess = next(iter(top))
-            ok = guess == figures.display_name(true_class)
-            verdicts.append(f"{name}: {'✓ right' if ok else '✗ wrong (' + guess + ')'}")
-        truth = f"**True label:** {figures.display_name(true_class)} — " + "; ".join(verdicts)
-        return [text, truth] + outputs
+            verdicts.append(f"{name}: {'✓ right' if guess == truth else '✗ wrong (' + guess + ')'}")
+        return [text, f"**True label:** {truth} — " + "; ".join(verdicts)] + panel_updates(notice, results)
 
     @friendly
     def on_batch(file):
@@ -78,7 +80,10 @@ def build_app(demo_core):
         if r["notice"]:
             summary += f"  \n**Note:** {r['notice']}"
         is_rnn = r["hidden_plot"] is not None
-        return (summary, gr.update(value=r["weights"], label=r["weights_label"]), r["occlusion"],
+        windows = [gr.update(visible=False, value=None) for _ in range(WINDOW_SLOTS)]
+        for slot, (label, pairs) in enumerate(r["windows"][:WINDOW_SLOTS]):
+            windows[slot] = gr.update(visible=True, value=pairs, label=f"Winning n-grams, {label}")
+        return (summary, gr.update(value=r["weights"], label=r["weights_label"]), *windows, r["occlusion"],
                 r["weights_plot"], r["occlusion_plot"], r["reading_plot"],
                 gr.update(value=r["hidden_plot"], visible=is_rnn), gr.update(value=r["norm_plot"], visible=is_rnn),
                 gr.update(value=r["table"], visible=not is_rnn))
@@ -193,6 +198,8 @@ def build_app(demo_core):
                 inside_btn = gr.Button("Look inside", variant="primary")
             inside_summary = gr.Markdown()
             weights = gr.HighlightedText(label="Weights", show_legend=False, combine_adjacent=False)
+            window_texts = [gr.HighlightedText(visible=False, show_legend=False, combine_adjacent=False)
+                            for _ in range(WINDOW_SLOTS)]
             occlusion = gr.HighlightedText(label="Occlusion: what changes the answer", show_legend=False,
                                            combine_adjacent=False)
             with gr.Row():
@@ -202,7 +209,7 @@ def build_app(demo_core):
             ngram_table = gr.Dataframe(headers=["window", "n-gram", "filters won", "contribution"],
                                        label="Top n-grams", visible=False, interactive=False)
             inside_btn.click(on_inside, [inside_text, inside_model, layer, direction],
-                             [inside_summary, weights, occlusion, weights_plot, occlusion_plot, reading_plot,
+                             [inside_summary, weights, *window_texts, occlusion, weights_plot, occlusion_plot, reading_plot,
                               hidden_plot, norm_plot, ngram_table], api_visibility="private")
 
         with gr.Tab("Evaluate"):
@@ -219,8 +226,10 @@ def build_app(demo_core):
             confusion = gr.Dataframe(headers=["true \\ predicted"] + [figures.display_name(c) for c in classes],
                                      label="Confusion matrix (counts)", interactive=False)
             with gr.Row():
-                cell_true = gr.Dropdown([figures.display_name(c) for c in classes], label="True class")
-                cell_pred = gr.Dropdown([figures.display_name(c) for c in classes], label="Predicted class")
+                shown = [figures.display_name(c) for c in classes]
+                cell_true = gr.Dropdown(shown, value=shown[0] if shown else None, label="True class")
+                cell_pred = gr.Dropdown(shown, value=shown[min(2, len(shown) - 1)] if shown else None,
+                                        label="Predicted class")
                 cell_btn = gr.Button("List headlines")
             cell_msg = gr.Markdown()
             cell_rows = gr.Dataframe(headers=["headline", "true", "predicted", "probability"], interactive=False,

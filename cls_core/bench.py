@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import load_split, pad_batch, resolve_data_dir
+from .predict import Predictor
 from .service import MODEL_FILES, Demo
 
 HEADLINE = "国足3:0完胜泰国队 晋级世界杯预选赛下一阶段"
@@ -71,8 +72,8 @@ def training_throughput(predictor, texts, labels, steps=30, batch_size=64):
 
 
 def bench_one(name, checkpoints, data_dir, device):
-    core = Demo.load(checkpoints, data_dir, device)
-    predictor = core.predictor(name)
+    predictor = Predictor.load(Path(checkpoints) / MODEL_FILES[name], device)  # this model alone
+    core = Demo({name: predictor}, [], Path(data_dir), Path(checkpoints))
     test, train = load_split(data_dir, "test"), load_split(data_dir, "train")
     predictor.predict_proba(test.texts[:64])  # warm-up
     start = time.perf_counter()

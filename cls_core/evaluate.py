@@ -97,6 +97,7 @@ def main(argv=None):
     parser.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews")
     parser.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
     parser.add_argument("--json", help="write the full report (with every prediction) here")
+    parser.add_argument("--summary-json", help="write only the headline figures here, as {split: {...}}")
     args = parser.parse_args(argv)
     try:
         predictor = load_predictor(args.checkpoint, args.device)
@@ -114,6 +115,9 @@ def main(argv=None):
     if args.json:
         atomic_write_text(args.json, json.dumps(report, ensure_ascii=False, indent=1))
         print(f"report written to {args.json}")
+    if args.summary_json:
+        atomic_write_text(args.summary_json, json.dumps({args.split: summary(report)}, indent=1))
+        print(f"summary written to {args.summary_json}")
 
 
 if __name__ == "__main__":

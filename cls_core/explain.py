@@ -54,16 +54,17 @@ def inspect_textcnn(predictor, text, class_index=None):
         k = w["window"]
         starts = w["start"][0].cpu().numpy()
         contribution = w["contribution"][0, :, c].float().cpu().numpy()
-        spans = []
+        spans, window_scores = [], np.zeros(len(chars))
         for start in np.unique(starts):
             won = starts == start
             end = min(start + k, len(chars))
             total = float(contribution[won].sum())
             spans.append({"start": int(start), "end": int(end), "ngram": "".join(chars[start:end]),
                           "filters": int(won.sum()), "contribution": total})
-            char_scores[start:end] += total / max(end - start, 1)
+            window_scores[start:end] += total / max(end - start, 1)
         spans.sort(key=lambda s: -abs(s["contribution"]))
-        windows.append({"window": k, "spans": spans})
+        windows.append({"window": k, "spans": spans, "char_scores": window_scores})
+        char_scores += window_scores
     return {"chars": chars, "probs": probs, "class_index": c, "windows": windows, "char_scores": char_scores}
 
 

@@ -109,7 +109,8 @@ def training_curves(records, title):
                              name="dev loss", mode="lines+markers"))
     fig.add_trace(go.Scatter(x=[r["step"] for r in epochs], y=[r["dev_acc"] for r in epochs],
                              name="dev accuracy", mode="lines+markers", yaxis="y2"))
-    return _layout(fig, title, height=340, xaxis_title="training step", yaxis_title="loss",
+    return _layout(fig, title, height=360, xaxis_title="training step", yaxis_title="loss",
+                   legend=dict(orientation="h", y=-0.3),
                    yaxis2=dict(title="dev accuracy", overlaying="y", side="right", tickformat=".0%"))
 
 

@@ -162,6 +162,8 @@ class Demo:
         """Everything the 'Inside the model' tab draws for one headline and one model."""
         text, notice = clean_headline(text)
         predictor = self.predictor(name)
+        if predictor.kind == "ensemble":
+            raise UserError("Pick one model (not the ensemble) to look inside.")
         classes = predictor.classes
         occluded = explain.occlusion(predictor, text)
         c = occluded["class_index"]
@@ -172,39 +174,35 @@ class Demo:
                                                    + figures.display_name(classes[c]) + ") without each character",
                                                    "probability drop", signed=True),
                "reading_plot": figures.reading_chart(chars, explain.reading(predictor, text), classes),
-               "hidden_plot": None, "norm_plot": None, "table": []}
+               "hidden_plot": None, "norm_plot": None, "table": [], "windows": []}
         if predictor.kind == "bilstm_att":
             inside = explain.inspect_bilstm(predictor, text)
-            layers = len(inside["hidden"])
-            layer = min(max(int(layer), 1), layers)
+            layer = min(max(int(layer), 1), len(inside["hidden"]))
             d = 0 if direction == "forward" or len(inside["hidden"][0]) == 1 else 1
             hidden = inside["hidden"][layer - 1][d]
-            out["weights"] = figures.highlight(chars, inside["attention"])
-            out["weights_plot"] = figures.char_bars(chars, inside["attention"], "Attention weight of each character",
-                                                    "attention")
             out["hidden_plot"] = figures.hidden_heatmap(chars, hidden, f"Hidden states, layer {layer}, {direction}")
             out["norm_plot"] = figures.char_bars(chars, np.linalg.norm(hidden, axis=-1),
                                                  f"Hidden-state norm per character, layer {layer}, {direction}", "norm")
+            scores, signed = inside["attention"], False
             out["weights_label"] = "Attention: where the model looks"
+            title, value_name = "Attention weight of each character", "attention"
         elif predictor.kind == "textcnn":
             inside = explain.inspect_textcnn(predictor, text, c)
-            out["weights"] = figures.highlight(chars, inside["char_scores"])
-            out["weights_plot"] = figures.char_bars(chars, inside["char_scores"],
-                                                    "N-gram contribution to the predicted class, per character",
-                                                    "logit share", signed=True)
+            scores, signed = inside["char_scores"], True
             out["table"] = [[f"{w['window']}-gram", s["ngram"], s["filters"], round(s["contribution"], 4)]
                             for w in inside["windows"] for s in w["spans"][:5]]
-            out["weights_label"] = "Winning n-grams (max-pool): their push toward the predicted class"
-        elif predictor.kind == "linear":
+            out["windows"] = [(f"{w['window']}-character windows", figures.highlight(chars, w["char_scores"]))
+                              for w in inside["windows"]]
+            out["weights_label"] = "Winning n-grams (max-pool), all windows: their push toward the predicted class"
+            title, value_name = "N-gram contribution to the predicted class, per character", "logit share"
+        else:
             inside = explain.inspect_linear(predictor, text, c)
-            out["weights"] = figures.highlight(chars, inside["char_scores"])
-            out["weights_plot"] = figures.char_bars(chars, inside["char_scores"],
-                                                    "Exact n-gram contribution (tf-idf × weight), per character",
-                                                    "score share", signed=True)
+            scores, signed = inside["char_scores"], True
             out["table"] = [[f"{len(g)}-gram", g, 1, round(v, 4)] for g, v in inside["ngrams"][:15]]
             out["weights_label"] = "N-gram contributions: exactly what moves the linear score"
-        else:
-            raise UserError("Pick one model (not the ensemble) to look inside.")
+            title, value_name = "Exact n-gram contribution (tf-idf × weight), per character", "score share"
+        out["weights"] = figures.highlight(chars, scores)
+        out["weights_plot"] = figures.char_bars(chars, scores, title, value_name, signed=signed)
         return out
 
     # --- Evaluate tab ---------------------------------------------------------------------

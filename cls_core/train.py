@@ -258,7 +258,7 @@ def build_parser():
     g.add_argument("--label-smoothing", type=float, default=0.1)
     g.add_argument("--clip", type=float, default=1.0)
     g.add_argument("--patience", type=int, default=4, help="epochs without a better dev loss")
-    g.add_argument("--ema", type=float, default=0.0, help="decay of the weight average (e.g. 0.999; 0 = off)")
+    g.add_argument("--ema", type=float, default=0.999, help="decay of the weight average (0 = off)")
     g.add_argument("--teacher", action="append",
                    help="distil from this checkpoint, or from 'linear-oof' (k-fold TF-IDF SVM "
                         "predictions on train); repeat to average")

@@ -49,6 +49,9 @@ def test_inside_maps_every_weight_to_a_character(demo, name):
         assert sum(r["weights_plot"].data[0].y) == pytest.approx(1.0, abs=1e-5)
     else:
         assert r["table"] and r["hidden_plot"] is None
+    if name == "TextCNN":
+        assert [label for label, _ in r["windows"]] == [f"{k}-character windows" for k in (2, 3, 4)]
+        assert all(len(pairs) == n for _, pairs in r["windows"])
 
 
 def test_inside_refuses_the_ensemble(demo):
@@ -112,7 +115,7 @@ def test_a_corrupt_checkpoint_leaves_the_others_working(checkpoint_dir, tmp_path
 
 
 def test_overview_numbers(demo):
-    assert demo.class_counts()["test"] == [50] * 10 or sum(demo.class_counts()["test"]) == 500
+    assert demo.class_counts()["test"] == [50] * 10
     rows = demo.model_rows()
     assert [r[0] for r in rows] == SINGLES
     assert all(r[3] > 0.85 for r in rows)  # recorded test accuracy of the shipped models

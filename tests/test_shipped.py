@@ -1,0 +1,40 @@
+"""The shipped checkpoints load safely and reach the test accuracy recorded in them."""
+import json
+
+import pytest
+
+from cls_core.checkpoint import load_checkpoint
+from cls_core.data import load_split, sha256_file
+from cls_core.evaluate import evaluate
+from cls_core.predict import Predictor, load_predictor
+
+FILES = ["bilstm_att.pt", "textcnn.pt", "linear.npz"]
+
+
+@pytest.fixture(scope="module")
+def test_split(data_dir):
+    return load_split(data_dir, "test")
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_shipped_checkpoint_reaches_its_recorded_accuracy(checkpoint_dir, data_dir, test_split, name):
+    path = checkpoint_dir / name
+    assert path.stat().st_size < 25e6
+    predictor = Predictor.load(path, device="cpu")
+    recorded = predictor.metrics["test"]
+    report = evaluate(predictor, test_split, with_predictions=False)
+    assert report["headlines"] == 10_000
+    assert report["accuracy"] == pytest.approx(recorded["accuracy"], abs=0.001)
+    assert report["accuracy"] > 0.8782          # above the reference project's best network here
+    assert report["ece"]["after"] <= report["ece"]["before"]
+    if name.endswith(".pt"):
+        payload = load_checkpoint(path)          # weights_only=True inside
+        assert payload["train_sha256"] == sha256_file(data_dir / "train.txt")  # trained on this split
+        assert (checkpoint_dir / name.replace(".pt", ".log.jsonl")).exists()
+
+
+def test_shipped_ensemble_reaches_its_recorded_accuracy(checkpoint_dir, test_split):
+    recorded = json.loads((checkpoint_dir / "ensemble.metrics.json").read_text())
+    ensemble = load_predictor([checkpoint_dir / f for f in FILES], device="cpu")
+    report = evaluate(ensemble, test_split, with_predictions=False)
+    assert report["accuracy"] == pytest.approx(recorded["test"]["accuracy"], abs=0.001)
