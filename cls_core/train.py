@@ -97,6 +97,12 @@ def fit(args):
         for name in args.teacher:
             if name == "linear-oof":
                 members.append(out_of_fold_proba(train.texts, train.labels, train.classes))
+            elif name.endswith(".npy"):  # probabilities saved by cls_core.oof
+                probs = np.load(name, allow_pickle=False)
+                if probs.shape != (len(train.texts), len(train.classes)):
+                    sys.exit(f"error: {name} holds {probs.shape} probabilities; this training split needs "
+                             f"{(len(train.texts), len(train.classes))}")
+                members.append(probs)
             else:
                 members.append(load_predictor([name], args.device).predict_proba(train.texts))
         teacher = torch.as_tensor(np.mean(members, axis=0), dtype=torch.float32)
@@ -260,8 +266,9 @@ def build_parser():
     g.add_argument("--patience", type=int, default=4, help="epochs without a better dev loss")
     g.add_argument("--ema", type=float, default=0.999, help="decay of the weight average (0 = off)")
     g.add_argument("--teacher", action="append",
-                   help="distil from this checkpoint, or from 'linear-oof' (k-fold TF-IDF SVM "
-                        "predictions on train); repeat to average")
+                   help="distil from this checkpoint, from 'linear-oof' (k-fold TF-IDF SVM predictions "
+                        "on train) or from a .npy of out-of-fold probabilities (cls_core.oof); "
+                        "repeat to average")
     g.add_argument("--distill-weight", type=float, default=0.5)
     g.add_argument("--log-every", type=int, default=50)
     g = p.add_argument_group("linear model")

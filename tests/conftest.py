@@ -38,9 +38,8 @@ def checkpoint_dir():
     return Path(os.environ.get("CLS_CHECKPOINTS") or ROOT / "checkpoints")
 
 
-@pytest.fixture(scope="session")
-def app_url(small_data_dir, checkpoint_dir, tmp_path_factory):
-    """`python app.py` on a free localhost port, serving the shipped checkpoints and the small split."""
+def start_app(log_path, *args, env=None):
+    """Run `python app.py ARGS` on a free localhost port; returns (process, url) once it answers."""
     import socket
     import subprocess
     import sys
@@ -50,22 +49,28 @@ def app_url(small_data_dir, checkpoint_dir, tmp_path_factory):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    log = open(tmp_path_factory.mktemp("app") / "app.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "app.py", "--port", str(port), "--device", "cpu", "--data-dir", str(small_data_dir),
-         "--checkpoints", str(checkpoint_dir)],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, GRADIO_ANALYTICS_ENABLED="False"))
+    log = open(log_path, "w")
+    process = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--device", "cpu", *args],
+                               cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                               env=dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", **(env or {})))
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 180
     while True:
         try:
             urllib.request.urlopen(url, timeout=2)
-            break
+            return process, url
         except OSError:
             if process.poll() is not None or time.time() > deadline:
                 process.kill()
-                pytest.fail("the app did not start: " + open(log.name).read()[-2000:])
+                pytest.fail("the app did not start: " + open(log_path).read()[-2000:])
             time.sleep(0.5)
+
+
+@pytest.fixture(scope="session")
+def app_url(small_data_dir, checkpoint_dir, tmp_path_factory):
+    """`python app.py` serving the shipped checkpoints and the small split."""
+    process, url = start_app(tmp_path_factory.mktemp("app") / "app.log", "--data-dir", str(small_data_dir),
+                             "--checkpoints", str(checkpoint_dir))
     yield url
     process.terminate()
     process.wait(timeout=30)

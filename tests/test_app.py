@@ -35,3 +35,18 @@ def test_evaluate_endpoint_on_the_small_split(client):
     result = client.predict("Linear (TF-IDF + SVM)", api_name="/evaluate")
     assert result["headlines"] == 500
     assert sum(map(sum, result["confusion"])) == 500 and 0.5 < result["accuracy"] <= 1
+
+
+def test_login_is_required_when_auth_is_set(small_data_dir, checkpoint_dir, tmp_path):
+    from conftest import start_app
+    process, url = start_app(tmp_path / "app.log", "--data-dir", str(small_data_dir),
+                             "--checkpoints", str(checkpoint_dir), env={"APP_AUTH": "ana:s3cret"})
+    try:
+        with pytest.raises(Exception):
+            Client(url, verbose=False).predict("国足胜泰国", "TextCNN", 1, api_name="/predict")
+        result = Client(url, auth=("ana", "s3cret"), verbose=False).predict("国足胜泰国", "TextCNN", 1,
+                                                                              api_name="/predict")
+        assert len(result["top"]) == 1
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

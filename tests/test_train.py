@@ -83,3 +83,20 @@ def test_linear_model_trains_and_round_trips(small_data_dir, tmp_path):
 def test_cli_errors_are_clear(tmp_path, capsys):
     with pytest.raises(SystemExit, match="cls_core.data fetch"):
         train_main(["--model", "textcnn", "--data-dir", str(tmp_path), "--out", str(tmp_path / "x.pt")])
+
+
+def test_out_of_fold_teacher_feeds_distillation(small_data_dir, tmp_path):
+    from cls_core.oof import main as oof_main
+    probs_path = tmp_path / "oof.npy"
+    oof_main(["--model", "textcnn", "--folds", "2", "--data-dir", str(small_data_dir), "--out", str(probs_path),
+              "--device", "cpu", "--", "--epochs", "1", "--filters", "16", "--ema", "0"])
+    probs = np.load(probs_path, allow_pickle=False)
+    assert probs.shape == (2000, 10)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+    out = tmp_path / "student.pt"
+    train_main(["--model", "textcnn", "--data-dir", str(small_data_dir), "--epochs", "1", "--filters", "16",
+                "--teacher", str(probs_path), "--teacher", "linear-oof", "--out", str(out), "--device", "cpu"])
+    assert Predictor.load(out).kind == "textcnn"
+    with pytest.raises(SystemExit, match="holds"):
+        train_main(["--model", "textcnn", "--data-dir", str(small_data_dir), "--train-limit", "100",
+                    "--teacher", str(probs_path), "--out", str(tmp_path / "x.pt")])
