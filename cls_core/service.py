@@ -101,7 +101,7 @@ class Demo:
             start = time.perf_counter()
             probs = predictor.predict_proba([text])[0]
             ms = (time.perf_counter() - start) * 1000
-            top = np.argsort(-probs)[:top_k]
+            top = np.argsort(-probs)[:max(1, min(int(top_k), len(probs)))]
             results[name] = ({figures.display_name(predictor.classes[i]): float(probs[i]) for i in top}, ms)
         return text, notice, results
 

@@ -66,6 +66,27 @@ def soft_cross_entropy(logits, target_probs):
     return -(target_probs * F.log_softmax(logits, dim=-1)).sum(-1).mean()
 
 
+def teacher_probabilities(sources, train, device):
+    """Distillation targets [N, C] for the training split: the average of each source's
+    probabilities. A source is 'linear-oof', a .npy saved by cls_core.oof, or a checkpoint."""
+    members = []
+    for source in sources:
+        if source == "linear-oof":
+            members.append(out_of_fold_proba(train.texts, train.labels, train.classes))
+        elif source.endswith(".npy"):
+            probs = np.load(source, allow_pickle=False)
+            if probs.shape != (len(train.texts), len(train.classes)):
+                sys.exit(f"error: {source} holds {probs.shape} probabilities; this training split needs "
+                         f"{(len(train.texts), len(train.classes))}")
+            members.append(probs)
+        else:
+            members.append(load_predictor([source], device).predict_proba(train.texts))
+    teacher = torch.as_tensor(np.mean(members, axis=0), dtype=torch.float32)
+    print(f"distilling from {'+'.join(sources)} (teacher agrees with the labels on "
+          f"{(teacher.argmax(-1) == torch.tensor(train.labels)).float().mean():.1%} of train)")
+    return teacher
+
+
 def fit(args):
     """Train one network as args say; returns the path of the written checkpoint."""
     torch.manual_seed(args.seed)
@@ -91,23 +112,7 @@ def fit(args):
     print(f"{args.model}: {count_parameters(model):,} parameters, vocabulary {len(encoder.vocab)}, "
           f"device {device}")
 
-    teacher = None
-    if args.teacher:  # distillation: soft targets from trained models, averaged
-        members = []
-        for name in args.teacher:
-            if name == "linear-oof":
-                members.append(out_of_fold_proba(train.texts, train.labels, train.classes))
-            elif name.endswith(".npy"):  # probabilities saved by cls_core.oof
-                probs = np.load(name, allow_pickle=False)
-                if probs.shape != (len(train.texts), len(train.classes)):
-                    sys.exit(f"error: {name} holds {probs.shape} probabilities; this training split needs "
-                             f"{(len(train.texts), len(train.classes))}")
-                members.append(probs)
-            else:
-                members.append(load_predictor([name], args.device).predict_proba(train.texts))
-        teacher = torch.as_tensor(np.mean(members, axis=0), dtype=torch.float32)
-        print(f"distilling from {'+'.join(args.teacher)} (teacher agrees with the labels on "
-              f"{(teacher.argmax(-1) == torch.tensor(train.labels)).float().mean():.1%} of train)")
+    teacher = teacher_probabilities(args.teacher, train, args.device) if args.teacher else None
 
     encoded = [encoder.encode(t) for t in train.texts]
     labels = torch.tensor(train.labels)
@@ -120,8 +125,10 @@ def fit(args):
 
     # Weight averaging: an exponential moving average of the weights is what gets evaluated
     # and saved; it generalises better than the last noisy step.
-    ema = (torch.optim.swa_utils.AveragedModel(model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(args.ema))
-           if args.ema else None)
+    ema = None
+    if args.ema:
+        average = torch.optim.swa_utils.get_ema_multi_avg_fn(args.ema)
+        ema = torch.optim.swa_utils.AveragedModel(model, multi_avg_fn=average)
     state = {"epoch": 0, "step": 0, "elapsed": 0.0, "best_loss": float("inf"), "best_acc": 0.0,
              "best_state": None, "bad_epochs": 0}
     if args.resume and paths["resume"].exists():

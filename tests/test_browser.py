@@ -59,6 +59,10 @@ def test_evaluate_shows_the_confusion_matrix(page):
     assert page.locator(".js-plotly-plot .heatmaplayer").count() >= 1
     page.get_by_role("button", name="List headlines").click()
     page.get_by_text("headlines: true 财经 finance, predicted 股票 stocks").wait_for()
+    # clicking a number in the confusion table lists that cell (row 3 = stocks, column 1 = finance)
+    table = page.locator("div.block").filter(has_text="Confusion matrix (counts)").last
+    table.locator("[role=gridcell]").nth(11 * 2 + 1).click()
+    page.get_by_text("headlines: true 股票 stocks, predicted 财经 finance").wait_for()
     page.screenshot(path=OUTPUT / "evaluate.png", full_page=True)
 
 

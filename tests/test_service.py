@@ -35,6 +35,10 @@ def test_predict_side_by_side(demo):
         assert list(top.values()) == sorted(top.values(), reverse=True) and sum(top.values()) <= 1 + 1e-6
     assert next(iter(results["Linear (TF-IDF + SVM)"][0])) == "体育 sports"
     assert next(iter(results[ENSEMBLE][0])) == "体育 sports"
+    assert len(demo.predict("国足", ["TextCNN"], top_k=99)[2]["TextCNN"][0]) == 10
+    assert len(demo.predict("国足", ["TextCNN"], top_k=-3)[2]["TextCNN"][0]) == 1
+    with pytest.raises(UserError, match="not loaded"):
+        demo.predict("国足", ["GPT"])
 
 
 @pytest.mark.parametrize("name", SINGLES)
