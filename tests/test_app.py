@@ -50,3 +50,15 @@ def test_login_is_required_when_auth_is_set(small_data_dir, checkpoint_dir, tmp_
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_many_concurrent_predictions_all_succeed(app_url):
+    from concurrent.futures import ThreadPoolExecutor
+    clients = [Client(app_url, verbose=False) for _ in range(4)]
+
+    def ask(i):
+        return clients[i % 4].predict(f"第{i}届全运会开幕 国足{i}:0取胜", "BiLSTM-attention", 1, api_name="/predict")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(ask, range(24)))
+    assert len(results) == 24 and all(len(r["top"]) == 1 for r in results)

@@ -36,6 +36,12 @@ def test_predict_a_typed_headline(page):
     page.screenshot(path=OUTPUT / "predict.png", full_page=True)
 
 
+def test_random_test_headline_shows_its_true_label(page):
+    page.get_by_role("button", name="Random test headline").click()
+    page.get_by_text("True label:").wait_for()
+    assert page.get_by_label("Headline (up to 200 characters)").input_value().strip()
+
+
 def test_markup_is_shown_literally(page):
     page.get_by_label("Headline (up to 200 characters)").fill("<img src=x onerror=alert(1)>股市大涨")
     page.get_by_role("button", name="Predict", exact=True).click()
