@@ -31,7 +31,7 @@ MAX_UPLOAD_BYTES = 2_000_000
 
 # Display name -> checkpoint file name, in the order the app lists them.
 MODEL_FILES = {"BiLSTM-attention": "bilstm_att.pt", "TextCNN": "textcnn.pt", "Linear (TF-IDF + SVM)": "linear.npz"}
-ENSEMBLE = "Ensemble (average of all three)"
+ENSEMBLE = "Ensemble (average of the models)"
 # Figures from the reference project's README (THUCNews, 180k training headlines).
 PUBLISHED = [("TextCNN (reference, 180k train)", 0.9122), ("TextRNN (reference, 180k train)", 0.9112),
              ("TextRNN_Att (reference, 180k train)", 0.9090)]
