@@ -14,7 +14,7 @@ import sys
 import gradio as gr
 
 from cls_core import figures
-from cls_core.data import resolve_data_dir
+from cls_core.data import CLASS_GLOSS, resolve_data_dir
 from cls_core.service import ENSEMBLE, MAX_CHARS, PUBLISHED, Demo, UserError
 
 EXAMPLES = ["国足3:0完胜泰国队 晋级世界杯预选赛下一阶段", "央行宣布下调存款准备金率0.5个百分点",
@@ -41,11 +41,16 @@ def build_app(demo_core):
     classes = next(iter(demo_core.models.values())).classes if demo_core.models else []
 
     # --- handlers: thin adapters from widgets to Demo ------------------------------------
+    def slot_updates(items, slots):
+        """Fill the first len(items) of `slots` hidden components with (label, value); hide the rest."""
+        updates = [gr.update(visible=False, value=None) for _ in range(slots)]
+        for slot, (label, value) in enumerate(items[:slots]):
+            updates[slot] = gr.update(visible=True, value=value, label=label)
+        return updates
+
     def panel_updates(notice, results):
-        updates = [gr.update(visible=False, value=None) for _ in range(SLOTS)]
-        for slot, (name, (top, ms)) in enumerate(results.items()):
-            updates[slot] = gr.update(visible=True, value=top, label=f"{name} · {ms:.1f} ms")
-        return [f"**Note:** {notice}" if notice else ""] + updates
+        items = [(f"{name} · {ms:.1f} ms", top) for name, (top, ms) in results.items()]
+        return [f"**Note:** {notice}" if notice else ""] + slot_updates(items, SLOTS)
 
     @friendly
     def on_predict(text, chosen):
@@ -80,9 +85,7 @@ def build_app(demo_core):
         if r["notice"]:
             summary += f"  \n**Note:** {r['notice']}"
         is_rnn = r["hidden_plot"] is not None
-        windows = [gr.update(visible=False, value=None) for _ in range(WINDOW_SLOTS)]
-        for slot, (label, pairs) in enumerate(r["windows"][:WINDOW_SLOTS]):
-            windows[slot] = gr.update(visible=True, value=pairs, label=f"Winning n-grams, {label}")
+        windows = slot_updates([(f"Winning n-grams, {label}", pairs) for label, pairs in r["windows"]], WINDOW_SLOTS)
         return (summary, gr.update(value=r["weights"], label=r["weights_label"]), *windows, r["occlusion"],
                 r["weights_plot"], r["occlusion_plot"], r["reading_plot"],
                 gr.update(value=r["hidden_plot"], visible=is_rnn), gr.update(value=r["norm_plot"], visible=is_rnn),
@@ -209,8 +212,8 @@ def build_app(demo_core):
             ngram_table = gr.Dataframe(headers=["window", "n-gram", "filters won", "contribution"],
                                        label="Top n-grams", visible=False, interactive=False)
             inside_btn.click(on_inside, [inside_text, inside_model, layer, direction],
-                             [inside_summary, weights, *window_texts, occlusion, weights_plot, occlusion_plot, reading_plot,
-                              hidden_plot, norm_plot, ngram_table], api_visibility="private")
+                             [inside_summary, weights, *window_texts, occlusion, weights_plot, occlusion_plot,
+                              reading_plot, hidden_plot, norm_plot, ngram_table], api_visibility="private")
 
         with gr.Tab("Evaluate"):
             evaluated = gr.State(None)
@@ -223,7 +226,8 @@ def build_app(demo_core):
                                      label="Per class", interactive=False)
             confusion_plot = gr.Plot()
             gr.Markdown("Click a number in the table (or pick a cell below) to list those headlines.")
-            confusion = gr.Dataframe(headers=["true \\ predicted"] + [figures.display_name(c) for c in classes],
+            # Columns carry the Chinese name only, so all ten fit; each row gives the full gloss.
+            confusion = gr.Dataframe(headers=["true \\ predicted"] + [CLASS_GLOSS.get(c, c) for c in classes],
                                      label="Confusion matrix (counts)", interactive=False)
             with gr.Row():
                 shown = [figures.display_name(c) for c in classes]
