@@ -15,7 +15,7 @@ import gradio as gr
 
 from cls_core import figures
 from cls_core.data import CLASS_GLOSS, resolve_data_dir
-from cls_core.service import ENSEMBLE, MAX_CHARS, PUBLISHED, Demo, UserError
+from cls_core.service import ENSEMBLE, MAX_CHARS, PUBLISHED, Demo, UserError, read_as_notice, verdict_text
 
 EXAMPLES = ["国足3:0完胜泰国队 晋级世界杯预选赛下一阶段", "央行宣布下调存款准备金率0.5个百分点",
             "北京东五环新盘开盘 均价每平米2.8万元", "《魔兽世界》新资料片下月上线", "周杰伦新专辑首发 歌迷排队数小时",
@@ -48,16 +48,18 @@ def build_app(demo_core):
             updates[slot] = gr.update(visible=True, value=value, label=label)
         return updates
 
-    def panel_updates(notice, results):
-        items = [(f"{name} · {ms:.1f} ms", top) for name, (top, ms) in results.items()]
-        return [f"**Note:** {notice}" if notice else ""] + slot_updates(items, SLOTS)
+    def panel_updates(text, notice, results):
+        items = [(f"{name} · {verdict_text(verdict)} · {ms:.1f} ms", top)
+                 for name, (top, ms, verdict) in results.items()]
+        notes = [f"**Note:** {n}" for n in (notice, read_as_notice(text, results)) if n]
+        return ["  \n".join(notes)] + slot_updates(items, SLOTS)
 
     @friendly
     def on_predict(text, chosen):
         if not chosen:
             raise UserError("Choose at least one model.")
         text, notice, results = demo_core.predict(text, chosen)
-        return panel_updates(notice, results)
+        return panel_updates(text, notice, results)
 
     @friendly
     def on_random(chosen):
@@ -65,10 +67,10 @@ def build_app(demo_core):
         text, notice, results = demo_core.predict(text, chosen or names[:2])
         truth = figures.display_name(true_class)
         verdicts = []
-        for name, (top, _) in results.items():
+        for name, (top, _, _) in results.items():
             guess = next(iter(top))
             verdicts.append(f"{name}: {'✓ right' if guess == truth else '✗ wrong (' + guess + ')'}")
-        return [text, f"**True label:** {truth} — " + "; ".join(verdicts)] + panel_updates(notice, results)
+        return [text, f"**True label:** {truth} — " + "; ".join(verdicts)] + panel_updates(text, notice, results)
 
     @friendly
     def on_batch(file):
@@ -101,6 +103,7 @@ def build_app(demo_core):
         return (text, demo_core.per_class_rows(report),
                 figures.confusion_heatmap(report["confusion"], classes, normalize),
                 confusion_table(report), figures.reliability_diagram(report["reliability"]),
+                figures.coverage_chart(demo_core.coverage_curves()),
                 str(demo_core.predictions_csv(report)), name)
 
     def confusion_table(report):
@@ -140,8 +143,10 @@ def build_app(demo_core):
     def api_predict(headline: str, model: str = "TextCNN", top_k: int = 5) -> dict:
         """Top classes of a headline with calibrated probabilities."""
         text, notice, results = friendly(demo_core.predict)(headline, [model], top_k)
-        top, ms = results[model]
-        return {"headline": text, "notice": notice, "model": model, "top": top, "milliseconds": ms}
+        top, ms, verdict = results[model]
+        return {"headline": text, "notice": notice, "model": model, "top": top, "milliseconds": ms,
+                "read_as": verdict["read_as"], "unsure": verdict["unsure"], "reason": verdict["reason"],
+                "unknown_share": verdict["unknown_share"]}
 
     def api_inspect(headline: str, model: str = "BiLSTM-attention") -> dict:
         """Per-character weights (attention or n-gram contribution) and occlusion."""
@@ -239,13 +244,14 @@ def build_app(demo_core):
             cell_rows = gr.Dataframe(headers=["headline", "true", "predicted", "probability"], interactive=False,
                                      wrap=True)
             reliability = gr.Plot()
+            coverage_plot = gr.Plot()
             csv_out = gr.File(label="All test predictions (CSV)")
             with gr.Accordion("Where the models disagree", open=False):
                 disagree_btn = gr.Button("Compare the three models")
                 disagree_msg = gr.Markdown()
                 disagree_rows = gr.Dataframe(interactive=False, wrap=True)
             eval_btn.click(on_evaluate, [eval_model, normalize],
-                           [eval_summary, per_class, confusion_plot, confusion, reliability, csv_out, evaluated],
+                           [eval_summary, per_class, confusion_plot, confusion, reliability, coverage_plot, csv_out, evaluated],
                            concurrency_limit=1, concurrency_id="evaluate", api_visibility="private")
             normalize.change(on_normalize, [evaluated, normalize], [confusion_plot], api_visibility="private")
             cell_btn.click(on_cell, [evaluated, cell_true, cell_pred], [cell_rows, cell_msg], api_visibility="private")

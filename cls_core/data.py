@@ -136,6 +136,11 @@ def load_split(data_dir, split):
     return Dataset(texts, labels, classes)
 
 
+def class_counts(dataset):
+    """Headlines per class, in label order."""
+    return np.bincount(dataset.labels, minlength=len(dataset.classes)).tolist()
+
+
 def load_pretrained(data_dir):
     """The Tencent character embeddings as {character: vector} order: (chars, matrix)."""
     data_dir = Path(data_dir)

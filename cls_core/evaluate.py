@@ -20,6 +20,7 @@ from .calibration import expected_calibration_error, nll, reliability_bins
 from .checkpoint import CheckpointError, atomic_write_text
 from .data import DataFormatError, load_split, resolve_data_dir
 from .predict import load_predictor
+from .unsure import answered_at, coverage_curve
 
 
 def classification_report(probs, labels, classes):
@@ -59,6 +60,9 @@ def evaluate(predictor, dataset, with_predictions=True, progress=None, chunk=100
                      "after": expected_calibration_error(calibrated, dataset.labels)}
     report["nll"] = {"before": nll(uncalibrated, dataset.labels), "after": nll(calibrated, dataset.labels)}
     report["reliability"] = reliability_bins(calibrated, dataset.labels)
+    report["coverage"] = coverage_curve(calibrated, dataset.labels)
+    threshold = getattr(predictor, "unsure_threshold", None)
+    report["at_threshold"] = answered_at(calibrated, dataset.labels, threshold) if threshold is not None else None
     if with_predictions:
         predicted = calibrated.argmax(axis=1)
         report["predictions"] = [

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from .data import CLASS_GLOSS
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
+PALETTE = ["#2a7ab9", "#c8553d", "#3b9c6e", "#8a63b8", "#d89a2b"]
 
 
 def display_name(name):
@@ -131,3 +132,24 @@ def highlight(chars, scores):
     top = float(np.abs(scores).max()) if len(scores) else 0.0
     scaled = scores / top if top > 0 else scores
     return [("␣" if ch.isspace() else ch, round(float(s), 3)) for ch, s in zip(chars, scaled)]
+
+
+def coverage_chart(curves, title="Answer only when confident: accuracy against coverage"):
+    """curves: {model name: (coverage rows, the chosen threshold's row or None)} from
+    cls_core.unsure. Each model's line, and its chosen threshold as a marked point."""
+    fig = go.Figure()
+    for i, (name, (rows, chosen)) in enumerate(curves.items()):
+        color = PALETTE[i % len(PALETTE)]
+        fig.add_trace(go.Scatter(x=[r["coverage"] for r in rows], y=[r["accuracy"] for r in rows], mode="lines",
+                                 name=name, line=dict(color=color), customdata=[r["threshold"] for r in rows],
+                                 hovertemplate="answers %{x:.0%} · accuracy %{y:.1%} · threshold %{customdata:.0%}"
+                                               "<extra></extra>"))
+        if chosen:
+            fig.add_trace(go.Scatter(x=[chosen["coverage"]], y=[chosen["accuracy"]], mode="markers+text",
+                                     marker=dict(size=11, color=color, symbol="diamond"), showlegend=False,
+                                     text=[f"{chosen['threshold']:.0%}"], textposition="bottom right",
+                                     hovertemplate=f"{name}: chosen threshold {chosen['threshold']:.0%}<br>"
+                                                   "answers %{x:.1%} · accuracy %{y:.2%}<extra></extra>"))
+    return _layout(fig, title, height=380, legend=dict(orientation="h", y=-0.25),
+                   xaxis=dict(title="share of headlines answered (coverage)", tickformat=".0%", autorange="reversed"),
+                   yaxis=dict(title="accuracy of the answered", tickformat=".0%"))

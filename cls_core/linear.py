@@ -19,7 +19,9 @@ from sklearn.svm import LinearSVC
 
 from .calibration import fit_temperature, softmax
 from .checkpoint import CheckpointError, atomic_write, atomic_write_text
-from .data import load_split, resolve_data_dir, sha256_file
+from .data import class_counts, load_split, resolve_data_dir, sha256_file
+from .normalize import normalization_record, normalize_headline
+from .unsure import fit_confidence_threshold
 
 FORMAT = "headline-lens-linear/1"
 NGRAMS = (1, 2)
@@ -31,12 +33,14 @@ def _vectorizer(**kwargs):
 
 
 class LinearModel:
-    def __init__(self, features, idf, coef, intercept, classes, temperature=1.0, metrics=None):
+    def __init__(self, features, idf, coef, intercept, classes, temperature=1.0, metrics=None,
+                 normalization=None, unsure_threshold=None, extras=None):
         self.features = np.asarray(features)
         self.idf = np.asarray(idf, dtype=np.float32)
         self.coef = np.asarray(coef, dtype=np.float32)
         self.intercept = np.asarray(intercept, dtype=np.float32)
         self.classes, self.temperature, self.metrics = list(classes), float(temperature), metrics or {}
+        self.normalization, self.unsure_threshold, self.extras = normalization, unsure_threshold, extras or {}
         self.vectorizer = _vectorizer(vocabulary={f: i for i, f in enumerate(self.features.tolist())})
         self.vectorizer.idf_ = self.idf
 
@@ -76,7 +80,8 @@ class LinearModel:
 
     def save(self, path):
         meta = {"format": FORMAT, "classes": self.classes, "temperature": self.temperature,
-                "metrics": self.metrics, "ngram_range": list(NGRAMS)}
+                "metrics": self.metrics, "ngram_range": list(NGRAMS), "normalization": self.normalization,
+                "unsure_threshold": self.unsure_threshold, "extras": self.extras}
 
         def write(tmp):
             with open(tmp, "wb") as f:  # a file object stops numpy from appending ".npz"
@@ -100,7 +105,9 @@ class LinearModel:
         n = len(arrays["features"])
         if arrays["coef"].shape != (len(meta["classes"]), n) or arrays["idf"].shape != (n,):
             raise CheckpointError(f"{path}: array shapes do not match")
-        return cls(classes=meta["classes"], temperature=meta["temperature"], metrics=meta["metrics"], **arrays)
+        return cls(classes=meta["classes"], temperature=meta["temperature"], metrics=meta["metrics"],
+                   normalization=meta.get("normalization"), unsure_threshold=meta.get("unsure_threshold"),
+                   extras=meta.get("extras"), **arrays)
 
 
 def out_of_fold_proba(texts, labels, classes, folds=5, C=1.0, seed=0):
@@ -128,12 +135,20 @@ def fit_linear(args):
     train, dev = load_split(data_dir, "train"), load_split(data_dir, "dev")
     if args.train_limit:
         train.texts, train.labels = train.texts[:args.train_limit], train.labels[:args.train_limit]
+    normalization = normalization_record()
+    for split in (train, dev):
+        split.texts = [normalize_headline(t) for t in split.texts]
     start = time.perf_counter()
     model = LinearModel.fit(train.texts, train.labels, train.classes, C=args.C)
     seconds = time.perf_counter() - start
     print(f"fitted {len(model.features):,} n-gram features in {seconds:.1f} s")
-    model.temperature = fit_temperature(model.decision_function(dev.texts), dev.labels)
-    predictor = Predictor("linear", model.classes, model.temperature, path=args.out, linear=model)
+    dev_scores = model.decision_function(dev.texts)
+    model.temperature = fit_temperature(dev_scores, dev.labels)
+    model.unsure_threshold = fit_confidence_threshold(softmax(dev_scores, model.temperature))
+    model.normalization = normalization
+    model.extras = {"class_counts": {"train": class_counts(train), "dev": class_counts(dev)}}
+    predictor = Predictor("linear", model.classes, model.temperature, path=args.out, linear=model,
+                          normalization=normalization)
     model.metrics = checkpoint_metrics(predictor, data_dir, dev, seconds, model.parameters())
     model.metrics["train_sha256"] = sha256_file(data_dir / "train.txt")
     model.save(args.out)

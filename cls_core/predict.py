@@ -8,6 +8,7 @@
 """
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from .calibration import softmax
 from .checkpoint import CheckpointError, load_checkpoint
 from .data import TextEncoder, length_buckets, pad_batch
 from .models import build_model
+from .normalize import normalizer_for
+from .unsure import unknown_share, verdict
 
 
 def resolve_device(device="auto"):
@@ -41,18 +44,50 @@ def network_logits(model, encoder, texts, device, batch_size=512):
     return out
 
 
+class Assessment:
+    """What every answer carries besides its probabilities (see cls_core.unsure)."""
+
+    def __init__(self, read_as, unknown, unsure, reason):
+        self.read_as, self.unknown, self.unsure, self.reason = read_as, unknown, unsure, reason
+
+    def as_dict(self):
+        return {"read_as": self.read_as, "unknown_share": round(self.unknown, 4),
+                "unsure": self.unsure, "reason": self.reason}
+
+
+def assess(predictor, texts, probs):
+    """One Assessment per text, given the predictor's calibrated probabilities for them."""
+    out = []
+    for text, p in zip(texts, probs):
+        read_as = predictor.normalize(text)
+        unknown = predictor.unknown_share(read_as)
+        out.append(Assessment(read_as, unknown, *verdict(read_as, float(np.max(p)), unknown,
+                                                         predictor.unsure_threshold)))
+    return out
+
+
 class Predictor:
     """A calibrated classifier over headlines: one network, or the linear model.
 
-    `scores(texts)` are the raw logits (or SVM decision values); every probability it
-    gives is softmax(scores / temperature), the temperature fitted on dev.
+    Every text is first normalised exactly as the model's training text was (recorded in
+    the checkpoint). `scores(texts)` are the raw logits (or SVM decision values); every
+    probability it gives is softmax(scores / temperature), the temperature fitted on dev.
     """
 
     def __init__(self, kind, classes, temperature=1.0, metrics=None, path=None,
-                 model=None, encoder=None, device="cpu", linear=None, config=None):
+                 model=None, encoder=None, device="cpu", linear=None, config=None,
+                 normalization=None, unsure_threshold=None, extras=None):
         self.kind, self.classes, self.temperature = kind, list(classes), float(temperature)
         self.metrics, self.path, self.config = metrics or {}, path, config or {}
         self.model, self.encoder, self.device, self.linear = model, encoder, torch.device(device), linear
+        self.normalization = normalization
+        self.normalize = normalizer_for(normalization, str(path or kind))
+        self.unsure_threshold = unsure_threshold
+        self.extras = extras or {}  # what training recorded for the app: class counts, per-step loss
+        if linear is not None:  # the linear model lowercases, and its 1-grams are its characters
+            self._known = {f for f in linear.features.tolist() if len(f) == 1}
+        else:
+            self._known = encoder.vocab.stoi if encoder else {}
 
     @classmethod
     def load(cls, path, device="auto"):
@@ -60,7 +95,9 @@ class Predictor:
         if path.suffix == ".npz":
             from .linear import LinearModel
             linear = LinearModel.load(path)
-            return cls("linear", linear.classes, linear.temperature, linear.metrics, path, linear=linear)
+            return cls("linear", linear.classes, linear.temperature, linear.metrics, path, linear=linear,
+                       normalization=linear.normalization, unsure_threshold=linear.unsure_threshold,
+                       extras=linear.extras)
         payload = load_checkpoint(path)
         device = resolve_device(device)
         try:
@@ -72,13 +109,20 @@ class Predictor:
         return cls(payload["kind"], payload["classes"], payload.get("temperature", 1.0),
                    payload.get("metrics"), path, model=model,
                    encoder=TextEncoder.from_json(payload["encoder"]), device=device,
-                   config=payload["config"])
+                   config=payload["config"], normalization=payload.get("normalization"),
+                   unsure_threshold=payload.get("unsure_threshold"),
+                   extras={k: payload[k] for k in ("class_counts", "train_loss_per_step") if k in payload})
 
     @property
     def name(self):
         return Path(self.path).stem if self.path else self.kind
 
+    def unknown_share(self, read_as):
+        """Share of the (normalised) text's characters this model never saw in training."""
+        return unknown_share(read_as.lower() if self.linear is not None else read_as, self._known)
+
     def scores(self, texts):
+        texts = [self.normalize(t) for t in texts]
         if self.linear is not None:
             return self.linear.decision_function(texts)
         return network_logits(self.model, self.encoder, texts, self.device)
@@ -97,17 +141,32 @@ class Predictor:
         top = np.argsort(-probs, axis=1)[:, :top_k]
         return [[(self.classes[j], float(p[j])) for j in row] for p, row in zip(probs, top)]
 
+    def predict_assessed(self, texts):
+        """(calibrated probabilities [N, C], one Assessment per text)."""
+        probs = self.predict_proba(texts)
+        return probs, assess(self, texts, probs)
+
 
 class Ensemble:
-    """The average of several predictors' calibrated probabilities."""
+    """The average of several predictors' calibrated probabilities.
+
+    It reads text as its first member does (every shipped member normalises alike), counts
+    a character unknown as the members do on average, and abstains below its own
+    threshold, fitted on dev by `python -m cls_core.robustness`.
+    """
 
     kind = "ensemble"
 
-    def __init__(self, members):
+    def __init__(self, members, unsure_threshold=None):
         if len({tuple(m.classes) for m in members}) != 1:
             raise ValueError("ensemble members disagree on the class names")
         self.members, self.classes = members, members[0].classes
         self.name = "+".join(m.name for m in members)
+        self.normalize = members[0].normalize
+        self.unsure_threshold = unsure_threshold
+
+    def unknown_share(self, read_as):
+        return float(np.mean([m.unknown_share(read_as) for m in self.members]))
 
     def probabilities(self, texts):
         pairs = [m.probabilities(texts) for m in self.members]
@@ -117,12 +176,26 @@ class Ensemble:
         return self.probabilities(texts)[0]
 
     predict = Predictor.predict
+    predict_assessed = Predictor.predict_assessed
+
+
+ENSEMBLE_METRICS = "ensemble.metrics.json"  # beside the checkpoints: the ensemble's own figures
+
+
+def load_ensemble_threshold(checkpoint_dir):
+    """The ensemble's confidence threshold recorded by `cls_core.robustness --write`, if any."""
+    path = Path(checkpoint_dir) / ENSEMBLE_METRICS
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8")).get("unsure_threshold")
 
 
 def load_predictor(paths, device="auto"):
     """One checkpoint -> its Predictor; several -> their Ensemble."""
     members = [Predictor.load(p, device) for p in paths]
-    return members[0] if len(members) == 1 else Ensemble(members)
+    if len(members) == 1:
+        return members[0]
+    return Ensemble(members, load_ensemble_threshold(Path(paths[0]).parent))
 
 
 def main(argv=None):

@@ -23,7 +23,7 @@ from .checkpoint import CheckpointError
 from .data import DataFormatError, load_split
 from .evaluate import evaluate
 from .models import count_parameters
-from .predict import Ensemble, Predictor
+from .predict import Ensemble, Predictor, load_ensemble_threshold
 
 MAX_CHARS = 200          # longest headline the app reads; longer input is cut, with a notice
 MAX_BATCH_LINES = 5000   # headlines per uploaded file
@@ -37,15 +37,34 @@ PUBLISHED = [("TextCNN (reference, 180k train)", 0.9122), ("TextRNN (reference, 
              ("TextRNN_Att (reference, 180k train)", 0.9090)]
 
 
+# How the page words each unsure reason (cls_core.unsure).
+REASON_TEXT = {"not_chinese": "not a Chinese headline", "unknown_chars": "too many unknown characters",
+               "low_confidence": "low confidence"}
+
+
+def verdict_text(assessment):
+    """'✓ sure' or '⚠ unsure: low confidence' for a page."""
+    return f"⚠ unsure: {REASON_TEXT[assessment['reason']]}" if assessment["unsure"] else "✓ sure"
+
+
+def read_as_notice(text, results):
+    """'Read as: …' when some model's normalisation changed the text, else ''."""
+    read = {r[2]["read_as"] for r in results.values()} - {text}
+    return "Read as: " + " / ".join(sorted(read)) if read else ""
+
+
 class UserError(ValueError):
     """Something the visitor can fix; the app shows its message instead of a trace."""
 
 
 def clean_headline(text):
-    """(headline, notice): control characters dropped, whitespace folded, cut to MAX_CHARS."""
-    text = "".join(" " if ch.isspace() else ch for ch in (text or "")
-                   if ch.isspace() or unicodedata.category(ch)[0] != "C")
-    text = " ".join(text.split())
+    """(headline, notice): control characters dropped, whitespace folded, cut to MAX_CHARS.
+
+    The rest of the normalisation (script, full-width forms) is each model's own, recorded
+    in its checkpoint; the page shows its result as "read as".
+    """
+    text = " ".join("".join(" " if ch.isspace() else ch for ch in (text or "")
+                            if ch.isspace() or unicodedata.category(ch)[0] != "C").split())
     if not text:
         raise UserError("Please type a headline first (it was empty).")
     notice = ""
@@ -86,23 +105,25 @@ class Demo:
 
     def predictor(self, name):
         if name == ENSEMBLE:
-            return Ensemble(list(self.models.values()))
+            return Ensemble(list(self.models.values()), load_ensemble_threshold(self.checkpoint_dir))
         if name not in self.models:
             raise UserError(f"The model {name!r} is not loaded. " + " ".join(self.problems))
         return self.models[name]
 
     # --- Predict tab ----------------------------------------------------------------------
     def predict(self, text, names, top_k=5):
-        """For each model name: ({display class: probability} for the top_k, milliseconds)."""
+        """For each model name: ({display class: probability} for the top_k, milliseconds,
+        assessment dict with read_as, unknown_share, unsure and reason)."""
         text, notice = clean_headline(text)
         results = {}
         for name in names:
             predictor = self.predictor(name)
             start = time.perf_counter()
-            probs = predictor.predict_proba([text])[0]
+            probs, (assessment,) = predictor.predict_assessed([text])
             ms = (time.perf_counter() - start) * 1000
-            top = np.argsort(-probs)[:max(1, min(int(top_k), len(probs)))]
-            results[name] = ({figures.display_name(predictor.classes[i]): float(probs[i]) for i in top}, ms)
+            top = np.argsort(-probs[0])[:max(1, min(int(top_k), probs.shape[1]))]
+            results[name] = ({figures.display_name(predictor.classes[i]): float(probs[0, i]) for i in top}, ms,
+                             assessment.as_dict())
         return text, notice, results
 
     def test_split(self):
@@ -146,13 +167,16 @@ class Demo:
         writer = csv.writer(out)
         names = self.model_names()
         classes = next(iter(self.models.values())).classes
-        writer.writerow(["headline"] + [f"{n}: prediction" for n in names] + [f"{n}: probability" for n in names]
-                        + [f"{names[-1]}: p({c})" for c in classes])
-        probs = {n: self.predictor(n).predict_proba(headlines) for n in names}
+        writer.writerow(["headline", "read_as"] + [f"{n}: prediction" for n in names]
+                        + [f"{n}: probability" for n in names] + [f"{n}: unsure" for n in names]
+                        + [f"{n}: reason" for n in names] + [f"{names[-1]}: p({c})" for c in classes])
+        answers = {n: self.predictor(n).predict_assessed(headlines) for n in names}
         for i, h in enumerate(headlines):
-            writer.writerow([h] + [classes[int(probs[n][i].argmax())] for n in names]
-                            + [f"{probs[n][i].max():.4f}" for n in names]
-                            + [f"{p:.4f}" for p in probs[names[-1]][i]])
+            probs = {n: answers[n][0][i] for n in names}
+            verdicts = {n: answers[n][1][i] for n in names}
+            writer.writerow([h, verdicts[names[-1]].read_as] + [classes[int(probs[n].argmax())] for n in names]
+                            + [f"{probs[n].max():.4f}" for n in names] + [verdicts[n].unsure for n in names]
+                            + [verdicts[n].reason for n in names] + [f"{p:.4f}" for p in probs[names[-1]]])
         target = Path(tempfile.mkdtemp(prefix="headline-lens-")) / "predictions.csv"
         target.write_text(out.getvalue(), encoding="utf-8")
         return target, len(headlines)
@@ -217,6 +241,10 @@ class Demo:
             report["model"] = name
             self._cache[key] = report
         return self._cache[key]
+
+    def coverage_curves(self):
+        """{model: (coverage rows, chosen threshold's row)} for every model evaluated so far."""
+        return {r["model"]: (r["coverage"], r["at_threshold"]) for r in self._cache.values()}
 
     @staticmethod
     def per_class_rows(report):

@@ -22,14 +22,16 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from .calibration import fit_temperature
+from .calibration import fit_temperature, softmax
 from .checkpoint import CheckpointError, atomic_write_text, load_checkpoint, save_checkpoint
-from .data import (DataFormatError, TextEncoder, Vocab, bigram_tokens, length_buckets, load_pretrained, load_split,
-                   pad_batch, resolve_data_dir, sha256_file)
+from .data import (DataFormatError, TextEncoder, Vocab, bigram_tokens, class_counts, length_buckets, load_pretrained,
+                   load_split, pad_batch, resolve_data_dir, sha256_file)
 from .evaluate import checkpoint_metrics
 from .linear import out_of_fold_proba
 from .models import build_model, count_parameters
+from .normalize import normalization_record, normalize_headline
 from .predict import Predictor, load_predictor, network_logits, resolve_device
+from .unsure import fit_confidence_threshold
 
 
 def side_paths(out):
@@ -98,6 +100,10 @@ def fit(args):
     if args.dev_limit:
         dev.texts, dev.labels = dev.texts[:args.dev_limit], dev.labels[:args.dev_limit]
     paths = side_paths(args.out)
+    # Train on text as the models will read it at prediction time (Simplified, half-width).
+    normalization = normalization_record()
+    for split in (train, dev):
+        split.texts = [normalize_headline(t) for t in split.texts]
 
     bigram_vocab = (Vocab.build((bigram_tokens(t) for t in train.texts), args.bigram_min_freq)
                     if args.bigram_min_freq else None)
@@ -130,7 +136,7 @@ def fit(args):
         average = torch.optim.swa_utils.get_ema_multi_avg_fn(args.ema)
         ema = torch.optim.swa_utils.AveragedModel(model, multi_avg_fn=average)
     state = {"epoch": 0, "step": 0, "elapsed": 0.0, "best_loss": float("inf"), "best_acc": 0.0,
-             "best_state": None, "bad_epochs": 0}
+             "best_state": None, "bad_epochs": 0, "step_losses": []}
     if args.resume and paths["resume"].exists():
         saved = load_checkpoint(paths["resume"], required=("resume",))["resume"]
         if saved["config"] != config or saved["kind"] != args.model:
@@ -160,6 +166,11 @@ def fit(args):
         for index in bar:
             chars, bigrams, lengths = (t.to(device) for t in pad_batch([encoded[i] for i in index]))
             y = labels[index].to(device)
+            if args.char_dropout:
+                # Hide random characters (and the bigrams they start) behind <UNK>: the model
+                # learns to decide from many characters, and what an unseen character means.
+                hidden = (torch.rand(chars.shape, device=device) < args.char_dropout) & (chars > 0)
+                chars, bigrams = chars.masked_fill(hidden, 1), bigrams.masked_fill(hidden & (bigrams > 0), 1)
             with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
                 logits = model(chars, bigrams, lengths)
                 loss = F.cross_entropy(logits.float(), y, label_smoothing=args.label_smoothing)
@@ -176,6 +187,7 @@ def fit(args):
             if ema is not None:
                 ema.update_parameters(model)
             state["step"] += 1
+            state["step_losses"].append(round(loss.item(), 4))
             seen += len(index)
             loss_sum += loss.item() * len(index)
             correct += (logits.argmax(-1) == y).sum().item()
@@ -183,6 +195,7 @@ def fit(args):
                 bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}")
                 log.write(json.dumps({"type": "step", "epoch": epoch, "step": state["step"],
                                       "train_loss": loss_sum / seen, "train_acc": correct / seen,
+                                      "window_loss": float(np.mean(state["step_losses"][-args.log_every:])),
                                       "lr": scheduler.get_last_lr()[0]}) + "\n")
                 log.flush()
         state["elapsed"] += time.perf_counter() - start
@@ -220,13 +233,18 @@ def fit(args):
 
     model.load_state_dict(state["best_state"])
     predictor = Predictor(args.model, train.classes, model=model, encoder=encoder, device=device,
-                          path=args.out, config=config)
-    predictor.temperature = fit_temperature(predictor.scores(dev.texts), dev.labels)
+                          path=args.out, config=config, normalization=normalization)
+    dev_scores = predictor.scores(dev.texts)
+    predictor.temperature = fit_temperature(dev_scores, dev.labels)
+    predictor.unsure_threshold = fit_confidence_threshold(softmax(dev_scores, predictor.temperature))
     metrics = checkpoint_metrics(predictor, data_dir, dev, state["elapsed"], count_parameters(model))
     metrics["epochs"] = state["epoch"]
     save_checkpoint(args.out, {
         "kind": args.model, "config": config, "state_dict": model.state_dict(),
         "encoder": encoder.to_json(), "classes": train.classes, "temperature": predictor.temperature,
+        "unsure_threshold": predictor.unsure_threshold, "normalization": normalization,
+        "class_counts": {"train": class_counts(train), "dev": class_counts(dev)},
+        "train_loss_per_step": torch.tensor(state["step_losses"], dtype=torch.float32),
         "train_sha256": sha256_file(data_dir / "train.txt"), "metrics": metrics,
         "train_args": json.dumps(vars(args))})
     atomic_write_text(paths["metrics"], json.dumps(metrics, indent=1))
@@ -248,6 +266,8 @@ def build_parser():
     g = p.add_argument_group("inputs")
     g.add_argument("--embedding", default="tencent", choices=["tencent", "random"])
     g.add_argument("--embed-dim", type=int, default=200, help="with --embedding random")
+    g.add_argument("--char-dropout", type=float, default=0.0,
+                   help="share of training characters hidden behind <UNK> at each step")
     g.add_argument("--min-freq", type=int, default=1)
     g.add_argument("--max-vocab", type=int, default=None)
     g.add_argument("--bigram-min-freq", type=int, default=2,

@@ -82,3 +82,15 @@ def test_linear_model_round_trip_and_pickle_refusal(tmp_path, capsys):
     with pytest.raises(CheckpointError, match="not a readable linear checkpoint"):
         LinearModel.load(evil)
     assert "must never run" not in capsys.readouterr().out
+
+
+def test_a_checkpoint_from_before_normalisation_still_loads_and_reads_text_as_given(tmp_path):
+    path = tmp_path / "old.pt"
+    tiny_checkpoint(path)                        # no normalization, thresholds or counts recorded
+    payload = load_checkpoint(path)
+    assert "normalization" not in payload and "unsure_threshold" not in payload
+    predictor = Predictor.load(path, device="cpu")
+    assert predictor.normalization is None and predictor.unsure_threshold is None
+    assert predictor.normalize("國足３：０") == "國足３：０"
+    probs, (verdict,) = predictor.predict_assessed(["国足3:0胜泰国"])
+    assert probs.shape == (1, 3) and verdict.read_as == "国足3:0胜泰国" and verdict.reason in ("", "unknown_chars")

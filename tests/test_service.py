@@ -30,8 +30,10 @@ def test_clean_headline_is_friendly_and_literal():
 def test_predict_side_by_side(demo):
     text, notice, results = demo.predict("国足3:0完胜泰国队 晋级世界杯预选赛", demo.model_names())
     assert list(results) == SINGLES + [ENSEMBLE]
-    for top, ms in results.values():
+    for top, ms, verdict in results.values():
         assert len(top) == 5 and ms > 0
+        assert verdict == {"read_as": "国足3:0完胜泰国队 晋级世界杯预选赛", "unknown_share": 0.0,
+                           "unsure": False, "reason": ""}
         assert list(top.values()) == sorted(top.values(), reverse=True) and sum(top.values()) <= 1 + 1e-6
     assert next(iter(results["Linear (TF-IDF + SVM)"][0])) == "体育 sports"
     assert next(iter(results[ENSEMBLE][0])) == "体育 sports"

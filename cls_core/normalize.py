@@ -1,0 +1,90 @@
+"""One normalisation for every headline, wherever it comes from.
+
+People type and paste headlines in Traditional script (Taiwan, Hong Kong), with full-width
+letters and digits, zero-width characters and odd spacing; THUCNews is Simplified,
+half-width text from 2005-2011. `normalize_headline` maps the first onto the second, and
+every path uses it: training, evaluation, `Predictor`, the API, the app and batch files.
+
+    normalize_headline("國足３：０完勝泰國隊\u200b")  ->  "国足3:0完胜泰国队"
+
+Steps, in order:
+1. Unicode NFKC: full-width letters, digits and punctuation become their ASCII forms,
+   compatibility ideographs their unified forms.
+2. Control and format characters (zero-width spaces and joiners, BOM, bidi marks) dropped;
+   every run of whitespace becomes one space; no space at either end.
+3. OpenCC `tw2sp` (Traditional with Taiwan phrasing -> Simplified with mainland phrasing),
+   chosen on dev by `python -m cls_core.robustness --choose`: it restores the most
+   headlines exactly of both the Taiwan (s2twp) and the Hong Kong (s2hk) conversions.
+
+A checkpoint records the normalisation it was trained with (`normalization_record()`);
+`normalizer_for(record)` rebuilds exactly that one at load time. Checkpoints written
+before normalisation existed carry no record and keep reading text as they always did.
+"""
+
+import unicodedata
+import warnings
+from functools import lru_cache
+
+NAME = "nfkc+opencc"
+OPENCC_CONFIG = "tw2sp"
+
+
+@lru_cache(maxsize=None)
+def opencc_converter(config):
+    """The OpenCC converter for a configuration name (loaded once)."""
+    import opencc  # the pip package "opencc", pinned in requirements.txt
+    return opencc.OpenCC(config)
+
+
+def opencc_version():
+    from importlib.metadata import version
+    return version("opencc")
+
+
+def clean_characters(text):
+    """NFKC, control and format characters dropped, whitespace folded to single spaces."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = "".join(" " if ch.isspace() else ch for ch in text
+                   if ch.isspace() or unicodedata.category(ch)[0] != "C")
+    return " ".join(text.split())
+
+
+def normalize_headline(text, opencc_config=OPENCC_CONFIG):
+    """The text as the models read it (see the module docstring). Idempotent."""
+    text = clean_characters(text)
+    if opencc_config and text:
+        # OpenCC can produce a character NFKC would still change; a second clean makes
+        # normalize_headline(normalize_headline(x)) == normalize_headline(x).
+        text = clean_characters(opencc_converter(opencc_config).convert(text))
+    return text
+
+
+def normalization_record(opencc_config=OPENCC_CONFIG):
+    """What a checkpoint stores about the normalisation its model was trained with."""
+    return {"name": NAME, "opencc_config": opencc_config, "opencc": opencc_version(),
+            "unicode": unicodedata.unidata_version}
+
+
+def legacy_clean(text):
+    """How checkpoints written before normalisation read text: the text as given."""
+    return text
+
+
+def normalizer_for(record, where="checkpoint"):
+    """The function that reads text the way a checkpoint's model was trained to.
+
+    record None (an old checkpoint) -> the text unchanged, as those models always read it.
+    A different OpenCC or Unicode version than the one recorded still works, with a warning,
+    because a new version may convert a few characters differently.
+    """
+    if record is None:
+        return legacy_clean
+    if record.get("name") != NAME:
+        raise ValueError(f"{where}: unknown normalisation {record.get('name')!r}")
+    now = {"opencc": opencc_version(), "unicode": unicodedata.unidata_version}
+    changed = [f"{k} {record.get(k)} -> {v}" for k, v in now.items() if record.get(k) != v]
+    if changed:
+        warnings.warn(f"{where} was trained with another normalisation version ({', '.join(changed)}); "
+                      "a few characters may be read differently", stacklevel=2)
+    config = record.get("opencc_config")
+    return lambda text: normalize_headline(text, config)

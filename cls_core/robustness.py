@@ -1,0 +1,161 @@
+"""How the models fare on headlines as people write them, and when they say "unsure".
+
+    python -m cls_core.robustness                 # the shipped models and their ensemble
+    python -m cls_core.robustness --write         # ... and fit the ensemble's threshold on dev,
+                                                  # recording it in checkpoints/ensemble.metrics.json
+    python -m cls_core.robustness --choose        # which OpenCC configuration to normalise with
+
+For every model it prints test accuracy on the test split as published, converted to
+Traditional script with OpenCC `s2twp` (Taiwan phrasing) and `s2hk` (Hong Kong), each read
+through the model's own normalisation, the difference to the published split, the accuracy
+on the hand-written headlines of today's style (data/today/headlines.txt), and what the
+unsure verdict does on test: the share it flags and the accuracy of the answered rest.
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .checkpoint import CheckpointError, atomic_write_text
+from .data import DataFormatError, load_split, read_split, resolve_data_dir
+from .evaluate import evaluate, summary
+from .normalize import clean_characters, normalize_headline, opencc_converter
+from .predict import ENSEMBLE_METRICS, Ensemble, Predictor, assess, load_ensemble_threshold
+from .unsure import fit_confidence_threshold
+
+SHIPPED = ("bilstm_att.pt", "textcnn.pt", "linear.npz")
+CONVERSIONS = ("s2twp", "s2hk")
+CANDIDATES = ("t2s", "tw2s", "tw2sp", "hk2s")
+TODAY = Path(__file__).resolve().parents[1] / "data" / "today" / "headlines.txt"
+
+
+def convert(texts, config):
+    converter = opencc_converter(config)
+    return [converter.convert(t) for t in texts]
+
+
+def choose_opencc(dev_texts):
+    """Share of dev headlines that each candidate restores exactly from each conversion, and
+    the share of untouched (Simplified) headlines it leaves unchanged."""
+    texts = [clean_characters(t) for t in dev_texts]
+    rows = {}
+    for back in CANDIDATES:
+        row = {src: float(np.mean([normalize_headline(t, back) == o for t, o in zip(convert(texts, src), texts)]))
+               for src in CONVERSIONS}
+        row["simplified_unchanged"] = float(np.mean([normalize_headline(t, back) == t for t in texts]))
+        rows[back] = row
+    return rows
+
+
+def unsure_figures(predictor, texts, labels, probs):
+    """Share flagged unsure (and by which reason), coverage and accuracy of the answered rest."""
+    verdicts = assess(predictor, texts, probs)
+    unsure = np.array([v.unsure for v in verdicts])
+    correct = probs.argmax(axis=1) == np.asarray(labels)
+    reasons = {}
+    for v in verdicts:
+        if v.reason:
+            reasons[v.reason] = reasons.get(v.reason, 0) + 1
+    return {"flagged": float(unsure.mean()), "reasons": reasons, "accuracy_all": float(correct.mean()),
+            "accuracy_answered": float(correct[~unsure].mean()) if (~unsure).any() else None,
+            "accuracy_flagged": float(correct[unsure].mean()) if unsure.any() else None}
+
+
+def measure(members, data_dir, today_path=TODAY, ensemble_threshold=None):
+    """{model name: figures} for each predictor and, when there are several, their average."""
+    test = load_split(data_dir, "test")
+    variants = {"test": test.texts}
+    for config in CONVERSIONS:
+        variants[config] = convert(test.texts, config)
+    today = read_split(today_path, len(test.classes)) if Path(today_path).exists() else None
+    probs, results, seconds = {}, {}, {}
+    for name, predictor in members.items():
+        start = time.perf_counter()
+        probs[name] = {v: predictor.predict_proba(texts) for v, texts in variants.items()}
+        seconds[name] = time.perf_counter() - start
+        if today:
+            probs[name]["today"] = predictor.predict_proba(today[0])
+    everyone = dict(members)
+    if len(members) > 1:
+        ensemble = Ensemble(list(members.values()), ensemble_threshold)
+        everyone["ensemble"] = ensemble
+        probs["ensemble"] = {v: np.mean([probs[n][v] for n in members], axis=0) for v in probs[next(iter(members))]}
+    labels = np.asarray(test.labels)
+    for name, predictor in everyone.items():
+        p = probs[name]
+        accuracy = {v: float((p[v].argmax(axis=1) == labels).mean()) for v in variants}
+        row = {"test": accuracy["test"]}
+        for config in CONVERSIONS:
+            row[config] = accuracy[config]
+            row[f"{config}_loss_points"] = round(100 * (accuracy["test"] - accuracy[config]), 2)
+        if today:
+            row["today"] = float((p["today"].argmax(axis=1) == np.asarray(today[1])).mean())
+            row["today_headlines"] = len(today[0])
+        row["unsure"] = unsure_figures(predictor, test.texts, test.labels, p["test"])
+        if name in seconds:
+            row["seconds_for_three_test_splits"] = round(seconds[name], 2)
+        results[name] = row
+    return results
+
+
+def fit_ensemble(members, data_dir, checkpoint_dir):
+    """Fit the ensemble's confidence threshold on dev and record it with its test summary."""
+    dev = load_split(data_dir, "dev")
+    ensemble = Ensemble(list(members.values()))
+    threshold = fit_confidence_threshold(ensemble.predict_proba(dev.texts))
+    ensemble.unsure_threshold = threshold
+    record = {"members": [Path(m.path).name for m in members.values()], "unsure_threshold": threshold,
+              "test": summary(evaluate(ensemble, load_split(data_dir, "test"), with_predictions=False))}
+    atomic_write_text(Path(checkpoint_dir) / ENSEMBLE_METRICS, json.dumps(record, indent=1))
+    return threshold
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m cls_core.robustness", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", action="append", help="default: the three shipped checkpoints")
+    parser.add_argument("--checkpoints", default="checkpoints", help="folder of the shipped checkpoints")
+    parser.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews")
+    parser.add_argument("--today", default=str(TODAY), help="hand-written headlines of today's style")
+    parser.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
+    parser.add_argument("--choose", action="store_true", help="compare OpenCC configurations on dev")
+    parser.add_argument("--write", action="store_true",
+                        help=f"fit the ensemble's threshold on dev and write {ENSEMBLE_METRICS}")
+    parser.add_argument("--json", help="write the figures here")
+    args = parser.parse_args(argv)
+    data_dir = resolve_data_dir(args.data_dir)
+    try:
+        if args.choose:
+            rows = choose_opencc(load_split(data_dir, "dev").texts)
+            print(f"{'config':<8}" + "".join(f"{c + ' restored':>18}" for c in CONVERSIONS) + f"{'simplified kept':>18}")
+            for config, row in rows.items():
+                print(f"{config:<8}" + "".join(f"{row[c]:>18.2%}" for c in CONVERSIONS)
+                      + f"{row['simplified_unchanged']:>18.2%}")
+            return
+        paths = args.checkpoint or [str(Path(args.checkpoints) / f) for f in SHIPPED]
+        members = {Path(p).stem: Predictor.load(p, args.device) for p in paths}
+        threshold = (fit_ensemble(members, data_dir, args.checkpoints) if args.write and len(members) > 1
+                     else load_ensemble_threshold(args.checkpoints))
+        results = measure(members, data_dir, args.today, threshold)
+    except (CheckpointError, DataFormatError, FileNotFoundError, ValueError) as e:
+        sys.exit(f"error: {e}")
+    print(f"{'model':<12}{'test':>8}{'s2twp':>8}{'loss':>7}{'s2hk':>8}{'loss':>7}{'today':>8}"
+          f"{'unsure':>8}{'acc answered':>14}{'acc flagged':>13}")
+    for name, r in results.items():
+        u = r["unsure"]
+        print(f"{name:<12}{r['test']:>8.2%}{r['s2twp']:>8.2%}{r['s2twp_loss_points']:>7.2f}{r['s2hk']:>8.2%}"
+              f"{r['s2hk_loss_points']:>7.2f}{r.get('today', float('nan')):>8.1%}{u['flagged']:>8.1%}"
+              f"{u['accuracy_answered']:>14.2%}{(u['accuracy_flagged'] or 0):>13.2%}")
+    print("loss = points of accuracy lost against the published (Simplified) split; unsure = share of test "
+          "headlines flagged; today = data/today/headlines.txt")
+    if args.json:
+        atomic_write_text(args.json, json.dumps(results, indent=1, ensure_ascii=False))
+        print(f"figures written to {args.json}")
+
+
+if __name__ == "__main__":
+    main()
