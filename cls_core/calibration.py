@@ -16,12 +16,6 @@ def softmax(scores, temperature=1.0):
     return e / e.sum(axis=1, keepdims=True)
 
 
-def nll(probs, labels):
-    """Mean negative log-likelihood of the true labels."""
-    p = np.asarray(probs)[np.arange(len(labels)), np.asarray(labels)]
-    return float(-np.log(np.clip(p, 1e-12, None)).mean())
-
-
 def fit_temperature(logits, labels):
     """The T > 0 that minimises NLL of softmax(logits / T) on (logits, labels)."""
     logits = torch.as_tensor(np.asarray(logits), dtype=torch.float64)

@@ -231,15 +231,13 @@ class TextEncoder:
 
 
 def pad_batch(encoded):
-    """List of (chars, bigrams) -> (chars LongTensor [B, T], bigrams [B, T], lengths [B])."""
-    import torch
-    lengths = torch.tensor([len(c) for c, _ in encoded])
-    chars = torch.zeros(len(encoded), int(lengths.max()), dtype=torch.long)
-    bigrams = torch.zeros_like(chars)
-    for i, (c, b) in enumerate(encoded):
-        chars[i, : len(c)] = torch.tensor(c)
-        bigrams[i, : len(b)] = torch.tensor(b)
-    return chars, bigrams, lengths
+    """List of (chars, bigrams) -> (chars LongTensor [B, T], bigrams [B, T], lengths [B]), 0-padded."""
+    import torch  # here, so that `python -m cls_core.data` runs without loading torch
+    from torch.nn.utils.rnn import pad_sequence
+
+    def padded(sequences):
+        return pad_sequence([torch.tensor(s, dtype=torch.long) for s in sequences], batch_first=True)
+    return padded(c for c, _ in encoded), padded(b for _, b in encoded), torch.tensor([len(c) for c, _ in encoded])
 
 
 def length_buckets(lengths, batch_size, rng=None, chunk=50):
@@ -292,7 +290,12 @@ def check_data_dir(data_dir, strict_checksums=True):
 
 
 def fetch(source, dest, verify=True):
-    """Copy the dataset from a local folder or an http(s) base URL into dest, atomically."""
+    """Copy the dataset from a local folder or an http(s) base URL into dest.
+
+    Everything is fetched and checked in a staging folder beside dest first; a folder
+    already at dest is moved aside, the new one renamed in, and only then the old one
+    deleted. Any failure leaves dest as it was.
+    """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".fetch-", dir=dest.parent))
@@ -313,9 +316,16 @@ def fetch(source, dest, verify=True):
             elif not name.startswith("embedding"):
                 raise FileNotFoundError(f"{Path(source) / name} not found")
         report = check_data_dir(staging, strict_checksums=verify)
+        aside = staging.with_name(staging.name + ".old")
         if dest.exists():
-            shutil.rmtree(dest)
-        staging.rename(dest)
+            dest.rename(aside)
+        try:
+            staging.rename(dest)
+        except BaseException:
+            if aside.exists():
+                aside.rename(dest)
+            raise
+        shutil.rmtree(aside, ignore_errors=True)
         return report
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -14,9 +14,9 @@ import sys
 import time
 
 import numpy as np
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss, precision_recall_fscore_support
 
-from .calibration import expected_calibration_error, nll, reliability_bins
+from .calibration import expected_calibration_error, reliability_bins
 from .checkpoint import CheckpointError, atomic_write_text
 from .data import DataFormatError, load_split, resolve_data_dir
 from .predict import load_predictor
@@ -58,7 +58,9 @@ def evaluate(predictor, dataset, with_predictions=True, progress=None, chunk=100
     report.update(classification_report(calibrated, dataset.labels, dataset.classes))
     report["ece"] = {"before": expected_calibration_error(uncalibrated, dataset.labels),
                      "after": expected_calibration_error(calibrated, dataset.labels)}
-    report["nll"] = {"before": nll(uncalibrated, dataset.labels), "after": nll(calibrated, dataset.labels)}
+    everything = list(range(len(dataset.classes)))  # a class absent from the labels still counts
+    report["nll"] = {"before": float(log_loss(dataset.labels, uncalibrated, labels=everything)),
+                     "after": float(log_loss(dataset.labels, calibrated, labels=everything))}
     report["reliability"] = reliability_bins(calibrated, dataset.labels)
     report["coverage"] = coverage_curve(calibrated, dataset.labels)
     threshold = getattr(predictor, "unsure_threshold", None)
@@ -76,20 +78,6 @@ def summary(report):
     """The headline numbers of a report, as stored in checkpoints."""
     keys = ("accuracy", "macro_f1", "ece", "nll", "headlines")
     return {k: report[k] for k in keys}
-
-
-def checkpoint_metrics(predictor, data_dir, dev, train_seconds, parameters):
-    """Dev and (when present) test figures of a freshly trained, calibrated predictor."""
-    metrics = {"dev": summary(evaluate(predictor, dev, with_predictions=False)),
-               "temperature": predictor.temperature, "parameters": parameters,
-               "train_seconds": round(train_seconds, 1)}
-    try:
-        metrics["test"] = summary(evaluate(predictor, load_split(data_dir, "test"), with_predictions=False))
-    except FileNotFoundError:
-        pass
-    print(f"temperature {predictor.temperature:.3f}; dev accuracy {metrics['dev']['accuracy']:.2%}"
-          + (f", test accuracy {metrics['test']['accuracy']:.2%}" if "test" in metrics else ""))
-    return metrics
 
 
 def main(argv=None):

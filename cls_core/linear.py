@@ -10,18 +10,15 @@ tfidf(n-gram) * coef[c, n-gram], so each n-gram's share of the decision is known
 
 import json
 import re
-import time
 from pathlib import Path
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from .calibration import fit_temperature, softmax
-from .checkpoint import CheckpointError, atomic_write, atomic_write_text
-from .data import class_counts, load_split, resolve_data_dir, sha256_file
-from .normalize import normalization_record, normalize_headline
-from .unsure import fit_confidence_threshold
+from .checkpoint import CheckpointError, atomic_write
 
 FORMAT = "headline-lens-linear/1"
 NGRAMS = (1, 2)
@@ -30,6 +27,20 @@ NGRAMS = (1, 2)
 def _vectorizer(**kwargs):
     # The baseline from the project brief; lowercase and whitespace folding are sklearn's.
     return TfidfVectorizer(analyzer="char", ngram_range=NGRAMS, sublinear_tf=True, dtype=np.float32, **kwargs)
+
+
+def analyzed_text(text):
+    """The text as the vectorizer reads it, and for each of its characters the index in
+    `text` of the character it comes from.
+
+    scikit-learn lowercases, then folds each run of two or more whitespace characters into
+    one space (`_VectorizerMixin._white_spaces`); a lone tab or newline stays as it is.
+    """
+    lowered = text.lower()
+    origin = [i for i, ch in enumerate(text) for _ in ch.lower()]  # "İ" lowercases to two characters
+    pieces = [(" " if len(m.group()) > 1 else m.group(), origin[m.start()])
+              for m in re.finditer(r"\s\s+|.", lowered, flags=re.DOTALL)]
+    return "".join(ch for ch, _ in pieces), [i for _, i in pieces]
 
 
 class LinearModel:
@@ -48,7 +59,7 @@ class LinearModel:
     def fit(cls, texts, labels, classes, C=1.0):
         vectorizer = _vectorizer()
         X = vectorizer.fit_transform(texts)
-        svm = LinearSVC(C=C).fit(X, labels)
+        svm = LinearSVC(C=C, random_state=0).fit(X, labels)  # seeded: the same data gives the same model
         features = np.array(vectorizer.get_feature_names_out(), dtype=str)
         return cls(features, vectorizer.idf_, svm.coef_, svm.intercept_, classes)
 
@@ -66,12 +77,13 @@ class LinearModel:
         row = self.vectorizer.transform([text])
         ngrams = [(str(self.features[j]), float(v * self.coef[class_index, j]))
                   for j, v in zip(row.indices, row.data)]
-        folded = re.sub(r"\s", " ", text.lower())
+        analyzed, origin = analyzed_text(text)
         char_scores = np.zeros(len(text))
         for ngram, value in ngrams:
-            starts = [t for t in range(len(folded) - len(ngram) + 1) if folded.startswith(ngram, t)]
+            starts = [t for t in range(len(analyzed) - len(ngram) + 1) if analyzed.startswith(ngram, t)]
             for t in starts:
-                char_scores[t:t + len(ngram)] += value / len(starts) / len(ngram)
+                for i in origin[t:t + len(ngram)]:
+                    char_scores[i] += value / len(starts) / len(ngram)
         ngrams.sort(key=lambda item: -abs(item[1]))
         return ngrams, char_scores
 
@@ -116,41 +128,9 @@ def out_of_fold_proba(texts, labels, classes, folds=5, C=1.0, seed=0):
     A teacher's predictions on its own training data are nearly one-hot and teach a
     student nothing; k-fold predictions carry the baseline's real, held-out judgement.
     """
-    from sklearn.model_selection import StratifiedKFold
     texts, labels = np.asarray(texts, dtype=object), np.asarray(labels)
     scores = np.zeros((len(texts), len(classes)), dtype=np.float32)
     for fit_index, held_out in StratifiedKFold(folds, shuffle=True, random_state=seed).split(texts, labels):
         model = LinearModel.fit(texts[fit_index].tolist(), labels[fit_index], classes, C)
         scores[held_out] = model.decision_function(texts[held_out].tolist())
     return softmax(scores, fit_temperature(scores, labels))
-
-
-def fit_linear(args):
-    """The `--model linear` branch of cls_core.train."""
-    from .evaluate import checkpoint_metrics
-    from .predict import Predictor
-    from .train import side_paths
-
-    data_dir = resolve_data_dir(args.data_dir)
-    train, dev = load_split(data_dir, "train"), load_split(data_dir, "dev")
-    if args.train_limit:
-        train.texts, train.labels = train.texts[:args.train_limit], train.labels[:args.train_limit]
-    normalization = normalization_record()
-    for split in (train, dev):
-        split.texts = [normalize_headline(t) for t in split.texts]
-    start = time.perf_counter()
-    model = LinearModel.fit(train.texts, train.labels, train.classes, C=args.C)
-    seconds = time.perf_counter() - start
-    print(f"fitted {len(model.features):,} n-gram features in {seconds:.1f} s")
-    dev_scores = model.decision_function(dev.texts)
-    model.temperature = fit_temperature(dev_scores, dev.labels)
-    model.unsure_threshold = fit_confidence_threshold(softmax(dev_scores, model.temperature))
-    model.normalization = normalization
-    model.extras = {"class_counts": {"train": class_counts(train), "dev": class_counts(dev)}}
-    predictor = Predictor("linear", model.classes, model.temperature, path=args.out, linear=model,
-                          normalization=normalization)
-    model.metrics = checkpoint_metrics(predictor, data_dir, dev, seconds, model.parameters())
-    model.metrics["train_sha256"] = sha256_file(data_dir / "train.txt")
-    model.save(args.out)
-    atomic_write_text(side_paths(args.out)["metrics"], json.dumps(model.metrics, indent=1))
-    return Path(args.out)

@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
-from sklearn.metrics import f1_score
+from sklearn.metrics import f1_score, log_loss
 
-from cls_core.calibration import expected_calibration_error, fit_temperature, nll, reliability_bins, softmax
-from cls_core.evaluate import classification_report
+from cls_core.calibration import expected_calibration_error, fit_temperature, reliability_bins, softmax
+from cls_core.data import Dataset
+from cls_core.evaluate import classification_report, evaluate
 
 
 def test_temperature_lowers_nll_of_an_overconfident_model():
@@ -14,7 +15,7 @@ def test_temperature_lowers_nll_of_an_overconfident_model():
     logits *= 6                                   # ...but far too sure of itself
     t = fit_temperature(logits, labels)
     assert t > 2
-    assert nll(softmax(logits, t), labels) < nll(softmax(logits), labels) - 0.3
+    assert log_loss(labels, softmax(logits, t)) < log_loss(labels, softmax(logits)) - 0.3
     assert expected_calibration_error(softmax(logits, t), labels) < expected_calibration_error(softmax(logits), labels)
     assert (softmax(logits, t).argmax(1) == softmax(logits).argmax(1)).all()  # predictions unchanged
 
@@ -43,3 +44,17 @@ def test_report_agrees_with_scikit_learn_and_by_hand():
     assert [r["recall"] for r in report["per_class"]] == [0.5, 1.0, 0.5]
     assert report["macro_f1"] == pytest.approx(f1_score(labels, predicted, average="macro"))
     assert report["macro_f1"] == pytest.approx((0.5 + 0.8 + 2 / 3) / 3)
+
+
+class FixedPredictor:
+    """Always the same calibrated probabilities; the temperature halves the log-odds."""
+    name, classes, unsure_threshold = "fixed", ["a", "b", "c"], None
+
+    def probabilities(self, texts):
+        return np.tile([0.7, 0.2, 0.1], (len(texts), 1)), np.tile([0.5, 0.3, 0.2], (len(texts), 1))
+
+
+def test_nll_counts_every_class_even_one_absent_from_the_labels():
+    report = evaluate(FixedPredictor(), Dataset(["x", "y"], [0, 1], ["a", "b", "c"]))  # no "c" headline
+    assert report["nll"]["after"] == pytest.approx(-(np.log(0.7) + np.log(0.2)) / 2)
+    assert report["nll"]["before"] == pytest.approx(-(np.log(0.5) + np.log(0.3)) / 2)

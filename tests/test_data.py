@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -110,3 +111,28 @@ def test_fetch_refuses_a_changed_file(tmp_path, data_dir):
     with pytest.raises(DataFormatError, match="dev.txt: sha256"):
         fetch(source, tmp_path / "dest")
     assert not (tmp_path / "dest").exists()
+
+
+def test_fetch_replaces_an_old_copy_whole_or_not_at_all(tmp_path, small_data_dir, monkeypatch):
+    dest = tmp_path / "THUCNews"
+    dest.mkdir()
+    (dest / "old.txt").write_text("the copy in use")
+    rename, failed = Path.rename, []
+
+    def rename_in_fails(path, target):  # the first move of a new copy onto dest fails
+        if Path(target) == dest and path.name.startswith(".fetch-") and not failed:
+            failed.append(path)
+            raise OSError("disk full")
+        return rename(path, target)
+
+    monkeypatch.setattr(Path, "rename", rename_in_fails)
+    with pytest.raises(OSError, match="disk full"):
+        fetch(small_data_dir, dest, verify=False)
+    assert (dest / "old.txt").read_text() == "the copy in use" and not (dest / "test.txt").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["THUCNews"]  # nothing staged or set aside is left
+
+    monkeypatch.undo()
+    fetch(small_data_dir, dest, verify=False)
+    assert not (dest / "old.txt").exists()
+    assert (dest / "test.txt").read_bytes() == (small_data_dir / "test.txt").read_bytes()
+    assert [p.name for p in tmp_path.iterdir()] == ["THUCNews"]

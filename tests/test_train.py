@@ -1,23 +1,34 @@
 import json
 import math
-import os
-import subprocess
-import sys
-import time
 
 import numpy as np
 import pytest
+import torch
 
-from cls_core.evaluate import evaluate
+import cls_core.train
+from cls_core.checkpoint import load_checkpoint
 from cls_core.data import load_split
+from cls_core.evaluate import evaluate
+from cls_core.linear import LinearModel
+from cls_core.normalize import normalize_headline
 from cls_core.predict import Predictor
 from cls_core.train import main as train_main
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def read_log(path):
     return [json.loads(line) for line in open(path, encoding="utf-8")]
+
+
+def interrupt_after_first_epoch(monkeypatch):
+    """Make the next training stop dead once its first epoch's resume state is on disk, as a
+    run killed then would."""
+    save = cls_core.train.save_checkpoint
+
+    def save_then_stop(path, payload):
+        save(path, payload)
+        if "resume" in payload and payload["resume"]["state"]["epoch"] == 1:
+            raise KeyboardInterrupt
+    monkeypatch.setattr(cls_core.train, "save_checkpoint", save_then_stop)
 
 
 @pytest.fixture(scope="module")
@@ -49,35 +60,42 @@ def test_checkpoint_carries_what_it_promises(trained_textcnn, small_data_dir):
     assert report["accuracy"] > 0.3  # far above chance (0.1) after 3 short epochs
 
 
-def test_killed_run_resumes_without_losing_epochs(small_data_dir, tmp_path):
-    out = tmp_path / "bilstm.pt"
-    command = [sys.executable, "-m", "cls_core.train", "--model", "bilstm_att", "--data-dir", str(small_data_dir),
-               "--epochs", "3", "--hidden", "16", "--train-limit", "1000", "--out", str(out), "--device", "cpu"]
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 300
-    while not out.with_suffix(".last.pt").exists() and process.poll() is None and time.time() < deadline:
-        time.sleep(0.2)
-    process.kill()
-    process.wait()
-    assert out.with_suffix(".last.pt").exists(), "the run wrote no resume state after its first epoch"
-    assert not out.exists()
-    done = subprocess.run(command + ["--resume"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr
-    assert "resuming after epoch 1" in done.stdout
-    epochs = [r["epoch"] for r in read_log(out.with_suffix(".log.jsonl")) if r["type"] == "epoch"]
-    assert epochs == [1, 2, 3]
-    assert Predictor.load(out).metrics["dev"]["accuracy"] > 0
+def test_interrupted_run_resumes_and_ends_as_an_uninterrupted_one(small_data_dir, tmp_path, monkeypatch, capsys):
+    # no dropout: with nothing random left, a resumed run must retrace the uninterrupted one
+    args = ["--model", "bilstm_att", "--data-dir", str(small_data_dir), "--epochs", "3", "--hidden", "16",
+            "--train-limit", "600", "--dropout", "0", "--embed-dropout", "0", "--device", "cpu"]
+    whole, out = tmp_path / "whole.pt", tmp_path / "resumed.pt"
+    train_main(args + ["--out", str(whole)])
+    interrupt_after_first_epoch(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        train_main(args + ["--out", str(out)])
+    monkeypatch.undo()
+    assert out.with_suffix(".last.pt").exists() and not out.exists()
+    capsys.readouterr()
+    train_main(args + ["--out", str(out), "--resume"])
+    assert "resuming after epoch 1" in capsys.readouterr().out
+    assert [r["epoch"] for r in read_log(out.with_suffix(".log.jsonl")) if r["type"] == "epoch"] == [1, 2, 3]
+    assert not out.with_suffix(".last.pt").exists()
+    expected, resumed = load_checkpoint(whole), load_checkpoint(out)
+    torch.testing.assert_close(resumed["train_loss_per_step"], expected["train_loss_per_step"])
+    torch.testing.assert_close(resumed["state_dict"], expected["state_dict"])
 
 
-def test_linear_model_trains_and_round_trips(small_data_dir, tmp_path):
+def test_linear_checkpoint_holds_the_fitted_model_and_its_figures(small_data_dir, tmp_path):
     out = tmp_path / "linear.npz"
     train_main(["--model", "linear", "--data-dir", str(small_data_dir), "--out", str(out)])
     predictor = Predictor.load(out)
-    texts = load_split(small_data_dir, "test").texts[:50]
-    first = predictor.predict_proba(texts)
-    np.testing.assert_array_equal(Predictor.load(out).predict_proba(texts), first)
-    assert predictor.metrics["test"]["accuracy"] > 0.5
+    test = load_split(small_data_dir, "test")
+    # the figures recorded at training time are what the file on disk scores
+    report = evaluate(predictor, test)
+    recorded = json.loads(out.with_suffix(".metrics.json").read_text())["test"]
+    assert report["accuracy"] == pytest.approx(recorded["accuracy"], abs=1e-9) and report["accuracy"] > 0.5
+    assert report["nll"] == pytest.approx(recorded["nll"]) and report["ece"] == pytest.approx(recorded["ece"])
+    # and its weights are the model a fit on the same (normalised) training text gives
+    train = load_split(small_data_dir, "train")
+    fitted = LinearModel.fit([normalize_headline(t) for t in train.texts], train.labels, train.classes)
+    texts = [normalize_headline(t) for t in test.texts[:100]]
+    np.testing.assert_allclose(predictor.linear.decision_function(texts), fitted.decision_function(texts), atol=1e-6)
 
 
 def test_cli_errors_are_clear(tmp_path, capsys):
