@@ -1,307 +1,455 @@
 """headline-lens: classify Chinese news headlines and look inside the models.
 
     python app.py                      # http://127.0.0.1:7860, the shipped checkpoints
-    python app.py --share              # plus a public link
+    python app.py --share              # plus a public link (add --auth on a public link)
     python app.py --auth user:secret   # require a login (or set APP_AUTH)
 
-The UI layer only: every value shown comes from cls_core.service.Demo.
+Links open a view directly: /?tab=inside&model=TextCNN&headline=国足3:0完胜泰国队&lang=zh-CN
+(tab: predict, inside, evaluate, overview; model: one name, or several joined by commas).
+
+The UI layer only: one builder per tab, each wiring widgets to cls_core.service.Demo.
+Every handler takes the visitor's language (the switch at the top) as its first input and
+words its output in it; the static text is Gradio's own i18n (cls_core.i18n).
 """
 
 import argparse
+import functools
+import html
 import os
 import sys
 
-import gradio as gr
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
 
-from cls_core import figures
-from cls_core.data import CLASS_GLOSS, resolve_data_dir
-from cls_core.service import ENSEMBLE, MAX_CHARS, PUBLISHED, Demo, UserError, read_as_notice, verdict_text
+import gradio as gr  # noqa: E402
+import pandas as pd  # noqa: E402
+from gradio.i18n import I18nData  # noqa: E402
+
+from cls_core import figures  # noqa: E402
+from cls_core.data import resolve_data_dir  # noqa: E402
+from cls_core.i18n import LANGUAGES, PageText, language_for, text  # noqa: E402
+from cls_core.service import (ENSEMBLE, MAX_CHARS, MAX_UPLOAD_BYTES, PUBLISHED, Demo, UserError,  # noqa: E402
+                              link_query, model_label, read_link)
 
 EXAMPLES = ["国足3:0完胜泰国队 晋级世界杯预选赛下一阶段", "央行宣布下调存款准备金率0.5个百分点",
             "北京东五环新盘开盘 均价每平米2.8万元", "《魔兽世界》新资料片下月上线", "周杰伦新专辑首发 歌迷排队数小时",
             "教育部：明年高考报名人数预计突破千万", "苹果发布新一代iPhone 搭载自研芯片", "沪指放量大涨2% 券商股集体涨停"]
-SLOTS = 4  # result panels on the Predict tab (three models + the ensemble)
-WINDOW_SLOTS = 3  # highlighted texts for the TextCNN's window sizes
+
+# Switching the language also switches Gradio's own i18n (the static text) in the browser.
+CHANGE_LOCALE_JS = """async (lang) => {
+  const core = performance.getEntriesByType("resource").map((e) => e.name)
+    .find((name) => /\\/assets\\/core-[^/]*\\.js$/.test(name));
+  if (core) { try { (await import(core)).changeLocale(lang); } catch (e) { console.warn(e); } }
+  return lang;
+}"""
+# The link box receives '?tab=…'; make it a whole address and put it on the clipboard.
+FULL_LINK_JS = """(query) => {
+  if (!query) return query;
+  const link = window.location.origin + window.location.pathname + query;
+  if (navigator.clipboard) navigator.clipboard.writeText(link).catch(() => {});
+  return link;
+}"""
+CSS = """
+.verdicts { min-height: 1.5em; }
+@media (max-width: 640px) { .gradio-container { padding: 4px !important; } }
+"""
 
 
-def friendly(fn):
-    """Show a UserError as a message in the page, never as a trace."""
+class StaticText(PageText):
+    """page("key") -> the translation marker Gradio's i18n fills in, in the browser."""
+
+    def __call__(self, key, **fields):
+        return I18nData(super().__call__(key, **fields))
+
+
+def hinted(*blank):
+    """On a UserError, show its message as a hint in the visitor's language (the handler's
+    first argument) and return `blank` for the outputs, so that none keeps an earlier
+    run's content beside the new question."""
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(lang, *args, **kwargs):
+            try:
+                return fn(lang, *args, **kwargs)
+            except UserError as e:
+                gr.Warning(html.escape(e.text(lang)))  # the toast renders HTML
+                return blank[0] if len(blank) == 1 else blank
+        return wrapper
+    return decorate
+
+
+def api_errors(fn):
+    """API endpoints: a UserError becomes a plain error message for the client, never a trace."""
+    @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except UserError as e:
             raise gr.Error(str(e), print_exception=False) from None
-    wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
     return wrapper
 
 
-def build_app(demo_core):
-    names = demo_core.model_names()
-    singles = demo_core.model_names(ensemble=False)
-    classes = next(iter(demo_core.models.values())).classes if demo_core.models else []
+def hidden():
+    return gr.update(visible=False, value=None)
 
-    # --- handlers: thin adapters from widgets to Demo ------------------------------------
-    def slot_updates(items, slots):
-        """Fill the first len(items) of `slots` hidden components with (label, value); hide the rest."""
-        updates = [gr.update(visible=False, value=None) for _ in range(slots)]
-        for slot, (label, value) in enumerate(items[:slots]):
-            updates[slot] = gr.update(visible=True, value=value, label=label)
-        return updates
 
-    def panel_updates(text, notice, results):
-        items = [(f"{name} · {verdict_text(verdict)} · {ms:.1f} ms", top)
-                 for name, (top, ms, verdict) in results.items()]
-        notes = [f"**Note:** {n}" for n in (notice, read_as_notice(text, results)) if n]
-        return ["  \n".join(notes)] + slot_updates(items, SLOTS)
+def slot_updates(items, slots):
+    """Fill the first len(items) of `slots` hidden components with (label, value); hide the rest."""
+    updates = [hidden() for _ in range(slots)]
+    for slot, (label, value) in enumerate(items[:slots]):
+        updates[slot] = gr.update(visible=True, value=value, label=label)
+    return updates
 
-    @friendly
-    def on_predict(text, chosen):
-        if not chosen:
-            raise UserError("Choose at least one model.")
-        text, notice, results = demo_core.predict(text, chosen)
-        return panel_updates(text, notice, results)
 
-    @friendly
-    def on_random(chosen):
-        text, true_class = demo_core.random_test_headline()
-        text, notice, results = demo_core.predict(text, chosen or names[:2])
-        truth = figures.display_name(true_class)
-        verdicts = []
-        for name, (top, _, _) in results.items():
-            guess = next(iter(top))
-            verdicts.append(f"{name}: {'✓ right' if guess == truth else '✗ wrong (' + guess + ')'}")
-        return [text, f"**True label:** {truth} — " + "; ".join(verdicts)] + panel_updates(text, notice, results)
+def table(rows, headers):
+    return gr.update(value=pd.DataFrame(rows, columns=headers), visible=True)
 
-    @friendly
-    def on_batch(file):
+
+# --- Predict ------------------------------------------------------------------------------
+
+def build_predict(core, page, lang):
+    names = core.model_names()
+    with gr.Row():
+        headline = gr.Textbox(label=page("headline_label", n=MAX_CHARS), placeholder=page("headline_placeholder"),
+                              lines=1, max_lines=3, max_length=MAX_CHARS, scale=3, elem_id="headline")
+        chosen = gr.CheckboxGroup(core.model_choices(), value=names[:2], label=page("models_label"), scale=2)
+    with gr.Row():
+        predict_btn = gr.Button(page("predict_button"), variant="primary")
+        random_btn = gr.Button(page("random_button"))
+    truth = gr.Markdown(elem_classes="verdicts")
+    note = gr.Markdown()
+    with gr.Row(equal_height=True):
+        panels = [gr.Label(num_top_classes=5, visible=False) for _ in names]
+    examples = gr.Dataset(components=[gr.Textbox(render=False)], samples=[[e] for e in EXAMPLES], type="index",
+                          label=page("examples_label"))
+    with gr.Accordion(page("batch_title"), open=False):
+        upload = gr.File(label=page("upload_label"), file_types=[".txt", ".csv"])
+        batch_btn = gr.Button(page("batch_button"))
+        batch_msg = gr.Markdown()
+        batch_out = gr.File(label=page("batch_download"))
+
+    outputs = [truth, note] + panels
+    blank = ("", "") + tuple(hidden() for _ in panels)
+
+    def answer(lang, text_in, models, true_class=None):
+        shown, notice, results = core.predict(text_in, models, lang=lang)
+        note_text, items = core.answer_panels(shown, notice, results, lang)
+        truth_text = core.truth_line(true_class, results, lang) if true_class else ""
+        return [truth_text, note_text] + slot_updates(items, len(panels))
+
+    @hinted(*blank)
+    def on_predict(lang, text_in, models):
+        return answer(lang, text_in, models)
+
+    @hinted(gr.skip(), *blank)
+    def on_random(lang, models):
+        text_in, true_class = core.random_test_headline()
+        return [text_in] + answer(lang, text_in, models or names[:2], true_class)
+
+    @hinted(gr.skip(), *blank)
+    def on_example(lang, index, models):
+        return [EXAMPLES[index]] + answer(lang, EXAMPLES[index], models)
+
+    @hinted(None, "")
+    def on_batch(lang, file):
         if file is None:
-            raise UserError("Upload a .txt (one headline per line) or .csv file first.")
-        path, n = demo_core.predict_file(file)
-        return str(path), f"Predicted {n} headlines with {', '.join(names)}."
+            raise UserError("error_upload_first")
+        path, n = core.predict_file(file)
+        return str(path), text("batch_done", lang, n=n, models=", ".join(model_label(m, lang) for m in names))
 
-    @friendly
-    def on_inside(text, name, layer, direction):
-        r = demo_core.inside(text, name, layer, direction)
-        summary = (f"**{name}** reads {len(r['text'])} characters and answers "
-                   f"**{figures.display_name(r['class'])}** ({r['probability']:.1%}).")
-        if r["notice"]:
-            summary += f"  \n**Note:** {r['notice']}"
-        is_rnn = r["hidden_plot"] is not None
-        windows = slot_updates([(f"Winning n-grams, {label}", pairs) for label, pairs in r["windows"]], WINDOW_SLOTS)
-        return (summary, gr.update(value=r["weights"], label=r["weights_label"]), *windows, r["occlusion"],
+    for trigger in (predict_btn.click, headline.submit):
+        trigger(on_predict, [lang, headline, chosen], outputs, api_visibility="private")
+    random_btn.click(on_random, [lang, chosen], [headline] + outputs, api_visibility="private")
+    examples.click(on_example, [lang, examples, chosen], [headline] + outputs, api_visibility="private")
+    batch_btn.click(on_batch, [lang, upload], [batch_out, batch_msg], api_visibility="private")
+    return dict(headline=headline, chosen=chosen, run=on_predict, outputs=outputs)
+
+
+# --- Inside the model ---------------------------------------------------------------------
+
+def build_inside(core, page, lang):
+    singles = core.model_names(ensemble=False)
+    first_rnn = core.rnn_shape(singles[0]) if singles else None
+    layers = max((core.rnn_shape(n) or (1, 1))[0] for n in singles) if singles else 1
+    gr.Markdown(page("inside_intro"))
+    with gr.Row():
+        inside_text = gr.Textbox(label=page("headline_label", n=MAX_CHARS), value=EXAMPLES[0], lines=1,
+                                 max_lines=3, max_length=MAX_CHARS, scale=3, elem_id="inside-headline")
+        model = gr.Radio(core.model_choices(ensemble=False), value=singles[0] if singles else None,
+                         label=page("inside_model"), scale=2)
+    with gr.Row():
+        layer = gr.Slider(1, max(layers, 2), value=layers, step=1, label=page("layer_label"),
+                          visible=first_rnn is not None)
+        direction = gr.Radio([(text("forward"), "forward"), (text("backward"), "backward")], value="forward",
+                             label=page("direction_label"), visible=first_rnn is not None)
+        inside_btn = gr.Button(page("inside_button"), variant="primary")
+    summary = gr.Markdown()
+    weights = gr.HighlightedText(label=page("weights_label"), show_legend=False, combine_adjacent=False)
+    window_texts = [gr.HighlightedText(visible=False, show_legend=False, combine_adjacent=False)
+                    for _ in range(core.window_count())]
+    occlusion = gr.HighlightedText(label=page("occlusion_label"), show_legend=False, combine_adjacent=False)
+    with gr.Row():
+        weights_plot = gr.Plot(label=page("plot_weights"))
+        occlusion_plot = gr.Plot(label=page("plot_occlusion"))
+    reading_plot = gr.Plot(label=page("plot_reading"))
+    hidden_plot = gr.Plot(label=page("plot_hidden"), visible=False)
+    norm_plot = gr.Plot(label=page("plot_norm"), visible=False)
+    ngram_table = gr.Dataframe(label=page("ngram_table"), visible=False, interactive=False, max_height=800,
+                               wrap=True)
+
+    outputs = [summary, weights, *window_texts, occlusion, weights_plot, occlusion_plot, reading_plot,
+               hidden_plot, norm_plot, ngram_table]
+    blank = ("", None, *(hidden() for _ in window_texts), None, None, None, None, hidden(), hidden(), hidden())
+
+    @hinted(*blank)
+    def on_inside(lang, text_in, name, layer_value, direction_value):
+        with core.inspect_gate():
+            r = core.inside(text_in, name, layer_value, direction_value, lang)
+        rnn = r["hidden_plot"] is not None
+        return (core.inside_summary(r, name, lang), gr.update(value=r["weights"], label=r["weights_label"]),
+                *slot_updates(r["windows"], len(window_texts)), r["occlusion"],
                 r["weights_plot"], r["occlusion_plot"], r["reading_plot"],
-                gr.update(value=r["hidden_plot"], visible=is_rnn), gr.update(value=r["norm_plot"], visible=is_rnn),
-                gr.update(value=r["table"], visible=not is_rnn))
+                gr.update(value=r["hidden_plot"], visible=rnn), gr.update(value=r["norm_plot"], visible=rnn),
+                table(r["table"], r["table_headers"]) if r["table"] else hidden())
 
-    @friendly
-    def on_evaluate(name, normalize, progress=gr.Progress()):
-        progress(0, desc="Evaluating on the test split")
-        report = demo_core.evaluate(name, progress=lambda f: progress(f, desc="Evaluating on the test split"))
-        text = (f"**{name}** on {report['headlines']:,} test headlines: accuracy **{report['accuracy']:.2%}**, "
-                f"macro-F1 **{report['macro_f1']:.2%}**, calibration error (ECE) {report['ece']['after']:.2%} "
-                f"({report['seconds']:.1f} s to score).")
-        return (text, demo_core.per_class_rows(report),
-                figures.confusion_heatmap(report["confusion"], classes, normalize),
-                confusion_table(report), figures.reliability_diagram(report["reliability"]),
-                figures.coverage_chart(demo_core.coverage_curves()),
-                str(demo_core.predictions_csv(report)), name)
+    def on_model(name):
+        """BiLSTM controls only for a recurrent model, sized to it."""
+        shape = core.rnn_shape(name)
+        if shape is None:
+            return gr.update(visible=False), gr.update(visible=False)
+        return (gr.update(visible=True, maximum=max(shape[0], 2), value=shape[0]),
+                gr.update(visible=shape[1] > 1, value="forward"))
 
-    def confusion_table(report):
-        return [[figures.display_name(c)] + row for c, row in zip(classes, report["confusion"])]
+    inputs = [lang, inside_text, model, layer, direction]
+    run = dict(fn=on_inside, inputs=inputs, outputs=outputs, api_visibility="private", concurrency_id="inspect",
+               concurrency_limit=None)
+    inside_btn.click(**run)
+    inside_text.submit(**run)
+    model.change(on_model, [model], [layer, direction], api_visibility="private").then(**run)
+    return dict(headline=inside_text, model=model, direction=direction, run=on_inside, inputs=inputs,
+                outputs=outputs)
 
-    @friendly
-    def on_cell(name, true_name, predicted_name):
+
+# --- Evaluate -----------------------------------------------------------------------------
+
+def build_evaluate(core, page, lang):
+    names = core.model_names()
+    evaluated = gr.State(None)
+    with gr.Row():
+        model = gr.Dropdown(core.model_choices(), value=names[0] if names else None, label=page("eval_model"))
+        normalize = gr.Checkbox(label=page("row_normalised"))
+        eval_btn = gr.Button(page("eval_button"), variant="primary")
+    summary = gr.Markdown(page("eval_intro"))
+    per_class = gr.Dataframe(label=page("per_class"), interactive=False, visible=False)
+    confusion = gr.Dataframe(label=page("confusion_label"), interactive=False, visible=False, max_height=700)
+    cell_msg = gr.Markdown()
+    cell_rows = gr.Dataframe(label=page("cell_rows"), interactive=False, wrap=True, visible=False)
+    with gr.Row():
+        reliability = gr.Plot(label=page("plot_reliability"))
+        coverage = gr.Plot(label=page("plot_coverage"))
+    csv_out = gr.File(label=page("csv_label"))
+    with gr.Accordion(page("disagree_title"), open=False):
+        disagree_btn = gr.Button(page("disagree_button"))
+        disagree_msg = gr.Markdown()
+        disagree_rows = gr.Dataframe(interactive=False, wrap=True, visible=False)
+
+    columns = ("col_class", "col_precision", "col_recall", "col_f1", "col_support")
+    cell_columns = ("col_headline", "col_true", "col_predicted", "col_probability")
+
+    @hinted("", hidden(), hidden(), "", hidden(), None, None, None, None)
+    def on_evaluate(lang, name, normalized, progress=gr.Progress()):
+        progress(0, desc=text("evaluating", lang))
+        report = core.evaluate(name, progress=lambda f: progress(f, desc=text("evaluating", lang)))
+        return (core.evaluation_summary(report, lang), table(core.per_class_rows(report, lang),
+                                                             [text(c, lang) for c in columns]),
+                gr.update(value=core.confusion_table(report, normalized, lang), visible=True),
+                text("cell_hint", lang), hidden(), figures.reliability_diagram(report["reliability"], lang),
+                figures.coverage_chart(core.coverage_curves(lang), lang), str(core.predictions_csv(report)), name)
+
+    @hinted(gr.skip())
+    def on_normalize(lang, name, normalized):
         if not name:
-            raise UserError("Run an evaluation first.")
-        report = demo_core.evaluate(name)
-        by_display = {figures.display_name(c): c for c in classes}
-        rows, total = demo_core.cell_headlines(report, classes, by_display[true_name], by_display[predicted_name])
-        kind = "correct" if true_name == predicted_name else "mistakes, most confident first"
-        return rows, f"{total} headlines: true {true_name}, predicted {predicted_name} ({kind})."
+            return gr.skip()
+        return gr.update(value=core.confusion_table(core.evaluate(name), normalized, lang), visible=True)
 
-    def on_table_select(name, evt: gr.SelectData):
+    @hinted("", hidden())
+    def on_cell(lang, name, evt: gr.SelectData):
+        if not name:
+            raise UserError("error_run_evaluation")
         row, col = evt.index
         if col == 0:
-            raise gr.Error("Click a number in the table to list those headlines.", print_exception=False)
-        true_name, predicted_name = figures.display_name(classes[row]), figures.display_name(classes[col - 1])
-        return (true_name, predicted_name) + tuple(on_cell(name, true_name, predicted_name))
+            raise UserError("error_click_number")
+        rows, message = core.cell_headlines(core.evaluate(name), row, col - 1, lang)
+        return message, table(rows, [text(c, lang) for c in cell_columns])
 
-    @friendly
-    def on_normalize(name, normalize):
-        if not name:
-            return None
-        return figures.confusion_heatmap(demo_core.evaluate(name)["confusion"], classes, normalize)
+    @hinted(hidden(), "")
+    def on_disagree(lang, progress=gr.Progress()):
+        progress(0, desc=text("scoring_all", lang))
+        singles, rows, total = core.disagreements(lang=lang)
+        headers = [text("col_headline", lang), text("col_true", lang)] + [model_label(m, lang) for m in singles]
+        return table(rows, headers), text("disagree_message", lang, total=total, n=len(core.test_split()),
+                                          shown=len(rows))
 
-    @friendly
-    def on_disagree(progress=gr.Progress()):
-        progress(0, desc="Scoring every model on the test split")
-        model_names, rows, total = demo_core.disagreements()
-        return gr.update(value=rows, headers=["headline", "true"] + model_names), \
-            f"The models disagree on {total} of {len(demo_core.test_split()):,} test headlines (first {len(rows)} shown)."
+    heavy = dict(api_visibility="private", concurrency_id="evaluate", concurrency_limit=None)
+    eval_btn.click(on_evaluate, [lang, model, normalize],
+                   [summary, per_class, confusion, cell_msg, cell_rows, reliability, coverage, csv_out, evaluated],
+                   show_progress_on=[summary], **heavy)
+    normalize.change(on_normalize, [lang, evaluated, normalize], [confusion], api_visibility="private")
+    confusion.select(on_cell, [lang, evaluated], [cell_msg, cell_rows], api_visibility="private")
+    disagree_btn.click(on_disagree, [lang], [disagree_rows, disagree_msg], show_progress_on=[disagree_msg], **heavy)
+    return dict(model=model)
 
-    # --- API endpoints (gradio_client): plain JSON in, plain JSON out ---------------------
-    def api_predict(headline: str, model: str = "TextCNN", top_k: int = 5) -> dict:
-        """Top classes of a headline with calibrated probabilities."""
-        text, notice, results = friendly(demo_core.predict)(headline, [model], top_k)
-        top, ms, verdict = results[model]
-        return {"headline": text, "notice": notice, "model": model, "top": top, "milliseconds": ms,
-                "read_as": verdict["read_as"], "unsure": verdict["unsure"], "reason": verdict["reason"],
-                "unknown_share": verdict["unknown_share"]}
 
-    def api_inspect(headline: str, model: str = "BiLSTM-attention") -> dict:
-        """Per-character weights (attention or n-gram contribution) and occlusion."""
-        r = friendly(demo_core.inside)(headline, model)
-        return {"headline": r["text"], "class": r["class"], "probability": r["probability"],
-                "weights": r["weights"], "occlusion": r["occlusion"]}
+# --- Overview -----------------------------------------------------------------------------
 
-    def api_evaluate(model: str = "TextCNN") -> dict:
-        """Accuracy, macro-F1, ECE and the confusion matrix on the test split."""
-        report = friendly(demo_core.evaluate)(model)
-        return {k: report[k] for k in ("model", "headlines", "accuracy", "macro_f1", "ece", "nll", "confusion")}
+def build_overview(core, page, lang):
+    """Static explanation, then tables and plots worded in the visitor's language (filled
+    again when the language changes)."""
+    gr.Markdown(page("overview_what"))
+    gr.Markdown(page("overview_data"))
+    data_sentence = gr.Markdown()
+    counts = gr.Dataframe(label=page("per_class_counts"), interactive=False)
+    gr.Markdown(page("overview_models"))
+    models = gr.Dataframe(interactive=False)
+    accuracy = gr.Plot(label=page("plot_accuracy"))
+    curves, notes = [], []
+    for _ in core.models:
+        curves.append(gr.Plot(label=page("plot_training"), visible=False))
+        notes.append(gr.Markdown(visible=False))
 
-    # --- layout -------------------------------------------------------------------------
-    with gr.Blocks(title="headline-lens") as app:
-        gr.Markdown("# headline-lens\nWhich of ten topics is a Chinese news headline about, and **why does a "
-                    "model think so?** Three models trained on 45,000 THUCNews headlines: a BiLSTM with attention, "
-                    "a TextCNN, and a classical TF-IDF + linear SVM.")
-        if demo_core.problems:
-            gr.Markdown("**Warning:** " + "  \n**Warning:** ".join(demo_core.problems))
+    def fill(lang_code):
+        split_counts = core.class_counts()
+        sizes = ", ".join(f"{text('split_' + s, lang_code)} {sum(c):,}" for s, c in split_counts.items())
+        rows = core.model_rows()
+        bars = core.accuracy_bars(rows, lang_code)
+        out = [text("data_sentence", lang_code, counts=sizes),
+               pd.DataFrame(core.class_count_rows(split_counts, lang_code),
+                            columns=[text("col_class", lang_code)] + [text("split_" + s, lang_code)
+                                                                        for s in split_counts]),
+               pd.DataFrame(core.model_table(rows, lang_code),
+                            columns=[text(c, lang_code) for c in ("col_model", "col_parameters", "col_file_mb",
+                                                                  "col_test_accuracy", "col_calibration")]),
+               figures.accuracy_bars(bars, text("title_accuracy", lang_code))]
+        for name in core.models:
+            curve = core.training_curve(name, lang_code)
+            out.append(gr.update(value=curve, visible=curve is not None))
+            out.append(gr.update(value="" if curve is not None else text("no_curve_linear", lang_code,
+                                                                            model=model_label(name, lang_code)),
+                                 visible=curve is None))
+        return out
 
-        with gr.Tab("Predict"):
-            with gr.Row():
-                headline = gr.Textbox(label=f"Headline (up to {MAX_CHARS} characters)", lines=2, scale=3,
-                                      placeholder="例如：国足3:0完胜泰国队")
-                chosen = gr.CheckboxGroup(names, value=names[:2], label="Models (side by side)", scale=2)
-            with gr.Row():
-                predict_btn = gr.Button("Predict", variant="primary")
-                random_btn = gr.Button("Random test headline")
-            notice = gr.Markdown()
-            truth = gr.Markdown()
-            with gr.Row():
-                panels = [gr.Label(num_top_classes=5, visible=i < 2, label="…") for i in range(SLOTS)]
-            gr.Examples(EXAMPLES, inputs=headline)
-            with gr.Accordion("Batch: a file of headlines → CSV of predictions", open=False):
-                upload = gr.File(label=".txt (one headline a line) or .csv (a 'headline' column)",
-                                 file_types=[".txt", ".csv"])
-                batch_btn = gr.Button("Predict the file")
-                batch_msg = gr.Markdown()
-                batch_out = gr.File(label="predictions.csv")
-            predict_btn.click(on_predict, [headline, chosen], [notice] + panels, api_visibility="private")
-            headline.submit(on_predict, [headline, chosen], [notice] + panels, api_visibility="private")
-            random_btn.click(on_random, [chosen], [headline, truth, notice] + panels, api_visibility="private")
-            batch_btn.click(on_batch, [upload], [batch_out, batch_msg], api_visibility="private")
+    outputs = [data_sentence, counts, models, accuracy] + [x for pair in zip(curves, notes) for x in pair]
+    return dict(fill=fill, outputs=outputs)
 
-        with gr.Tab("Inside the model"):
-            gr.Markdown("Pick a model and a headline. **Weights** show what the model looks at (attention for the "
-                        "BiLSTM, winning n-grams for the TextCNN, exact n-gram scores for the linear model); "
-                        "**occlusion** shows what actually changes its answer when a character is removed. "
-                        "Red marks what pushes toward the predicted topic (or draws attention), blue what "
-                        "pushes away; ␣ is a space.")
-            with gr.Row():
-                inside_text = gr.Textbox(label="Headline", value=EXAMPLES[0], scale=3)
-                inside_model = gr.Radio(singles, value=singles[0] if singles else None, label="Model", scale=2)
-            with gr.Row():
-                layer = gr.Slider(1, 2, value=2, step=1, label="BiLSTM layer")
-                direction = gr.Radio(["forward", "backward"], value="forward", label="BiLSTM direction")
-                inside_btn = gr.Button("Look inside", variant="primary")
-            inside_summary = gr.Markdown()
-            weights = gr.HighlightedText(label="Weights", show_legend=False, combine_adjacent=False)
-            window_texts = [gr.HighlightedText(visible=False, show_legend=False, combine_adjacent=False)
-                            for _ in range(WINDOW_SLOTS)]
-            occlusion = gr.HighlightedText(label="Occlusion: what changes the answer", show_legend=False,
-                                           combine_adjacent=False)
-            with gr.Row():
-                weights_plot, occlusion_plot = gr.Plot(), gr.Plot()
-            reading_plot = gr.Plot()
-            hidden_plot, norm_plot = gr.Plot(), gr.Plot()
-            ngram_table = gr.Dataframe(headers=["window", "n-gram", "filters won", "contribution"],
-                                       label="Top n-grams", visible=False, interactive=False)
-            inside_btn.click(on_inside, [inside_text, inside_model, layer, direction],
-                             [inside_summary, weights, *window_texts, occlusion, weights_plot, occlusion_plot,
-                              reading_plot, hidden_plot, norm_plot, ngram_table], api_visibility="private")
 
-        with gr.Tab("Evaluate"):
-            evaluated = gr.State(None)
-            with gr.Row():
-                eval_model = gr.Dropdown(names, value=names[0] if names else None, label="Model")
-                normalize = gr.Checkbox(label="Row-normalised (share of each true class)")
-                eval_btn = gr.Button("Evaluate on the test split", variant="primary")
-            eval_summary = gr.Markdown("Scores every headline of the test split (10,000); the result is cached.")
-            per_class = gr.Dataframe(headers=["class", "precision", "recall", "F1", "support"],
-                                     label="Per class", interactive=False)
-            confusion_plot = gr.Plot()
-            gr.Markdown("Click a number in the table (or pick a cell below) to list those headlines.")
-            # Columns carry the Chinese name only, so all ten fit; each row gives the full gloss.
-            confusion = gr.Dataframe(headers=["true \\ predicted"] + [CLASS_GLOSS.get(c, c) for c in classes],
-                                     label="Confusion matrix (counts)", interactive=False)
-            with gr.Row():
-                shown = [figures.display_name(c) for c in classes]
-                cell_true = gr.Dropdown(shown, value=shown[0] if shown else None, label="True class")
-                cell_pred = gr.Dropdown(shown, value=shown[min(2, len(shown) - 1)] if shown else None,
-                                        label="Predicted class")
-                cell_btn = gr.Button("List headlines")
-            cell_msg = gr.Markdown()
-            cell_rows = gr.Dataframe(headers=["headline", "true", "predicted", "probability"], interactive=False,
-                                     wrap=True)
-            reliability = gr.Plot()
-            coverage_plot = gr.Plot()
-            csv_out = gr.File(label="All test predictions (CSV)")
-            with gr.Accordion("Where the models disagree", open=False):
-                disagree_btn = gr.Button("Compare the three models")
-                disagree_msg = gr.Markdown()
-                disagree_rows = gr.Dataframe(interactive=False, wrap=True)
-            eval_btn.click(on_evaluate, [eval_model, normalize],
-                           [eval_summary, per_class, confusion_plot, confusion, reliability, coverage_plot, csv_out, evaluated],
-                           concurrency_limit=1, concurrency_id="evaluate", api_visibility="private")
-            normalize.change(on_normalize, [evaluated, normalize], [confusion_plot], api_visibility="private")
-            cell_btn.click(on_cell, [evaluated, cell_true, cell_pred], [cell_rows, cell_msg], api_visibility="private")
-            confusion.select(on_table_select, [evaluated], [cell_true, cell_pred, cell_rows, cell_msg],
-                             api_visibility="private")
-            disagree_btn.click(on_disagree, None, [disagree_rows, disagree_msg], concurrency_limit=1,
-                               concurrency_id="evaluate", api_visibility="private")
+# --- the page -----------------------------------------------------------------------------
 
-        with gr.Tab("Overview"):
-            build_overview(demo_core)
+def build_app(core):
+    """(gr.Blocks, gr.I18n): the page, and the translations of its static text."""
+    page = StaticText()
+    names = core.model_names()
+    ours, reference = core.best_accuracy(), max(acc for _, acc in PUBLISHED)
+    with gr.Blocks(title="headline-lens", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
+        with gr.Row(equal_height=True):
+            gr.Markdown("# headline-lens", scale=3)
+            lang = gr.Dropdown([(label, code) for code, label in LANGUAGES.items()], value="en",
+                               label=page("language"), scale=1, min_width=140, elem_id="language")
+        gr.Markdown(page("intro", ours=f"{ours:.1%}" if ours else "—", reference=f"{reference:.1%}"))
+        gr.Markdown(page("privacy"))
+        problems = gr.Markdown("  \n".join(text("warning", text=p) for p in core.problem_lines()),
+                               visible=bool(core.problems))
+        with gr.Tabs(selected="predict") as tabs:
+            with gr.Tab(page("tab_predict"), id="predict") as tab_predict:
+                predict = build_predict(core, page, lang)
+            with gr.Tab(page("tab_inside"), id="inside") as tab_inside:
+                inside = build_inside(core, page, lang)
+            with gr.Tab(page("tab_evaluate"), id="evaluate") as tab_evaluate:
+                evaluate = build_evaluate(core, page, lang)
+            with gr.Tab(page("tab_overview"), id="overview") as tab_overview:
+                overview = build_overview(core, page, lang)
+        with gr.Row():
+            link_btn = gr.Button(page("copy_link"), size="sm", scale=0, min_width=220)
+            link = gr.Textbox(label=page("link_label"), buttons=["copy"], interactive=False, scale=4,
+                              show_label=False, elem_id="link")
+
+        # Which tab is open, for links.
+        current_tab = gr.State("predict")
+        for tab, tab_id in ((tab_predict, "predict"), (tab_inside, "inside"), (tab_evaluate, "evaluate"),
+                            (tab_overview, "overview")):
+            tab.select(lambda tab_id=tab_id: tab_id, None, current_tab, api_visibility="private")
+
+        def on_link(lang_code, tab, headline, models, inside_headline, inside_model):
+            if tab == "inside":
+                return link_query(tab, inside_headline, [inside_model] if inside_model else [], lang_code)
+            return link_query(tab, headline if tab == "predict" else "", models if tab == "predict" else [],
+                              lang_code)
+
+        link_btn.click(on_link, [lang, current_tab, predict["headline"], predict["chosen"], inside["headline"],
+                                 inside["model"]], link, api_visibility="private").then(
+            None, link, link, js=FULL_LINK_JS)
+
+        # A language change rewords the pickers and the Overview (static text: CHANGE_LOCALE_JS).
+        def on_language(lang_code):
+            return [gr.update(choices=core.model_choices(lang_code)),
+                    gr.update(choices=core.model_choices(lang_code, ensemble=False)),
+                    gr.update(choices=core.model_choices(lang_code)),
+                    gr.update(choices=[(text(d, lang_code), d) for d in ("forward", "backward")]),
+                    gr.update(value="  \n".join(text("warning", lang_code, text=p)
+                                                for p in core.problem_lines(lang_code)))] + overview["fill"](lang_code)
+
+        lang.change(on_language, [lang], [predict["chosen"], inside["model"], evaluate["model"], inside["direction"],
+                                          problems] + overview["outputs"],
+                    js=CHANGE_LOCALE_JS, api_visibility="private")
+
+        # Opening the page: the language of the link or the browser, then the view a link asks for.
+        def on_load(request: gr.Request):
+            asked = read_link(dict(request.query_params), names)
+            lang_code = asked["lang"] or language_for(request.headers.get("accept-language"))
+            headline = asked["headline"]
+            models = asked["models"]
+            return (lang_code, gr.update(selected=asked["tab"]), asked["tab"],
+                    headline if asked["tab"] == "predict" and headline else gr.skip(),
+                    models or gr.skip(),
+                    headline if asked["tab"] == "inside" and headline else gr.skip(),
+                    models[0] if asked["tab"] == "inside" and models and models[0] != ENSEMBLE else gr.skip(),
+                    "predict" if headline and asked["tab"] == "predict" else
+                    "inside" if headline and asked["tab"] == "inside" else "")
+
+        start = gr.State("")
+
+        def open_predict(lang_code, what, headline, models):
+            return predict["run"](lang_code, headline, models) if what == "predict" else \
+                [gr.skip()] * len(predict["outputs"])
+
+        def open_inside(lang_code, what, *args):
+            return inside["run"](lang_code, *args) if what == "inside" else [gr.skip()] * len(inside["outputs"])
+
+        app.load(on_load, None, [lang, tabs, current_tab, predict["headline"], predict["chosen"],
+                                 inside["headline"], inside["model"], start], api_visibility="private").then(
+            open_predict, [lang, start, predict["headline"], predict["chosen"]], predict["outputs"],
+            api_visibility="private").then(
+            open_inside, [lang, start] + inside["inputs"][1:], inside["outputs"], api_visibility="private").then(
+            overview["fill"], [lang], overview["outputs"], api_visibility="private")
+
+        # --- API endpoints (gradio_client): plain JSON in, plain JSON out --------------------
+        @api_errors
+        def api_predict(headline: str, model: str = "TextCNN", top_k: int = 5) -> dict:
+            """Top classes of a headline with calibrated probabilities, and the verdict."""
+            return core.api_predict(headline, model, top_k)
+
+        @api_errors
+        def api_inspect(headline: str, model: str = "BiLSTM-attention") -> dict:
+            """Per-character weights (attention or n-gram contribution) and occlusion."""
+            return core.api_inspect(headline, model)
+
+        @api_errors
+        def api_evaluate(model: str = "TextCNN") -> dict:
+            """Accuracy, macro-F1, ECE and the confusion matrix on the test split."""
+            return core.api_evaluate(model)
 
         gr.api(api_predict, api_name="predict")
-        gr.api(api_inspect, api_name="inspect")
-        gr.api(api_evaluate, api_name="evaluate", concurrency_limit=1, concurrency_id="evaluate")
-    return app
-
-
-def build_overview(demo_core):
-    gr.Markdown(
-        "## What this is\nA headline goes in; the models say which of ten topics it belongs to — finance, realty, "
-        "stocks, education, science, society, politics, sports, game or entertainment — and how sure they are. "
-        "The probabilities are *calibrated*: of the headlines a model calls 90 % sure, about 90 % are right.\n\n"
-        "- **BiLSTM-attention** reads the headline character by character in both directions and learns which "
-        "characters to pay attention to.\n- **TextCNN** slides small windows (2, 3 and 4 characters) over the "
-        "headline and keeps the strongest match of each learned pattern.\n- **Linear (TF-IDF + SVM)** counts "
-        "characters and character pairs and weighs them: the classical baseline every network must beat.\n"
-        "- **Ensemble** averages the three models' probabilities.")
-    counts = demo_core.class_counts()
-    if counts:
-        classes = next(iter(demo_core.models.values())).classes if demo_core.models else []
-        gr.Markdown("## The data\nTHUCNews headlines (Tsinghua University): "
-                    + ", ".join(f"{split} {sum(c):,}" for split, c in counts.items())
-                    + " headlines, balanced over the ten topics.")
-        gr.Dataframe([[figures.display_name(c)] + [counts[s][i] for s in counts] for i, c in enumerate(classes)],
-                     headers=["class"] + list(counts), interactive=False, label="Headlines per class")
-    else:
-        gr.Markdown("The dataset is not present; see the README (`python -m cls_core.data fetch`).")
-    rows = demo_core.model_rows()
-    gr.Markdown("## The models")
-    gr.Dataframe([[r[0], r[1], r[2], f"{r[3]:.2%}" if r[3] else "—", f"{r[4]:.2%}" if r[4] else "—"] for r in rows],
-                 headers=["model", "parameters", "file MB", "test accuracy", "calibration error"],
-                 interactive=False)
-    bars = [(name, acc, "published figure, 4× our training data", False) for name, acc in PUBLISHED]
-    bars += [(r[0], r[3], "shipped checkpoint, 45k training headlines", True) for r in rows if r[3]]
-    if bars:
-        gr.Plot(figures.accuracy_bars(bars, "Test accuracy: ours (45k training headlines) and the published reference"))
-    for name in demo_core.models:
-        log = demo_core.training_log(name)
-        if log:
-            gr.Plot(figures.training_curves(log, f"Training curves: {name}"))
+        gr.api(api_inspect, api_name="inspect", concurrency_id="inspect", concurrency_limit=None)
+        gr.api(api_evaluate, api_name="evaluate", concurrency_id="evaluate", concurrency_limit=None)
+    return app, gr.I18n(**page.translations())
 
 
 def parse_args(argv=None):
@@ -312,7 +460,8 @@ def parse_args(argv=None):
     p.add_argument("--auth", default=os.environ.get("APP_AUTH"), help="USER:PASS login (or env APP_AUTH)")
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
     p.add_argument("--checkpoints", default="checkpoints")
-    p.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews")
+    p.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews; the test split "
+                                      "falls back to the copy shipped in data/demo/")
     return p.parse_args(argv)
 
 
@@ -324,14 +473,18 @@ def main(argv=None):
         if not (sep and user and password):
             sys.exit("error: --auth takes USER:PASS")
         auth = (user, password)
+    elif args.share:
+        print("warning: --share without --auth: anyone with the public link can use this app "
+              "(add --auth USER:PASS or set APP_AUTH)", file=sys.stderr)
     core = Demo.load(args.checkpoints, resolve_data_dir(args.data_dir), args.device)
     for problem in core.problems:
         print("warning:", problem, file=sys.stderr)
     if not core.models:
         sys.exit("error: no model could be loaded; see the warnings above")
-    app = build_app(core)
+    app, i18n = build_app(core)
     app.queue(default_concurrency_limit=4, max_size=64)
-    launch = dict(server_name=args.host, server_port=args.port, auth=auth, show_error=True)
+    launch = dict(server_name=args.host, server_port=args.port, auth=auth, show_error=True, i18n=i18n,
+                  max_file_size=MAX_UPLOAD_BYTES, css=CSS)
     try:
         app.launch(share=args.share, **launch)
     except Exception as e:  # no route to the share server: keep serving locally

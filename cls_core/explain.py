@@ -97,8 +97,3 @@ def occlusion(predictor, text, class_index=None):
     return {"chars": chars, "class_index": c, "probability": float(probs[0, c]),
             "drop": probs[0, c] - probs[1:, c]}
 
-
-def hidden_norms(hidden):
-    """L2 norm of each character's hidden state, per layer and direction: [L][D] -> [T]."""
-    return [[np.linalg.norm(h, axis=-1) for h in layer] for layer in hidden]
-

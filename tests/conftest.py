@@ -74,3 +74,15 @@ def app_url(small_data_dir, checkpoint_dir, tmp_path_factory):
     yield url
     process.terminate()
     process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def fresh_app_url(checkpoint_dir, tmp_path_factory):
+    """`python app.py` as on a fresh clone: the shipped checkpoints, no dataset anywhere (no
+    CLS_DATA_DIR, an empty data directory), so the test split served is data/demo/'s."""
+    empty = tmp_path_factory.mktemp("no-dataset")
+    process, url = start_app(tmp_path_factory.mktemp("fresh-app") / "app.log", "--data-dir", str(empty),
+                             "--checkpoints", str(checkpoint_dir), env={"CLS_DATA_DIR": ""})
+    yield url
+    process.terminate()
+    process.wait(timeout=30)

@@ -1,6 +1,14 @@
-"""The running app, driven over its public API with gradio_client."""
+"""The running app, driven over its public API with gradio_client and plain HTTP."""
+import json
+import urllib.request
+import warnings
+
 import pytest
 from gradio_client import Client
+from gradio_client.exceptions import AppError, AuthenticationError
+
+import app as app_module
+from cls_core.service import MAX_CHARS, MAX_UPLOAD_BYTES, UserError
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +29,7 @@ def test_long_input_is_cut_with_a_notice(client):
 
 
 def test_empty_input_gives_a_friendly_error(client):
-    with pytest.raises(Exception, match="type a headline"):
+    with pytest.raises(AppError, match="type a headline"):
         client.predict("   ", "TextCNN", 3, api_name="/predict")
 
 
@@ -42,8 +50,10 @@ def test_login_is_required_when_auth_is_set(small_data_dir, checkpoint_dir, tmp_
     process, url = start_app(tmp_path / "app.log", "--data-dir", str(small_data_dir),
                              "--checkpoints", str(checkpoint_dir), env={"APP_AUTH": "ana:s3cret"})
     try:
-        with pytest.raises(Exception):
-            Client(url, verbose=False).predict("国足胜泰国", "TextCNN", 1, api_name="/predict")
+        with pytest.raises(AuthenticationError, match="credentials were not provided"):
+            Client(url, verbose=False)
+        with pytest.raises(AuthenticationError, match="Invalid credentials"):
+            Client(url, auth=("ana", "wrong"), verbose=False)
         result = Client(url, auth=("ana", "s3cret"), verbose=False).predict("国足胜泰国", "TextCNN", 1,
                                                                               api_name="/predict")
         assert len(result["top"]) == 1
@@ -62,3 +72,63 @@ def test_many_concurrent_predictions_all_succeed(app_url):
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(ask, range(24)))
     assert len(results) == 24 and all(len(r["top"]) == 1 for r in results)
+
+
+# --- a fresh clone: no dataset, every endpoint works ----------------------------------------
+
+def test_a_fresh_clone_serves_every_endpoint(fresh_app_url):
+    fresh = Client(fresh_app_url, verbose=False)
+    assert next(iter(fresh.predict("国足3:0完胜泰国队", "TextCNN", 1, api_name="/predict")["top"])) == "体育 sports"
+    assert fresh.predict("央行宣布降息", "TextCNN", api_name="/inspect")["class"]
+    report = fresh.predict("Linear (TF-IDF + SVM)", api_name="/evaluate")
+    assert report["headlines"] == 10_000 and report["accuracy"] > 0.85  # the test split shipped in data/demo/
+
+
+def test_public_link_safety_settings(fresh_app_url):
+    config = json.load(urllib.request.urlopen(fresh_app_url + "config"))
+    assert config["analytics_enabled"] is False
+    boxes = [c["props"] for c in config["components"] if c["type"] == "textbox" and c["props"].get("max_length")]
+    assert boxes and all(props["max_length"] == MAX_CHARS for props in boxes)
+    heavy = {d["api_name"]: d for d in config["dependencies"] if d.get("api_name") in ("inspect", "evaluate")}
+    assert heavy["inspect"]["concurrency_id"] == "inspect" and heavy["evaluate"]["concurrency_id"] == "evaluate"
+    # uploads larger than the limit are refused by Gradio itself, before any handler runs
+    body = b"x" * (MAX_UPLOAD_BYTES + 1000)
+    boundary = "----headline-lens"
+    payload = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.txt\"\r\n"
+               f"Content-Type: text/plain\r\n\r\n").encode() + body + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(fresh_app_url + "gradio_api/upload", data=payload, method="POST",
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request)
+    assert refused.value.code == 413
+
+
+def test_share_without_auth_warns(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("APP_AUTH", raising=False)
+    with pytest.raises(SystemExit):  # no checkpoints in tmp_path: it stops after the warning
+        app_module.main(["--share", "--checkpoints", str(tmp_path)])
+    assert "--share without --auth" in capsys.readouterr().err
+
+
+def test_a_hint_leaves_every_output_blank():
+    def ask(lang, headline):
+        raise UserError("error_empty")
+
+    hinted = app_module.hinted("", None)(ask)
+    assert hinted.__name__ == "ask" and hinted.__wrapped__ is ask
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert hinted("zh-CN", " ") == ("", None)
+    assert [str(w.message) for w in caught] == ["请先输入一条标题（现在是空的）。"]
+
+
+def test_api_errors_keep_the_function_signature():
+    def api_predict(headline: str, model: str = "TextCNN") -> dict:
+        """Doc."""
+        raise UserError("error_empty")
+
+    wrapped = app_module.api_errors(api_predict)
+    assert wrapped.__name__ == "api_predict" and wrapped.__doc__ == "Doc." and wrapped.__wrapped__ is api_predict
+    with pytest.raises(Exception, match="type a headline") as raised:
+        wrapped("")
+    assert type(raised.value).__name__ == "Error"

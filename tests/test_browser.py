@@ -1,16 +1,19 @@
-"""A visitor in headless Chromium: predict, open every tab, evaluate and see the matrix."""
+"""Visitors in headless Chromium, on the app as a fresh clone serves it (no dataset): in
+English and in Chinese, on a desktop and on a phone. Screenshots go to test-output/."""
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 OUTPUT = Path(os.environ.get("TEST_OUTPUT", Path(__file__).resolve().parents[1] / "test-output"))
+HEADLINE = "#headline textarea, #headline input"
 
 
 @pytest.fixture(scope="module")
-def page(app_url):
+def browser():
     if not shutil.which(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail("Debian's chromium is not installed (.ci/run installs it)")
@@ -20,59 +23,194 @@ def page(app_url):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 1300, "height": 1000})
-        page.set_default_timeout(60_000)
-        page.goto(app_url)
-        page.wait_for_selector("text=headline-lens")
-        yield page
+        yield browser
         browser.close()
 
 
-def test_predict_a_typed_headline(page):
-    page.get_by_label("Headline (up to 200 characters)").fill("国足3:0完胜泰国队 晋级世界杯预选赛")
-    page.get_by_role("button", name="Predict", exact=True).click()
-    page.get_by_text("体育 sports").first.wait_for()
-    page.get_by_text("TextCNN ·").wait_for()
-    page.screenshot(path=OUTPUT / "predict.png", full_page=True)
+def open_page(browser, url, locale="en-US", width=1300, height=1000):
+    context = browser.new_context(locale=locale, viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    page.goto(url)
+    page.wait_for_selector("text=headline-lens")
+    return page
 
 
-def test_random_test_headline_shows_its_true_label(page):
-    page.get_by_role("button", name="Random test headline").click()
-    page.get_by_text("True label:").wait_for()
-    assert page.get_by_label("Headline (up to 200 characters)").input_value().strip()
+@pytest.fixture(scope="module")
+def en(browser, fresh_app_url):
+    page = open_page(browser, fresh_app_url, "en-US")
+    yield page
+    page.context.close()
 
 
-def test_markup_is_shown_literally(page):
-    page.get_by_label("Headline (up to 200 characters)").fill("<img src=x onerror=alert(1)>股市大涨")
-    page.get_by_role("button", name="Predict", exact=True).click()
-    page.get_by_text("BiLSTM-attention ·").wait_for()
-    assert page.locator("img[src='x']").count() == 0
+@pytest.fixture(scope="module")
+def zh(browser, fresh_app_url):
+    page = open_page(browser, fresh_app_url, "zh-CN")
+    yield page
+    page.context.close()
 
 
-def test_look_inside(page):
-    page.get_by_role("tab", name="Inside the model").click()
-    page.get_by_role("button", name="Look inside").click()
-    page.get_by_text("Hidden states, layer 2, forward").wait_for()
-    page.get_by_text("Reading the headline").wait_for()
-    page.screenshot(path=OUTPUT / "inside.png", full_page=True)
+def top_answers(page):
+    """The top class of each visible answer panel, in order."""
+    return [t.strip() for t in page.locator(".output-class").all_inner_texts()]
 
 
-def test_evaluate_shows_the_confusion_matrix(page):
-    page.get_by_role("tab", name="Evaluate").click()
-    page.get_by_role("button", name="Evaluate on the test split").click()
-    page.get_by_text("on 500 test headlines").wait_for()
-    page.get_by_text("Confusion matrix").first.wait_for()
-    assert page.locator(".js-plotly-plot .heatmaplayer").count() >= 1
-    page.get_by_role("button", name="List headlines").click()
-    page.get_by_text("headlines: true 财经 finance, predicted 股票 stocks").wait_for()
-    # clicking a number in the confusion table lists that cell (row 3 = stocks, column 1 = finance)
-    table = page.locator("div.block").filter(has_text="Confusion matrix (counts)").last
-    table.locator("[role=gridcell]").nth(11 * 2 + 1).click()
-    page.get_by_text("headlines: true 股票 stocks, predicted 财经 finance").wait_for()
-    page.screenshot(path=OUTPUT / "evaluate.png", full_page=True)
+def ask(page, headline):
+    page.locator(HEADLINE).fill(headline)
+    page.locator(HEADLINE).press("Enter")
 
 
-def test_overview(page):
-    page.get_by_role("tab", name="Overview").click()
-    page.get_by_text("Training curves: TextCNN").wait_for()
-    page.screenshot(path=OUTPUT / "overview.png", full_page=True)
+# --- English ------------------------------------------------------------------------------
+
+def test_enter_predicts_and_each_answer_carries_its_verdict(en):
+    ask(en, "国足3:0完胜泰国队 晋级世界杯预选赛")
+    en.get_by_text("BiLSTM-attention · ✓ sure").wait_for()
+    en.get_by_text("TextCNN · ✓ sure").wait_for()
+    assert top_answers(en) == ["体育 sports", "体育 sports"]  # the top answer, not just somewhere in the top 5
+    en.screenshot(path=OUTPUT / "en-predict.png", full_page=True)
+
+
+def test_clicking_an_example_predicts_it(en):
+    ask(en, "国足3:0完胜泰国队")
+    en.get_by_text("TextCNN · ✓ sure").wait_for()
+    en.get_by_text("沪指放量大涨2% 券商股集体涨停").click()
+    en.wait_for_function("() => [...document.querySelectorAll('.output-class')].every("
+                         "e => e.innerText.trim() !== '体育 sports')")
+    assert en.locator(HEADLINE).input_value() == "沪指放量大涨2% 券商股集体涨停"
+    assert top_answers(en) == ["股票 stocks", "股票 stocks"]
+
+
+def test_a_random_headline_shows_its_truth_until_the_next_question(en):
+    en.get_by_role("button", name="Random test headline").click()
+    en.get_by_text("True label:").wait_for()
+    assert en.locator(HEADLINE).input_value().strip()
+    ask(en, "央行宣布下调存款准备金率")
+    en.get_by_text("True label:").wait_for(state="detached")
+
+
+def test_a_hint_is_a_hint_and_leaves_no_error_badge(en):
+    ask(en, "国足3:0完胜泰国队")
+    en.get_by_text("TextCNN · ✓ sure").wait_for()
+    en.locator(HEADLINE).fill("   ")
+    en.get_by_role("button", name="Predict", exact=True).click()
+    en.get_by_text("Please type a headline first").first.wait_for()
+    en.locator(".output-class").first.wait_for(state="hidden")  # no answer left from the last headline
+    ask(en, "周杰伦新专辑首发")
+    en.get_by_text("TextCNN · ").wait_for()
+    assert en.get_by_text("Error", exact=True).count() == 0
+
+
+def test_markup_is_shown_literally(en):
+    # Full-width letters make the models read the text differently, so "Read as: …" shows it.
+    en.evaluate("window.__xss = undefined")
+    ask(en, "<img src=x onerror=window.__xss=1>股市ＡＢ大涨")
+    en.get_by_text("Read as: <img src=x onerror=window.__xss=1>股市AB大涨").wait_for()
+    assert en.locator("img[src='x']").count() == 0 and en.evaluate("window.__xss") is None
+
+
+def test_look_inside_each_model(en):
+    en.get_by_role("tab", name="Inside the model").click()
+    en.get_by_role("button", name="Look inside").click()
+    en.get_by_text("Hidden states, layer 2, forward").first.wait_for()
+    en.get_by_text("the even share").first.wait_for()  # attention measured against 1/n, in words
+    assert en.get_by_label("BiLSTM layer").first.is_visible()
+    en.screenshot(path=OUTPUT / "en-inside.png", full_page=True)
+    en.get_by_label("TextCNN").check()
+    en.get_by_text("TextCNN reads").wait_for()
+    en.get_by_text("filters won").first.wait_for()
+    assert not en.get_by_text("BiLSTM direction").is_visible()  # no recurrent controls without a recurrent model
+    en.get_by_label("Linear (TF-IDF + SVM)").check()
+    en.get_by_text("Linear (TF-IDF + SVM) reads").wait_for()
+    en.get_by_text("tf-idf × weight").first.wait_for()
+    assert en.get_by_text("filters won").count() == 0
+
+
+def test_evaluate_shows_one_clickable_matrix(en):
+    en.get_by_role("tab", name="Evaluate").click()
+    en.get_by_role("button", name="Evaluate on the test split").click()
+    en.get_by_text("on 10,000 test headlines").wait_for()
+    assert en.locator(".js-plotly-plot .heatmaplayer").count() == 0  # the table is the matrix
+    table = en.locator("div.block").filter(has_text="Confusion matrix: click a number").last
+    table.locator("[role=gridcell]").nth(11 * 2 + 1).click()  # row 3 = stocks, column 1 = finance
+    en.get_by_text("headlines: true 股票 stocks, predicted 财经 finance").wait_for()
+    en.screenshot(path=OUTPUT / "en-evaluate.png", full_page=True)
+
+
+def test_overview_shows_every_model_and_the_ensemble(en):
+    en.get_by_role("tab", name="Overview").click()
+    en.get_by_text("Training curves: TextCNN").wait_for()
+    en.get_by_text("Ensemble (average of the models)").first.wait_for()
+    en.get_by_text("has no training curve").wait_for()
+    en.screenshot(path=OUTPUT / "en-overview.png", full_page=True)
+
+
+def test_a_link_opens_the_view_it_names(browser, fresh_app_url):
+    page = open_page(browser, fresh_app_url + "?tab=inside&model=TextCNN&headline=" + quote("国足3:0完胜泰国队"))
+    try:
+        page.get_by_text("TextCNN reads 9 characters").wait_for()
+        page.get_by_role("button", name="Copy a link to this view").click()
+        box = page.locator("#link textarea, #link input")
+        page.wait_for_function("() => document.querySelector('#link textarea, #link input').value.includes('?')")
+        link = box.input_value()
+        assert link.startswith(fresh_app_url) and "tab=inside" in link and "model=TextCNN" in link
+    finally:
+        page.context.close()
+
+
+def test_the_language_switch_changes_the_page(browser, fresh_app_url):
+    page = open_page(browser, fresh_app_url, "en-US")
+    try:
+        page.locator("#language input").click()
+        page.get_by_role("option", name="简体中文").click()
+        page.get_by_role("tab", name="模型内部").wait_for()
+        ask(page, "国足3:0完胜泰国队")
+        page.get_by_text("TextCNN · ✓ 有把握").wait_for()
+    finally:
+        page.context.close()
+
+
+# --- 简体中文, 繁體中文 ----------------------------------------------------------------------------
+
+def test_chinese_visitors_see_a_chinese_page(zh):
+    for tab in ("预测", "模型内部", "评估", "概览"):
+        zh.get_by_role("tab", name=tab).wait_for()
+    zh.get_by_role("button", name="随机测试标题").wait_for()
+    ask(zh, "国足3:0完胜泰国队 晋级世界杯预选赛")
+    zh.get_by_text("TextCNN · ✓ 有把握").wait_for()
+    assert top_answers(zh) == ["体育", "体育"]
+    zh.screenshot(path=OUTPUT / "zh-predict.png", full_page=True)
+    zh.get_by_role("tab", name="模型内部").click()
+    zh.get_by_role("button", name="查看内部").click()
+    zh.get_by_text("BiLSTM-attention 读了").wait_for()
+    zh.screenshot(path=OUTPUT / "zh-inside.png", full_page=True)
+    zh.get_by_role("tab", name="评估").click()
+    zh.get_by_role("button", name="在测试集上评估").click()
+    zh.get_by_text("条测试标题上：准确率").wait_for()
+    zh.screenshot(path=OUTPUT / "zh-evaluate.png", full_page=True)
+    zh.get_by_role("tab", name="概览").click()
+    zh.get_by_text("训练曲线：TextCNN").wait_for()
+    zh.screenshot(path=OUTPUT / "zh-overview.png", full_page=True)
+
+
+@pytest.mark.parametrize("locale, tab", [("zh-TW", "預測"), ("zh-HK", "預測")])
+def test_traditional_chinese_visitors(browser, fresh_app_url, locale, tab):
+    page = open_page(browser, fresh_app_url, locale)
+    try:
+        page.get_by_role("tab", name=tab).wait_for()
+        page.get_by_role("tab", name="模型內部").wait_for()
+    finally:
+        page.context.close()
+
+
+# --- a phone ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_a_phone_sees_the_whole_page(browser, fresh_app_url, locale):
+    page = open_page(browser, fresh_app_url, locale, width=390, height=844)
+    try:
+        ask(page, "国足3:0完胜泰国队")
+        page.locator(".output-class").first.wait_for()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 392  # nothing wider than the screen
+        page.screenshot(path=OUTPUT / f"phone-{locale}.png", full_page=True)
+    finally:
+        page.context.close()

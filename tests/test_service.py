@@ -1,10 +1,16 @@
 import csv
+import os
+import threading
+import time
 
 import numpy as np
 import pytest
 
+from cls_core import service
+from cls_core.data import DataFormatError
 from cls_core.evaluate import evaluate
-from cls_core.service import ENSEMBLE, MAX_BATCH_LINES, MAX_CHARS, Demo, UserError, clean_headline
+from cls_core.service import (ENSEMBLE, MAX_BATCH_LINES, MAX_CHARS, Demo, Downloads, Gate, UserError,
+                              attention_note, clean_headline, csv_safe, link_query, read_link)
 
 SINGLES = ["BiLSTM-attention", "TextCNN", "Linear (TF-IDF + SVM)"]
 
@@ -16,6 +22,12 @@ def demo(checkpoint_dir, small_data_dir):
     return core
 
 
+@pytest.fixture(scope="module")
+def fresh(checkpoint_dir, tmp_path_factory):
+    """The demo as a fresh clone serves it: the shipped checkpoints and no dataset at all."""
+    return Demo.load(checkpoint_dir, tmp_path_factory.mktemp("no-dataset"), device="cpu")
+
+
 def test_clean_headline_is_friendly_and_literal():
     with pytest.raises(UserError, match="empty"):
         clean_headline("  \n\t ")
@@ -25,6 +37,14 @@ def test_clean_headline_is_friendly_and_literal():
     assert clean_headline("<script>alert(1)</script> 😀 GDP 3%")[0] == "<script>alert(1)</script> 😀 GDP 3%"
     text, notice = clean_headline("长" * 500)
     assert len(text) == MAX_CHARS and "500" in notice and str(MAX_CHARS) in notice
+    assert "500" in clean_headline("长" * 500, "zh-CN")[1] and "字符" in clean_headline("长" * 500, "zh-CN")[1]
+
+
+def test_user_errors_speak_the_visitors_language():
+    e = UserError("error_too_many", n=6000, limit=MAX_BATCH_LINES)
+    assert str(e) == f"The file holds 6000 headlines; the limit is {MAX_BATCH_LINES}."
+    assert e.text("zh-CN") == f"文件有 6000 条标题；上限是 {MAX_BATCH_LINES} 条。"
+    assert e.text("zh-TW").startswith("檔案有 6000")
 
 
 def test_predict_side_by_side(demo):
@@ -41,6 +61,39 @@ def test_predict_side_by_side(demo):
     assert len(demo.predict("国足", ["TextCNN"], top_k=-3)[2]["TextCNN"][0]) == 1
     with pytest.raises(UserError, match="not loaded"):
         demo.predict("国足", ["GPT"])
+    with pytest.raises(UserError, match="at least one model"):
+        demo.predict("国足", [])
+
+
+def test_answers_carry_verdicts_in_the_page_language(demo):
+    headline, notice, results = demo.predict("國足3:0完勝泰國隊", ["TextCNN", ENSEMBLE], lang="zh-CN")
+    note, panels = demo.answer_panels(headline, notice, results, "zh-CN")
+    assert note == "**注意：**模型读作：国足3:0完胜泰国队"
+    assert [label.split(" · ")[:2] for label, _ in panels] == [["TextCNN", "✓ 有把握"], ["集成（各模型平均）", "✓ 有把握"]]
+    assert next(iter(panels[0][1])) == "体育"
+    _, _, junk = demo.predict("<script>alert(1)</script>", ["TextCNN"])
+    assert demo.answer_panels("x", "", junk, "en")[1][0][0].startswith("TextCNN · ⚠ unsure: not a Chinese headline")
+
+
+def test_read_as_never_reaches_markdown_as_markup(demo):
+    headline, notice, results = demo.predict("<img src=x onerror=alert(1)>股市ＡＢ大涨", ["TextCNN"])
+    note, _ = demo.answer_panels(headline, notice, results)
+    assert "<img" not in note and "&lt;img src=x onerror=alert\\(1\\)&gt;股市AB大涨" in note
+
+
+def test_truth_line_says_right_or_wrong(demo):
+    _, _, results = demo.predict("国足3:0完胜泰国队", ["TextCNN", "Linear (TF-IDF + SVM)"])
+    assert demo.truth_line("sports", results) == ("**True label:** 体育 sports — TextCNN: ✓ right; "
+                                                  "Linear (TF-IDF + SVM): ✓ right")
+    line = demo.truth_line("game", results, "zh-CN")
+    assert line.startswith("**真实类别：**游戏 — TextCNN：✗ 错误（体育）")
+
+
+def test_api_predict_keeps_its_contract(demo):
+    answer = demo.api_predict("國足3:0完勝泰國隊", "TextCNN", 2)
+    assert set(answer) == {"headline", "notice", "model", "top", "milliseconds", "read_as", "unsure", "reason",
+                           "unknown_share"}
+    assert answer["read_as"] == "国足3:0完胜泰国队" and list(answer["top"])[0] == "体育 sports"
 
 
 @pytest.mark.parametrize("name", SINGLES)
@@ -53,11 +106,53 @@ def test_inside_maps_every_weight_to_a_character(demo, name):
     if name == "BiLSTM-attention":
         assert r["hidden_plot"] is not None and np.asarray(r["hidden_plot"].data[0].z).shape[1] == n
         assert sum(r["weights_plot"].data[0].y) == pytest.approx(1.0, abs=1e-5)
+        even = r["weights_plot"].data[-1]  # the attention bars stand against the even share 1/n
+        assert list(even.y) == [pytest.approx(1 / n)] * 2 and "1/n" in even.name
+        assert r["attention_note"] and r["table"] == []
     else:
-        assert r["table"] and r["hidden_plot"] is None
+        assert r["table"] and r["hidden_plot"] is None and r["attention_note"] == ""
     if name == "TextCNN":
-        assert [label for label, _ in r["windows"]] == [f"{k}-character windows" for k in (2, 3, 4)]
+        assert [label for label, _ in r["windows"]] == [f"Winning n-grams, {k}-character windows" for k in (2, 3, 4)]
         assert all(len(pairs) == n for _, pairs in r["windows"])
+        assert r["table_headers"] == ["window", "n-gram", "filters won", "contribution"]
+    if name == "Linear (TF-IDF + SVM)":  # its own columns: no "filters won" (always 1) for the linear model
+        assert r["table_headers"] == ["n-gram", "tf-idf × weight"] and all(len(row) == 2 for row in r["table"])
+
+
+def test_ngram_tables_have_no_blank_ngram(demo):
+    for name in ("TextCNN", "Linear (TF-IDF + SVM)"):
+        table = demo.inside("国足 胜 泰国 晋级", name)["table"]
+        column = 1 if name == "TextCNN" else 0
+        assert table and all(row[column].strip() for row in table)
+
+
+def test_signed_bars_use_one_colour_meaning(demo):
+    from cls_core.figures import AWAY, TOWARD
+    plot = demo.inside("央行宣布下调存款准备金率 国足", "TextCNN")["weights_plot"]
+    toward, away = plot.data[0], plot.data[1]
+    assert toward.marker.color == TOWARD and all(v >= 0 for v in toward.y) and toward.name.startswith("toward")
+    assert away.marker.color == AWAY and all(v < 0 for v in away.y) and away.name.startswith("away from")
+
+
+def test_attention_note_says_when_attention_is_nearly_uniform():
+    chars = list("国足3比0完胜泰国队晋级世界杯预选赛下一阶段比赛")
+    flat = np.full(len(chars), 1 / len(chars)) + np.linspace(-0.01, 0.015, len(chars))
+    assert attention_note(chars, flat / flat.sum(), "en").startswith("Attention is nearly uniform")
+    peaked = np.full(len(chars), 0.01)
+    peaked[1] = 1 - 0.01 * (len(chars) - 1)
+    assert "“足”" in attention_note(chars, peaked, "en") and "“足”" in attention_note(chars, peaked, "zh-CN")
+
+
+def test_controls_follow_the_model(demo):
+    assert demo.rnn_shape("BiLSTM-attention") == (2, 2)
+    assert demo.rnn_shape("TextCNN") is None and demo.rnn_shape("Linear (TF-IDF + SVM)") is None
+    assert demo.window_count() == 3
+
+
+def test_long_input_keeps_axis_labels_apart(demo):
+    r = demo.inside("股市" * 150, "TextCNN")
+    assert len(r["text"]) == MAX_CHARS and r["notice"]
+    assert len(r["weights_plot"].layout.xaxis.tickvals) <= 40
 
 
 def test_inside_refuses_the_ensemble(demo):
@@ -65,19 +160,37 @@ def test_inside_refuses_the_ensemble(demo):
         demo.inside("国足胜泰国", ENSEMBLE)
 
 
-def test_evaluate_is_cached_and_agrees_with_the_evaluator(demo, small_data_dir):
+def test_evaluate_is_cached_and_agrees_with_the_evaluator(demo):
     seen = []
     first = demo.evaluate("TextCNN", progress=seen.append)
-    assert seen and seen[-1] == 1.0
-    again = demo.evaluate("TextCNN", progress=seen.append)
-    assert again is first and seen[-1] == 1.0 and len(seen) == len(set(range(len(seen))))
+    assert seen == sorted(seen) and seen[-1] == 1.0
+    again = []
+    assert demo.evaluate("TextCNN", progress=again.append) is first
+    assert again == []  # served from the cache: nothing scored, no progress
     direct = evaluate(demo.predictor("TextCNN"), demo.test_split())
     assert first["accuracy"] == direct["accuracy"] and first["confusion"] == direct["confusion"]
-    classes = demo.test_split().classes
-    rows, total = demo.cell_headlines(first, classes, "finance", "stocks")
-    assert total == first["confusion"][0][2]
-    probabilities = [r[3] for r in rows]
+    rows, message = demo.cell_headlines(first, 0, 2)
+    assert message.startswith(f"{first['confusion'][0][2]} headlines: true 财经 finance, predicted 股票 stocks")
+    assert all(r[3].endswith("%") for r in rows)
+    probabilities = [float(r[3][:-1]) for r in rows]
     assert probabilities == sorted(probabilities, reverse=True)
+
+
+def test_one_clickable_confusion_table_coloured_like_a_heatmap(demo):
+    report = demo.evaluate("Linear (TF-IDF + SVM)")
+    counts = demo.confusion_table(report).data
+    assert list(counts.columns)[:2] == ["true \\ predicted", "财经 finance"]
+    assert counts.iloc[:, 1:].to_numpy().sum() == 500
+    shares = demo.confusion_table(report, normalize=True, lang="zh-CN")
+    assert shares.data.columns[0] == "真实 \\ 预测" and shares.data.iloc[0, 0] == "财经"
+    assert all(cell.endswith("%") for cell in shares.data.iloc[0, 1:])
+    html = shares.to_html()
+    assert "background-color: rgba(42, 122, 185" in html
+
+
+def test_per_class_rows_are_percentages(demo):
+    rows = demo.per_class_rows(demo.evaluate("Linear (TF-IDF + SVM)"), "zh-CN")
+    assert rows[0][0] == "财经" and all(cell.endswith("%") for cell in rows[0][1:4]) and rows[0][4] == 50
 
 
 def test_disagreements_and_csv(demo):
@@ -92,10 +205,11 @@ def test_disagreements_and_csv(demo):
 
 def test_predict_file_txt_and_csv(demo, tmp_path):
     txt = tmp_path / "in.txt"
-    txt.write_text("国足胜泰国\n\n央行降息\n", encoding="utf-8")
+    txt.write_text("国足胜泰国\n\n央行降息\n=HYPERLINK(\"http://x\")股市\n", encoding="utf-8")
     path, n = demo.predict_file(txt)
     rows = list(csv.reader(open(path, encoding="utf-8")))
-    assert n == 2 and len(rows) == 3 and rows[1][0] == "国足胜泰国"
+    assert n == 3 and len(rows) == 4 and rows[1][0] == "国足胜泰国"
+    assert rows[3][0] == "'=HYPERLINK(\"http://x\")股市" and rows[3][1].startswith("'=")  # no formula runs
     table = tmp_path / "in.csv"
     table.write_text("id,headline\n1,国足胜泰国\n", encoding="utf-8")
     assert demo.predict_file(table)[1] == 1
@@ -109,6 +223,44 @@ def test_predict_file_txt_and_csv(demo, tmp_path):
         demo.predict_file(many)
 
 
+def test_csv_cells_that_start_a_formula_are_escaped():
+    assert [csv_safe(c) for c in ("=1+1", "+86", "-3", "@SUM(A1)", "\tx", "国足", "", 0.5)] == \
+        ["'=1+1", "'+86", "'-3", "'@SUM(A1)", "'\tx", "国足", "", 0.5]
+
+
+def test_downloads_are_cleaned_up(tmp_path):
+    downloads = Downloads(max_age=60)
+    old = downloads.new_path("old.csv")
+    old.write_text("x")
+    stale = time.time() - 120
+    os.utime(old.parent, (stale, stale))
+    fresh = downloads.new_path("new.csv")
+    assert not old.parent.exists() and fresh.parent.exists() and fresh.name == "new.csv"
+
+
+def test_a_gate_bounds_running_and_waiting_calls():
+    gate, release, entered = Gate(running=1, waiting=1), threading.Event(), threading.Event()
+
+    def hold():
+        with gate():
+            entered.set()
+            release.wait(10)
+
+    threads = [threading.Thread(target=hold) for _ in range(2)]
+    for t in threads:
+        t.start()
+    entered.wait(10)
+    time.sleep(0.1)  # the second call is now waiting for the slot
+    with pytest.raises(UserError, match="busy"):
+        with gate():
+            pass
+    release.set()
+    for t in threads:
+        t.join(10)
+    with gate():  # free again
+        pass
+
+
 def test_a_corrupt_checkpoint_leaves_the_others_working(checkpoint_dir, tmp_path):
     for name in ("textcnn.pt", "linear.npz"):
         (tmp_path / name).write_bytes((checkpoint_dir / name).read_bytes())
@@ -116,13 +268,64 @@ def test_a_corrupt_checkpoint_leaves_the_others_working(checkpoint_dir, tmp_path
     core = Demo.load(tmp_path, tmp_path / "no-data")
     assert list(core.models) == ["TextCNN", "Linear (TF-IDF + SVM)"]
     assert len(core.problems) == 1 and "BiLSTM-attention is unavailable" in core.problems[0]
-    with pytest.raises(UserError, match="cls_core.data fetch"):
-        core.random_test_headline()
+    assert core.problem_lines("zh-CN")[0].startswith("BiLSTM-attention 无法加载")
 
 
-def test_overview_numbers(demo):
-    assert demo.class_counts()["test"] == [50] * 10
-    rows = demo.model_rows()
-    assert [r[0] for r in rows] == SINGLES
-    assert all(r[3] > 0.85 for r in rows)  # recorded test accuracy of the shipped models
-    assert demo.training_log("TextCNN")[-1]["type"] == "epoch"
+def test_a_fresh_clone_serves_the_shipped_test_split(fresh):
+    test = fresh.test_split()
+    assert len(test) == 10_000 and test.classes[7] == "sports"
+    headline, true_class = fresh.random_test_headline(seed=1)
+    assert headline in test.texts and true_class in test.classes
+    counts = fresh.class_counts()
+    assert counts["test"] == [1000] * 10
+    # train and dev as the checkpoints recorded them: the visitor has no train.txt or dev.txt
+    assert sum(counts["train"]) == 45_000 and sum(counts["dev"]) == 10_000
+
+
+def test_a_test_split_in_the_data_dir_wins(demo, small_data_dir):
+    assert service.test_split_dir(small_data_dir) == small_data_dir and len(demo.test_split()) == 500
+
+
+def test_the_shipped_split_is_verified(tmp_path):
+    for name in service.DEMO_FILES:
+        (tmp_path / name).write_bytes((service.DEMO_DATA_DIR / name).read_bytes())
+    assert service.verified_demo_dir(tmp_path) == tmp_path
+    with open(tmp_path / "test.txt", "a", encoding="utf-8") as f:
+        f.write("多出来的一行\t0\n")
+    with pytest.raises(DataFormatError, match="sha256"):
+        service.verified_demo_dir(tmp_path)
+
+
+def test_overview_numbers(fresh):
+    rows = fresh.model_rows()
+    assert [r["name"] for r in rows] == SINGLES + [ENSEMBLE]
+    assert all(r["accuracy"] > 0.85 for r in rows)  # recorded test accuracy of the shipped models
+    table = fresh.model_table(rows, "zh-CN")
+    assert table[-1][0] == "集成（各模型平均）" and table[-1][3].endswith("%")
+    bars = fresh.accuracy_bars(rows)
+    assert len(bars) == len(service.PUBLISHED) + 4 and bars[-1][3] is True
+
+
+def test_training_curves_smooth_the_recorded_per_step_loss(fresh):
+    curve = fresh.training_curve("BiLSTM-attention")
+    train = curve.data[0]
+    assert train.name == "train loss (smoothed per step)" and 100 < len(train.x) <= 800
+    recorded = np.asarray(fresh.models["BiLSTM-attention"].extras["train_loss_per_step"], dtype=float)
+    assert train.x[-1] == len(recorded)
+    # no step at an epoch boundary: a smoothed curve moves little from one shown point to the next
+    assert np.max(np.abs(np.diff(train.y))) < 0.2
+    assert fresh.training_curve("Linear (TF-IDF + SVM)") is None
+
+
+def test_smoothed_is_a_trailing_mean():
+    np.testing.assert_allclose(service.smoothed([1, 3, 5, 7], window=2), [1, 2, 4, 6])
+
+
+def test_links_name_a_view_and_junk_is_ignored():
+    query = link_query("inside", "国足3:0完胜泰国队", ["TextCNN"], "zh-CN")
+    assert query.startswith("?tab=inside&model=TextCNN&headline=")
+    from urllib.parse import parse_qsl
+    asked = read_link(dict(parse_qsl(query[1:])), SINGLES)
+    assert asked == {"tab": "inside", "headline": "国足3:0完胜泰国队", "models": ["TextCNN"], "lang": "zh-CN"}
+    junk = read_link({"tab": "admin", "model": "GPT,TextCNN", "headline": "长" * 999, "lang": "xx"}, SINGLES)
+    assert junk == {"tab": "predict", "headline": "长" * MAX_CHARS, "models": ["TextCNN"], "lang": None}

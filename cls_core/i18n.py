@@ -1,0 +1,319 @@
+"""Every word the app shows, in English and Simplified Chinese; Traditional Chinese
+(Taiwan, Hong Kong) is converted from the Simplified strings with OpenCC.
+
+    text("cut_notice", "zh-TW", n=300, max=200)   # '輸入有 300 個字元；只讀取了前 200 個。'
+    language_for("zh-HK,zh;q=0.9,en;q=0.5")       # 'zh-HK'
+
+The page's static text goes to Gradio as `gr.I18n` translations (`translations()`); text
+made at run time (summaries, plot titles, messages) is formatted here for the language the
+visitor's switch says. Keys hold letters, digits and underscores only, and the static
+strings hold no braces or apostrophes, because the browser side reads them as ICU messages.
+"""
+
+from functools import lru_cache
+
+LANGUAGES = {"en": "English", "zh-CN": "简体中文", "zh-TW": "繁體中文（台灣）", "zh-HK": "繁體中文（香港）"}
+OPENCC_FROM_SIMPLIFIED = {"zh-TW": "s2twp", "zh-HK": "s2hk"}
+
+# key: (English, Simplified Chinese). Run-time strings take str.format fields.
+TEXTS = {
+    # --- page frame -----------------------------------------------------------------------
+    "intro": ("**Which of ten topics is a Chinese news headline about, and why does a model think so?** "
+              "Our best model answers **{ours}** of 10,000 test headlines correctly; the published reference "
+              "reaches {reference} with four times our training data. Type a headline below and press Enter.",
+              "**一条中文新闻标题属于十个主题中的哪一个？模型为什么这么判断？** 我们最好的模型在 10,000 条测试标题上"
+              "答对 **{ours}**；已发表的参考项目用四倍于我们的训练数据达到 {reference}。在下面输入一条标题，按回车即可。"),
+    "privacy": ("Typed headlines are not stored.", "输入的标题不会被保存。"),
+    "language": ("Language", "语言"),
+    "warning": ("**Warning:** {text}", "**警告：**{text}"),
+    "model_unavailable": ("{name} is unavailable: {error}", "{name} 无法加载：{error}"),
+    "copy_link": ("Copy a link to this view", "复制此视图的链接"),
+    "link_copied": ("Link copied: {url}", "链接已复制：{url}"),
+    "link_label": ("Link to this view", "此视图的链接"),
+
+    # --- model names ----------------------------------------------------------------------
+    "model_linear": ("Linear (TF-IDF + SVM)", "线性模型（TF-IDF + SVM）"),
+    "model_ensemble": ("Ensemble (average of the models)", "集成（各模型平均）"),
+
+    # --- Predict tab ----------------------------------------------------------------------
+    "tab_predict": ("Predict", "预测"),
+    "headline_label": ("Headline (up to {n} characters; Enter predicts)", "标题（最多 {n} 个字符；回车即预测）"),
+    "headline_placeholder": ("e.g. 国足3:0完胜泰国队", "例如：国足3:0完胜泰国队"),
+    "models_label": ("Models (side by side)", "模型（并排比较）"),
+    "predict_button": ("Predict", "预测"),
+    "random_button": ("Random test headline", "随机测试标题"),
+    "examples_label": ("Examples (click one to predict it)", "示例（点击即预测）"),
+    "batch_title": ("Batch: a file of headlines → CSV of predictions", "批量：标题文件 → 预测结果 CSV"),
+    "upload_label": (".txt (one headline a line) or .csv (a headline column), up to 2 MB",
+                     ".txt（每行一条标题）或 .csv（含 headline 列），最大 2 MB"),
+    "batch_button": ("Predict the file", "预测整个文件"),
+    "batch_download": ("Predictions (CSV)", "预测结果（CSV）"),
+    "batch_done": ("Predicted {n} headlines with {models}.", "已用 {models} 预测 {n} 条标题。"),
+    "panel_label": ("{model} · {verdict} · {ms:.1f} ms", "{model} · {verdict} · {ms:.1f} 毫秒"),
+    "note": ("**Note:** {text}", "**注意：**{text}"),
+    "cut_notice": ("The input had {n} characters; only the first {max} were read.",
+                   "输入有 {n} 个字符；只读取了前 {max} 个。"),
+    "read_as": ("Read as: {text}", "模型读作：{text}"),
+    "sure": ("✓ sure", "✓ 有把握"),
+    "unsure": ("⚠ unsure: {reason}", "⚠ 没把握：{reason}"),
+    "reason_not_chinese": ("not a Chinese headline", "不像中文标题"),
+    "reason_unknown_chars": ("too many unknown characters", "生字太多"),
+    "reason_low_confidence": ("low confidence", "置信度低"),
+    "true_label": ("**True label:** {truth} — {verdicts}", "**真实类别：**{truth} — {verdicts}"),
+    "right": ("{model}: ✓ right", "{model}：✓ 正确"),
+    "wrong": ("{model}: ✗ wrong ({guess})", "{model}：✗ 错误（{guess}）"),
+
+    # --- Inside tab -----------------------------------------------------------------------
+    "tab_inside": ("Inside the model", "模型内部"),
+    "inside_intro": ("Pick a model and a headline. **Weights** show what the model looks at (attention for the "
+                     "BiLSTM, winning n-grams for the TextCNN, exact n-gram scores for the linear model); "
+                     "**occlusion** shows what actually changes its answer when a character is removed. "
+                     "Colours mean the same everywhere: **red** pushes toward the predicted topic (or draws "
+                     "attention), **violet** pushes away; ␣ is a space.",
+                     "选择一个模型和一条标题。**权重**显示模型看哪里（BiLSTM 的注意力、TextCNN 胜出的 n 元组、"
+                     "线性模型精确的 n 元组得分）；**遮挡**显示去掉某个字后答案真正改变多少。"
+                     "颜色处处同义：**红色**推向预测的主题（或吸引注意力），**紫色**推离；␣ 表示空格。"),
+    "inside_model": ("Model", "模型"),
+    "layer_label": ("BiLSTM layer", "BiLSTM 层"),
+    "direction_label": ("BiLSTM direction", "BiLSTM 方向"),
+    "forward": ("forward", "正向"),
+    "backward": ("backward", "反向"),
+    "inside_button": ("Look inside", "查看内部"),
+    "inside_summary": ("**{model}** reads {n} characters and answers **{cls}** ({p:.1%}).",
+                       "**{model}** 读了 {n} 个字符，回答 **{cls}**（{p:.1%}）。"),
+    "attention_uniform": ("Attention is nearly uniform: no character gets more than {ratio:.1f}× the even share "
+                          "(1/{n} = {share:.1%}), so the model reads the whole headline rather than a few "
+                          "characters.",
+                          "注意力几乎均匀：没有哪个字超过平均份额（1/{n} = {share:.1%}）的 {ratio:.1f} 倍，"
+                          "模型读的是整条标题，而不是个别几个字。"),
+    "attention_peaked": ("The most-attended character, “{char}”, gets {ratio:.1f}× the even share "
+                         "(1/{n} = {share:.1%}).",
+                         "最受注意的字“{char}”得到平均份额（1/{n} = {share:.1%}）的 {ratio:.1f} 倍。"),
+    "weights_label": ("Weights", "权重"),
+    "weights_attention": ("Attention: where the model looks", "注意力：模型看哪里"),
+    "weights_textcnn": ("Winning n-grams (max-pool), all windows: their push toward the predicted class",
+                        "胜出的 n 元组（最大池化），所有窗口：对预测类别的推动"),
+    "weights_linear": ("N-gram contributions: exactly what moves the linear score", "n 元组贡献：线性得分的精确构成"),
+    "window_label": ("Winning n-grams, {k}-character windows", "胜出的 n 元组，{k} 字窗口"),
+    "occlusion_label": ("Occlusion: what changes the answer", "遮挡：什么改变了答案"),
+    "plot_weights": ("Weights per character", "每个字的权重"),
+    "plot_occlusion": ("Occlusion per character", "每个字的遮挡效果"),
+    "plot_reading": ("Reading the headline", "逐字阅读"),
+    "plot_hidden": ("Hidden states", "隐藏状态"),
+    "plot_norm": ("Hidden-state norm", "隐藏状态范数"),
+    "ngram_table": ("Top n-grams", "最重要的 n 元组"),
+    "col_window": ("window", "窗口"),
+    "col_ngram": ("n-gram", "n 元组"),
+    "col_filters": ("filters won", "胜出的卷积核数"),
+    "col_contribution": ("contribution", "贡献"),
+    "col_linear_score": ("tf-idf × weight", "tf-idf × 权重"),
+    "ngram_window": ("{k}-gram", "{k} 元"),
+    "title_occlusion": ("Occlusion: drop in p({cls}) without each character", "遮挡：去掉每个字后 p({cls}) 的下降"),
+    "title_attention": ("Attention of each character, against the even share 1/n",
+                        "每个字的注意力，对照平均份额 1/n"),
+    "title_textcnn": ("N-gram contribution to the predicted class, per character", "n 元组对预测类别的贡献（按字）"),
+    "title_linear": ("Exact n-gram contribution (tf-idf × weight), per character",
+                     "n 元组的精确贡献（tf-idf × 权重，按字）"),
+    "title_hidden": ("Hidden states, layer {layer}, {direction}", "隐藏状态，第 {layer} 层，{direction}"),
+    "title_norm": ("Hidden-state norm per character, layer {layer}, {direction}", "每个字的隐藏状态范数，第 {layer} 层，{direction}"),
+    "title_reading": ("Reading the headline: the answer after each character", "逐字阅读：读到每个字时的答案"),
+    "axis_probability_drop": ("probability drop", "概率下降"),
+    "axis_attention": ("attention", "注意力"),
+    "axis_logit_share": ("logit share", "logit 份额"),
+    "axis_score_share": ("score share", "得分份额"),
+    "axis_norm": ("norm", "范数"),
+    "axis_hidden_unit": ("hidden unit", "隐藏单元"),
+    "uniform_share": ("even share 1/n", "平均份额 1/n"),
+    "toward": ("toward {cls}", "推向 {cls}"),
+    "away": ("away from {cls}", "推离 {cls}"),
+    "after_char": ("after", "读到"),
+
+    # --- Evaluate tab ---------------------------------------------------------------------
+    "tab_evaluate": ("Evaluate", "评估"),
+    "eval_model": ("Model", "模型"),
+    "row_normalised": ("Row-normalised (share of each true class)", "按行归一（占每个真实类别的比例）"),
+    "eval_button": ("Evaluate on the test split", "在测试集上评估"),
+    "eval_intro": ("Scores every headline of the test split (10,000); the result is cached.",
+                   "为测试集的每条标题打分（10,000 条）；结果会被缓存。"),
+    "evaluating": ("Evaluating on the test split", "正在测试集上评估"),
+    "eval_summary": ("**{model}** on {n:,} test headlines: accuracy **{acc:.2%}**, macro-F1 **{f1:.2%}**, "
+                     "calibration error (ECE) {ece:.2%} ({seconds:.1f} s to score).",
+                     "**{model}** 在 {n:,} 条测试标题上：准确率 **{acc:.2%}**，宏平均 F1 **{f1:.2%}**，"
+                     "校准误差（ECE）{ece:.2%}（打分用时 {seconds:.1f} 秒）。"),
+    "per_class": ("Per class", "各类别"),
+    "col_class": ("class", "类别"),
+    "col_precision": ("precision", "精确率"),
+    "col_recall": ("recall", "召回率"),
+    "col_f1": ("F1", "F1"),
+    "col_support": ("support", "样本数"),
+    "confusion_label": ("Confusion matrix: click a number to list those headlines",
+                        "混淆矩阵：点击数字列出这些标题"),
+    "confusion_corner": ("true \\ predicted", "真实 \\ 预测"),
+    "cell_hint": ("Click a number in the confusion matrix to list those headlines.", "点击混淆矩阵中的数字即可列出这些标题。"),
+    "cell_message": ("{total} headlines: true {true}, predicted {predicted} ({kind}).",
+                     "{total} 条标题：真实 {true}，预测 {predicted}（{kind}）。"),
+    "cell_correct": ("correct", "正确"),
+    "cell_mistakes": ("mistakes, most confident first", "错误，最自信的在前"),
+    "cell_rows": ("Headlines of the chosen cell", "所选格子的标题"),
+    "col_headline": ("headline", "标题"),
+    "col_true": ("true", "真实"),
+    "col_predicted": ("predicted", "预测"),
+    "col_probability": ("probability", "概率"),
+    "plot_reliability": ("Reliability", "可靠性"),
+    "plot_coverage": ("Accuracy against coverage", "准确率与覆盖率"),
+    "title_reliability": ("Reliability: is the confidence honest?", "可靠性：置信度诚实吗？"),
+    "reliability_bar": ("accuracy in bin", "该区间的准确率"),
+    "perfect_calibration": ("perfect calibration", "完美校准"),
+    "axis_confidence": ("confidence", "置信度"),
+    "axis_accuracy": ("accuracy", "准确率"),
+    "headlines_n": ("headlines", "条标题"),
+    "title_coverage": ("Answer only when confident: accuracy against coverage", "只在有把握时回答：准确率与覆盖率"),
+    "axis_coverage": ("share of headlines answered (coverage)", "回答的标题比例（覆盖率）"),
+    "axis_answered_accuracy": ("accuracy of the answered", "已回答部分的准确率"),
+    "chosen_threshold": ("chosen threshold", "选定阈值"),
+    "csv_label": ("All test predictions (CSV)", "全部测试预测（CSV）"),
+    "disagree_title": ("Where the models disagree", "模型意见不一致之处"),
+    "disagree_button": ("Compare the models", "比较各模型"),
+    "disagree_message": ("The models disagree on {total} of {n:,} test headlines (first {shown} shown).",
+                         "各模型在 {n:,} 条测试标题中的 {total} 条上意见不一（显示前 {shown} 条）。"),
+    "scoring_all": ("Scoring every model on the test split", "正在用每个模型为测试集打分"),
+
+    # --- Overview tab ---------------------------------------------------------------------
+    "tab_overview": ("Overview", "概览"),
+    "overview_what": ("## What this is\nA headline goes in; the models say which of ten topics it belongs to "
+                      "(finance, realty, stocks, education, science, society, politics, sports, game or "
+                      "entertainment) and how sure they are. The probabilities are *calibrated*: of the "
+                      "headlines a model calls 90 % sure, about 90 % are right.\n\n"
+                      "- **BiLSTM-attention** reads the headline character by character in both directions and "
+                      "learns which characters to pay attention to.\n"
+                      "- **TextCNN** slides small windows (2, 3 and 4 characters) over the headline and keeps "
+                      "the strongest match of each learned pattern.\n"
+                      "- **Linear (TF-IDF + SVM)** counts characters and character pairs and weighs them: the "
+                      "classical baseline every network must beat.\n"
+                      "- **Ensemble** averages the models’ probabilities.",
+                      "## 这是什么\n输入一条标题，模型判断它属于十个主题中的哪一个（财经、房产、股票、教育、科技、社会、"
+                      "时政、体育、游戏、娱乐），以及有多大把握。概率经过*校准*：模型说有 90 % 把握的标题，"
+                      "大约 90 % 是对的。\n\n"
+                      "- **BiLSTM-attention** 从两个方向逐字阅读标题，并学会该注意哪些字。\n"
+                      "- **TextCNN** 用 2、3、4 个字的小窗口滑过标题，保留每个学到的模式最强的匹配。\n"
+                      "- **线性模型（TF-IDF + SVM）** 统计单字和相邻字对并加权：每个神经网络都必须超过的经典基线。\n"
+                      "- **集成** 对各模型的概率取平均。"),
+    "overview_data": ("## The data", "## 数据"),
+    "data_sentence": ("THUCNews headlines (Tsinghua University): {counts} headlines, balanced over the ten topics. "
+                      "Train and dev counts are those the checkpoints recorded when they were trained.",
+                      "THUCNews 新闻标题（清华大学）：{counts} 条，十个主题均衡分布。训练集和验证集的数量来自检查点在训练时的记录。"),
+    "split_train": ("train", "训练集"),
+    "split_dev": ("dev", "验证集"),
+    "split_test": ("test", "测试集"),
+    "per_class_counts": ("Headlines per class", "每个类别的标题数"),
+    "overview_models": ("## The models", "## 模型"),
+    "col_model": ("model", "模型"),
+    "col_parameters": ("parameters", "参数量"),
+    "col_file_mb": ("file MB", "文件 MB"),
+    "col_test_accuracy": ("test accuracy", "测试准确率"),
+    "col_calibration": ("calibration error", "校准误差"),
+    "plot_accuracy": ("Test accuracy", "测试准确率"),
+    "title_accuracy": ("Test accuracy: ours (45k training headlines) and the published reference (180k)",
+                       "测试准确率：我们的模型（4.5 万条训练标题）与已发表的参考项目（18 万条）"),
+    "published_note": ("published figure, 4× our training data", "已发表的数字，训练数据是我们的 4 倍"),
+    "ours_note": ("shipped checkpoint, 45k training headlines", "随项目发布的检查点，4.5 万条训练标题"),
+    "reference_name": ("{model} (reference, 180k train)", "{model}（参考项目，18 万训练）"),
+    "plot_training": ("Training curves", "训练曲线"),
+    "title_training": ("Training curves: {model}", "训练曲线：{model}"),
+    "train_loss": ("train loss (smoothed per step)", "训练损失（逐步平滑）"),
+    "train_loss_running": ("train loss (running mean per epoch)", "训练损失（每轮的滑动平均）"),
+    "dev_loss": ("dev loss", "验证损失"),
+    "dev_accuracy": ("dev accuracy", "验证准确率"),
+    "axis_step": ("training step", "训练步数"),
+    "axis_loss": ("loss", "损失"),
+    "no_curve_linear": ("**{model}** has no training curve: it is fitted in one pass (a linear SVM on TF-IDF "
+                        "features), not step by step.",
+                        "**{model}** 没有训练曲线：它是一次拟合完成的（TF-IDF 特征上的线性 SVM），不是逐步训练的。"),
+
+    # --- messages a visitor can act on (cls_core.service.UserError) -------------------------
+    "error_empty": ("Please type a headline first (it was empty).", "请先输入一条标题（现在是空的）。"),
+    "error_choose_model": ("Choose at least one model.", "请至少选择一个模型。"),
+    "error_not_loaded": ("The model {name} is not loaded.", "模型 {name} 没有加载。"),
+    "error_pick_one": ("Pick one model (not the ensemble) to look inside.", "请选择单个模型（不是集成）来查看内部。"),
+    "error_upload_first": ("Upload a .txt (one headline per line) or .csv file first.",
+                           "请先上传 .txt（每行一条标题）或 .csv 文件。"),
+    "error_file_size": ("The file is larger than {mb} MB.", "文件超过 {mb} MB。"),
+    "error_not_utf8": ("The file is not UTF-8 text.", "文件不是 UTF-8 文本。"),
+    "error_no_headlines": ("The file holds no headlines.", "文件里没有标题。"),
+    "error_too_many": ("The file holds {n} headlines; the limit is {limit}.", "文件有 {n} 条标题；上限是 {limit} 条。"),
+    "error_no_test_split": ("The test split is not available: {error}", "测试集不可用：{error}"),
+    "error_run_evaluation": ("Run an evaluation first.", "请先运行一次评估。"),
+    "error_click_number": ("Click a number in the table to list those headlines.", "请点击表格中的数字来列出这些标题。"),
+    "error_busy": ("The server is busy with other requests of this kind; please try again in a minute.",
+                   "服务器正忙于处理同类请求，请一分钟后再试。"),
+}
+
+
+@lru_cache(maxsize=None)
+def _opencc(config):
+    import opencc  # pinned in requirements.txt; also the headline normalisation's converter
+    return opencc.OpenCC(config)
+
+
+@lru_cache(maxsize=4096)
+def convert(simplified, lang):
+    """A Simplified Chinese string in the script and phrasing of lang (zh-TW, zh-HK)."""
+    config = OPENCC_FROM_SIMPLIFIED.get(lang)
+    return _opencc(config).convert(simplified) if config else simplified
+
+
+def template(key, lang):
+    english, simplified = TEXTS[key]
+    return english if lang == "en" else convert(simplified, lang)
+
+
+def text(key, lang="en", **fields):
+    """The string for key in lang (a LANGUAGES code), its fields filled in."""
+    return template(key, lang if lang in LANGUAGES else "en").format(**fields)
+
+
+def language_for(tag):
+    """The page language for a browser language tag or an Accept-Language header: zh-TW for
+    Taiwan and Traditional script, zh-HK for Hong Kong and Macau, zh-CN for any other
+    Chinese, English otherwise. The visitor's first preference decides."""
+    first = (tag or "").split(",")[0].split(";")[0].strip().lower().replace("_", "-")
+    if first in {code.lower() for code in LANGUAGES}:
+        return next(code for code in LANGUAGES if code.lower() == first)
+    parts = first.split("-")
+    if parts[0] != "zh":
+        return "en"
+    if "hk" in parts or "mo" in parts:
+        return "zh-HK"
+    if "tw" in parts or "hant" in parts:
+        return "zh-TW"
+    return "zh-CN"
+
+
+def class_name(name, lang="en"):
+    """How the page names a THUCNews class: '体育 sports' in English (the API's form too),
+    '体育' in Simplified, '體育' in Traditional Chinese; other names pass through."""
+    from .data import CLASS_GLOSS
+    if name not in CLASS_GLOSS:
+        return name
+    if lang == "en":
+        return f"{CLASS_GLOSS[name]} {name}"
+    return convert(CLASS_GLOSS[name], lang)
+
+
+class PageText:
+    """The static strings of one page, for gr.I18n: `page("tab_predict")` gives the key to
+    pass as a label; `page.filled("intro", ours=...)` adds a key whose fields are filled in
+    now (figures known when the app starts)."""
+
+    def __init__(self):
+        self.table = {lang: {} for lang in LANGUAGES}
+
+    def __call__(self, key, **fields):
+        name = key if not fields else f"{key}_{len(self.table['en'])}"
+        for lang in LANGUAGES:
+            self.table[lang][name] = text(key, lang, **fields)
+        return name
+
+    def translations(self):
+        """{locale: {key: string}}; plain `zh` (and unlisted zh-*) read Simplified."""
+        return {**self.table, "zh": self.table["zh-CN"]}

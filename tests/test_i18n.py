@@ -1,0 +1,41 @@
+import re
+
+import pytest
+
+from cls_core import i18n
+
+
+@pytest.mark.parametrize("tag, lang", [("zh-CN", "zh-CN"), ("zh", "zh-CN"), ("zh-SG", "zh-CN"), ("zh-Hans", "zh-CN"),
+                                       ("zh-TW", "zh-TW"), ("zh-Hant", "zh-TW"), ("zh-HK", "zh-HK"),
+                                       ("zh-Hant-HK", "zh-HK"), ("zh-MO", "zh-HK"), ("en-US", "en"), ("de", "en"),
+                                       ("", "en"), (None, "en"), ("zh-TW,zh;q=0.9,en;q=0.8", "zh-TW"),
+                                       ("en-GB,zh-CN;q=0.5", "en")])
+def test_language_follows_the_first_preference(tag, lang):
+    assert i18n.language_for(tag) == lang
+
+
+def test_every_text_exists_in_both_languages_with_the_same_fields():
+    for key, (english, simplified) in i18n.TEXTS.items():
+        assert english and simplified, key
+        fields = re.compile(r"{(\w+)")
+        assert set(fields.findall(english)) == set(fields.findall(simplified)), key
+
+
+def test_traditional_chinese_is_converted_with_opencc():
+    assert i18n.text("tab_predict", "zh-TW") == "預測"
+    assert i18n.text("error_not_utf8", "zh-TW") == "檔案不是 UTF-8 文本。"  # Taiwan phrasing (s2twp): 檔案
+    assert i18n.text("error_not_utf8", "zh-HK") == "文件不是 UTF-8 文本。"
+    assert i18n.text("cut_notice", "zh-HK", n=300, max=200) == "輸入有 300 個字符；只讀取了前 200 個。"
+
+
+def test_static_text_is_safe_for_the_browsers_message_format():
+    page = i18n.PageText()
+    page("intro", ours="91.7%", reference="91.2%")
+    for key in i18n.TEXTS:
+        if "{" not in "".join(i18n.TEXTS[key]):
+            page(key)
+    table = page.translations()
+    assert set(table) == {"en", "zh-CN", "zh-TW", "zh-HK", "zh"} and table["zh"] == table["zh-CN"]
+    for lang, strings in table.items():
+        for key, value in strings.items():
+            assert re.fullmatch(r"\w+", key) and not set("{}'") & set(value), (lang, key, value)
