@@ -89,7 +89,7 @@ def test_a_run_resumes_on_two_processes_and_they_stop_early_together(small_data_
     with pytest.raises(KeyboardInterrupt):
         train_main(args)                                      # one process, killed after epoch 1
     # --patience 0 stops after the next epoch, whatever its dev loss: rank 0 decides, and a
-    # process that did not hear it would wait for its partner's gradients forever
+    # process that did not hear it would train on alone and fail when rank 0 leaves
     printed = torchrun(*args, "--resume", "--patience", "0")
     assert "resuming after epoch 1" in printed and printed.count("stopping early") == 1
     log = read_log(tmp_path / "textcnn.log.jsonl")
