@@ -17,7 +17,9 @@ import torch
 
 from .calibration import softmax
 from .checkpoint import CheckpointError, load_checkpoint
-from .data import TextEncoder, length_buckets, pad_batch
+from .data import TextEncoder
+from .fast import FastEncoder, fast_path, normalize_many
+from .linear import LinearModel
 from .models import build_model
 from .normalize import normalizer_for
 from .unsure import unknown_share, verdict
@@ -32,15 +34,17 @@ def resolve_device(device="auto"):
 
 
 @torch.no_grad()
-def network_logits(model, encoder, texts, device, batch_size=512):
-    """Raw logits [N, C] for texts, batched by length; returned in input order."""
-    model.eval()
-    encoded = [encoder.encode(t) for t in texts]
+def network_logits(model, encoder, texts, device, batch_size=None):
+    """Raw logits [N, C] for texts, in input order, from a network or its fast path
+    (cls_core.fast), fed batches of headlines of one length each."""
+    if isinstance(model, torch.nn.Module):
+        model.eval()
+    if not isinstance(encoder, FastEncoder):
+        encoder = FastEncoder(encoder)
     out = np.zeros((len(texts), model.classifier.out_features), dtype=np.float32)
-    for index in length_buckets([len(c) for c, _ in encoded], batch_size):
-        chars, bigrams, lengths = pad_batch([encoded[i] for i in index])
-        logits = model(chars.to(device), bigrams.to(device), lengths.to(device))
-        out[index] = logits.float().cpu().numpy()
+    for index, chars, bigrams in encoder.batches(texts, batch_size or getattr(model, "batch_size", 512)):
+        lengths = torch.full((len(index),), chars.shape[1], device=device)
+        out[index] = model(chars.to(device), bigrams.to(device), lengths).float().cpu().numpy()
     return out
 
 
@@ -72,6 +76,8 @@ class Predictor:
     Every text is first normalised exactly as the model's training text was (recorded in
     the checkpoint). `scores(texts)` are the raw logits (or SVM decision values); every
     probability it gives is softmax(scores / temperature), the temperature fitted on dev.
+    A network predicts through its fast path (cls_core.fast), built from its weights here;
+    `model` stays the nn.Module for inspection. A model changed later needs a new Predictor.
     """
 
     def __init__(self, kind, classes, temperature=1.0, metrics=None, path=None,
@@ -84,6 +90,8 @@ class Predictor:
         self.normalize = normalizer_for(normalization, str(path or kind))
         self.unsure_threshold = unsure_threshold
         self.extras = extras or {}  # what training recorded for the app: class counts, per-step loss
+        self.fast = fast_path(model) if model is not None else None
+        self.fast_encoder = FastEncoder(encoder) if encoder is not None else None
         if linear is not None:  # the linear model lowercases, and its 1-grams are its characters
             self._known = {f for f in linear.features.tolist() if len(f) == 1}
         else:
@@ -93,7 +101,6 @@ class Predictor:
     def load(cls, path, device="auto"):
         path = Path(path)
         if path.suffix == ".npz":
-            from .linear import LinearModel
             linear = LinearModel.load(path)
             return cls("linear", linear.classes, linear.temperature, linear.metrics, path, linear=linear,
                        normalization=linear.normalization, unsure_threshold=linear.unsure_threshold,
@@ -121,11 +128,17 @@ class Predictor:
         """Share of the (normalised) text's characters this model never saw in training."""
         return unknown_share(read_as.lower() if self.linear is not None else read_as, self._known)
 
+    def normalize_many(self, texts):
+        """[self.normalize(t) for t in texts], in one pass (see cls_core.fast.normalize_many)."""
+        if self.normalization is None:
+            return [self.normalize(t) for t in texts]
+        return normalize_many(texts, self.normalization.get("opencc_config"))
+
     def scores(self, texts):
-        texts = [self.normalize(t) for t in texts]
+        texts = self.normalize_many(texts)
         if self.linear is not None:
             return self.linear.decision_function(texts)
-        return network_logits(self.model, self.encoder, texts, self.device)
+        return network_logits(self.fast or self.model, self.fast_encoder, texts, self.device)
 
     def probabilities(self, texts):
         """(calibrated, uncalibrated) probabilities [N, C] from one pass over the texts."""
