@@ -1,0 +1,229 @@
+"""Integrated gradients, and how far the ways of explaining one prediction agree.
+
+Integrated gradients (Sundararajan et al., 2017; Captum's `LayerIntegratedGradients`)
+credits each character with its share of logit(headline) - logit(baseline), integrated
+along the straight line between the two in embedding space:
+
+- layer: the networks' `embedding` (character vector joined to its bigram vector), so a
+  character's score is the sum of its embedding row's attributions;
+- baseline: the all-padding input (ids 0, whose embeddings are zero vectors), same length;
+- target: the logit of the predicted class;
+- `ig_delta`: Captum's convergence delta, sum(scores) - (logit(x) - logit(baseline)),
+  in logits. N_STEPS keeps it within MAX_DELTA on test headlines
+  (`python -m cls_core.attribution --steps`); a headline that needs more is retried with
+  twice the steps, up to MAX_STEPS.
+
+For the linear model its exact n-gram scores (explain.inspect_linear) play that role.
+
+`method_scores` gives every per-character method a model has (integrated gradients,
+attention, occlusion, n-gram scores) on the text as read; `agreement` their Spearman rank
+correlation; `test_agreement` the same over (a sample of) the test split, cached per
+checkpoint: "does attention explain the prediction?"
+
+    python -m cls_core.attribution --checkpoint checkpoints/bilstm_att.pt [--sample 1000]
+"""
+
+import argparse
+import itertools
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from captum.attr import LayerIntegratedGradients
+from scipy.stats import spearmanr
+
+from . import cache, explain
+from .data import load_split, pad_batch, resolve_data_dir
+
+N_STEPS = 32        # chosen with --steps: see the module docstring
+MAX_STEPS = 128
+MAX_DELTA = 0.05    # logits
+SAMPLE = 1000       # test headlines for the test-split agreement (every k-th: test.txt is sorted by topic)
+
+# The methods each kind of model has, and the pairs whose agreement is reported.
+METHODS = {"bilstm_att": ("integrated_gradients", "attention", "occlusion"),
+           "textcnn": ("integrated_gradients", "ngram", "occlusion"),
+           "linear": ("ngram", "occlusion")}
+
+
+def read_as(predictor, text):
+    """The characters the model reads: the normalised text, cut as its encoder cuts it."""
+    text = predictor.normalize(text)
+    return text[: predictor.encoder.max_len] if predictor.encoder else text
+
+
+def _integrate(predictor, texts, n_steps, targets=None):
+    """One Captum pass over a batch of headlines (already read_as)."""
+    encoded = [predictor.encoder.encode(t) for t in texts]
+    chars, bigrams, lengths = (t.to(predictor.device) for t in pad_batch(encoded))
+    model = predictor.model.eval()
+    if targets is None:
+        with torch.no_grad():
+            targets = model(chars, bigrams, lengths).argmax(-1).tolist()
+    ig = LayerIntegratedGradients(model, model.embedding)
+    attributions, delta = ig.attribute(
+        (chars, bigrams), baselines=(torch.zeros_like(chars), torch.zeros_like(bigrams)), target=list(targets),
+        additional_forward_args=(lengths,), n_steps=n_steps, internal_batch_size=n_steps * len(texts),
+        return_convergence_delta=True)
+    per_char = attributions.sum(-1).detach().float().cpu().numpy()          # [B, T]
+    return ([per_char[i, :len(c)] for i, (c, _) in enumerate(encoded)],
+            delta.detach().float().cpu().numpy(), list(targets))
+
+
+def integrated_gradients_batch(predictor, texts, n_steps=N_STEPS):
+    """For each text: {"chars", "scores" (one float per character read), "ig_delta",
+    "class_index", "n_steps"}; a headline whose |delta| exceeds MAX_DELTA is redone with
+    twice the steps (up to MAX_STEPS)."""
+    if predictor.encoder is None:
+        raise ValueError("integrated gradients need a network; the linear model's n-gram scores are exact")
+    texts = [read_as(predictor, t) or " " for t in texts]
+    scores, deltas, targets = _integrate(predictor, texts, n_steps)
+    steps = [n_steps] * len(texts)
+    for i in range(len(texts)):
+        while abs(deltas[i]) > MAX_DELTA and steps[i] < MAX_STEPS:
+            steps[i] *= 2
+            (scores[i],), (deltas[i],), _ = _integrate(predictor, [texts[i]], steps[i], [targets[i]])
+    return [{"chars": list(t), "scores": s, "ig_delta": float(d), "class_index": c, "n_steps": n}
+            for t, s, d, c, n in zip(texts, scores, deltas, targets, steps)]
+
+
+def integrated_gradients(predictor, text, n_steps=N_STEPS):
+    return integrated_gradients_batch(predictor, [text], n_steps)[0]
+
+
+def method_scores(predictor, text, ig=None):
+    """{"chars", "class_index", "ig_delta", "scores": {method: one float per character}}
+    for every method in METHODS[predictor.kind], on the text as read."""
+    text = read_as(predictor, text) or " "
+    occluded = explain.occlusion(predictor, text)
+    c = occluded["class_index"]
+    scores = {"occlusion": np.asarray(occluded["drop"], dtype=float)}
+    out = {"chars": occluded["chars"], "class_index": c, "ig_delta": None, "scores": scores}
+    if predictor.kind != "linear":
+        ig = ig or integrated_gradients(predictor, text)
+        scores["integrated_gradients"], out["ig_delta"] = ig["scores"], ig["ig_delta"]
+    if predictor.kind == "bilstm_att":
+        scores["attention"] = explain.inspect_bilstm(predictor, text)["attention"][:len(text)]
+    elif predictor.kind == "textcnn":
+        scores["ngram"] = explain.inspect_textcnn(predictor, text, c)["char_scores"]
+    else:
+        scores["ngram"] = explain.inspect_linear(predictor, text, c)["char_scores"]
+    return out
+
+
+def pairs(kind):
+    return list(itertools.combinations(METHODS[kind], 2))
+
+
+def pair_name(a, b):
+    return f"{a} vs {b}"
+
+
+def spearman(a, b):
+    """Rank correlation of two per-character scores; nan when either is constant or too short."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(a) < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return float("nan")
+    return float(spearmanr(a, b).statistic)
+
+
+def agreement(scored, kind):
+    """{"A vs B": Spearman rho} for one headline's method_scores."""
+    s = scored["scores"]
+    return {pair_name(a, b): spearman(s[a], s[b]) for a, b in pairs(kind)}
+
+
+def sample_indices(n, sample):
+    """Every k-th index, so that a sample of a topic-sorted split keeps every topic."""
+    if not sample or sample >= n:
+        return np.arange(n)
+    return np.linspace(0, n - 1, sample).round().astype(int)
+
+
+def test_agreement(predictor, dataset, sample=SAMPLE, batch_size=16, progress=None):
+    """Spearman of every method pair over a sample of the split (uncached; see cached_agreement).
+
+    Returns {"pairs": {"A vs B": {"mean", "median", "n"}}, "ig_delta": {...}, "headlines",
+    "seconds"}; headlines shorter than 3 characters or with a constant score are skipped.
+    """
+    start = time.perf_counter()
+    index = sample_indices(len(dataset), sample)
+    texts = [dataset.texts[i] for i in index]
+    rhos = {pair_name(a, b): [] for a, b in pairs(predictor.kind)}
+    deltas = []
+    for i in range(0, len(texts), batch_size):
+        chunk = texts[i:i + batch_size]
+        igs = integrated_gradients_batch(predictor, chunk) if predictor.kind != "linear" else [None] * len(chunk)
+        for text, ig in zip(chunk, igs):
+            scored = method_scores(predictor, text, ig)
+            for name, rho in agreement(scored, predictor.kind).items():
+                rhos[name].append(rho)
+            if ig is not None:
+                deltas.append(abs(ig["ig_delta"]))
+        if progress:
+            progress(min(1.0, (i + batch_size) / len(texts)))
+    summary = {}
+    for name, values in rhos.items():
+        values = np.asarray(values)
+        values = values[~np.isnan(values)]
+        summary[name] = {"mean": round(float(values.mean()), 4), "median": round(float(np.median(values)), 4),
+                         "n": int(len(values))}
+    out = {"model": predictor.name, "kind": predictor.kind, "headlines": len(texts), "pairs": summary,
+           "seconds": round(time.perf_counter() - start, 1)}
+    if deltas:
+        deltas = np.asarray(deltas)
+        out["ig_delta"] = {"max": round(float(deltas.max()), 4), "p95": round(float(np.percentile(deltas, 95)), 4),
+                           "within": round(float((deltas <= MAX_DELTA).mean()), 4)}
+    return out
+
+
+def cached_agreement(predictor, data_dir, sample=SAMPLE, progress=None):
+    """test_agreement, computed once per checkpoint (and sample size) and kept on disk."""
+    path = cache.entry_path(f"agreement-{sample or 'all'}", predictor.path, Path(data_dir) / "test.txt", ".json")
+    result = cache.load_json(path)
+    if result is None:
+        result = test_agreement(predictor, load_split(data_dir, "test"), sample, progress=progress)
+        cache.save_json(path, result)
+    return result
+
+
+def steps_study(predictor, texts, steps=(8, 16, 32, 64)):
+    """|convergence delta| (max, p95, share within MAX_DELTA) and ms per headline at each
+    n_steps, without the retry: how N_STEPS was chosen."""
+    texts = [read_as(predictor, t) or " " for t in texts]
+    rows = []
+    for n in steps:
+        start = time.perf_counter()
+        deltas = np.abs(np.concatenate([_integrate(predictor, [t], n)[1] for t in texts]))
+        rows.append({"n_steps": n, "max": round(float(deltas.max()), 4),
+                     "p95": round(float(np.percentile(deltas, 95)), 4),
+                     "within": round(float((deltas <= MAX_DELTA).mean()), 4),
+                     "ms_per_headline": round((time.perf_counter() - start) * 1000 / len(texts), 1)})
+    return rows
+
+
+def main(argv=None):
+    from .predict import Predictor
+    parser = argparse.ArgumentParser(prog="python -m cls_core.attribution", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", action="append", required=True)
+    parser.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews")
+    parser.add_argument("--sample", type=int, default=SAMPLE, help="test headlines (0 = all 10,000)")
+    parser.add_argument("--steps", action="store_true", help="measure the convergence delta per n_steps instead")
+    args = parser.parse_args(argv)
+    data_dir = resolve_data_dir(args.data_dir)
+    for path in args.checkpoint:
+        predictor = Predictor.load(path, "cpu")
+        if args.steps:
+            test = load_split(data_dir, "test")
+            texts = [test.texts[i] for i in sample_indices(len(test), args.sample)]
+            print(json.dumps({"model": predictor.name, "headlines": len(texts),
+                              "steps": steps_study(predictor, texts)}))
+        else:
+            print(json.dumps(cached_agreement(predictor, data_dir, args.sample or None)))
+
+
+if __name__ == "__main__":
+    main()

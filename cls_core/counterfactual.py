@@ -1,0 +1,143 @@
+"""Counterfactuals: how little of a headline keeps the answer, and how little change flips it.
+
+- `input_reduction` (Feng et al., 2018): drop the least important characters while the
+  model keeps its answer. The characters are first ordered by importance (integrated
+  gradients or occlusion, given, else occlusion) and every "drop the k least important"
+  is scored in one batch; the best is then reduced greedily, one character at a time.
+- `smallest_flip` (HotFlip, Ebrahimi et al., 2018): one character deleted or replaced so
+  that the top topic changes. Every deletion is tried; replacements (position x vocabulary
+  character) are ranked by a first-order estimate of how much they lower the margin
+  logit(answer) - logit(runner-up) -- (e_new - e_old) . d margin / d e at that position --
+  and the best-ranked are verified by the model. The linear model ranks them by its own
+  unigram weights instead.
+
+Both are bounded by a number of model evaluations, not by time, so they give the same
+answer on every machine and tests need no clock.
+"""
+
+from functools import lru_cache
+
+import numpy as np
+import torch
+
+from .attribution import read_as
+from .explain import occlusion
+
+REDUCTION_EVALUATIONS = 64
+FLIP_EVALUATIONS = 256
+
+
+def _answer(predictor, texts):
+    """(predicted class, its probability) per text, one batch."""
+    probs = predictor.predict_proba([t or " " for t in texts])
+    return probs.argmax(1), probs
+
+
+def input_reduction(predictor, text, importance=None, max_evaluations=REDUCTION_EVALUATIONS):
+    """{"text" (the reduced headline), "kept" (positions of the kept characters in the text
+    as read), "class_index", "probability", "evaluations"}; the answer is the original one."""
+    chars = list(read_as(predictor, text) or " ")
+    (c,), probs = _answer(predictor, ["".join(chars)])
+    if importance is None:
+        importance = occlusion(predictor, "".join(chars))["drop"]
+    kept = list(range(len(chars)))
+    best_p, evaluations = float(probs[0, c]), 1
+    # 1. drop the k least important characters, for every k at once
+    order = np.argsort(np.asarray(importance, dtype=float), kind="stable")
+    k_max = min(len(chars) - 1, max_evaluations - evaluations)
+    if k_max > 0:
+        candidates = [sorted(set(kept) - set(order[:k].tolist())) for k in range(1, k_max + 1)]
+        answers, probs = _answer(predictor, ["".join(chars[i] for i in keep) for keep in candidates])
+        evaluations += len(candidates)
+        keeping = np.flatnonzero(answers == c)
+        if len(keeping):
+            kept, best_p = candidates[keeping[-1]], float(probs[keeping[-1], c])
+    # 2. greedy: drop the one character whose loss leaves the answer surest, while it stays
+    while len(kept) > 1 and evaluations + len(kept) <= max_evaluations:
+        candidates = [kept[:i] + kept[i + 1:] for i in range(len(kept))]
+        answers, probs = _answer(predictor, ["".join(chars[i] for i in keep) for keep in candidates])
+        evaluations += len(candidates)
+        scores = np.where(answers == c, probs[:, c], -1.0)
+        if scores.max() < 0:
+            break
+        kept, best_p = candidates[int(scores.argmax())], float(scores.max())
+    return {"text": "".join(chars[i] for i in kept), "kept": kept, "class_index": int(c),
+            "probability": best_p, "evaluations": evaluations}
+
+
+def _network_estimates(predictor, chars, c, runner_up):
+    """[T, V] first-order change of the margin when position t becomes vocabulary char v."""
+    model, encoder = predictor.model, predictor.encoder
+    ids, bigrams = encoder.encode("".join(chars))
+    x = torch.tensor([ids], device=predictor.device)
+    b = torch.tensor([bigrams], device=predictor.device)
+    captured = {}
+    hook = model.embedding.chars.register_forward_hook(lambda module, inputs, output: captured.update(e=output))
+    try:
+        model.eval()
+        logits = model(x, b, torch.tensor([len(ids)]))[0]
+    finally:
+        hook.remove()
+    grad, = torch.autograd.grad(logits[c] - logits[runner_up], captured["e"])
+    grad = grad[0]                                                      # [T, E]
+    table = model.embedding.chars.weight.detach()                       # [V, E]
+    with torch.no_grad():
+        estimates = grad @ table.T - (grad * table[x[0]]).sum(-1, keepdim=True)
+    estimates[:, :2] = float("inf")                                     # never <PAD> or <UNK>
+    estimates[torch.arange(len(ids)), x[0]] = float("inf")              # nor the same character
+    return estimates.cpu().numpy(), encoder.vocab.itos
+
+
+@lru_cache(maxsize=4)
+def _unigrams(linear):
+    """(feature columns, characters) of the linear model's 1-grams."""
+    unigrams = [i for i, f in enumerate(linear.features.tolist()) if len(f) == 1]
+    return unigrams, [str(linear.features[i]) for i in unigrams]
+
+
+def _linear_estimates(predictor, chars, c, runner_up):
+    """[T, V] change of the unigram part of the margin, over the model's 1-gram features."""
+    linear = predictor.linear
+    unigrams, vocabulary = _unigrams(linear)
+    weight = linear.coef[c, unigrams] - linear.coef[runner_up, unigrams]            # [V]
+    column = {ch: j for j, ch in enumerate(vocabulary)}
+    current = np.array([weight[column[ch.lower()]] if ch.lower() in column else 0.0 for ch in chars])
+    estimates = weight[None, :] - current[:, None]
+    for t, ch in enumerate(chars):
+        if ch.lower() in column:
+            estimates[t, column[ch.lower()]] = np.inf
+    return estimates, vocabulary
+
+
+def smallest_flip(predictor, text, max_evaluations=FLIP_EVALUATIONS):
+    """One character deleted or replaced that changes the top topic.
+
+    Returns {"flip", "original_class_index", "original_probability", "evaluations"}; flip is
+    None when no edit within the budget flips the answer, else {"text", "edit": {"kind":
+    "delete"|"replace", "position", "from", "to"}, "class_index", "probability"}: of the
+    flips found, the one whose new answer is surest.
+    """
+    chars = list(read_as(predictor, text) or " ")
+    (c,), probs = _answer(predictor, ["".join(chars)])
+    original_p = float(probs[0, c])
+    runner_up = int(np.argsort(-probs[0])[1])
+    budget = max_evaluations - 1
+    edits = [("delete", t, chars[t], "") for t in range(len(chars)) if len(chars) > 1][:budget]
+    if len(edits) < budget:
+        estimate = _linear_estimates if predictor.linear is not None else _network_estimates
+        estimates, vocabulary = estimate(predictor, chars, c, runner_up)
+        flat = np.argsort(estimates, axis=None, kind="stable")[:budget - len(edits)]
+        for t, v in zip(*np.unravel_index(flat, estimates.shape)):
+            if np.isfinite(estimates[t, v]):
+                edits.append(("replace", int(t), chars[t], vocabulary[v]))
+    variants = ["".join(chars[:t]) + new + "".join(chars[t + 1:]) for _, t, _, new in edits]
+    answers, probs = _answer(predictor, variants)
+    flipped = np.flatnonzero(answers != c)
+    found = None
+    if len(flipped):
+        best = flipped[np.argmax(probs[flipped, answers[flipped]])]
+        kind, t, old, new = edits[best]
+        found = {"text": variants[best], "edit": {"kind": kind, "position": t, "from": old, "to": new},
+                 "class_index": int(answers[best]), "probability": float(probs[best, answers[best]])}
+    return {"flip": found, "original_class_index": int(c), "original_probability": original_p,
+            "evaluations": 1 + len(edits)}

@@ -1,0 +1,130 @@
+"""What the "look deeper" views answer, without the app: one function per view, each
+returning plain values and plotly figures (cls_core.deep_figures), so the UI only wires
+widgets to them and everything is testable without a browser.
+
+- `attributions(predictor, text)`          Inside: integrated gradients beside attention,
+                                           occlusion and n-gram scores, their agreement,
+                                           input reduction and the smallest flipping edit
+- `agreement_view(predictors, data_dir)`   Evaluate: "does attention explain the prediction?"
+- `units_view(predictor, data_dir, ...)`   Hidden units: ranked units, a unit's track, its contexts
+- `map_view(predictor, data_dir)`          The map of the test split
+- `slices_view(predictors, reports)`       Evaluate: accuracy by length and unknown characters
+- `experiments_view(path)`                 Experiments: checkpoints/experiments.json as figures
+
+`measure_deep_inspection` times one full "look inside" (for cls_core.bench).
+"""
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import attribution, counterfactual, deep_figures, projection, slices, units
+
+
+def attributions(predictor, text, lang="en"):
+    """{"chars", "class", "integrated_gradients", "ig_delta", "scores" {method: per char},
+    "agreement" {"A vs B": rho}, "methods_plot", "reduction", "flip"} for one headline."""
+    scored = attribution.method_scores(predictor, text)
+    c = scored["class_index"]
+    ig = scored["scores"].get("integrated_gradients")
+    # the least important characters go first: integrated gradients where there are some
+    importance = ig if ig is not None else scored["scores"]["occlusion"]
+    return {"chars": scored["chars"], "class": predictor.classes[c],
+            "integrated_gradients": None if ig is None else [round(float(v), 5) for v in ig],
+            "ig_delta": scored["ig_delta"], "scores": scored["scores"],
+            "agreement": attribution.agreement(scored, predictor.kind),
+            "methods_plot": deep_figures.methods_chart(scored["chars"], scored["scores"], lang),
+            "reduction": counterfactual.input_reduction(predictor, text, importance),
+            "flip": counterfactual.smallest_flip(predictor, text)}
+
+
+def agreement_view(predictors, data_dir, sample=attribution.SAMPLE, lang="en"):
+    """{"rows": [model, pair, mean, median, n], "figure"} over a sample of the test split;
+    each model's figures are computed once per checkpoint and cached."""
+    summaries = {name: attribution.cached_agreement(p, data_dir, sample) for name, p in predictors.items()}
+    rows = [[name, pair, v["mean"], v["median"], v["n"]]
+            for name, s in summaries.items() for pair, v in s["pairs"].items()]
+    return {"rows": rows, "figure": deep_figures.agreement_chart(summaries, lang), "summaries": summaries}
+
+
+def units_view(predictor, data_dir, text=None, layer=None, direction=None, unit=None, k=10, lang="en"):
+    """{"units" (most topic-specific first), "unit" (layer, direction, unit), "contexts",
+    "track_plot" (None without a text)}; without a unit, the most specific one."""
+    index = units.unit_index(predictor, data_dir)
+    ranked = units.ranked_units(index)
+    if unit is None:
+        layer, direction, unit = ranked[0]["layer"], ranked[0]["direction"], ranked[0]["unit"]
+    out = {"units": ranked, "unit": (int(layer), direction, int(unit)),
+           "contexts": units.unit_contexts(index, layer, direction, unit, k), "track_plot": None}
+    if text:
+        track = units.unit_track(predictor, text, layer, direction, unit)
+        out["track_plot"] = deep_figures.unit_track_chart(track["chars"], track["values"], layer, direction, unit, lang)
+        out["track"] = track
+    return out
+
+
+def map_view(predictor, data_dir, method="tsne", lang="en"):
+    """{"figure", "point_headlines" (headline index per trace and point), "texts", "seconds"}."""
+    points = projection.test_map(predictor, data_dir, method)
+    figure, point_headlines = deep_figures.projection_scatter(points, method, lang)
+    return {"figure": figure, "point_headlines": point_headlines, "texts": points["texts"],
+            "seconds": float(points["seconds"])}
+
+
+def slices_view(predictors, reports, lang="en"):
+    """predictors, reports: {model name: Predictor, evaluate report}; figures by length and
+    by unknown share, and the numbers behind them."""
+    results = {name: slices.accuracy_slices(predictors[name], reports[name]["predictions"]) for name in reports}
+    return {"slices": results, "length_plot": deep_figures.slices_chart(results, "length", lang),
+            "unknown_plot": deep_figures.slices_chart(results, "unknown_share", lang)}
+
+
+def experiments_view(path="checkpoints/experiments.json", lang="en"):
+    """{"results", "figures"}, or None when the experiments have not been run."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    results = json.loads(path.read_text(encoding="utf-8"))
+    return {"results": results, "figures": deep_figures.experiments_figures(results, lang)}
+
+
+HEADLINE_30 = "国足3:0完胜泰国队晋级世界杯预选赛下一阶段比赛主帅赛后表示"   # 30 characters
+
+
+def measure_deep_inspection(demo, name, text=HEADLINE_30, repeats=20):
+    """Seconds of one full "look inside" for one model, `repeats` times after a warm-up:
+    everything Demo.inside computes, plus `attributions` (integrated gradients with batched
+    steps, the other methods, input reduction, the bounded flip search)."""
+    predictor = demo.predictor(name)
+
+    def once():
+        demo.inside(text, name)
+        attributions(predictor, text)
+    once()
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        once()
+        seconds.append(time.perf_counter() - start)
+    return np.asarray(seconds)
+
+
+def main(argv=None):
+    """python -m cls_core.deep: p50 / p95 of one full "look inside" per model."""
+    import argparse
+    from .service import Demo
+    parser = argparse.ArgumentParser(prog="python -m cls_core.deep", description=main.__doc__)
+    parser.add_argument("--checkpoints", default="checkpoints")
+    parser.add_argument("--repeats", type=int, default=20)
+    args = parser.parse_args(argv)
+    demo = Demo.load(args.checkpoints, device="cpu")
+    for name in demo.model_names(ensemble=False):
+        ms = measure_deep_inspection(demo, name, repeats=args.repeats) * 1000
+        print(f"{name:<28} p50 {np.percentile(ms, 50):6.1f} ms   p95 {np.percentile(ms, 95):6.1f} ms "
+              f"({len(HEADLINE_30)} characters)")
+
+
+if __name__ == "__main__":
+    main()

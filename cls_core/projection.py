@@ -1,0 +1,113 @@
+"""A map of the test split: every headline as the vector the network's classifier reads,
+projected to 2-D.
+
+- BiLSTM-attention: the attention-weighted sum of the top layer's states (the context);
+- TextCNN: the max-pooled filter values.
+
+scikit-learn PCA to 50 dimensions, then t-SNE (Barnes-Hut, PCA initialisation, fixed
+seed; `method="pca"` stops after two principal components). Computed once per checkpoint
+and test file and cached (cls_core.cache) with each point's headline, topic and answer.
+
+    python -m cls_core.projection --checkpoint checkpoints/textcnn.pt    # build, print the time
+"""
+
+import argparse
+import json
+import time
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.decomposition import PCA
+from sklearn.manifold import TSNE
+
+from . import cache
+from .calibration import softmax
+from .data import length_buckets, load_split, pad_batch, resolve_data_dir
+
+PCA_DIMENSIONS = 50
+METHODS = ("tsne", "pca")
+
+
+@torch.no_grad()
+def representations(predictor, texts, batch_size=512):
+    """([N, F] vectors the classifier reads, [N, C] calibrated probabilities), input order."""
+    model, encoder = predictor.model.eval(), predictor.encoder
+    encoded = [encoder.encode(predictor.normalize(t)) for t in texts]
+    vectors, probs = [None] * len(texts), np.zeros((len(texts), len(predictor.classes)), dtype=np.float32)
+    for index in length_buckets([len(c) for c, _ in encoded], batch_size):
+        chars, bigrams, lengths = (t.to(predictor.device) for t in pad_batch([encoded[i] for i in index]))
+        if predictor.kind == "bilstm_att":
+            out = model.inspect(chars, bigrams, lengths)
+            top = torch.cat(out["hidden"][-1], dim=-1)                              # [B, T, D*H]
+            features = torch.bmm(out["attention"].unsqueeze(1).to(top.dtype), top).squeeze(1)
+        elif predictor.kind == "textcnn":
+            features = model._pool(chars, bigrams, lengths)[0]
+        else:
+            raise ValueError(f"the map needs a network, not {predictor.kind}")
+        logits = model.classifier(features).float().cpu().numpy()
+        probs[index] = softmax(logits, predictor.temperature)
+        for i, row in zip(index, features.float().cpu().numpy()):
+            vectors[i] = row
+    return np.stack(vectors), probs
+
+
+def project(vectors, method="tsne", seed=0):
+    """[N, 2] coordinates: PCA to PCA_DIMENSIONS, then t-SNE (or the first two components)."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}")
+    reduced = PCA(n_components=min(PCA_DIMENSIONS, *vectors.shape), random_state=seed).fit_transform(vectors)
+    if method == "pca":
+        return reduced[:, :2].astype(np.float32)
+    perplexity = min(30.0, (len(vectors) - 1) / 3)
+    return TSNE(n_components=2, init="pca", perplexity=perplexity, random_state=seed).fit_transform(
+        reduced).astype(np.float32)
+
+
+def build_map(predictor, dataset, method="tsne"):
+    """{name: array}: coords [N, 2], texts, labels, predicted, probability, classes, seconds."""
+    start = time.perf_counter()
+    vectors, probs = representations(predictor, dataset.texts)
+    coords = project(vectors, method)
+    return {"coords": coords, "texts": np.array(dataset.texts, dtype=str),
+            "labels": np.asarray(dataset.labels, dtype=np.int16),
+            "predicted": probs.argmax(1).astype(np.int16), "probability": probs.max(1),
+            "classes": np.array(dataset.classes, dtype=str),
+            "seconds": np.float32(time.perf_counter() - start)}
+
+
+@lru_cache(maxsize=4)
+def _read(path, mtime_ns):
+    return cache.load_arrays(path)
+
+
+def test_map(predictor, data_dir, method="tsne"):
+    """The map of data_dir's test split for this checkpoint: from the cache, else built."""
+    test_file = Path(data_dir) / "test.txt"
+    path = cache.entry_path(f"map-{method}", predictor.path, test_file)
+    if not path.exists():
+        cache.save_arrays(path, build_map(predictor, load_split(data_dir, "test"), method))
+    return _read(str(path), path.stat().st_mtime_ns)
+
+
+def main(argv=None):
+    from .predict import Predictor
+    parser = argparse.ArgumentParser(prog="python -m cls_core.projection", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", action="append", required=True)
+    parser.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews")
+    parser.add_argument("--method", default="tsne", choices=METHODS)
+    args = parser.parse_args(argv)
+    data_dir = resolve_data_dir(args.data_dir)
+    for checkpoint in args.checkpoint:
+        predictor = Predictor.load(checkpoint, "cpu")
+        path = cache.entry_path(f"map-{args.method}", predictor.path, data_dir / "test.txt")
+        path.unlink(missing_ok=True)
+        result = test_map(predictor, data_dir, args.method)
+        print(json.dumps({"model": predictor.name, "map": str(path), "points": len(result["coords"]),
+                          "build_seconds": round(float(result["seconds"]), 1), "bytes": path.stat().st_size}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""Input reduction and the smallest flipping edit, re-scored by the real models."""
+
+import pytest
+
+from cls_core import counterfactual
+from cls_core.attribution import read_as
+from cls_core.predict import Predictor
+
+HEADLINES = ["国足3:0完胜泰国队", "央行宣布下调存款准备金率", "高考志愿填报指南发布"]
+
+
+@pytest.fixture(scope="module", params=["bilstm_att.pt", "textcnn.pt", "linear.npz"])
+def predictor(request, checkpoint_dir):
+    return Predictor.load(checkpoint_dir / request.param, "cpu")
+
+
+def top(predictor, text):
+    probs = predictor.predict_proba([text])[0]
+    return int(probs.argmax()), float(probs.max())
+
+
+def test_reduction_keeps_the_answer(predictor):
+    for text in HEADLINES:
+        result = counterfactual.input_reduction(predictor, text)
+        chars = read_as(predictor, text)
+        assert result["text"] == "".join(chars[i] for i in result["kept"])
+        assert 1 <= len(result["text"]) < len(chars)
+        assert result["evaluations"] <= counterfactual.REDUCTION_EVALUATIONS
+        c, p = top(predictor, result["text"])
+        assert c == result["class_index"] == top(predictor, text)[0]
+        assert p == pytest.approx(result["probability"], abs=1e-5)
+
+
+def test_flip_really_flips(predictor):
+    found = 0
+    for text in HEADLINES:
+        result = counterfactual.smallest_flip(predictor, text)
+        assert result["evaluations"] <= counterfactual.FLIP_EVALUATIONS
+        assert result["original_class_index"] == top(predictor, text)[0]
+        flip = result["flip"]
+        if flip is None:
+            continue
+        found += 1
+        chars, edit = read_as(predictor, text), flip["edit"]
+        assert chars[edit["position"]] == edit["from"]
+        assert flip["text"] == chars[:edit["position"]] + edit["to"] + chars[edit["position"] + 1:]
+        assert len(flip["text"]) == len(chars) - (edit["kind"] == "delete")
+        c, p = top(predictor, flip["text"])
+        assert c == flip["class_index"] != result["original_class_index"]
+        assert p == pytest.approx(flip["probability"], abs=1e-5)
+    assert found >= 1
+
+
+def test_search_is_deterministic_and_bounded(predictor):
+    text = HEADLINES[0]
+    assert counterfactual.smallest_flip(predictor, text, 40) == counterfactual.smallest_flip(predictor, text, 40)
+    assert counterfactual.smallest_flip(predictor, text, 40)["evaluations"] <= 40
+    assert counterfactual.input_reduction(predictor, text, max_evaluations=5)["evaluations"] <= 5
