@@ -85,6 +85,7 @@ def test_truth_line_says_right_or_wrong(demo):
     _, _, results = demo.predict("国足3:0完胜泰国队", ["TextCNN", "Linear (TF-IDF + SVM)"])
     assert demo.truth_line("sports", results) == ("**True label:** 体育 sports — TextCNN: ✓ right; "
                                                   "Linear (TF-IDF + SVM): ✓ right")
+    _, _, results = demo.predict("国足3:0完胜泰国队", ["TextCNN", "Linear (TF-IDF + SVM)"], lang="zh-CN")
     line = demo.truth_line("game", results, "zh-CN")
     assert line.startswith("**真实类别：**游戏 — TextCNN：✗ 错误（体育）")
 
