@@ -115,11 +115,11 @@ def test_look_inside_each_model(en):
     en.get_by_text("the even share").first.wait_for()  # attention measured against 1/n, in words
     assert en.get_by_label("BiLSTM layer").first.is_visible()
     en.screenshot(path=OUTPUT / "en-inside.png", full_page=True)
-    en.get_by_label("TextCNN").check()
+    en.get_by_role("radio", name="TextCNN").check()
     en.get_by_text("TextCNN reads").wait_for()
     en.get_by_text("filters won").first.wait_for()
     assert not en.get_by_text("BiLSTM direction").is_visible()  # no recurrent controls without a recurrent model
-    en.get_by_label("Linear (TF-IDF + SVM)").check()
+    en.get_by_role("radio", name="Linear (TF-IDF + SVM)").check()
     en.get_by_text("Linear (TF-IDF + SVM) reads").wait_for()
     en.get_by_text("tf-idf × weight").first.wait_for()
     assert en.get_by_text("filters won").count() == 0
