@@ -24,7 +24,7 @@ from .attribution import read_as
 from .explain import occlusion
 
 REDUCTION_EVALUATIONS = 64
-FLIP_EVALUATIONS = 256
+FLIP_EVALUATIONS = 128
 
 
 def _answer(predictor, texts):
