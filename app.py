@@ -29,6 +29,7 @@ from cls_core.data import resolve_data_dir  # noqa: E402
 from cls_core.i18n import LANGUAGES, PageText, language_for, text  # noqa: E402
 from cls_core.service import (ENSEMBLE, MAX_CHARS, MAX_UPLOAD_BYTES, PUBLISHED, Demo, UserError,  # noqa: E402
                               link_query, model_label, read_link)
+from cls_core.serving import configure_for_serving  # noqa: E402
 
 EXAMPLES = ["国足3:0完胜泰国队 晋级世界杯预选赛下一阶段", "央行宣布下调存款准备金率0.5个百分点",
             "北京东五环新盘开盘 均价每平米2.8万元", "《魔兽世界》新资料片下月上线", "周杰伦新专辑首发 歌迷排队数小时",
@@ -467,6 +468,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    configure_for_serving()  # one torch thread per Gradio worker: see cls_core/serving.py
     auth = None
     if args.auth:
         user, sep, password = args.auth.partition(":")
