@@ -41,12 +41,16 @@ def opencc_version():
     return version("opencc")
 
 
-def clean_characters(text):
-    """NFKC, control and format characters dropped, whitespace folded to single spaces."""
-    text = unicodedata.normalize("NFKC", text or "")
-    text = "".join(" " if ch.isspace() else ch for ch in text
+def drop_invisible(text):
+    """Control and format characters dropped, whitespace folded to single spaces."""
+    text = "".join(" " if ch.isspace() else ch for ch in (text or "")
                    if ch.isspace() or unicodedata.category(ch)[0] != "C")
     return " ".join(text.split())
+
+
+def clean_characters(text):
+    """NFKC, then drop_invisible."""
+    return drop_invisible(unicodedata.normalize("NFKC", text or ""))
 
 
 def normalize_headline(text, opencc_config=OPENCC_CONFIG):

@@ -21,7 +21,6 @@ import shutil
 import tempfile
 import threading
 import time
-import unicodedata
 import urllib.parse
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from .data import DataFormatError, load_split
 from .evaluate import evaluate
 from .i18n import LANGUAGES, class_name, text
 from .models import count_parameters
+from .normalize import drop_invisible
 from .predict import ENSEMBLE_METRICS, Ensemble, Predictor, load_ensemble_threshold
 
 MAX_CHARS = 200          # longest headline the app reads; longer input is cut, with a notice
@@ -100,8 +100,7 @@ def clean_headline(headline, lang="en"):
     The rest of the normalisation (script, full-width forms) is each model's own, recorded
     in its checkpoint; the page shows its result as "read as".
     """
-    headline = " ".join("".join(" " if ch.isspace() else ch for ch in (headline or "")
-                                if ch.isspace() or unicodedata.category(ch)[0] != "C").split())
+    headline = drop_invisible(headline)
     if not headline:
         raise UserError("error_empty")
     notice = ""
