@@ -17,7 +17,6 @@ rounding (tests/test_fast.py); `Predictor` uses it for every prediction, while i
 attributions and training keep the nn.Module and its gradients.
 """
 
-import unicodedata
 
 import numpy as np
 import torch
@@ -26,31 +25,9 @@ import torch.nn.functional as F
 
 from .data import END
 from .models import BiLSTMAttention, TextCNN
-from .normalize import clean_characters, normalize_headline, opencc_converter
 
 
 # --- text -> ids ------------------------------------------------------------------------------
-
-def _clean(text):
-    """clean_characters(text), cheaper for the usual headline."""
-    text = unicodedata.normalize("NFKC", text or "")
-    # str.isprintable() is False exactly when a text holds a character of category C or
-    # whitespace other than " ": the only texts where clean_characters does more than this.
-    return " ".join(text.split()) if text.isprintable() else clean_characters(text)
-
-
-def normalize_many(texts, opencc_config):
-    """[normalize_headline(t, opencc_config) for t in texts], with one OpenCC call for all."""
-    cleaned = [_clean(t) for t in texts]
-    if not opencc_config:
-        return cleaned
-    # A cleaned text holds no newline and OpenCC never matches a phrase across one, so the
-    # texts convert alone; the second clean of normalize_headline changes only converted texts.
-    converted = opencc_converter(opencc_config).convert("\n".join(cleaned)).split("\n")
-    if len(converted) != len(cleaned):
-        return [normalize_headline(t, opencc_config) for t in texts]
-    return [new if new == old else _clean(new) for old, new in zip(cleaned, converted)]
-
 
 def _lookup(keys, values, queries, missing):
     """values[i] where keys[i] == query (keys sorted), else `missing`."""

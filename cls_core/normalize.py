@@ -50,7 +50,10 @@ def drop_invisible(text):
 
 def clean_characters(text):
     """NFKC, then drop_invisible."""
-    return drop_invisible(unicodedata.normalize("NFKC", text or ""))
+    text = unicodedata.normalize("NFKC", text or "")
+    # str.isprintable() is False exactly when a text holds a character of category C or
+    # whitespace other than " ": the only texts where drop_invisible does more than fold spaces.
+    return " ".join(text.split()) if text.isprintable() else drop_invisible(text)
 
 
 def normalize_headline(text, opencc_config=OPENCC_CONFIG):
@@ -61,6 +64,19 @@ def normalize_headline(text, opencc_config=OPENCC_CONFIG):
         # normalize_headline(normalize_headline(x)) == normalize_headline(x).
         text = clean_characters(opencc_converter(opencc_config).convert(text))
     return text
+
+
+def normalize_many(texts, opencc_config=OPENCC_CONFIG):
+    """[normalize_headline(t, opencc_config) for t in texts], with one OpenCC call for all."""
+    cleaned = [clean_characters(t) for t in texts]
+    if not opencc_config:
+        return cleaned
+    # A cleaned text holds no newline and OpenCC never matches a phrase across one, so the
+    # texts convert alone; the second clean of normalize_headline changes only converted texts.
+    converted = opencc_converter(opencc_config).convert("\n".join(cleaned)).split("\n")
+    if len(converted) != len(cleaned):
+        return [normalize_headline(t, opencc_config) for t in texts]
+    return [new if new == old else clean_characters(new) for old, new in zip(cleaned, converted)]
 
 
 def normalization_record(opencc_config=OPENCC_CONFIG):

@@ -18,10 +18,10 @@ import torch
 from .calibration import softmax
 from .checkpoint import CheckpointError, load_checkpoint
 from .data import TextEncoder
-from .fast import FastEncoder, fast_path, normalize_many
+from .fast import FastEncoder, fast_path
 from .linear import LinearModel
 from .models import build_model
-from .normalize import normalizer_for
+from .normalize import normalize_many, normalizer_for
 from .unsure import unknown_share, verdict
 
 
@@ -129,7 +129,7 @@ class Predictor:
         return unknown_share(read_as.lower() if self.linear is not None else read_as, self._known)
 
     def normalize_many(self, texts):
-        """[self.normalize(t) for t in texts], in one pass (see cls_core.fast.normalize_many)."""
+        """[self.normalize(t) for t in texts], in one pass (see cls_core.normalize.normalize_many)."""
         if self.normalization is None:
             return [self.normalize(t) for t in texts]
         return normalize_many(texts, self.normalization.get("opencc_config"))

@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from cls_core.data import END, TextEncoder, Vocab, bigram_tokens, load_split, pad_batch
-from cls_core.fast import FastBiLSTM, FastEncoder, FastTextCNN, fast_path, normalize_many
+from cls_core.fast import FastBiLSTM, FastEncoder, FastTextCNN, fast_path
+from cls_core.normalize import normalize_many
 from cls_core.models import build_model
 from cls_core.normalize import OPENCC_CONFIG, normalize_headline
 from cls_core.predict import Predictor, network_logits
