@@ -5,7 +5,8 @@
     python app.py --auth user:secret   # require a login (or set APP_AUTH)
 
 Links open a view directly: /?tab=inside&model=TextCNN&headline=国足3:0完胜泰国队&lang=zh-CN
-(tab: predict, inside, evaluate, overview; model: one name, or several joined by commas).
+(tab: predict, inside, map, evaluate, experiments, overview; model: one name, or several joined
+by commas). On the map, clicking a point opens its headline in Inside.
 
 The UI layer only: one builder per tab, each wiring widgets to cls_core.service.Demo.
 Every handler takes the visitor's language (the switch at the top) as its first input and
@@ -48,6 +49,24 @@ FULL_LINK_JS = """(query) => {
   const link = window.location.origin + window.location.pathname + query;
   if (navigator.clipboard) navigator.clipboard.writeText(link).catch(() => {});
   return link;
+}"""
+# A click on a point of the map puts its headline number in the box and opens it in Inside
+# (gr.Plot has no click event of its own; Plotly's graph div has one).
+MAP_CLICK_JS = """() => {
+  const hook = (graph) => {
+    if (graph.dataset.opensInside || !graph.on) return;
+    graph.dataset.opensInside = "yes";
+    graph.on("plotly_click", (event) => {
+      const point = event.points && event.points[0];
+      const input = document.querySelector("#map-number input");
+      if (!point || !point.customdata || !input) return;
+      input.value = String(point.customdata[0]);
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      setTimeout(() => document.querySelector("#map-open").click(), 100);
+    });
+  };
+  new MutationObserver(() => document.querySelectorAll("#map-plot .js-plotly-plot").forEach(hook))
+    .observe(document.body, { childList: true, subtree: true });
 }"""
 CSS = """
 .verdicts { min-height: 1.5em; }
@@ -196,38 +215,74 @@ def build_inside(core, page, lang):
     norm_plot = gr.Plot(label=page("plot_norm"), visible=False)
     ngram_table = gr.Dataframe(label=page("ngram_table"), visible=False, interactive=False, max_height=800,
                                wrap=True)
+    with gr.Accordion(page("deeper_title"), open=True):
+        methods_plot = gr.Plot(label=page("plot_methods"))
+        agreement = gr.Markdown()
+        counterfactuals = gr.Markdown()
+    with gr.Accordion(page("units_title"), open=False, visible=first_rnn is not None) as units_box:
+        gr.Markdown(page("units_intro"))
+        with gr.Row():
+            units_btn = gr.Button(page("units_button"), scale=0, min_width=160)
+            unit = gr.Dropdown(choices=[], value=None, label=page("unit_label"), interactive=True, scale=3)
+        units_msg = gr.Markdown()
+        unit_plot = gr.Plot(label=page("plot_unit"), visible=False)
+        unit_rows = gr.Dataframe(label=page("unit_contexts"), interactive=False, visible=False, wrap=True)
 
     outputs = [summary, weights, *window_texts, occlusion, weights_plot, occlusion_plot, reading_plot,
-               hidden_plot, norm_plot, ngram_table]
-    blank = ("", None, *(hidden() for _ in window_texts), None, None, None, None, hidden(), hidden(), hidden())
+               hidden_plot, norm_plot, ngram_table, methods_plot, agreement, counterfactuals, unit_plot]
+    blank = ("", None, *(hidden() for _ in window_texts), None, None, None, None, hidden(), hidden(), hidden(),
+             None, "", "", hidden())
 
     @hinted(*blank)
-    def on_inside(lang, text_in, name, layer_value, direction_value):
+    def on_inside(lang, text_in, name, layer_value, direction_value, unit_key=None):
         with core.inspect_gate():
             r = core.inside(text_in, name, layer_value, direction_value, lang)
+            deeper = core.deeper(text_in, name, lang)
+            track = core.unit_view(text_in, name, unit_key, lang)[0] if unit_key and core.has_units(name) else None
         rnn = r["hidden_plot"] is not None
         return (core.inside_summary(r, name, lang), gr.update(value=r["weights"], label=r["weights_label"]),
                 *slot_updates(r["windows"], len(window_texts)), r["occlusion"],
                 r["weights_plot"], r["occlusion_plot"], r["reading_plot"],
                 gr.update(value=r["hidden_plot"], visible=rnn), gr.update(value=r["norm_plot"], visible=rnn),
-                table(r["table"], r["table_headers"]) if r["table"] else hidden())
+                table(r["table"], r["table_headers"]) if r["table"] else hidden(),
+                deeper["methods_plot"], deeper["agreement"], deeper["counterfactuals"],
+                gr.update(value=track, visible=track is not None))
 
     def on_model(name):
-        """BiLSTM controls only for a recurrent model, sized to it."""
+        """BiLSTM controls and hidden units only for a recurrent model, sized to it."""
         shape = core.rnn_shape(name)
         if shape is None:
-            return gr.update(visible=False), gr.update(visible=False)
+            return gr.update(visible=False), gr.update(visible=False), gr.update(visible=False)
         return (gr.update(visible=True, maximum=max(shape[0], 2), value=shape[0]),
-                gr.update(visible=shape[1] > 1, value="forward"))
+                gr.update(visible=shape[1] > 1, value="forward"), gr.update(visible=True))
 
-    inputs = [lang, inside_text, model, layer, direction]
+    @hinted(gr.skip(), "")
+    def on_units(lang, name, progress=gr.Progress()):
+        progress(0, desc=text("indexing_units", lang))
+        with core.evaluate_gate():
+            choices = core.unit_choices(name, lang)
+        return gr.update(choices=choices, value=choices[0][1]), text("units_ready", lang, n=len(choices))
+
+    @hinted(hidden(), hidden())
+    def on_unit(lang, text_in, name, unit_key):
+        if not unit_key:
+            raise UserError("error_pick_unit")
+        track, rows = core.unit_view(text_in, name, unit_key, lang)
+        headers = [text(c, lang) for c in ("col_number", "col_context", "col_activation", "col_topic")]
+        return gr.update(value=track, visible=True), table(rows, headers)
+
+    inputs = [lang, inside_text, model, layer, direction, unit]
     run = dict(fn=on_inside, inputs=inputs, outputs=outputs, api_visibility="private", concurrency_id="inspect",
                concurrency_limit=None)
     inside_btn.click(**run)
     inside_text.submit(**run)
-    model.change(on_model, [model], [layer, direction], api_visibility="private").then(**run)
+    model.change(on_model, [model], [layer, direction, units_box], api_visibility="private").then(**run)
+    units_btn.click(on_units, [lang, model], [unit, units_msg], show_progress_on=[units_msg],
+                    api_visibility="private", concurrency_id="evaluate", concurrency_limit=None)
+    unit.change(on_unit, [lang, inside_text, model, unit], [unit_plot, unit_rows], api_visibility="private",
+                trigger_mode="always_last")
     return dict(headline=inside_text, model=model, direction=direction, run=on_inside, inputs=inputs,
-                outputs=outputs)
+                outputs=outputs, unit_rows=unit_rows)
 
 
 # --- Evaluate -----------------------------------------------------------------------------
@@ -247,7 +302,16 @@ def build_evaluate(core, page, lang):
     with gr.Row():
         reliability = gr.Plot(label=page("plot_reliability"))
         coverage = gr.Plot(label=page("plot_coverage"))
+    with gr.Row():
+        length_plot = gr.Plot(label=page("plot_slices_length"))
+        unknown_plot = gr.Plot(label=page("plot_slices_unknown"))
     csv_out = gr.File(label=page("csv_label"))
+    with gr.Accordion(page("agree_title"), open=False):
+        gr.Markdown(page("agree_intro"))
+        agree_btn = gr.Button(page("agree_button"))
+        agree_msg = gr.Markdown()
+        agree_plot = gr.Plot(label=page("agree_title"), visible=False)
+        agree_rows = gr.Dataframe(interactive=False, visible=False)
     with gr.Accordion(page("disagree_title"), open=False):
         disagree_btn = gr.Button(page("disagree_button"))
         disagree_msg = gr.Markdown()
@@ -256,15 +320,17 @@ def build_evaluate(core, page, lang):
     columns = ("col_class", "col_precision", "col_recall", "col_f1", "col_support")
     cell_columns = ("col_headline", "col_true", "col_predicted", "col_probability")
 
-    @hinted("", hidden(), hidden(), "", hidden(), None, None, None, None)
+    @hinted("", hidden(), hidden(), "", hidden(), None, None, None, None, None, None)
     def on_evaluate(lang, name, normalized, progress=gr.Progress()):
         progress(0, desc=text("evaluating", lang))
         report = core.evaluate(name, progress=lambda f: progress(f, desc=text("evaluating", lang)))
+        by_length, by_unknown = core.slices(lang)
         return (core.evaluation_summary(report, lang), table(core.per_class_rows(report, lang),
                                                              [text(c, lang) for c in columns]),
                 gr.update(value=core.confusion_table(report, normalized, lang), visible=True),
                 text("cell_hint", lang), hidden(), figures.reliability_diagram(report["reliability"], lang),
-                figures.coverage_chart(core.coverage_curves(lang), lang), str(core.predictions_csv(report)), name)
+                figures.coverage_chart(core.coverage_curves(lang), lang), by_length, by_unknown,
+                str(core.predictions_csv(report)), name)
 
     @hinted(gr.skip())
     def on_normalize(lang, name, normalized):
@@ -290,14 +356,73 @@ def build_evaluate(core, page, lang):
         return table(rows, headers), text("disagree_message", lang, total=total, n=len(core.test_split()),
                                           shown=len(rows))
 
+    @hinted("", hidden(), hidden())
+    def on_agreement(lang, progress=gr.Progress()):
+        progress(0, desc=text("agreeing", lang))
+        figure, rows = core.attention_agreement(lang, progress=lambda f, what: progress(
+            f, desc=f"{text('agreeing', lang)}: {what}"))
+        headers = [text(c, lang) for c in ("col_model", "col_pair", "col_mean", "col_median", "col_headlines")]
+        return "", gr.update(value=figure, visible=True), table(rows, headers)
+
     heavy = dict(api_visibility="private", concurrency_id="evaluate", concurrency_limit=None)
     eval_btn.click(on_evaluate, [lang, model, normalize],
-                   [summary, per_class, confusion, cell_msg, cell_rows, reliability, coverage, csv_out, evaluated],
-                   show_progress_on=[summary], **heavy)
+                   [summary, per_class, confusion, cell_msg, cell_rows, reliability, coverage, length_plot,
+                    unknown_plot, csv_out, evaluated], show_progress_on=[summary], **heavy)
+    agree_btn.click(on_agreement, [lang], [agree_msg, agree_plot, agree_rows], show_progress_on=[agree_msg], **heavy)
     normalize.change(on_normalize, [lang, evaluated, normalize], [confusion], api_visibility="private")
     confusion.select(on_cell, [lang, evaluated], [cell_msg, cell_rows], api_visibility="private")
     disagree_btn.click(on_disagree, [lang], [disagree_rows, disagree_msg], show_progress_on=[disagree_msg], **heavy)
     return dict(model=model)
+
+
+# --- Map of the test split -----------------------------------------------------------------
+
+def build_map(core, page, lang):
+    """The map; a click on a point (MAP_CLICK_JS) or a typed number opens that headline in Inside."""
+    singles = core.model_names(ensemble=False)
+    gr.Markdown(page("map_intro"))
+    with gr.Row():
+        model = gr.Radio(core.model_choices(ensemble=False), value=singles[0] if singles else None,
+                         label=page("map_model"), scale=3)
+        draw_btn = gr.Button(page("map_button"), variant="primary", scale=1)
+    summary = gr.Markdown()
+    plot = gr.Plot(label=page("plot_map"), elem_id="map-plot")
+    with gr.Row():
+        number = gr.Number(label=page("map_open_label"), precision=0, minimum=0, value=None, elem_id="map-number",
+                           scale=3)
+        open_btn = gr.Button(page("map_open_button"), elem_id="map-open", scale=1)
+
+    @hinted("", None)
+    def on_draw(lang, name, progress=gr.Progress()):
+        progress(0, desc=text("drawing_map", lang))
+        with core.evaluate_gate():
+            figure, message = core.test_map(name, lang)
+        return message, figure
+
+    draw_btn.click(on_draw, [lang, model], [summary, plot], show_progress_on=[summary], api_visibility="private",
+                   concurrency_id="evaluate", concurrency_limit=None)
+    return dict(model=model, number=number, open=open_btn)
+
+
+# --- Experiments --------------------------------------------------------------------------
+
+EXPERIMENT_PLOTS = ("cells", "pad_size", "batch_size", "gradients_trained", "gradients_init")
+EXPERIMENT_LABELS = ("plot_cells", "plot_pad", "plot_batch", "plot_gradients_trained", "plot_gradients_init")
+
+
+def build_experiments(core, page, lang):
+    gr.Markdown(page("experiments_intro"))
+    missing = gr.Markdown(visible=False)
+    plots = [gr.Plot(label=page(label), visible=False) for label in EXPERIMENT_LABELS]
+
+    def fill(lang_code):
+        found = core.experiments(lang_code)
+        if found is None:
+            return [gr.update(value=text("experiments_missing", lang_code), visible=True)] + [hidden() for _ in plots]
+        return [gr.update(visible=False)] + [gr.update(value=found.get(key), visible=key in found)
+                                             for key in EXPERIMENT_PLOTS]
+
+    return dict(fill=fill, outputs=[missing] + plots)
 
 
 # --- Overview -----------------------------------------------------------------------------
@@ -363,8 +488,12 @@ def build_app(core):
                 predict = build_predict(core, page, lang)
             with gr.Tab(page("tab_inside"), id="inside") as tab_inside:
                 inside = build_inside(core, page, lang)
+            with gr.Tab(page("tab_map"), id="map") as tab_map:
+                test_map = build_map(core, page, lang)
             with gr.Tab(page("tab_evaluate"), id="evaluate") as tab_evaluate:
                 evaluate = build_evaluate(core, page, lang)
+            with gr.Tab(page("tab_experiments"), id="experiments") as tab_experiments:
+                experiments = build_experiments(core, page, lang)
             with gr.Tab(page("tab_overview"), id="overview") as tab_overview:
                 overview = build_overview(core, page, lang)
         with gr.Row():
@@ -374,9 +503,28 @@ def build_app(core):
 
         # Which tab is open, for links.
         current_tab = gr.State("predict")
-        for tab, tab_id in ((tab_predict, "predict"), (tab_inside, "inside"), (tab_evaluate, "evaluate"),
-                            (tab_overview, "overview")):
+        for tab, tab_id in ((tab_predict, "predict"), (tab_inside, "inside"), (tab_map, "map"),
+                            (tab_evaluate, "evaluate"), (tab_experiments, "experiments"), (tab_overview, "overview")):
             tab.select(lambda tab_id=tab_id: tab_id, None, current_tab, api_visibility="private")
+
+        # A test headline picked on the map or in a unit's contexts opens in Inside, analysed.
+        @hinted(gr.skip(), gr.skip(), gr.skip(), gr.skip())
+        def on_open(lang_code, index, name):
+            headline = core.test_headline(index)
+            return gr.update(selected="inside"), "inside", headline, name if name in core.models else gr.skip()
+
+        def on_context(lang_code, name, evt: gr.SelectData):
+            return on_open(lang_code, evt.row_value[0], name)
+
+        def then_inside(event):
+            event.then(lambda *args: inside["run"](*args), inside["inputs"], inside["outputs"],
+                       api_visibility="private", concurrency_id="inspect", concurrency_limit=None)
+
+        open_targets = [tabs, current_tab, inside["headline"], inside["model"]]
+        then_inside(test_map["open"].click(on_open, [lang, test_map["number"], test_map["model"]], open_targets,
+                                           api_visibility="private"))
+        then_inside(inside["unit_rows"].select(on_context, [lang, inside["model"]], open_targets,
+                                               api_visibility="private"))
 
         def on_link(lang_code, tab, headline, models, inside_headline, inside_model):
             if tab == "inside":
@@ -388,17 +536,22 @@ def build_app(core):
                                  inside["model"]], link, api_visibility="private").then(
             None, link, link, js=FULL_LINK_JS)
 
-        # A language change rewords the pickers and the Overview (static text: CHANGE_LOCALE_JS).
+        # A language change rewords the pickers, the Overview and the Experiments (static text:
+        # CHANGE_LOCALE_JS).
+        def fill_pages(lang_code):
+            return overview["fill"](lang_code) + experiments["fill"](lang_code)
+
         def on_language(lang_code):
-            return [gr.update(choices=core.model_choices(lang_code)),
-                    gr.update(choices=core.model_choices(lang_code, ensemble=False)),
+            singles = gr.update(choices=core.model_choices(lang_code, ensemble=False))
+            return [gr.update(choices=core.model_choices(lang_code)), singles, singles,
                     gr.update(choices=core.model_choices(lang_code)),
                     gr.update(choices=[(text(d, lang_code), d) for d in ("forward", "backward")]),
                     gr.update(value="  \n".join(text("warning", lang_code, text=p)
-                                                for p in core.problem_lines(lang_code)))] + overview["fill"](lang_code)
+                                                for p in core.problem_lines(lang_code)))] + fill_pages(lang_code)
 
-        lang.change(on_language, [lang], [predict["chosen"], inside["model"], evaluate["model"], inside["direction"],
-                                          problems] + overview["outputs"],
+        pages = overview["outputs"] + experiments["outputs"]
+        lang.change(on_language, [lang], [predict["chosen"], inside["model"], test_map["model"], evaluate["model"],
+                                          inside["direction"], problems] + pages,
                     js=CHANGE_LOCALE_JS, api_visibility="private")
 
         # Opening the page: the language of the link or the browser, then the view a link asks for.
@@ -429,7 +582,7 @@ def build_app(core):
             open_predict, [lang, start, predict["headline"], predict["chosen"]], predict["outputs"],
             api_visibility="private").then(
             open_inside, [lang, start] + inside["inputs"][1:], inside["outputs"], api_visibility="private").then(
-            overview["fill"], [lang], overview["outputs"], api_visibility="private")
+            fill_pages, [lang], pages, api_visibility="private")
 
         # --- API endpoints (gradio_client): plain JSON in, plain JSON out --------------------
         @api_errors
@@ -486,7 +639,7 @@ def main(argv=None):
     app, i18n = build_app(core)
     app.queue(default_concurrency_limit=4, max_size=64)
     launch = dict(server_name=args.host, server_port=args.port, auth=auth, show_error=True, i18n=i18n,
-                  max_file_size=MAX_UPLOAD_BYTES, css=CSS)
+                  max_file_size=MAX_UPLOAD_BYTES, css=CSS, js=MAP_CLICK_JS)
     try:
         app.launch(share=args.share, **launch)
     except Exception as e:  # no route to the share server: keep serving locally

@@ -128,6 +128,60 @@ TEXTS = {
     "away": ("away from {cls}", "推离 {cls}"),
     "after_char": ("after", "读到"),
 
+    # --- Inside: look deeper --------------------------------------------------------------
+    "deeper_title": ("Look deeper: integrated gradients, agreement, counterfactuals",
+                     "深入查看：积分梯度、方法一致性、反事实"),
+    "plot_methods": ("Every attribution method, side by side", "各归因方法并排比较"),
+    "agreement_line": ("**Do the methods agree on this headline?** Spearman rank correlation (+1 same order, "
+                       "0 unrelated, −1 opposite): {pairs}.",
+                       "**各方法在这条标题上一致吗？** Spearman 秩相关（+1 顺序相同，0 无关，−1 相反）：{pairs}。"),
+    "reduction_line": ("**Fewest characters that keep the answer:** “{text}” ({k} of {n} characters) still reads as "
+                       "**{cls}** ({p:.0%}).",
+                       "**保留答案所需的最少的字：**“{text}”（{n} 个字中的 {k} 个）仍被判为 **{cls}**（{p:.0%}）。"),
+    "flip_line": ("**Smallest edit that changes the answer:** {edit} gives “{text}”, read as **{cls}** ({p:.0%}) "
+                  "instead of {was}.",
+                  "**改变答案的最小改动：**{edit}，得到“{text}”，被判为 **{cls}**（{p:.0%}），而不是{was}。"),
+    "flip_none": ("**Smallest edit that changes the answer:** none of the {n} single-character edits tried changes it.",
+                  "**改变答案的最小改动：**试过的 {n} 个单字改动都没有改变答案。"),
+    "edit_delete": ("deleting “{old}” (character {position})", "删去第 {position} 个字“{old}”"),
+    "edit_replace": ("replacing “{old}” (character {position}) by “{new}”", "把第 {position} 个字“{old}”换成“{new}”"),
+    "units_title": ("Hidden units of the BiLSTM: what one unit tracks", "BiLSTM 的隐藏单元：一个单元在追踪什么"),
+    "units_intro": ("Each hidden unit is one number the BiLSTM updates at every character. Units are ranked by how "
+                    "topic-specific they are over the test split; pick one to see its activation along the headline "
+                    "above and the test headlines where it fires most.",
+                    "每个隐藏单元是 BiLSTM 在每个字上更新的一个数。单元按它在测试集上对主题的专一程度排序；"
+                    "选一个单元，查看它沿上面这条标题的激活，以及它在测试集中最活跃的标题。"),
+    "units_button": ("List the units", "列出单元"),
+    "unit_label": ("Unit (most topic-specific first)", "单元（对主题最专一的在前）"),
+    "unit_choice": ("layer {layer} {direction} #{unit} · {topic} ({specificity:.2f})",
+                    "第 {layer} 层 {direction} #{unit} · {topic}（{specificity:.2f}）"),
+    "units_ready": ("{n} units ranked; pick one.", "已为 {n} 个单元排序；请选择一个。"),
+    "indexing_units": ("Indexing the hidden units over the test split (once per model)",
+                       "正在为测试集上的隐藏单元建立索引（每个模型一次）"),
+    "plot_unit": ("Activation of the unit", "单元的激活"),
+    "unit_contexts": ("Where the unit fires most in the test split", "该单元在测试集中最活跃的位置"),
+    "col_number": ("test #", "测试集编号"),
+    "col_context": ("context", "上下文"),
+    "col_activation": ("activation", "激活值"),
+    "col_topic": ("topic", "主题"),
+
+    # --- Map tab --------------------------------------------------------------------------
+    "tab_map": ("Map", "地图"),
+    "map_intro": ("Every test headline as the vector the classifier reads, projected to two dimensions (PCA, then "
+                  "t-SNE): headlines the model finds alike lie close together. Colours are the true topics, crosses "
+                  "the mistakes. Hover a point to read its headline; click it to open it in Inside the model.",
+                  "每条测试标题都表示为分类器读到的向量，再投影到二维（先 PCA，再 t-SNE）：模型认为相似的标题靠在一起。"
+                  "颜色是真实主题，叉号是判错的标题。把鼠标移到点上可看标题；点击即可在“模型内部”中打开。"),
+    "map_model": ("Model", "模型"),
+    "map_button": ("Draw the map", "绘制地图"),
+    "plot_map": ("Map of the test split", "测试集地图"),
+    "drawing_map": ("Projecting the test split (the first time for a model takes about a minute)",
+                    "正在投影测试集（每个模型第一次约需一分钟）"),
+    "map_summary": ("**{model}**: {n:,} test headlines (projected in {seconds:.0f} s, then cached).",
+                    "**{model}**：{n:,} 条测试标题（投影用时 {seconds:.0f} 秒，之后缓存）。"),
+    "map_open_label": ("Test headline number (from the map or a table)", "测试集标题编号（来自地图或表格）"),
+    "map_open_button": ("Open in Inside the model", "在“模型内部”中打开"),
+
     # --- Evaluate tab ---------------------------------------------------------------------
     "tab_evaluate": ("Evaluate", "评估"),
     "eval_model": ("Model", "模型"),
@@ -176,7 +230,37 @@ TEXTS = {
     "disagree_button": ("Compare the models", "比较各模型"),
     "disagree_message": ("The models disagree on {total} of {n:,} test headlines (first {shown} shown).",
                          "各模型在 {n:,} 条测试标题中的 {total} 条上意见不一（显示前 {shown} 条）。"),
+    "plot_slices_length": ("Accuracy by headline length", "按标题长度的准确率"),
+    "plot_slices_unknown": ("Accuracy by share of unknown characters", "按生字比例的准确率"),
+    "agree_title": ("Does attention explain the prediction?", "注意力能解释预测吗？"),
+    "agree_intro": ("For a sample of test headlines, the attributions of each network (integrated gradients, occlusion, "
+                    "attention or n-gram scores) are compared by rank correlation. High agreement means the methods "
+                    "point at the same characters; the literature finds attention often does not.",
+                    "在测试集的一个样本上，用秩相关比较每个网络的各种归因（积分梯度、遮挡、注意力或 n 元组得分）。"
+                    "一致性高说明各方法指向相同的字；文献发现注意力常常并非如此。"),
+    "agree_button": ("Measure the agreement", "测量一致性"),
+    "agreeing": ("Computing attributions over the test sample (once per model)", "正在为测试样本计算归因（每个模型一次）"),
+    "col_pair": ("methods", "方法"),
+    "col_mean": ("mean ρ", "平均 ρ"),
+    "col_median": ("median ρ", "中位数 ρ"),
+    "col_headlines": ("headlines", "标题数"),
     "scoring_all": ("Scoring every model on the test split", "正在用每个模型为测试集打分"),
+
+    # --- Experiments tab ------------------------------------------------------------------
+    "tab_experiments": ("Experiments", "实验"),
+    "experiments_intro": ("The tutorials behind this demo make claims about recurrent networks: that an LSTM beats a "
+                          "vanilla RNN, that reading both directions helps, that a fixed pad size is harmless, that "
+                          "gradients vanish over long inputs. Here they are measured on our data, with a shortened "
+                          "schedule that is the same for every cell.",
+                          "本演示所依据的教程对循环网络有一些论断：LSTM 胜过普通 RNN，双向阅读有帮助，固定填充长度无害，"
+                          "梯度会在长输入上消失。这里在我们的数据上测量它们，每个实验格子都用相同的缩短训练计划。"),
+    "experiments_missing": ("The experiments have not been run yet: python -m cls_core.experiments",
+                            "实验尚未运行：python -m cls_core.experiments"),
+    "plot_cells": ("RNN, GRU and LSTM", "RNN、GRU 与 LSTM"),
+    "plot_pad": ("Fixed pad size", "固定填充长度"),
+    "plot_batch": ("Batch size", "批大小"),
+    "plot_gradients_trained": ("Vanishing gradients, trained", "梯度消失（训练后）"),
+    "plot_gradients_init": ("Vanishing gradients, at initialisation", "梯度消失（初始化时）"),
 
     # --- Overview tab ---------------------------------------------------------------------
     "tab_overview": ("Overview", "概览"),
@@ -244,6 +328,9 @@ TEXTS = {
     "error_no_test_split": ("The test split is not available: {error}", "测试集不可用：{error}"),
     "error_run_evaluation": ("Run an evaluation first.", "请先运行一次评估。"),
     "error_click_number": ("Click a number in the table to list those headlines.", "请点击表格中的数字来列出这些标题。"),
+    "error_units_bilstm": ("Hidden units exist only for the BiLSTM-attention model.", "只有 BiLSTM-attention 模型才有隐藏单元。"),
+    "error_headline_number": ("Give a test headline number between 0 and {n}.", "请输入 0 到 {n} 之间的测试集标题编号。"),
+    "error_pick_unit": ("List the units and pick one first.", "请先列出单元并选择一个。"),
     "error_busy": ("The server is busy with other requests of this kind; please try again in a minute.",
                    "服务器正忙于处理同类请求，请一分钟后再试。"),
 }

@@ -28,10 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import explain, figures
+from . import attribution, deep, explain, figures
 from .checkpoint import CheckpointError
 from .data import DataFormatError, load_split
 from .evaluate import evaluate
+from .deep_figures import agreement_chart, deep_text
 from .i18n import LANGUAGES, class_name, text
 from .models import count_parameters
 from .normalize import drop_invisible
@@ -56,7 +57,7 @@ DEMO_FILES = {"class.txt": "005e8813ad639c219e5902dc84889202b4a717b4238497d26c3f
 UNIFORM_ATTENTION = 2.0  # attention is "nearly uniform" when no character gets twice the even share
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell
 MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|~")
-TABS = ("predict", "inside", "evaluate", "overview")  # the page's tabs, as links name them
+TABS = ("predict", "inside", "map", "evaluate", "experiments", "overview")  # the page's tabs, as links name them
 
 
 class UserError(ValueError):
@@ -409,10 +410,17 @@ class Demo:
         return "  \n".join(lines)
 
     def api_inspect(self, headline, model):
+        """/inspect: per-character weights and occlusion, and for a network integrated
+        gradients (one float per character of the text as read) with Captum's convergence
+        delta (in logits); both None for the linear model, whose n-gram scores are exact."""
         with self.inspect_gate():
             r = self.inside(headline, model)
+            predictor = self.predictor(model)
+            ig = attribution.integrated_gradients(predictor, r["text"]) if predictor.encoder is not None else None
         return {"headline": r["text"], "class": r["class"], "probability": r["probability"],
-                "weights": r["weights"], "occlusion": r["occlusion"]}
+                "weights": r["weights"], "occlusion": r["occlusion"],
+                "integrated_gradients": None if ig is None else [round(float(v), 5) for v in ig["scores"]],
+                "ig_delta": None if ig is None else ig["ig_delta"]}
 
     # --- Evaluate tab ---------------------------------------------------------------------
     def evaluate(self, name, progress=None):
@@ -587,6 +595,96 @@ class Demo:
                                        lang)
 
 
+    # --- Look deeper (cls_core.deep): Inside's second half, units, the map, slices ----------
+    def deeper(self, headline, name, lang="en"):
+        """Integrated gradients beside the other methods, how far they agree, the fewest
+        characters that keep the answer and the smallest edit that flips it."""
+        headline, _ = clean_headline(headline, lang)
+        predictor = self.predictor(name)
+        if predictor.kind == "ensemble":
+            raise UserError("error_pick_one")
+        r = deep.attributions(predictor, headline, lang=lang)
+        return {"methods_plot": r["methods_plot"], "agreement": agreement_text(r["agreement"], lang),
+                "counterfactuals": counterfactual_text(r, predictor.classes, lang), "attributions": r}
+
+    def has_units(self, name):
+        return self.rnn_shape(name) is not None
+
+    def unit_choices(self, name, lang="en"):
+        """[(label, "layer/direction/unit")] of the BiLSTM's units, most topic-specific first;
+        builds the corpus index at first use (cached on disk per checkpoint)."""
+        if not self.has_units(name):
+            raise UserError("error_units_bilstm")
+        view = deep.units_view(self.predictor(name), test_split_dir(self.data_dir), lang=lang)
+        return [(text("unit_choice", lang, layer=u["layer"], direction=text(u["direction"], lang), unit=u["unit"],
+                      topic=class_name(u["topic"], lang), specificity=u["specificity"]),
+                 f"{u['layer']}/{u['direction']}/{u['unit']}") for u in view["units"]]
+
+    def unit_view(self, headline, name, unit_key, lang="en"):
+        """(the unit's activation along the headline, the test contexts where it fires most)."""
+        if not self.has_units(name):
+            raise UserError("error_units_bilstm")
+        headline, _ = clean_headline(headline, lang)
+        layer, direction, unit = unit_key.split("/")
+        view = deep.units_view(self.predictor(name), test_split_dir(self.data_dir), headline, int(layer), direction,
+                               int(unit), lang=lang)
+        rows = [[c["headline"], f"{c['left']}【{c['char']}】{c['right']}", f"{c['activation']:.3f}",
+                 class_name(c["topic"], lang)] for c in view["contexts"]]
+        return view["track_plot"], rows
+
+    def test_map(self, name, lang="en"):
+        """The map of the test split for one model (built at first use, then cached)."""
+        predictor = self.predictor(name)
+        if predictor.kind == "ensemble":
+            raise UserError("error_pick_one")
+        view = deep.map_view(predictor, test_split_dir(self.data_dir), lang=lang)
+        return view["figure"], text("map_summary", lang, model=model_label(name, lang), n=len(view["texts"]),
+                                    seconds=view["seconds"])
+
+    def test_headline(self, index):
+        """The test split's headline number `index` (as the map and the unit contexts number them)."""
+        texts = self.test_split().texts
+        try:
+            index = int(index)
+        except (TypeError, ValueError):
+            raise UserError("error_headline_number", n=len(texts) - 1) from None
+        if not 0 <= index < len(texts):
+            raise UserError("error_headline_number", n=len(texts) - 1)
+        return texts[index]
+
+    def slices(self, lang="en"):
+        """Accuracy by headline length and by share of unknown characters, for every single
+        model evaluated so far (None before the first evaluation)."""
+        reports = {r["model"]: r for r in self._cache.values() if r["model"] != ENSEMBLE}
+        if not reports:
+            return None, None
+        view = deep.slices_view({n: self.predictor(n) for n in reports},
+                                {model_label(n, lang): r for n, r in reports.items()}, lang)
+        return view["length_plot"], view["unknown_plot"]
+
+    def attention_agreement(self, lang="en", progress=None):
+        """"Does attention explain the prediction?": the methods' rank agreement over a sample
+        of the test split, per network (computed once per checkpoint, then cached)."""
+        networks = {n: p for n, p in self.models.items() if p.kind != "linear"}
+        summaries = {}
+        for i, (name, predictor) in enumerate(networks.items()):
+            if progress:
+                progress(i / len(networks), model_label(name, lang))
+            with self.evaluate_gate():
+                view = deep.agreement_view({model_label(name, lang): predictor}, test_split_dir(self.data_dir),
+                                           lang=lang)
+            summaries.update(view["summaries"])
+        figure = agreement_chart(summaries, lang)
+        rows = [[model, " vs ".join(deep_text(m, lang) for m in pair.split(" vs ")), f"{v['mean']:+.3f}",
+                 f"{v['median']:+.3f}", v["n"]] for model, s in summaries.items() for pair, v in s["pairs"].items()]
+        return figure, rows
+
+    def experiments(self, lang="en"):
+        """The tutorials' claims measured (checkpoints/experiments.json) as figures, or None."""
+        view = deep.experiments_view(self.checkpoint_dir / "experiments.json", lang)
+        return None if view is None else view["figures"]
+
+
 def link_query(tab, headline="", models=(), lang="en"):
     """The query string of a link that opens this view: '?tab=inside&model=TextCNN&headline=…'."""
     fields = {"tab": tab, "model": ",".join(models), "headline": (headline or "")[:MAX_CHARS], "lang": lang}
@@ -610,3 +708,31 @@ def attention_note(chars, attention, lang="en"):
     if ratio < UNIFORM_ATTENTION:
         return text("attention_uniform", lang, ratio=ratio, n=n, share=1 / n)
     return text("attention_peaked", lang, char=chars[int(np.argmax(attention))], ratio=ratio, n=n, share=1 / n)
+
+
+def agreement_text(agreement, lang="en"):
+    """One headline's rank agreement between attribution methods, in words."""
+    pairs = ["; ".join(f"{' vs '.join(deep_text(m, lang) for m in pair.split(' vs '))} "
+                       f"{'—' if np.isnan(rho) else f'{rho:+.2f}'}" for pair, rho in agreement.items())]
+    return text("agreement_line", lang, pairs=pairs[0]) if agreement else ""
+
+
+def counterfactual_text(r, classes, lang="en"):
+    """The fewest characters that keep the answer, and the smallest edit that flips it, in words."""
+    reduction, flip = r["reduction"], r["flip"]
+    lines = [text("reduction_line", lang, text=markdown_literal(reduction["text"]), k=len(reduction["kept"]),
+                  n=len(r["chars"]), cls=class_name(classes[reduction["class_index"]], lang),
+                  p=reduction["probability"])]
+    found = flip["flip"]
+    if found is None:
+        lines.append(text("flip_none", lang, n=flip["evaluations"]))
+    else:
+        edit = found["edit"]
+        how = (text("edit_delete", lang, old=markdown_literal(edit["from"]), position=edit["position"] + 1)
+               if edit["kind"] == "delete" else
+               text("edit_replace", lang, old=markdown_literal(edit["from"]), new=markdown_literal(edit["to"]),
+                    position=edit["position"] + 1))
+        lines.append(text("flip_line", lang, edit=how, text=markdown_literal(found["text"]),
+                          cls=class_name(classes[found["class_index"]], lang), p=found["probability"],
+                          was=class_name(classes[flip["original_class_index"]], lang)))
+    return "  \n".join(lines)
