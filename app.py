@@ -379,10 +379,10 @@ def build_evaluate(core, page, lang):
 
 def build_map(core, page, lang):
     """The map; a click on a point (MAP_CLICK_JS) or a typed number opens that headline in Inside."""
-    singles = core.model_names(ensemble=False)
+    networks = core.network_names()
     gr.Markdown(page("map_intro"))
     with gr.Row():
-        model = gr.Radio(core.model_choices(ensemble=False), value=singles[0] if singles else None,
+        model = gr.Radio(core.model_choices(networks=True), value=networks[0] if networks else None,
                          label=page("map_model"), scale=3)
         draw_btn = gr.Button(page("map_button"), variant="primary", scale=1)
     summary = gr.Markdown()
@@ -542,8 +542,9 @@ def build_app(core):
             return overview["fill"](lang_code) + experiments["fill"](lang_code)
 
         def on_language(lang_code):
-            singles = gr.update(choices=core.model_choices(lang_code, ensemble=False))
-            return [gr.update(choices=core.model_choices(lang_code)), singles, singles,
+            return [gr.update(choices=core.model_choices(lang_code)),
+                    gr.update(choices=core.model_choices(lang_code, ensemble=False)),
+                    gr.update(choices=core.model_choices(lang_code, networks=True)),
                     gr.update(choices=core.model_choices(lang_code)),
                     gr.update(choices=[(text(d, lang_code), d) for d in ("forward", "backward")]),
                     gr.update(value="  \n".join(text("warning", lang_code, text=p)

@@ -41,7 +41,8 @@ def inspect_bilstm(predictor, text):
 
 def inspect_textcnn(predictor, text, class_index=None):
     """Per window size, the n-grams that won a max-pool, with the number of filters they
-    won and their summed contribution to class_index's logit (default: the prediction)."""
+    won and their summed contribution to class_index's logit (default: the prediction).
+    A filter that fires nowhere in the headline (ReLU 0 at every position) has no winner."""
     if predictor.kind != "textcnn":
         raise ValueError(f"inspect_textcnn needs a TextCNN model, not {predictor.kind}")
     out = predictor.model.inspect(*_single_batch(predictor, text))
@@ -52,10 +53,11 @@ def inspect_textcnn(predictor, text, class_index=None):
     windows = []
     for w in out["windows"]:
         k = w["window"]
-        starts = w["start"][0].cpu().numpy()
+        fired = (w["value"][0] > 0).cpu().numpy()
+        starts = np.where(fired, w["start"][0].cpu().numpy(), -1)
         contribution = w["contribution"][0, :, c].float().cpu().numpy()
         spans, window_scores = [], np.zeros(len(chars))
-        for start in np.unique(starts):
+        for start in np.unique(starts[fired]):
             won = starts == start
             end = min(start + k, len(chars))
             total = float(contribution[won].sum())

@@ -329,6 +329,8 @@ TEXTS = {
     "error_run_evaluation": ("Run an evaluation first.", "请先运行一次评估。"),
     "error_click_number": ("Click a number in the table to list those headlines.", "请点击表格中的数字来列出这些标题。"),
     "error_units_bilstm": ("Hidden units exist only for the BiLSTM-attention model.", "只有 BiLSTM-attention 模型才有隐藏单元。"),
+    "error_map_network": ("The map is drawn for the neural networks (the BiLSTM and the TextCNN).",
+                          "地图只为神经网络（BiLSTM 和 TextCNN）绘制。"),
     "error_headline_number": ("Give a test headline number between 0 and {n}.", "请输入 0 到 {n} 之间的测试集标题编号。"),
     "error_pick_unit": ("List the units and pick one first.", "请先列出单元并选择一个。"),
     "error_busy": ("The server is busy with other requests of this kind; please try again in a minute.",

@@ -200,6 +200,7 @@ class Demo:
     downloads: Downloads = field(default_factory=Downloads)
     _cache: dict = field(default_factory=dict)
     _test: object = None
+    _model_locks: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, checkpoint_dir="checkpoints", data_dir="data/THUCNews", device="auto"):
@@ -220,9 +221,14 @@ class Demo:
         names = list(self.models)
         return names + [ENSEMBLE] if ensemble and len(names) > 1 else names
 
-    def model_choices(self, lang="en", ensemble=True):
-        """[(label in lang, name)] for a picker."""
-        return [(model_label(n, lang), n) for n in self.model_names(ensemble)]
+    def model_choices(self, lang="en", ensemble=True, networks=False):
+        """[(label in lang, name)] for a picker (networks: only the neural networks)."""
+        names = self.network_names() if networks else self.model_names(ensemble)
+        return [(model_label(n, lang), n) for n in names]
+
+    def network_names(self):
+        """The neural networks (not the linear model): what has a representation to map."""
+        return [n for n, p in self.models.items() if p.encoder is not None]
 
     @property
     def classes(self):
@@ -234,6 +240,13 @@ class Demo:
         if name not in self.models:
             raise UserError("error_not_loaded", name=repr(name))
         return self.models[name]
+
+    def using(self, name):
+        """The lock of one model's network: integrated gradients (Captum) and the flip search
+        put hooks on its embedding while they run, so no other request may run the network
+        (inspection, units, the map) meanwhile. Prediction takes the fast path, which the
+        hooks do not touch, and needs no lock."""
+        return self._model_locks.setdefault(name, threading.RLock())
 
     def window_count(self):
         """How many window sizes the convolutional models have (0 without one)."""
@@ -347,6 +360,10 @@ class Demo:
     # --- Inside tab -----------------------------------------------------------------------
     def inside(self, headline, name, layer=1, direction="forward", lang="en"):
         """Everything the 'Inside the model' tab draws for one headline and one model."""
+        with self.using(name):
+            return self._inside(headline, name, layer, direction, lang)
+
+    def _inside(self, headline, name, layer, direction, lang):
         headline, notice = clean_headline(headline, lang)
         predictor = self.predictor(name)
         if predictor.kind == "ensemble":
@@ -413,7 +430,7 @@ class Demo:
         """/inspect: per-character weights and occlusion, and for a network integrated
         gradients (one float per character of the text as read) with Captum's convergence
         delta (in logits); both None for the linear model, whose n-gram scores are exact."""
-        with self.inspect_gate():
+        with self.inspect_gate(), self.using(model):
             r = self.inside(headline, model)
             predictor = self.predictor(model)
             ig = attribution.integrated_gradients(predictor, r["text"]) if predictor.encoder is not None else None
@@ -603,7 +620,8 @@ class Demo:
         predictor = self.predictor(name)
         if predictor.kind == "ensemble":
             raise UserError("error_pick_one")
-        r = deep.attributions(predictor, headline, lang=lang)
+        with self.using(name):
+            r = deep.attributions(predictor, headline, lang=lang)
         return {"methods_plot": r["methods_plot"], "agreement": agreement_text(r["agreement"], lang),
                 "counterfactuals": counterfactual_text(r, predictor.classes, lang), "attributions": r}
 
@@ -615,7 +633,8 @@ class Demo:
         builds the corpus index at first use (cached on disk per checkpoint)."""
         if not self.has_units(name):
             raise UserError("error_units_bilstm")
-        view = deep.units_view(self.predictor(name), test_split_dir(self.data_dir), lang=lang)
+        with self.using(name):
+            view = deep.units_view(self.predictor(name), test_split_dir(self.data_dir), lang=lang)
         return [(text("unit_choice", lang, layer=u["layer"], direction=text(u["direction"], lang), unit=u["unit"],
                       topic=class_name(u["topic"], lang), specificity=u["specificity"]),
                  f"{u['layer']}/{u['direction']}/{u['unit']}") for u in view["units"]]
@@ -626,18 +645,20 @@ class Demo:
             raise UserError("error_units_bilstm")
         headline, _ = clean_headline(headline, lang)
         layer, direction, unit = unit_key.split("/")
-        view = deep.units_view(self.predictor(name), test_split_dir(self.data_dir), headline, int(layer), direction,
-                               int(unit), lang=lang)
+        with self.using(name):
+            view = deep.units_view(self.predictor(name), test_split_dir(self.data_dir), headline, int(layer),
+                                   direction, int(unit), lang=lang)
         rows = [[c["headline"], f"{c['left']}【{c['char']}】{c['right']}", f"{c['activation']:.3f}",
                  class_name(c["topic"], lang)] for c in view["contexts"]]
         return view["track_plot"], rows
 
     def test_map(self, name, lang="en"):
         """The map of the test split for one model (built at first use, then cached)."""
+        if name not in self.network_names():
+            raise UserError("error_map_network")
         predictor = self.predictor(name)
-        if predictor.kind == "ensemble":
-            raise UserError("error_pick_one")
-        view = deep.map_view(predictor, test_split_dir(self.data_dir), lang=lang)
+        with self.using(name):
+            view = deep.map_view(predictor, test_split_dir(self.data_dir), lang=lang)
         return view["figure"], text("map_summary", lang, model=model_label(name, lang), n=len(view["texts"]),
                                     seconds=view["seconds"])
 
@@ -662,7 +683,7 @@ class Demo:
                                 {model_label(n, lang): r for n, r in reports.items()}, lang)
         return view["length_plot"], view["unknown_plot"]
 
-    def attention_agreement(self, lang="en", progress=None):
+    def attention_agreement(self, lang="en", progress=None, sample=attribution.SAMPLE):
         """"Does attention explain the prediction?": the methods' rank agreement over a sample
         of the test split, per network (computed once per checkpoint, then cached)."""
         networks = {n: p for n, p in self.models.items() if p.kind != "linear"}
@@ -670,9 +691,9 @@ class Demo:
         for i, (name, predictor) in enumerate(networks.items()):
             if progress:
                 progress(i / len(networks), model_label(name, lang))
-            with self.evaluate_gate():
+            with self.evaluate_gate(), self.using(name):
                 view = deep.agreement_view({model_label(name, lang): predictor}, test_split_dir(self.data_dir),
-                                           lang=lang)
+                                           sample=sample, lang=lang)
             summaries.update(view["summaries"])
         figure = agreement_chart(summaries, lang)
         rows = [[model, " vs ".join(deep_text(m, lang) for m in pair.split(" vs ")), f"{v['mean']:+.3f}",

@@ -1,0 +1,148 @@
+"""The "look deeper" views as the app shows them (cls_core.service.Demo), without a browser:
+integrated gradients beside the other methods, counterfactuals, hidden units, the map,
+slices, the attention-agreement study and the experiments."""
+import threading
+
+import numpy as np
+import pytest
+
+from cls_core import explain
+from cls_core.service import ENSEMBLE, Demo, UserError
+
+SINGLES = ["BiLSTM-attention", "TextCNN", "Linear (TF-IDF + SVM)"]
+HEADLINE = "国足3:0完胜泰国队 晋级世界杯预选赛"
+
+
+@pytest.fixture(scope="module")
+def demo(checkpoint_dir, small_data_dir, tmp_path_factory):
+    cache = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HEADLINE_LENS_CACHE", str(cache))  # built here, on the small test split
+        yield Demo.load(checkpoint_dir, small_data_dir, device="cpu")
+
+
+@pytest.mark.parametrize("name", SINGLES)
+def test_every_method_side_by_side_with_its_agreement_and_counterfactuals(demo, name):
+    r = demo.deeper(HEADLINE, name)
+    methods = {trace.name for trace in r["methods_plot"].data}
+    expected = {"occlusion", "n-gram scores"} if name.startswith("Linear") else {"occlusion", "integrated gradients"}
+    assert expected <= methods
+    assert "attention" in methods if name == "BiLSTM-attention" else "attention" not in methods
+    assert r["agreement"].startswith("**Do the methods agree") and " vs " in r["agreement"]
+    # the reduced headline keeps the answer and is made of the headline's own characters, in order
+    reduction = r["attributions"]["reduction"]
+    assert r["attributions"]["class"] == "sports" and reduction["class_index"] == 7
+    kept = reduction["kept"]
+    assert kept == sorted(kept) and "".join(HEADLINE[i] for i in kept) == reduction["text"]
+    assert "Fewest characters that keep the answer" in r["counterfactuals"]
+    assert "Smallest edit that changes the answer" in r["counterfactuals"]
+
+
+def test_the_smallest_flip_is_shown_as_the_edited_headline(demo):
+    r = demo.deeper("基金经理谈后市", "TextCNN", "zh-CN")
+    flip = r["attributions"]["flip"]["flip"]
+    assert flip is not None and flip["class_index"] != r["attributions"]["flip"]["original_class_index"]
+    assert flip["text"] in r["counterfactuals"] and "改变答案的最小改动" in r["counterfactuals"]
+
+
+def test_look_deeper_refuses_the_ensemble(demo):
+    with pytest.raises(UserError, match="one model"):
+        demo.deeper(HEADLINE, ENSEMBLE)
+
+
+@pytest.mark.parametrize("name", SINGLES)
+def test_the_inspect_api_adds_integrated_gradients(demo, name):
+    answer = demo.api_inspect(HEADLINE, name)
+    if name.startswith("Linear"):  # its n-gram scores are exact; no gradients to integrate
+        assert answer["integrated_gradients"] is None and answer["ig_delta"] is None
+        return
+    ig = answer["integrated_gradients"]
+    assert len(ig) == len(answer["headline"]) == len(answer["weights"])
+    assert abs(answer["ig_delta"]) <= 0.05
+    assert np.isfinite(ig).all() and max(ig) > 0  # something pushes toward the answer
+
+
+def test_hidden_units_ranked_tracked_and_found_in_the_test_split(demo):
+    choices = demo.unit_choices("BiLSTM-attention")
+    assert len(choices) >= 10 and all(key.count("/") == 2 for _, key in choices)
+    assert choices[0][0].startswith("layer ")
+    track, rows = demo.unit_view(HEADLINE, "BiLSTM-attention", choices[0][1])
+    assert len(track.data[0].y) == len(HEADLINE)
+    test, read = demo.test_split().texts, demo.predictor("BiLSTM-attention").normalize
+    assert rows and all(row[1].replace("【", "").replace("】", "") in read(test[row[0]]) for row in rows)
+    activations = [float(row[2]) for row in rows]
+    assert activations == sorted(activations, reverse=True)
+
+
+def test_hidden_units_only_for_the_bilstm(demo):
+    with pytest.raises(UserError, match="only for the BiLSTM"):
+        demo.unit_choices("TextCNN")
+
+
+@pytest.mark.parametrize("name", SINGLES[:2])
+def test_the_map_numbers_each_point_by_its_test_headline(demo, name):
+    figure, message = demo.test_map(name)
+    n = len(demo.test_split().texts)
+    points = [p for trace in figure.data[:-1] for p in trace.customdata]   # the last trace marks mistakes
+    assert sorted(int(p[0]) for p in points) == list(range(n))
+    index, headline = int(points[0][0]), points[0][1]
+    assert demo.test_headline(index) == headline  # what a click opens in Inside
+    assert f"{n:,} test headlines" in message
+
+
+def test_the_map_is_for_the_networks(demo):
+    assert demo.network_names() == SINGLES[:2]
+    with pytest.raises(UserError, match="neural networks"):
+        demo.test_map("Linear (TF-IDF + SVM)")
+
+
+def test_a_headline_number_out_of_range_is_a_hint(demo):
+    for bad in (-1, 10**6, "abc", None):
+        with pytest.raises(UserError, match="between 0 and"):
+            demo.test_headline(bad)
+
+
+def test_slices_cover_every_evaluated_model(demo):
+    fresh = Demo(demo.models, [], demo.data_dir, demo.checkpoint_dir)
+    assert fresh.slices() == (None, None)  # nothing evaluated yet
+    fresh.evaluate("TextCNN")
+    fresh.evaluate("Linear (TF-IDF + SVM)")
+    by_length, by_unknown = fresh.slices()
+    assert [t.name for t in by_length.data] == ["TextCNN", "Linear (TF-IDF + SVM)"]
+    assert sum(by_length.data[0].customdata) == len(fresh.test_split().texts)
+    assert len(by_unknown.data) == 2
+
+
+def test_attention_agreement_for_each_network(demo):
+    figure, rows = demo.attention_agreement(sample=20)
+    models = {row[0] for row in rows}
+    assert models == {"BiLSTM-attention", "TextCNN"}  # the linear model's scores are exact: nothing to compare
+    assert all(-1 <= float(row[2]) <= 1 and row[4] > 0 for row in rows)
+    assert any("attention" in row[1] for row in rows)
+
+
+def test_experiments_are_shown_from_the_shipped_results(demo, tmp_path):
+    figures = demo.experiments()
+    assert set(figures) == {"cells", "pad_size", "batch_size", "gradients_trained", "gradients_init"}
+    assert {t.name for t in figures["cells"].data} == {"bidirectional", "unidirectional"}
+    assert Demo(demo.models, [], demo.data_dir, tmp_path).experiments() is None  # not run: the tab says so
+
+
+def test_one_request_at_a_time_runs_a_network(demo):
+    """Integrated gradients put hooks on the embedding while they run; an inspection running
+    meanwhile would read hooked outputs. The model's lock keeps them apart."""
+    done = threading.Event()
+    with demo.using("TextCNN"):
+        worker = threading.Thread(target=lambda: (demo.inside(HEADLINE, "TextCNN"), done.set()))
+        worker.start()
+        assert not done.wait(1.0)  # waits for the lock
+    worker.join(60)
+    assert done.is_set()
+
+
+def test_a_filter_that_fires_nowhere_wins_no_ngram(demo):
+    predictor = demo.predictor("TextCNN")
+    r = explain.inspect_textcnn(predictor, "国足3:0完胜泰国队")
+    out = predictor.model.inspect(*explain._single_batch(predictor, "国足3:0完胜泰国队"))
+    for window, raw in zip(r["windows"], out["windows"]):
+        assert sum(s["filters"] for s in window["spans"]) == int((raw["value"][0] > 0).sum())
