@@ -503,8 +503,9 @@ def build_app(core):
 
         # Which tab is open, for links.
         current_tab = gr.State("predict")
-        for tab, tab_id in ((tab_predict, "predict"), (tab_inside, "inside"), (tab_map, "map"),
-                            (tab_evaluate, "evaluate"), (tab_experiments, "experiments"), (tab_overview, "overview")):
+        tab_list = {"predict": tab_predict, "inside": tab_inside, "map": tab_map, "evaluate": tab_evaluate,
+                    "experiments": tab_experiments, "overview": tab_overview}
+        for tab_id, tab in tab_list.items():
             tab.select(lambda tab_id=tab_id: tab_id, None, current_tab, api_visibility="private")
 
         # A test headline picked on the map or in a unit's contexts opens in Inside, analysed.
@@ -550,10 +551,15 @@ def build_app(core):
                     gr.update(value="  \n".join(text("warning", lang_code, text=p)
                                                 for p in core.problem_lines(lang_code)))] + fill_pages(lang_code)
 
+        # Gradio translates a tab's name once, when the page is built: rename them here.
+        def on_language_tabs(lang_code):
+            return [gr.update(label=text("tab_" + tab_id, lang_code)) for tab_id in tab_list]
+
         pages = overview["outputs"] + experiments["outputs"]
         lang.change(on_language, [lang], [predict["chosen"], inside["model"], test_map["model"], evaluate["model"],
                                           inside["direction"], problems] + pages,
-                    js=CHANGE_LOCALE_JS, api_visibility="private")
+                    js=CHANGE_LOCALE_JS, api_visibility="private").then(
+            on_language_tabs, [lang], list(tab_list.values()), api_visibility="private")
 
         # Opening the page: the language of the link or the browser, then the view a link asks for.
         def on_load(request: gr.Request):

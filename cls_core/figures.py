@@ -130,7 +130,7 @@ def accuracy_bars(rows, title):
     low, high = min(r[1] for r in rows), max(r[1] for r in rows)
     return _layout(fig, title, height=80 + 34 * len(rows), margin=dict(l=10, r=20, t=50, b=40),
                    xaxis=dict(range=[math.floor(low * 100 - 1) / 100, math.ceil(high * 100 + 0.5) / 100],
-                              tickformat=".0%"),
+                              tickformat=".0%", dtick=0.01),  # whole percents: no label twice
                    yaxis=dict(automargin=True))
 
 

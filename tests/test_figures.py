@@ -63,6 +63,8 @@ def test_accuracy_axis_spans_the_figures_shown():
     fig = figures.accuracy_bars([("a", 0.9090, "", False), ("b", 0.9173, "", True)], "t")
     low, high = fig.layout.xaxis.range
     assert 0.88 <= low <= 0.90 and 0.92 <= high <= 0.93  # not 86–100 %: the bars' ends differ visibly
+    # one tick per whole percent, so the ".0%" labels never repeat ("91% 91%")
+    assert fig.layout.xaxis.dtick == 0.01 and fig.layout.xaxis.tickformat == ".0%"
 
 
 def test_heat_css_deepens_with_the_share():
