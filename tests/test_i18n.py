@@ -39,3 +39,14 @@ def test_static_text_is_safe_for_the_browsers_message_format():
     for lang, strings in table.items():
         for key, value in strings.items():
             assert re.fullmatch(r"\w+", key) and not set("{}'") & set(value), (lang, key, value)
+
+
+def test_bold_closes_before_chinese_text():
+    """Markdown (CommonMark) does not close ** that follows punctuation and precedes a letter:
+    "**注意：**模型" shows its asterisks. Closing marks go before the colon: "**注意**：模型"."""
+    for key, strings in i18n.TEXTS.items():
+        for value in strings:
+            marks = [m.start() for m in re.finditer(r"\*\*", value)]
+            for closing in marks[1::2]:
+                before, after = value[closing - 1], value[closing + 2:closing + 3]
+                assert not (re.match(r"[^\w\s]", before) and re.match(r"\w", after)), (key, value)

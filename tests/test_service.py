@@ -68,7 +68,7 @@ def test_predict_side_by_side(demo):
 def test_answers_carry_verdicts_in_the_page_language(demo):
     headline, notice, results = demo.predict("國足3:0完勝泰國隊", ["TextCNN", ENSEMBLE], lang="zh-CN")
     note, panels = demo.answer_panels(headline, notice, results, "zh-CN")
-    assert note == "**注意：**模型读作：国足3:0完胜泰国队"
+    assert note == "**注意**：模型读作：国足3:0完胜泰国队"
     assert [label.split(" · ")[:2] for label, _ in panels] == [["TextCNN", "✓ 有把握"], ["集成（各模型平均）", "✓ 有把握"]]
     assert next(iter(panels[0][1])) == "体育"
     _, _, junk = demo.predict("<script>alert(1)</script>", ["TextCNN"])
@@ -87,7 +87,7 @@ def test_truth_line_says_right_or_wrong(demo):
                                                   "Linear (TF-IDF + SVM): ✓ right")
     _, _, results = demo.predict("国足3:0完胜泰国队", ["TextCNN", "Linear (TF-IDF + SVM)"], lang="zh-CN")
     line = demo.truth_line("game", results, "zh-CN")
-    assert line.startswith("**真实类别：**游戏 — TextCNN：✗ 错误（体育）")
+    assert line.startswith("**真实类别**：游戏 — TextCNN：✗ 错误（体育）")
 
 
 def test_api_predict_keeps_its_contract(demo):
