@@ -72,14 +72,15 @@ def _integrate(predictor, texts, n_steps, targets=None):
             delta.detach().float().cpu().numpy(), list(targets))
 
 
-def integrated_gradients_batch(predictor, texts, n_steps=N_STEPS):
+def integrated_gradients_batch(predictor, texts, n_steps=N_STEPS, targets=None):
     """For each text: {"chars", "scores" (one float per character read), "ig_delta",
     "class_index", "n_steps"}; a headline whose |delta| exceeds MAX_DELTA is redone with
-    twice the steps (up to MAX_STEPS)."""
+    twice the steps (up to MAX_STEPS). targets: the class per text (default: the network's
+    prediction)."""
     if predictor.encoder is None:
         raise ValueError("integrated gradients need a network; the linear model's n-gram scores are exact")
     texts = [read_as(predictor, t) or " " for t in texts]
-    scores, deltas, targets = _integrate(predictor, texts, n_steps)
+    scores, deltas, targets = _integrate(predictor, texts, n_steps, targets)
     steps = [n_steps] * len(texts)
     for i in range(len(texts)):
         while abs(deltas[i]) > MAX_DELTA and steps[i] < MAX_STEPS:
@@ -89,26 +90,35 @@ def integrated_gradients_batch(predictor, texts, n_steps=N_STEPS):
             for t, s, d, c, n in zip(texts, scores, deltas, targets, steps)]
 
 
-def integrated_gradients(predictor, text, n_steps=N_STEPS):
-    return integrated_gradients_batch(predictor, [text], n_steps)[0]
+def integrated_gradients(predictor, text, n_steps=N_STEPS, target=None):
+    return integrated_gradients_batch(predictor, [text], n_steps, None if target is None else [target])[0]
 
 
-def method_scores(predictor, text, ig=None):
+def method_scores(predictor, text, ig=None, known=None):
     """{"chars", "class_index", "ig_delta", "scores": {method: one float per character}}
-    for every method in METHODS[predictor.kind], on the text as read."""
+    for every method in METHODS[predictor.kind], on the text as read.
+
+    known: scores already computed for this model (Demo.inside's "method_scores": {"chars",
+    "class_index", "scores": {method: per character}}); used where they were computed on
+    the same characters, so that the Inside tab does not run occlusion twice."""
     text = read_as(predictor, text) or " "
-    occluded = explain.occlusion(predictor, text)
-    c = occluded["class_index"]
-    scores = {"occlusion": np.asarray(occluded["drop"], dtype=float)}
-    out = {"chars": occluded["chars"], "class_index": c, "ig_delta": None, "scores": scores}
-    if predictor.kind != "linear":
-        ig = ig or integrated_gradients(predictor, text)
-        scores["integrated_gradients"], out["ig_delta"] = ig["scores"], ig["ig_delta"]
-    if predictor.kind == "bilstm_att":
-        scores["attention"] = explain.inspect_bilstm(predictor, text)["attention"][:len(text)]
-    elif predictor.kind == "textcnn":
-        scores["ngram"] = explain.inspect_textcnn(predictor, text, c)["char_scores"]
+    if known is not None and list(known["chars"]) == list(text):
+        c = int(known["class_index"])
+        scores = {m: np.asarray(v, dtype=float) for m, v in known["scores"].items() if m in METHODS[predictor.kind]}
     else:
+        c, scores = None, {}
+    if "occlusion" not in scores:
+        occluded = explain.occlusion(predictor, text)
+        c, scores["occlusion"] = occluded["class_index"], np.asarray(occluded["drop"], dtype=float)
+    out = {"chars": list(text), "class_index": c, "ig_delta": None, "scores": scores}
+    if predictor.kind != "linear":
+        ig = ig or integrated_gradients(predictor, text, target=c)
+        scores["integrated_gradients"], out["ig_delta"] = ig["scores"], ig["ig_delta"]
+    if predictor.kind == "bilstm_att" and "attention" not in scores:
+        scores["attention"] = explain.inspect_bilstm(predictor, text)["attention"][:len(text)]
+    elif predictor.kind == "textcnn" and "ngram" not in scores:
+        scores["ngram"] = explain.inspect_textcnn(predictor, text, c)["char_scores"]
+    elif predictor.kind == "linear" and "ngram" not in scores:
         scores["ngram"] = explain.inspect_linear(predictor, text, c)["char_scores"]
     return out
 

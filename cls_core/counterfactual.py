@@ -12,7 +12,8 @@
   unigram weights instead.
 
 Both are bounded by a number of model evaluations, not by time, so they give the same
-answer on every machine and tests need no clock.
+answer on every machine and tests need no clock. Each step scores all its candidate
+headlines in one forward pass (`_scores`), whatever their lengths.
 """
 
 from functools import lru_cache
@@ -21,15 +22,42 @@ import numpy as np
 import torch
 
 from .attribution import read_as
+from .calibration import softmax
 from .explain import occlusion
 
 REDUCTION_EVALUATIONS = 64
 FLIP_EVALUATIONS = 128
+FAST_LENGTHS = 3    # up to this many lengths in one call, the BiLSTM's fast path beats its packed forward
+
+
+def _scores(predictor, texts):
+    """Raw scores [N, C] of texts of any lengths, in as few passes as the network allows.
+
+    Predictor.scores runs a network's fast path once per length; for the BiLSTM each pass
+    is a Python loop over the characters, so the 29 lengths of a reduction would cost 29
+    passes. The TextCNN's fast path takes one padded batch (it masks the padding); the
+    BiLSTM's stays fastest for a few lengths (a flip search has two), and beyond that the
+    texts go through the network's own packed forward, one padded batch. Same logits to
+    float rounding (tests/test_counterfactual.py).
+    """
+    texts = [t or " " for t in texts]
+    if predictor.encoder is None:
+        return predictor.scores(texts)
+    chars, bigrams, lengths = predictor.fast_encoder.encode(predictor.normalize_many(texts))
+    if predictor.kind != "textcnn" and predictor.fast is not None and len(np.unique(lengths)) <= FAST_LENGTHS:
+        return predictor.scores(texts)
+    filled = np.arange(lengths.max())[None, :] < lengths[:, None]
+    padded_chars, padded_bigrams = np.zeros(filled.shape, dtype=np.int64), np.zeros(filled.shape, dtype=np.int64)
+    padded_chars[filled], padded_bigrams[filled] = chars, bigrams
+    network = predictor.fast if predictor.kind == "textcnn" and predictor.fast is not None else predictor.model.eval()
+    with torch.no_grad():
+        logits = network(*(torch.from_numpy(a).to(predictor.device) for a in (padded_chars, padded_bigrams, lengths)))
+    return logits.float().cpu().numpy()
 
 
 def _answer(predictor, texts):
-    """(predicted class, its probability) per text, one batch."""
-    probs = predictor.predict_proba([t or " " for t in texts])
+    """(predicted class, calibrated probabilities) per text, one forward pass."""
+    probs = softmax(_scores(predictor, texts), predictor.temperature)
     return probs.argmax(1), probs
 
 
@@ -37,21 +65,16 @@ def input_reduction(predictor, text, importance=None, max_evaluations=REDUCTION_
     """{"text" (the reduced headline), "kept" (positions of the kept characters in the text
     as read), "class_index", "probability", "evaluations"}; the answer is the original one."""
     chars = list(read_as(predictor, text) or " ")
-    (c,), probs = _answer(predictor, ["".join(chars)])
     if importance is None:
         importance = occlusion(predictor, "".join(chars))["drop"]
-    kept = list(range(len(chars)))
-    best_p, evaluations = float(probs[0, c]), 1
-    # 1. drop the k least important characters, for every k at once
+    # 1. the headline itself and, for every k at once, it without its k least important characters
     order = np.argsort(np.asarray(importance, dtype=float), kind="stable")
-    k_max = min(len(chars) - 1, max_evaluations - evaluations)
-    if k_max > 0:
-        candidates = [sorted(set(kept) - set(order[:k].tolist())) for k in range(1, k_max + 1)]
-        answers, probs = _answer(predictor, ["".join(chars[i] for i in keep) for keep in candidates])
-        evaluations += len(candidates)
-        keeping = np.flatnonzero(answers == c)
-        if len(keeping):
-            kept, best_p = candidates[keeping[-1]], float(probs[keeping[-1], c])
+    k_max = max(0, min(len(chars) - 1, max_evaluations - 1))
+    candidates = [sorted(set(range(len(chars))) - set(order[:k].tolist())) for k in range(k_max + 1)]
+    answers, probs = _answer(predictor, ["".join(chars[i] for i in keep) for keep in candidates])
+    evaluations, c = len(candidates), answers[0]
+    keeping = np.flatnonzero(answers == c)
+    kept, best_p = candidates[keeping[-1]], float(probs[keeping[-1], c])
     # 2. greedy: drop the one character whose loss leaves the answer surest, while it stays
     while len(kept) > 1 and evaluations + len(kept) <= max_evaluations:
         candidates = [kept[:i] + kept[i + 1:] for i in range(len(kept))]
@@ -109,6 +132,15 @@ def _linear_estimates(predictor, chars, c, runner_up):
     return estimates, vocabulary
 
 
+def _smallest(values, k):
+    """Indices of the k smallest values, smallest first, ties in index order: the first k of
+    a stable argsort, without sorting all positions x vocabulary (126,000 values)."""
+    if k >= len(values):
+        return np.argsort(values, kind="stable")
+    candidates = np.flatnonzero(values <= np.partition(values, k - 1)[k - 1])
+    return candidates[np.argsort(values[candidates], kind="stable")[:k]]
+
+
 def smallest_flip(predictor, text, max_evaluations=FLIP_EVALUATIONS):
     """One character deleted or replaced that changes the top topic.
 
@@ -126,12 +158,12 @@ def smallest_flip(predictor, text, max_evaluations=FLIP_EVALUATIONS):
     if len(edits) < budget:
         estimate = _linear_estimates if predictor.linear is not None else _network_estimates
         estimates, vocabulary = estimate(predictor, chars, c, runner_up)
-        flat = np.argsort(estimates, axis=None, kind="stable")[:budget - len(edits)]
+        flat = _smallest(estimates.ravel(), budget - len(edits))
         for t, v in zip(*np.unravel_index(flat, estimates.shape)):
             if np.isfinite(estimates[t, v]):
                 edits.append(("replace", int(t), chars[t], vocabulary[v]))
     variants = ["".join(chars[:t]) + new + "".join(chars[t + 1:]) for _, t, _, new in edits]
-    answers, probs = _answer(predictor, variants)
+    answers, probs = _answer(predictor, variants) if variants else (np.zeros(0, dtype=int), None)
     flipped = np.flatnonzero(answers != c)
     found = None
     if len(flipped):

@@ -23,10 +23,14 @@ import numpy as np
 from . import attribution, counterfactual, deep_figures, projection, slices, units
 
 
-def attributions(predictor, text, lang="en"):
+def attributions(predictor, text, lang="en", inside=None):
     """{"chars", "class", "integrated_gradients", "ig_delta", "scores" {method: per char},
-    "agreement" {"A vs B": rho}, "methods_plot", "reduction", "flip"} for one headline."""
-    scored = attribution.method_scores(predictor, text)
+    "agreement" {"A vs B": rho}, "methods_plot", "reduction", "flip"} for one headline.
+
+    inside: what Demo.inside returned for the same headline and model; the raw scores it
+    computed (its "method_scores": occlusion, attention or n-gram scores) are not computed
+    again."""
+    scored = attribution.method_scores(predictor, text, known=(inside or {}).get("method_scores"))
     c = scored["class_index"]
     ig = scored["scores"].get("integrated_gradients")
     # the least important characters go first: integrated gradients where there are some
@@ -94,14 +98,14 @@ HEADLINE_30 = "国足3:0完胜泰国队晋级世界杯预选赛下一阶段比�
 
 
 def measure_deep_inspection(demo, name, text=HEADLINE_30, repeats=20):
-    """Seconds of one full "look inside" for one model, `repeats` times after a warm-up:
-    everything Demo.inside computes, plus `attributions` (integrated gradients with batched
-    steps, the other methods, input reduction, the bounded flip search)."""
+    """Seconds of one full "look inside" for one model, `repeats` times after a warm-up, as
+    the app does it: Demo.inside, then `attributions` given what inside computed (integrated
+    gradients with batched steps, the other methods, input reduction, the bounded flip search)."""
     predictor = demo.predictor(name)
 
     def once():
-        demo.inside(text, name)
-        attributions(predictor, text)
+        inside = demo.inside(text, name)
+        attributions(predictor, inside["text"], inside=inside)
     once()
     seconds = []
     for _ in range(repeats):
@@ -112,18 +116,21 @@ def measure_deep_inspection(demo, name, text=HEADLINE_30, repeats=20):
 
 
 def main(argv=None):
-    """python -m cls_core.deep: p50 / p95 of one full "look inside" per model."""
+    """python -m cls_core.deep: p50 / p95 of one full "look inside" per model, with the
+    app's torch threads (cls_core.serving: one per Gradio worker; CLS_TORCH_THREADS=N to change)."""
     import argparse
     from .service import Demo
+    from .serving import configure_for_serving
     parser = argparse.ArgumentParser(prog="python -m cls_core.deep", description=main.__doc__)
     parser.add_argument("--checkpoints", default="checkpoints")
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args(argv)
+    threads = configure_for_serving()
     demo = Demo.load(args.checkpoints, device="cpu")
     for name in demo.model_names(ensemble=False):
         ms = measure_deep_inspection(demo, name, repeats=args.repeats) * 1000
         print(f"{name:<28} p50 {np.percentile(ms, 50):6.1f} ms   p95 {np.percentile(ms, 95):6.1f} ms "
-              f"({len(HEADLINE_30)} characters)")
+              f"({len(HEADLINE_30)} characters, {threads} torch thread{'s' if threads > 1 else ''})")
 
 
 if __name__ == "__main__":

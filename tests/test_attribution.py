@@ -66,6 +66,29 @@ def test_method_scores_and_agreement(networks, checkpoint_dir):
     assert attribution.agreement(scored, "textcnn")["integrated_gradients vs ngram"] > 0
 
 
+def test_known_scores_are_used_not_recomputed(networks, checkpoint_dir, monkeypatch):
+    """Given the scores Demo.inside computed on the same characters, method_scores returns
+    what it would have computed, without running occlusion or inspection again."""
+    models = dict(networks, linear=Predictor.load(checkpoint_dir / "linear.npz"))
+    for kind, predictor in models.items():
+        computed = attribution.method_scores(predictor, HEADLINES[2])
+        known = {"chars": computed["chars"], "class_index": computed["class_index"],
+                 "scores": {m: v for m, v in computed["scores"].items() if m != "integrated_gradients"}}
+
+        def no_recompute(*args, **kwargs):
+            raise AssertionError("recomputed although known")
+        with monkeypatch.context() as m:
+            for name in ("occlusion", "inspect_bilstm", "inspect_textcnn", "inspect_linear"):
+                m.setattr(attribution.explain, name, no_recompute)
+            reused = attribution.method_scores(predictor, HEADLINES[2], known=known)
+        assert reused["class_index"] == computed["class_index"] and reused["chars"] == computed["chars"]
+        for method, values in computed["scores"].items():
+            assert reused["scores"][method] == pytest.approx(values, abs=1e-5)
+        # scores of other characters (another headline) are not taken
+        other = attribution.method_scores(predictor, HEADLINES[0], known=known)
+        assert len(other["scores"]["occlusion"]) == len(HEADLINES[0])
+
+
 def test_attributions_view(networks):
     out = deep.attributions(networks["bilstm_att"], HEADLINES[0])
     assert len(out["integrated_gradients"]) == len(out["chars"])

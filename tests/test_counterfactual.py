@@ -1,5 +1,6 @@
 """Input reduction and the smallest flipping edit, re-scored by the real models."""
 
+import numpy as np
 import pytest
 
 from cls_core import counterfactual
@@ -56,3 +57,13 @@ def test_search_is_deterministic_and_bounded(predictor):
     assert counterfactual.smallest_flip(predictor, text, 40) == counterfactual.smallest_flip(predictor, text, 40)
     assert counterfactual.smallest_flip(predictor, text, 40)["evaluations"] <= 40
     assert counterfactual.input_reduction(predictor, text, max_evaluations=5)["evaluations"] <= 5
+
+
+def test_one_pass_gives_the_predictors_scores(predictor):
+    """Texts of many lengths scored in one padded pass, as Predictor.scores scores them."""
+    text = read_as(predictor, HEADLINES[1])
+    texts = [text[:k] for k in range(len(text), 0, -1)] + HEADLINES + ["", "國足３：０完勝泰國隊"]
+    np.testing.assert_allclose(counterfactual._scores(predictor, texts), predictor.scores(texts), atol=1e-4)
+    same_length = [text[:t] + text[t + 1:] for t in range(len(text))]
+    np.testing.assert_allclose(counterfactual._scores(predictor, same_length), predictor.scores(same_length),
+                               atol=1e-4)
