@@ -379,7 +379,9 @@ class Demo:
                                                    text("axis_probability_drop", lang), shown, lang),
                "reading_plot": figures.reading_chart(chars, explain.reading(predictor, headline), classes, lang),
                "hidden_plot": None, "norm_plot": None, "table": [], "table_headers": [], "windows": [],
-               "attention_note": ""}
+               "attention_note": "",
+               # what `deeper` would otherwise compute again (cls_core.attribution.method_scores)
+               "method_scores": {"chars": chars, "class_index": c, "scores": {"occlusion": occluded["drop"]}}}
         if predictor.kind == "bilstm_att":
             inside = explain.inspect_bilstm(predictor, headline)
             layer = min(max(int(layer), 1), len(inside["hidden"]))
@@ -390,6 +392,7 @@ class Demo:
             out["norm_plot"] = figures.char_bars(chars, np.linalg.norm(hidden, axis=-1),
                                                  text("title_norm", lang, **where), text("axis_norm", lang))
             attention = inside["attention"]
+            out["method_scores"]["scores"]["attention"] = attention[:len(chars)]
             out["attention_note"] = attention_note(chars, attention, lang)
             out["weights"] = figures.highlight(chars, attention)
             out["weights_label"] = text("weights_attention", lang)
@@ -415,6 +418,7 @@ class Demo:
             out["table"] = [[g, f"{v:+.3f}"] for g, v in inside["ngrams"] if g.strip()][:15]
             out["weights_label"] = text("weights_linear", lang)
             title, axis = text("title_linear", lang), text("axis_score_share", lang)
+        out["method_scores"]["scores"]["ngram"] = scores
         out["weights"] = figures.highlight(chars, scores)
         out["weights_plot"] = figures.char_bars(chars, scores, title, axis, shown, lang)
         return out
@@ -613,15 +617,16 @@ class Demo:
 
 
     # --- Look deeper (cls_core.deep): Inside's second half, units, the map, slices ----------
-    def deeper(self, headline, name, lang="en"):
+    def deeper(self, headline, name, lang="en", inside=None):
         """Integrated gradients beside the other methods, how far they agree, the fewest
-        characters that keep the answer and the smallest edit that flips it."""
+        characters that keep the answer and the smallest edit that flips it. inside: what
+        `inside` returned for this headline and model (its scores are not computed again)."""
         headline, _ = clean_headline(headline, lang)
         predictor = self.predictor(name)
         if predictor.kind == "ensemble":
             raise UserError("error_pick_one")
         with self.using(name):
-            r = deep.attributions(predictor, headline, lang=lang)
+            r = deep.attributions(predictor, headline, lang=lang, inside=inside)
         return {"methods_plot": r["methods_plot"], "agreement": agreement_text(r["agreement"], lang),
                 "counterfactuals": counterfactual_text(r, predictor.classes, lang), "attributions": r}
 
