@@ -3,17 +3,20 @@
 The networks in cls_core.models are written for training and inspection; prediction needs
 only their logits, and much of the arithmetic behind those can be done once, at load:
 
-- Both networks first map each character's (fixed) embedding linearly: every window offset
-  of every convolution, the input gates of the first LSTM layer. The map of the whole
-  embedding table is itself a table, [characters, outputs], folded here once; a headline's
-  first layer then costs a row lookup per character. The bigram half of the input is not
-  folded (83,809 bigrams would make a 772 MB table for the TextCNN): it is multiplied once
-  per distinct bigram of a batch.
+- Both networks first map each character's (fixed) embedding and its bigram's linearly:
+  every window offset of every convolution, the input gates of the first LSTM layer. The
+  map of the whole character table is itself a table, folded here once, and so is the map
+  of each of the 8,192 most frequent bigrams, added to its first character's row (a
+  bigram's id says which character it starts with); with <UNK>, that covers 72 % of the
+  test split's positions at one row lookup each. The rarer bigrams (all 83,809 folded would
+  take ≈ 772 MB for the TextCNN) are multiplied once per distinct bigram of a batch.
+- The BiLSTM's first recurrence runs both directions in one batched product per step; the
+  layers above it are one fused nn.LSTM.
 - Headlines go in batches of one length each, so nothing is padded, packed or masked.
 - Text -> ids is a few numpy passes over all the texts of a call, as is normalisation.
 
-`fast_path(model)` gives the fast twin of a network, which returns the same logits to float
-rounding (tests/test_fast.py); `Predictor` uses it for every prediction, while inspection,
+`fast_path(model, encoder)` gives the fast twin of a network, which returns the same logits
+to float rounding (tests/test_fast.py); `Predictor` uses it for every prediction, while inspection,
 attributions and training keep the nn.Module and its gradients.
 """
 
@@ -103,43 +106,92 @@ class FastEncoder:
 
 # --- the networks ------------------------------------------------------------------------------
 
-def _bigram_rows(bigrams, embedding):
-    """(distinct bigram ids' embeddings [U, Db], each position's index into them), or
-    (None, None) for a model without bigrams."""
-    if embedding is None:
-        return None, None
-    distinct, inverse = torch.unique(bigrams, return_inverse=True)
-    return embedding[distinct], inverse
+def bigram_first_chars(encoder):
+    """The character id each bigram id of the encoder starts with (-1 for <PAD> and <UNK>),
+    or None for an encoder without bigrams: what folding a bigram with its character needs."""
+    if encoder is None or not encoder.bigram_vocab:
+        return None
+    stoi = encoder.vocab.stoi
+    first = [-1, -1] + [stoi.get(token[0], 1) for token in encoder.bigram_vocab.itos[2:]]
+    return torch.tensor(first, dtype=torch.int64)
+
+
+class Folding:
+    """How a first layer linear in [character embedding, bigram embedding] becomes one table.
+
+    The layer maps character c and bigram b to A[c] + B[b]. Rows of the folded table:
+      [0, V)          A[c] + B[<UNK>]    the character's bigram is one the vocabulary lacks
+      [V, 2V)         A[c]               the bigram is rare: B[b] is added per position,
+                                         from the bigram's embedding times the layer's map
+      [2V, 2V + K)    A[first(b)] + B[b] one of the K most frequent bigrams b = 2 .. K+1,
+                                         whose first character is c (TextEncoder's ids make it so)
+    The bigram vocabulary is sorted by frequency, so the first K cover most positions (with
+    <UNK>, 72 % of the test split's for K = 8192) and cost one row lookup each, not two rows
+    and a product. Without bigrams, or without the first characters, nothing is folded.
+    """
+
+    def __init__(self, vocab_size, bigram_embedding, first_chars, folded):
+        self.V, self.bigram_embedding = vocab_size, bigram_embedding
+        if bigram_embedding is None:
+            self.K = 0
+        else:
+            self.K = min(folded, bigram_embedding.shape[0] - 2, len(first_chars) - 2) if first_chars is not None else 0
+            self.first_chars = first_chars[2:2 + self.K].to(bigram_embedding.device) if self.K else None
+
+    def table(self, char_rows, bigram_map):
+        """The folded table [2V + K, width] from A = char_rows [V, width], B = embedding @ bigram_map."""
+        if self.bigram_embedding is None:
+            return char_rows.contiguous()
+        unknown = self.bigram_embedding[1] @ bigram_map
+        frequent = self.bigram_embedding[2:2 + self.K] @ bigram_map
+        if self.K:
+            frequent += char_rows[self.first_chars]
+        return torch.cat([char_rows + unknown, char_rows, frequent]).contiguous()
+
+    def rows(self, chars, bigrams):
+        """(each position's row of the table [as chars], which positions have a rare bigram
+        [as chars, bool], those bigrams' distinct embeddings [U, Db], and each rare position's
+        index into them [P], in row-major order); the last three are None without bigrams."""
+        if self.bigram_embedding is None:
+            return chars, None, None, None
+        folded = (bigrams >= 2) & (bigrams < 2 + self.K)
+        rows = torch.where(bigrams == 1, chars, torch.where(folded, bigrams + (2 * self.V - 2), chars + self.V))
+        rare = (bigrams != 1) & ~folded
+        distinct, inverse = torch.unique(bigrams[rare], return_inverse=True)
+        return rows, rare, self.bigram_embedding[distinct], inverse
 
 
 class FastTextCNN:
-    """TextCNN logits with the characters' half of every convolution folded into tables.
+    """TextCNN logits with each convolution's first layer folded into a table (Folding).
 
-    For window k, row c*k + j of its table is what character c adds to each filter when it
-    sits at offset j of the window, so a window's character sum is one embedding_bag over k
-    rows. The bigrams' half is that same sum over rows computed per distinct bigram.
+    For window k, row r*k + j of its table is what folded row r adds to each filter when it
+    sits at offset j of the window, so a window's sum is one embedding_bag over k rows; a
+    rare bigram's part is added to the k windows it sits in.
     """
 
-    batch_size = 256
+    batch_size = 1024
+    folded_bigrams = 8192
 
-    def __init__(self, windows, tables, bigram_embedding, bigram_maps, biases, classifier):
-        self.windows, self.tables, self.biases, self.classifier = windows, tables, biases, classifier
-        self.bigram_embedding, self.bigram_maps = bigram_embedding, bigram_maps
+    def __init__(self, windows, folding, tables, bigram_maps, biases, classifier):
+        self.windows, self.folding, self.tables, self.bigram_maps = windows, folding, tables, bigram_maps
+        self.biases, self.classifier = biases, classifier
 
     @classmethod
     @torch.no_grad()
-    def from_model(cls, model):
+    def from_model(cls, model, first_chars=None):
         chars = model.embedding.chars.weight                             # [V, D]
         D = chars.shape[1]
         bigrams = model.embedding.bigrams
+        folding = Folding(chars.shape[0], bigrams.weight.detach() if bigrams is not None else None,
+                          first_chars, cls.folded_bigrams)
         tables, maps, biases = [], [], []
         for k, conv in zip(model.windows, model.convs):
             W = conv.weight                                              # [F, D (+ Db), k]
-            tables.append(torch.einsum("cd,fdj->cjf", chars, W[:, :D]).reshape(-1, W.shape[0]).contiguous())
             maps.append(W[:, D:].permute(1, 2, 0).reshape(W.shape[1] - D, k * W.shape[0]).contiguous())  # [Db, k*F]
+            char_rows = torch.einsum("cd,fdj->cjf", chars, W[:, :D]).reshape(chars.shape[0], -1)    # [V, k*F]
+            tables.append(folding.table(char_rows, maps[-1]).view(-1, W.shape[0]))                  # [rows*k, F]
             biases.append(conv.bias.detach().clone())
-        return cls(model.windows, tables, bigrams.weight.detach().clone() if bigrams is not None else None,
-                   maps, biases, model.classifier)
+        return cls(model.windows, folding, tables, maps, biases, model.classifier)
 
     def nbytes(self):
         return sum(t.numel() * t.element_size() for t in self.tables + self.bigram_maps)
@@ -149,15 +201,22 @@ class FastTextCNN:
         """The TextCNN's logits [B, C] for a 0-padded batch: chars, bigrams [B, T], lengths [B]."""
         T = max(chars.shape[1], max(self.windows))     # as TextCNN: pad up to the widest window
         chars, bigrams = F.pad(chars, (0, T - chars.shape[1])), F.pad(bigrams, (0, T - bigrams.shape[1]))
-        embedded, inverse = _bigram_rows(bigrams, self.bigram_embedding)
+        rows, rare, embedded, inverse = self.folding.rows(chars, bigrams)
+        if rare is not None:  # each position's rare bigram as an index into `embedded`, else U: a zero row
+            U = len(embedded)
+            which = torch.full_like(rows, U)
+            which[rare] = inverse
+            embedded = F.pad(embedded, (0, 0, 0, 1))
         pooled = []
         for k, table, bigram_map, bias in zip(self.windows, self.tables, self.bigram_maps, self.biases):
             offsets = torch.arange(k, device=chars.device)
             n = T - k + 1
-            h = F.embedding_bag((chars.unfold(1, k, 1) * k + offsets).reshape(-1, k), table, mode="sum")
-            if embedded is not None:
-                per_bigram = (embedded @ bigram_map).view(-1, table.shape[1])
-                h += F.embedding_bag((inverse.unfold(1, k, 1) * k + offsets).reshape(-1, k), per_bigram, mode="sum")
+            h = F.embedding_bag((rows.unfold(1, k, 1) * k + offsets).reshape(-1, k), table, mode="sum")
+            if rare is not None and U:  # the rare bigrams' part: a second bag that skips the other positions
+                per_offset = (embedded @ bigram_map).view(-1, table.shape[1])             # [(U+1)*k, F]
+                at = which.unfold(1, k, 1)
+                index = torch.where(at < U, at * k + offsets, U * k)
+                h += F.embedding_bag(index.reshape(-1, k), per_offset, mode="sum", padding_idx=U * k)
             h = h.view(chars.shape[0], n, -1)
             valid = (lengths - k + 1).clamp(min=1).to(h.device)
             if (valid < n).any():  # windows running into padding, as TextCNN masks them
@@ -169,82 +228,96 @@ class FastTextCNN:
 
 
 class FastBiLSTM:
-    """BiLSTM-attention logits: the first layer's input gates folded into a table, its
-    recurrence run here for all directions at once; the layers above it one fused nn.LSTM.
+    """BiLSTM-attention logits: the first layer's input gates folded into a table (Folding)
+    and its recurrence run here for both directions at once; the layers above it one fused
+    nn.LSTM, whose input projection is one product over all positions.
 
-    Row c of the table holds, for each direction, W_ih @ [embedding of c, 0] + b_ih + b_hh;
-    the bigram half of the input adds its own product, once per distinct bigram.
+    Row r of the table holds, for each direction, W_ih @ [embedding, bigram embedding] +
+    b_ih + b_hh of the folded row. The backward direction's gates are stored reversed in
+    time, so both directions step forward together.
     """
 
     batch_size = 256
+    folded_bigrams = 8192
 
-    def __init__(self, table, bigram_embedding, bigram_map, w_hh, upper, attention_proj, attention_vector,
+    def __init__(self, folding, table, bigram_map, w_hh, upper, attention_proj, attention_vector,
                  classifier, directions, hidden):
-        self.table, self.bigram_embedding, self.bigram_map, self.w_hh = table, bigram_embedding, bigram_map, w_hh
+        self.folding, self.table, self.bigram_map, self.w_hh = folding, table, bigram_map, w_hh
         self.upper, self.attention_proj, self.attention_vector = upper, attention_proj, attention_vector
         self.classifier, self.directions, self.hidden = classifier, directions, hidden
 
     @classmethod
     @torch.no_grad()
-    def from_model(cls, model):
-        first, H, dirs = model.rnns[0], model.hidden, model.directions
+    def from_model(cls, model, first_chars=None):
+        H, dirs = model.hidden, model.directions
         chars = model.embedding.chars.weight
         D = chars.shape[1]
         # nn.LSTM's gates come as (input, forget, cell, output); ours as (input, forget,
         # output, cell), so that one sigmoid covers the first three.
         order = torch.cat([torch.arange(0, 2 * H), torch.arange(3 * H, 4 * H), torch.arange(2 * H, 3 * H)])
         suffixes = ["_l0", "_l0_reverse"][:dirs]
-        w_ih = [getattr(first, "weight_ih" + s)[order] for s in suffixes]                      # [4H, D (+ Db)]
-        bias = [(getattr(first, "bias_ih" + s) + getattr(first, "bias_hh" + s))[order] for s in suffixes]
-        table = torch.cat([chars @ w[:, :D].T + b for w, b in zip(w_ih, bias)], dim=1)       # [V, dirs*4H]
-        bigram_map = torch.cat([w[:, D:].T for w in w_ih], dim=1)                               # [Db, dirs*4H]
-        w_hh = torch.stack([getattr(first, "weight_hh" + s)[order].T for s in suffixes])        # [dirs, H, 4H]
+        first = model.rnns[0]
+        w_ih = torch.cat([getattr(first, "weight_ih" + s)[order] for s in suffixes])             # [dirs*4H, D (+ Db)]
+        bias = torch.cat([(getattr(first, "bias_ih" + s) + getattr(first, "bias_hh" + s))[order] for s in suffixes])
+        w_hh = torch.stack([getattr(first, "weight_hh" + s)[order].T for s in suffixes]).contiguous()  # [dirs, H, 4H]
+        bigrams = model.embedding.bigrams
+        folding = Folding(chars.shape[0], bigrams.weight.detach() if bigrams is not None else None,
+                          first_chars, cls.folded_bigrams)
+        bigram_map = w_ih[:, D:].T.contiguous()                                           # [Db, dirs*4H]
+        table = folding.table(chars @ w_ih[:, :D].T + bias, bigram_map)                   # [rows, dirs*4H]
         upper = None
-        if len(model.rnns) > 1:
-            upper = nn.LSTM(H * dirs, H, num_layers=len(model.rnns) - 1, batch_first=True,
-                            bidirectional=dirs == 2).to(chars.device).eval()
+        if len(model.rnns) > 1:  # time first, as the first layer's outputs come
+            upper = nn.LSTM(H * dirs, H, num_layers=len(model.rnns) - 1, bidirectional=dirs == 2).to(chars.device).eval()
             for i, rnn in enumerate(model.rnns[1:]):
                 for name, value in rnn.named_parameters():
                     getattr(upper, name.replace("_l0", f"_l{i}")).copy_(value)
-        bigrams = model.embedding.bigrams
-        return cls(table.contiguous(), bigrams.weight.detach().clone() if bigrams is not None else None,
-                   bigram_map.contiguous(), w_hh.contiguous(), upper, model.attention_proj,
+        return cls(folding, table.view(-1, 4 * H), bigram_map, w_hh, upper, model.attention_proj,
                    model.attention_vector, model.classifier, dirs, H)
 
     def nbytes(self):
         return sum(t.numel() * t.element_size() for t in (self.table, self.bigram_map, self.w_hh))
 
-    def _first_layer(self, chars, bigrams):
-        """The first layer's outputs [n, L, dirs*H] for one length L."""
-        n, L = chars.shape
-        H, dirs = self.hidden, self.directions
-        gates = self.table[chars]                                      # [n, L, dirs*4H]
-        embedded, inverse = _bigram_rows(bigrams, self.bigram_embedding)
-        if embedded is not None:
-            gates += (embedded @ self.bigram_map)[inverse]
-        gates = gates.view(n, L, dirs, 4 * H).permute(1, 2, 0, 3)     # [L, dirs, n, 4H]
-        if dirs == 2:  # the backward direction reads the headline from its end
-            gates = torch.stack([gates[:, 0], gates[:, 1].flip(0)], dim=1)
-        gates = gates.contiguous()
+    def _recurrence(self, gates, w_hh):
+        """The first layer's outputs [L, dirs, n, H] from its input gates [L, dirs, n, 4H]
+        (the backward direction reversed in time, in and out)."""
+        L, dirs, n, _ = gates.shape
+        H = self.hidden
         h = gates.new_zeros(dirs, n, H)
         c = gates.new_zeros(dirs, n, H)
         out = gates.new_empty(L, dirs, n, H)
         for t in range(L):
-            g = torch.baddbmm(gates[t], h, self.w_hh)
+            g = torch.baddbmm(gates[t], h, w_hh)
             s = torch.sigmoid(g[..., :3 * H])
             c = torch.addcmul(s[..., H:2 * H] * c, s[..., :H], torch.tanh(g[..., 3 * H:]))
             h = torch.mul(s[..., 2 * H:], torch.tanh(c), out=out[t])
-        if dirs == 2:
-            out = torch.stack([out[:, 0], out[:, 1].flip(0)], dim=1)
-        return out.permute(2, 0, 1, 3).reshape(n, L, dirs * H)
+        return out
+
+    def _in_time_order(self, out):
+        """[L, n, dirs*H] from the first layer's outputs [L, dirs, n, H]."""
+        if self.directions == 1:
+            return out[:, 0]
+        return torch.cat([out[:, 0], out[:, 1].flip(0)], dim=-1)
 
     def _dense(self, chars, bigrams):
-        x = self._first_layer(chars, bigrams)
+        """Logits [n, C] for n headlines of one length L: chars, bigrams [n, L]."""
+        n, L = chars.shape
+        dirs, H = self.directions, self.hidden
+        rows, rare, embedded, inverse = self.folding.rows(chars, bigrams)
+        rows = rows.T                                                   # [L, n]
+        if dirs == 2:
+            rows = torch.stack([rows * 2, rows.flip(0) * 2 + 1], dim=1)   # [L, 2, n]: row r, direction d
+        gates = F.embedding(rows.reshape(L, dirs, n), self.table)       # [L, dirs, n, 4H]
+        if rare is not None and len(inverse):  # a rare bigram at (i, t): its product, at t and at L-1-t backwards
+            i, t = torch.nonzero(rare, as_tuple=True)
+            extra = F.embedding(inverse, embedded @ self.bigram_map)                          # [P, dirs*4H]
+            at = torch.stack([t, L - 1 - t][:dirs], dim=1) * dirs + torch.arange(dirs, device=t.device)
+            gates.view(-1, 4 * H).index_add_(0, (at * n + i[:, None]).reshape(-1), extra.reshape(-1, 4 * H))
+        x = self._in_time_order(self._recurrence(gates, self.w_hh))     # [L, n, dirs*H]
         if self.upper is not None:
             x = self.upper(x)[0]
-        scores = self.attention_vector(torch.tanh(self.attention_proj(x))).squeeze(-1)
-        attention = torch.softmax(scores.float(), dim=-1)
-        return self.classifier(torch.bmm(attention.unsqueeze(1).to(x.dtype), x).squeeze(1))
+        scores = self.attention_vector(torch.tanh(self.attention_proj(x))).squeeze(-1)   # [L, n]
+        attention = torch.softmax(scores.float(), dim=0).to(x.dtype)
+        return self.classifier(torch.einsum("ln,lnh->nh", attention, x))
 
     @torch.no_grad()
     def logits(self, chars, bigrams, lengths):
@@ -261,10 +334,12 @@ class FastBiLSTM:
     __call__ = logits
 
 
-def fast_path(model):
-    """The fast twin of a network of cls_core.models, or None where there is none (GRU, RNN)."""
+def fast_path(model, encoder=None):
+    """The fast twin of a network of cls_core.models, or None where there is none (GRU, RNN).
+    Given the TextEncoder whose ids it will read, it folds the frequent bigrams too."""
+    first_chars = bigram_first_chars(encoder)
     if isinstance(model, TextCNN):
-        return FastTextCNN.from_model(model)
+        return FastTextCNN.from_model(model, first_chars)
     if isinstance(model, BiLSTMAttention) and isinstance(model.rnns[0], nn.LSTM):
-        return FastBiLSTM.from_model(model)
+        return FastBiLSTM.from_model(model, first_chars)
     return None

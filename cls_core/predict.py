@@ -90,7 +90,7 @@ class Predictor:
         self.normalize = normalizer_for(normalization, str(path or kind))
         self.unsure_threshold = unsure_threshold
         self.extras = extras or {}  # what training recorded for the app: class counts, per-step loss
-        self.fast = fast_path(model) if model is not None else None
+        self.fast = fast_path(model, encoder) if model is not None else None
         self.fast_encoder = FastEncoder(encoder) if encoder is not None else None
         if linear is not None:  # the linear model lowercases, and its 1-grams are its characters
             self._known = {f for f in linear.features.tolist() if len(f) == 1}

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from cls_core.data import END, TextEncoder, Vocab, bigram_tokens, load_split, pad_batch
-from cls_core.fast import FastBiLSTM, FastEncoder, FastTextCNN, fast_path
+from cls_core.fast import FastBiLSTM, FastEncoder, FastTextCNN, bigram_first_chars, fast_path
 from cls_core.normalize import normalize_many
 from cls_core.models import build_model
 from cls_core.normalize import OPENCC_CONFIG, normalize_headline
@@ -61,6 +61,36 @@ def test_fast_path_gives_the_models_logits(encoder, kind, options):
     torch.testing.assert_close(fast.logits(*padded(encoder, HEADLINES, pad_to=40)), expected, atol=1e-5, rtol=0)
     for i, text in enumerate(HEADLINES):  # alone, incl. 1 character and shorter than the widest window
         torch.testing.assert_close(fast.logits(*padded(encoder, [text]))[0], expected[i], atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("kind, options", TINY)
+@pytest.mark.parametrize("folded", [0, 3, 10_000])
+def test_folded_bigrams_give_the_models_logits(encoder, monkeypatch, kind, options, folded):
+    """With the encoder, the most frequent bigrams are folded with their first character;
+    <UNK>, the rare ones and the padding's <PAD> keep their own product. With 3 folded,
+    every kind of position occurs in one batch; 10,000 folds the whole vocabulary."""
+    model = tiny(kind, len(encoder.vocab), **options)
+    for net in (FastTextCNN, FastBiLSTM):
+        monkeypatch.setattr(net, "folded_bigrams", folded)
+    fast = fast_path(model, encoder)
+    if options.get("bigram_vocab_size", 100):
+        assert fast.folding.K == min(folded, len(encoder.bigram_vocab) - 2)
+    texts = HEADLINES + ["游戏新楼盘", "沪指游"]  # unknown bigrams (<UNK>) of known characters
+    batch = padded(encoder, texts)
+    bigrams = batch[1]
+    assert (bigrams == 1).any() and (bigrams == 0).any() and (bigrams >= 2 + 3).any()
+    expected = model(*batch)
+    torch.testing.assert_close(fast.logits(*batch), expected, atol=1e-5, rtol=0)
+    for i, text in enumerate(texts):
+        torch.testing.assert_close(fast.logits(*padded(encoder, [text]))[0], expected[i], atol=1e-5, rtol=0)
+
+
+def test_bigram_first_chars(encoder):
+    first = bigram_first_chars(encoder)
+    assert first[:2].tolist() == [-1, -1]
+    for i, token in enumerate(encoder.bigram_vocab.itos[2:], start=2):
+        assert first[i] == encoder.vocab.stoi[token[0]]
+    assert bigram_first_chars(TextEncoder(encoder.vocab, None)) is None
 
 
 @pytest.mark.parametrize("kind, options", TINY[:1] + TINY[3:4])
