@@ -331,9 +331,13 @@ def main(argv=None):
     parser.add_argument("--app", action="store_true", help="measure the app under load instead")
     parser.add_argument("--ratios", action="store_true", help="only the networks against the reference's")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's, one per core); "
+                        "1 keeps a machine shared with other work from stalling both sides' thread pools")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one model in this process
     args = parser.parse_args(argv)
     data_dir = resolve_data_dir(args.data_dir)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if args.one:
         print(json.dumps(bench_one(args.one, args.checkpoints, data_dir, args.device)))
         return
@@ -347,7 +351,8 @@ def main(argv=None):
           f"{'inspect p50/p95 ms':>20}{'deep look p50/p95 ms':>22}{'peak RSS MB':>12}")
     for name in MODEL_FILES:
         out = subprocess.run([sys.executable, "-m", "cls_core.bench", "--one", name, "--checkpoints",
-                              args.checkpoints, "--data-dir", str(data_dir), "--device", args.device],
+                              args.checkpoints, "--data-dir", str(data_dir), "--device", args.device]
+                             + (["--threads", str(args.threads)] if args.threads else []),
                              capture_output=True, text=True, env=dict(os.environ))
         if out.returncode:
             print(f"{name}: failed\n{out.stderr[-1000:]}")
