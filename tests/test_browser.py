@@ -33,6 +33,9 @@ def open_page(browser, url, locale="en-US", width=1300, height=1000):
     page.set_default_timeout(120_000)
     page.goto(url)
     page.wait_for_selector("text=headline-lens")
+    # the page has read the visitor's language (on load) before a visitor asks anything
+    shown = {"en-US": "English", "zh-CN": "简体中文", "zh-TW": "繁體中文（台灣）", "zh-HK": "繁體中文（香港）"}[locale]
+    page.wait_for_function("(v) => document.querySelector('#language input').value === v", arg=shown)
     return page
 
 
