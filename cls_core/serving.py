@@ -18,6 +18,7 @@ entry of that copy is made when something first needs it instead.
 """
 
 import os
+import warnings
 
 import torch
 
@@ -43,6 +44,7 @@ class _WithoutComponents:
 
 def session_configs_on_demand():
     """Start Gradio sessions with an empty config copy; fill an entry when first needed.
+    Returns whether sessions now do so (False where Gradio's internals differ).
 
     Gradio itself already makes a missing entry when an event updates a component
     (SessionState._update_value_in_config), so events see the same configs as before. The
@@ -52,7 +54,12 @@ def session_configs_on_demand():
     from gradio.state_holder import SessionState
 
     if getattr(SessionState, "configs_on_demand", False):
-        return
+        return True
+    if not (isinstance(vars(SessionState).get("components"), property)
+            and hasattr(SessionState, "_update_value_in_config")):
+        # Not the SessionState this was written against (Gradio 6.x): serve as Gradio does.
+        warnings.warn("gradio's SessionState has changed; sessions copy every component's config")
+        return False
     start_session = SessionState.__init__
     every_component = SessionState.components.fget
 
@@ -69,3 +76,4 @@ def session_configs_on_demand():
     SessionState.__init__ = __init__
     SessionState.components = property(components)
     SessionState.configs_on_demand = True
+    return True
