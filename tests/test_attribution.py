@@ -95,6 +95,14 @@ def test_attributions_view(networks):
     assert abs(out["ig_delta"]) <= attribution.MAX_DELTA
     assert {t.name for t in out["methods_plot"].data} == {"integrated gradients", "attention", "occlusion"}
     assert out["reduction"]["class_index"] == networks["bilstm_att"].classes.index(out["class"])
+    # given what Demo.inside computed, the same answer with the same keys
+    known = {"chars": out["chars"], "class_index": out["reduction"]["class_index"],
+             "scores": {m: v for m, v in out["scores"].items() if m != "integrated_gradients"}}
+    again = deep.attributions(networks["bilstm_att"], HEADLINES[0], inside={"method_scores": known})
+    assert again.keys() == out.keys()
+    assert again["integrated_gradients"] == out["integrated_gradients"]
+    assert again["agreement"] == pytest.approx(out["agreement"], nan_ok=True)
+    assert (again["reduction"], again["flip"]) == (out["reduction"], out["flip"])
 
 
 def test_test_agreement_is_cached_per_checkpoint(networks, small_data_dir, cache_in, monkeypatch, tmp_path):
