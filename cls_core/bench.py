@@ -6,6 +6,7 @@
     python -m cls_core.bench --ratios     # only the latter: ratio and normalisation cost
     python -m cls_core.bench --app        # the app under load against a no-op Gradio app;
                                           # start-up, RSS, one call over HTTP and gradio_client
+    python -m cls_core.bench --deep       # one full "look inside" per model, as the app does it
 
 Each model of the table is measured in a fresh process, so its peak RSS is its own. The
 ratios are measured in one process, both sides alternating, so they hold on a busy machine:
@@ -32,10 +33,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .data import load_split, pad_batch, resolve_data_dir
-from .deep import measure_deep_inspection
 from .normalize import normalize_headline
 from .predict import Predictor
 from .service import MODEL_FILES, Demo
+from .serving import configure_for_serving
 
 HEADLINE = "国足3:0完胜泰国队 晋级世界杯预选赛下一阶段"
 
@@ -177,6 +178,35 @@ def print_ratios(r):
     print(f"normalisation: {r['normalize_per_headline_us']:.1f} us for one headline, "
           f"{r['normalize_test_split_s']:.3f} s for the test split (inside 'ours'); "
           f"torch threads {r['torch_threads']}; peak RSS {r['peak_rss_mb']:.0f} MB")
+
+
+HEADLINE_30 = "国足3:0完胜泰国队晋级世界杯预选赛下一阶段比赛主帅赛后表示"   # 30 characters
+
+
+def measure_deep_inspection(demo, name, text=HEADLINE_30, repeats=20):
+    """Seconds of one full "look inside" for one model, `repeats` times after a warm-up, as
+    the app's Inside tab does it: Demo.inside, then Demo.deeper given what inside computed
+    (integrated gradients with batched steps, the other methods, input reduction, the
+    bounded flip search)."""
+    def once():
+        demo.deeper(text, name, inside=demo.inside(text, name))
+    once()
+    return np.asarray(timed(once, repeats))
+
+
+def bench_deep(checkpoints, repeats=20):
+    """p50 / p95 of one full "look inside" per model, with the app's torch threads."""
+    threads = configure_for_serving()
+    demo = Demo.load(checkpoints, device="cpu")
+    return {"torch_threads": threads, "characters": len(HEADLINE_30),
+            "models": {name: percentiles(measure_deep_inspection(demo, name, repeats=repeats))
+                       for name in demo.model_names(ensemble=False)}}
+
+
+def print_deep(r):
+    for name, row in r["models"].items():
+        print(f"{name:<28} look inside p50 {row['p50_ms']:6.1f} ms   p95 {row['p95_ms']:6.1f} ms "
+              f"({r['characters']} characters, {r['torch_threads']} torch thread(s))")
 
 
 def bench_one(name, checkpoints, data_dir, device):
@@ -330,6 +360,7 @@ def main(argv=None):
     parser.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
     parser.add_argument("--app", action="store_true", help="measure the app under load instead")
     parser.add_argument("--ratios", action="store_true", help="only the networks against the reference's")
+    parser.add_argument("--deep", action="store_true", help="only one full look inside per model")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's, one per core); "
                         "1 keeps a machine shared with other work from stalling both sides' thread pools")
@@ -340,6 +371,12 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
     if args.one:
         print(json.dumps(bench_one(args.one, args.checkpoints, data_dir, args.device)))
+        return
+    if args.deep:
+        r = bench_deep(args.checkpoints)
+        print_deep(r)
+        if args.json:
+            print(json.dumps(r, indent=1))
         return
     if args.app or args.ratios:
         r = bench_app(args.checkpoints, data_dir) if args.app else bench_ratios(args.checkpoints, data_dir, args.device)

@@ -13,7 +13,7 @@
 
 Both are bounded by a number of model evaluations, not by time, so they give the same
 answer on every machine and tests need no clock. Each step scores all its candidate
-headlines in one forward pass (`_scores`), whatever their lengths.
+headlines in one forward pass (`Predictor.scores_in_one_pass`), whatever their lengths.
 """
 
 from functools import lru_cache
@@ -27,37 +27,11 @@ from .explain import occlusion
 
 REDUCTION_EVALUATIONS = 64
 FLIP_EVALUATIONS = 128
-FAST_LENGTHS = 3    # up to this many lengths in one call, the BiLSTM's fast path beats its packed forward
-
-
-def _scores(predictor, texts):
-    """Raw scores [N, C] of texts of any lengths, in as few passes as the network allows.
-
-    Predictor.scores runs a network's fast path once per length; for the BiLSTM each pass
-    is a Python loop over the characters, so the 29 lengths of a reduction would cost 29
-    passes. The TextCNN's fast path takes one padded batch (it masks the padding); the
-    BiLSTM's stays fastest for a few lengths (a flip search has two), and beyond that the
-    texts go through the network's own packed forward, one padded batch. Same logits to
-    float rounding (tests/test_counterfactual.py).
-    """
-    texts = [t or " " for t in texts]
-    if predictor.encoder is None:
-        return predictor.scores(texts)
-    chars, bigrams, lengths = predictor.fast_encoder.encode(predictor.normalize_many(texts))
-    if predictor.kind != "textcnn" and predictor.fast is not None and len(np.unique(lengths)) <= FAST_LENGTHS:
-        return predictor.scores(texts)
-    filled = np.arange(lengths.max())[None, :] < lengths[:, None]
-    padded_chars, padded_bigrams = np.zeros(filled.shape, dtype=np.int64), np.zeros(filled.shape, dtype=np.int64)
-    padded_chars[filled], padded_bigrams[filled] = chars, bigrams
-    network = predictor.fast if predictor.kind == "textcnn" and predictor.fast is not None else predictor.model.eval()
-    with torch.no_grad():
-        logits = network(*(torch.from_numpy(a).to(predictor.device) for a in (padded_chars, padded_bigrams, lengths)))
-    return logits.float().cpu().numpy()
 
 
 def _answer(predictor, texts):
     """(predicted class, calibrated probabilities) per text, one forward pass."""
-    probs = softmax(_scores(predictor, texts), predictor.temperature)
+    probs = softmax(predictor.scores_in_one_pass(texts), predictor.temperature)
     return probs.argmax(1), probs
 
 

@@ -11,7 +11,7 @@ widgets to them and everything is testable without a browser.
 - `slices_view(predictors, reports)`       Evaluate: accuracy by length and unknown characters
 - `experiments_view(path)`                 Experiments: checkpoints/experiments.json as figures
 
-`measure_deep_inspection` times one full "look inside" (for cls_core.bench).
+`python -m cls_core.bench --deep` times one full "look inside" as the app does it.
 """
 
 import json
@@ -92,46 +92,3 @@ def experiments_view(path="checkpoints/experiments.json", lang="en"):
         return None
     results = json.loads(path.read_text(encoding="utf-8"))
     return {"results": results, "figures": deep_figures.experiments_figures(results, lang)}
-
-
-HEADLINE_30 = "国足3:0完胜泰国队晋级世界杯预选赛下一阶段比赛主帅赛后表示"   # 30 characters
-
-
-def measure_deep_inspection(demo, name, text=HEADLINE_30, repeats=20):
-    """Seconds of one full "look inside" for one model, `repeats` times after a warm-up, as
-    the app does it: Demo.inside, then `attributions` given what inside computed (integrated
-    gradients with batched steps, the other methods, input reduction, the bounded flip search)."""
-    predictor = demo.predictor(name)
-
-    def once():
-        inside = demo.inside(text, name)
-        attributions(predictor, inside["text"], inside=inside)
-    once()
-    seconds = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        once()
-        seconds.append(time.perf_counter() - start)
-    return np.asarray(seconds)
-
-
-def main(argv=None):
-    """python -m cls_core.deep: p50 / p95 of one full "look inside" per model, with the
-    app's torch threads (cls_core.serving: one per Gradio worker; CLS_TORCH_THREADS=N to change)."""
-    import argparse
-    from .service import Demo
-    from .serving import configure_for_serving
-    parser = argparse.ArgumentParser(prog="python -m cls_core.deep", description=main.__doc__)
-    parser.add_argument("--checkpoints", default="checkpoints")
-    parser.add_argument("--repeats", type=int, default=20)
-    args = parser.parse_args(argv)
-    threads = configure_for_serving()
-    demo = Demo.load(args.checkpoints, device="cpu")
-    for name in demo.model_names(ensemble=False):
-        ms = measure_deep_inspection(demo, name, repeats=args.repeats) * 1000
-        print(f"{name:<28} p50 {np.percentile(ms, 50):6.1f} ms   p95 {np.percentile(ms, 95):6.1f} ms "
-              f"({len(HEADLINE_30)} characters, {threads} torch thread{'s' if threads > 1 else ''})")
-
-
-if __name__ == "__main__":
-    main()

@@ -83,7 +83,8 @@ def inspect_linear(predictor, text, class_index=None):
 def reading(predictor, text):
     """[T, C]: row t is the calibrated probability of each class given text[:t+1]."""
     chars = _characters(predictor, text)
-    return predictor.predict_proba(["".join(chars[:t + 1]) for t in range(len(chars))])
+    prefixes = ["".join(chars[:t + 1]) for t in range(len(chars))]
+    return softmax(predictor.scores_in_one_pass(prefixes), predictor.temperature)  # one pass, not one per length
 
 
 def occlusion(predictor, text, class_index=None):

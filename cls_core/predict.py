@@ -25,6 +25,9 @@ from .normalize import normalize_many, normalizer_for
 from .unsure import unknown_share, verdict
 
 
+FAST_LENGTHS = 3  # up to this many lengths in one call, the BiLSTM's fast path beats its packed forward
+
+
 def resolve_device(device="auto"):
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -139,6 +142,28 @@ class Predictor:
         if self.linear is not None:
             return self.linear.decision_function(texts)
         return network_logits(self.fast or self.model, self.fast_encoder, texts, self.device)
+
+    def scores_in_one_pass(self, texts):
+        """scores(texts) for texts of many lengths (prefixes, edits of one headline) in as
+        few forward passes as the network allows. `scores` runs a network's fast path once
+        per length, and for the BiLSTM each pass is a Python loop over the characters, so
+        30 prefixes would cost 30 passes. The TextCNN's fast path takes one padded batch (it
+        masks the padding); the BiLSTM's stays fastest for a few lengths, and beyond that the
+        texts go through the network's own packed forward, one padded batch. Same logits to
+        float rounding (tests/test_counterfactual.py)."""
+        texts = [t or " " for t in texts]
+        if self.encoder is None:
+            return self.scores(texts)
+        chars, bigrams, lengths = self.fast_encoder.encode(self.normalize_many(texts))
+        if self.kind != "textcnn" and self.fast is not None and len(np.unique(lengths)) <= FAST_LENGTHS:
+            return self.scores(texts)
+        filled = np.arange(lengths.max())[None, :] < lengths[:, None]
+        padded_chars, padded_bigrams = np.zeros(filled.shape, dtype=np.int64), np.zeros(filled.shape, dtype=np.int64)
+        padded_chars[filled], padded_bigrams[filled] = chars, bigrams
+        network = self.fast if self.kind == "textcnn" and self.fast is not None else self.model.eval()
+        with torch.no_grad():
+            logits = network(*(torch.from_numpy(a).to(self.device) for a in (padded_chars, padded_bigrams, lengths)))
+        return logits.float().cpu().numpy()
 
     def probabilities(self, texts):
         """(calibrated, uncalibrated) probabilities [N, C] from one pass over the texts."""

@@ -63,7 +63,7 @@ def test_one_pass_gives_the_predictors_scores(predictor):
     """Texts of many lengths scored in one padded pass, as Predictor.scores scores them."""
     text = read_as(predictor, HEADLINES[1])
     texts = [text[:k] for k in range(len(text), 0, -1)] + HEADLINES + ["", "國足３：０完勝泰國隊"]
-    np.testing.assert_allclose(counterfactual._scores(predictor, texts), predictor.scores(texts), atol=1e-4)
+    np.testing.assert_allclose(predictor.scores_in_one_pass(texts), predictor.scores(texts), atol=1e-4)
     same_length = [text[:t] + text[t + 1:] for t in range(len(text))]
-    np.testing.assert_allclose(counterfactual._scores(predictor, same_length), predictor.scores(same_length),
+    np.testing.assert_allclose(predictor.scores_in_one_pass(same_length), predictor.scores(same_length),
                                atol=1e-4)
