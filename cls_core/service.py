@@ -684,8 +684,9 @@ class Demo:
         reports = {r["model"]: r for r in self._cache.values() if r["model"] != ENSEMBLE}
         if not reports:
             return None, None
-        view = deep.slices_view({n: self.predictor(n) for n in reports},
-                                {model_label(n, lang): r for n, r in reports.items()}, lang)
+        labels = {n: model_label(n, lang) for n in reports}  # the plots' legend, in the visitor's language
+        view = deep.slices_view({labels[n]: self.predictor(n) for n in reports},
+                                {labels[n]: r for n, r in reports.items()}, lang)
         return view["length_plot"], view["unknown_plot"]
 
     def attention_agreement(self, lang="en", progress=None, sample=attribution.SAMPLE):

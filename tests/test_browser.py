@@ -224,6 +224,17 @@ def test_a_click_on_the_map_opens_the_headline_inside(en):
     en.get_by_text("reads").first.wait_for()
 
 
+def test_does_attention_explain_the_prediction(en):
+    en.get_by_role("tab", name="Evaluate").click()
+    en.get_by_text("Does attention explain the prediction?").first.click()
+    en.get_by_role("button", name="Measure the agreement").click()
+    # integrated gradients over 1,000 test headlines per network, once per checkpoint
+    table = en.locator("div.block").filter(has_text="mean ρ").last
+    table.get_by_text("integrated gradients vs attention").wait_for(timeout=1_500_000)
+    table.get_by_text("n-gram scores vs occlusion").wait_for()
+    en.screenshot(path=OUTPUT / "en-agreement.png", full_page=True)
+
+
 def test_the_experiments_tab(en):
     en.get_by_role("tab", name="Experiments").click()
     en.get_by_text("Vanilla RNN vs GRU vs LSTM").wait_for()

@@ -111,6 +111,8 @@ def test_slices_cover_every_evaluated_model(demo):
     assert [t.name for t in by_length.data] == ["TextCNN", "Linear (TF-IDF + SVM)"]
     assert sum(by_length.data[0].customdata) == len(fresh.test_split().texts)
     assert len(by_unknown.data) == 2
+    by_length, _ = fresh.slices("zh-CN")  # the legend names the models as the page does
+    assert [t.name for t in by_length.data] == ["TextCNN", "线性模型（TF-IDF + SVM）"]
 
 
 def test_attention_agreement_for_each_network(demo):
