@@ -518,7 +518,7 @@ def build_app(core):
             return on_open(lang_code, evt.row_value[0], name)
 
         def then_inside(event):
-            event.then(lambda *args: inside["run"](*args), inside["inputs"], inside["outputs"],
+            event.then(inside["run"], inside["inputs"], inside["outputs"],
                        api_visibility="private", concurrency_id="inspect", concurrency_limit=None)
 
         open_targets = [tabs, current_tab, inside["headline"], inside["model"]]

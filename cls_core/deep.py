@@ -15,10 +15,8 @@ widgets to them and everything is testable without a browser.
 """
 
 import json
-import time
 from pathlib import Path
 
-import numpy as np
 
 from . import attribution, counterfactual, deep_figures, projection, slices, units
 
