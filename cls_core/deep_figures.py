@@ -7,7 +7,7 @@ English and Simplified Chinese (Traditional converted with OpenCC, as cls_core.i
 import numpy as np
 import plotly.graph_objects as go
 
-from .figures import PALETTE, _char_axis, _layout
+from .figures import PALETTE, _char_axis, _figure
 from .i18n import LANGUAGES, class_name, convert
 
 DEEP_TEXTS = {
@@ -59,42 +59,41 @@ def deep_text(key, lang="en", **fields):
 
 def methods_chart(chars, scores, lang="en"):
     """Grouped bars: each method's per-character scores scaled by its largest |score|."""
-    fig = go.Figure()
-    x = list(range(len(chars)))
+    traces, x = [], list(range(len(chars)))
     for i, (method, values) in enumerate(scores.items()):
         values = np.asarray(values, dtype=float)
         top = float(np.abs(values).max()) or 1.0
-        fig.add_trace(go.Bar(x=x, y=values / top, name=deep_text(method, lang), marker_color=PALETTE[i % len(PALETTE)],
+        traces.append(go.Bar(x=x, y=values / top, name=deep_text(method, lang), marker_color=PALETTE[i % len(PALETTE)],
                              customdata=[[ch, float(v)] for ch, v in zip(chars, values)],
                              hovertemplate="%{customdata[0]}: %{customdata[1]:.4f}<extra></extra>"))
-    return _layout(fig, deep_text("methods_title", lang), height=360, xaxis=_char_axis(chars), barmode="group",
+    return _figure(traces, deep_text("methods_title", lang), height=360, xaxis=_char_axis(chars), barmode="group",
                    legend=dict(orientation="h", y=-0.2))
 
 
 def agreement_chart(summaries, lang="en"):
     """summaries: {model name: cached_agreement result}; a bar per (model, method pair)."""
-    fig = go.Figure()
+    traces = []
     n = max((s["headlines"] for s in summaries.values()), default=0)
     for i, (model, summary) in enumerate(summaries.items()):
         names = list(summary["pairs"])
         labels = [" vs ".join(deep_text(m, lang) for m in name.split(" vs ")) for name in names]
-        fig.add_trace(go.Bar(x=[summary["pairs"][p]["mean"] for p in names], y=labels, orientation="h", name=model,
+        traces.append(go.Bar(x=[summary["pairs"][p]["mean"] for p in names], y=labels, orientation="h", name=model,
                              marker_color=PALETTE[i % len(PALETTE)],
                              customdata=[[summary["pairs"][p]["median"], summary["pairs"][p]["n"]] for p in names],
                              hovertemplate="mean %{x:.3f} · median %{customdata[0]:.3f} · n %{customdata[1]}"
                                            "<extra></extra>"))
-    return _layout(fig, deep_text("agreement_title", lang, n=f"{n:,}"), height=360,
+    return _figure(traces, deep_text("agreement_title", lang, n=f"{n:,}"), height=360,
                    xaxis=dict(range=[-1, 1], title=deep_text("spearman", lang)), yaxis=dict(automargin=True),
                    legend=dict(orientation="h", y=-0.25))
 
 
 def unit_track_chart(chars, values, layer, direction, unit, lang="en"):
     values = np.asarray(values, dtype=float)
-    fig = go.Figure(go.Bar(x=list(range(len(chars))), y=values, customdata=list(chars),
-                           marker_color=np.where(values >= 0, PALETTE[1], PALETTE[3]),
-                           hovertemplate="%{customdata}: %{y:.3f}<extra></extra>"))
+    bars = go.Bar(x=list(range(len(chars))), y=values, customdata=list(chars),
+                  marker_color=np.where(values >= 0, PALETTE[1], PALETTE[3]),
+                  hovertemplate="%{customdata}: %{y:.3f}<extra></extra>")
     title = deep_text("unit_track_title", lang, unit=unit, layer=layer, direction=deep_text(direction, lang))
-    return _layout(fig, title, xaxis=_char_axis(chars), yaxis=dict(title=deep_text("activation", lang), range=[-1, 1]))
+    return _figure([bars], title, xaxis=_char_axis(chars), yaxis=dict(title=deep_text("activation", lang), range=[-1, 1]))
 
 
 def projection_scatter(points, method="tsne", lang="en"):
@@ -102,14 +101,14 @@ def projection_scatter(points, method="tsne", lang="en"):
     mistakes as ✕ marks on top; a point's customdata[0] is its headline index too."""
     coords, labels, predicted = points["coords"], points["labels"], points["predicted"]
     classes, texts = [str(c) for c in points["classes"]], points["texts"]
-    fig, point_headlines = go.Figure(), []
+    traces, point_headlines = [], []
     hover = ("%{customdata[1]}<br>" + deep_text("true_topic", lang) + ": %{customdata[2]} · "
              + deep_text("predicted_topic", lang) + ": %{customdata[3]}<extra></extra>")
 
     def trace(index, **style):
         custom = [[int(i), str(texts[i]), class_name(classes[labels[i]], lang), class_name(classes[predicted[i]], lang)]
                   for i in index]
-        fig.add_trace(go.Scattergl(x=coords[index, 0], y=coords[index, 1], mode="markers", customdata=custom,
+        traces.append(go.Scattergl(x=coords[index, 0], y=coords[index, 1], mode="markers", customdata=custom,
                                    hovertemplate=hover, **style))
         point_headlines.append([int(i) for i in index])
     for c, name in enumerate(classes):
@@ -117,23 +116,23 @@ def projection_scatter(points, method="tsne", lang="en"):
               marker=dict(size=4, opacity=0.6, color=(PALETTE + ["#5c6f82", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"])[c % 10]))
     trace(np.flatnonzero(labels != predicted), name=deep_text("mistakes", lang),
           marker=dict(size=6, symbol="x-thin", line=dict(width=1.5, color="black")))
-    fig = _layout(fig, deep_text("map_title", lang, method="t-SNE" if method == "tsne" else "PCA"), height=620,
-                  xaxis=dict(showticklabels=False, zeroline=False), yaxis=dict(showticklabels=False, zeroline=False),
-                  legend=dict(itemsizing="constant"))
-    return fig, point_headlines
+    figure = _figure(traces, deep_text("map_title", lang, method="t-SNE" if method == "tsne" else "PCA"), height=620,
+                     xaxis=dict(showticklabels=False, zeroline=False), yaxis=dict(showticklabels=False, zeroline=False),
+                     legend=dict(itemsizing="constant"))
+    return figure, point_headlines
 
 
 def slices_chart(slices, which="length", lang="en"):
     """slices: {model name: accuracy_slices result}; grouped bars per bin."""
-    fig = go.Figure()
+    traces = []
     for i, (model, result) in enumerate(slices.items()):
         rows = result[which]
-        fig.add_trace(go.Bar(x=[r["bin"] for r in rows], y=[r["accuracy"] for r in rows], name=model,
+        traces.append(go.Bar(x=[r["bin"] for r in rows], y=[r["accuracy"] for r in rows], name=model,
                              marker_color=PALETTE[i % len(PALETTE)], customdata=[r["headlines"] for r in rows],
                              hovertemplate="%{x}: %{y:.1%} (%{customdata} " + deep_text("headlines", lang)
                                            + ")<extra></extra>"))
     key = "slices_length_title" if which == "length" else "slices_unknown_title"
-    return _layout(fig, deep_text(key, lang), height=340, barmode="group",
+    return _figure(traces, deep_text(key, lang), height=340, barmode="group",
                    yaxis=dict(title=deep_text("accuracy", lang), tickformat=".0%"), legend=dict(orientation="h", y=-0.25))
 
 
@@ -149,16 +148,16 @@ def experiments_figures(results, lang="en"):
     out = {}
     cells = results.get("cells", {})
     if cells:
-        fig = go.Figure()
+        traces = []
         for i, direction in enumerate(("bidirectional", "unidirectional")):
             keys = [k for k in ("rnn", "gru", "lstm") if f"{k}/{direction}" in cells]
             runs = [cells[f"{k}/{direction}"] for k in keys]
-            fig.add_trace(go.Bar(x=[k.upper() for k in keys], y=[r["test_accuracy"] for r in runs],
+            traces.append(go.Bar(x=[k.upper() for k in keys], y=[r["test_accuracy"] for r in runs],
                                  name=deep_text(direction, lang), marker_color=PALETTE[i],
                                  customdata=[[r["dev_accuracy"], r["train_seconds"]] for r in runs],
                                  hovertemplate="test %{y:.2%} · dev %{customdata[0]:.2%} · %{customdata[1]:.0f} s"
                                                "<extra></extra>"))
-        out["cells"] = _layout(fig, deep_text("cells_title", lang), barmode="group",
+        out["cells"] = _figure(traces, deep_text("cells_title", lang), barmode="group",
                                yaxis=_accuracy_axis([r["test_accuracy"] for r in cells.values()], lang))
     for section, title in (("pad_size", "pad_title"), ("batch_size", "batch_title")):
         runs = results.get(section, {})
@@ -166,27 +165,27 @@ def experiments_figures(results, lang="en"):
             continue
         keys = sorted(runs, key=lambda k: (k == "packed", int(k) if k.isdigit() else 0))
         labels = [deep_text("packed", lang) if k == "packed" else k for k in keys]
-        fig = go.Figure(go.Bar(x=labels, y=[runs[k]["test_accuracy"] for k in keys], marker_color=PALETTE[0],
-                               name=deep_text("accuracy", lang),
-                               text=[f"{runs[k]['test_accuracy']:.1%}" for k in keys], textposition="auto"))
+        traces = [go.Bar(x=labels, y=[runs[k]["test_accuracy"] for k in keys], marker_color=PALETTE[0],
+                         name=deep_text("accuracy", lang),
+                         text=[f"{runs[k]['test_accuracy']:.1%}" for k in keys], textposition="auto")]
         if section == "batch_size":
-            fig.add_trace(go.Scatter(x=labels, y=[runs[k]["seconds_per_epoch"] for k in keys], yaxis="y2",
+            traces.append(go.Scatter(x=labels, y=[runs[k]["seconds_per_epoch"] for k in keys], yaxis="y2",
                                      mode="lines+markers", name=deep_text("seconds_per_epoch", lang),
                                      marker_color=PALETTE[1]))
-        out[section] = _layout(fig, deep_text(title, lang), yaxis=_accuracy_axis([runs[k]["test_accuracy"] for k in keys], lang),
+        out[section] = _figure(traces, deep_text(title, lang), yaxis=_accuracy_axis([runs[k]["test_accuracy"] for k in keys], lang),
                                yaxis2=dict(title=deep_text("seconds_per_epoch", lang), overlaying="y", side="right"),
                                legend=dict(orientation="h", y=-0.2))
     gradients = results.get("vanishing_gradients", {})
     for state in ("trained", "init"):
         if not gradients:
             break
-        fig = go.Figure()
+        traces = []
         for i, cell in enumerate(("rnn", "lstm")):
             for j, (length, norms) in enumerate(gradients.get(cell, {}).get(state, {}).items()):
-                fig.add_trace(go.Scatter(x=list(range(1, len(norms) + 1)), y=norms, mode="lines",
+                traces.append(go.Scatter(x=list(range(1, len(norms) + 1)), y=norms, mode="lines",
                                          name=f"{cell.upper()} · {length}", legendgroup=cell,
                                          line=dict(color=PALETTE[i], dash=["solid", "dot", "dash", "dashdot"][j % 4])))
-        out[f"gradients_{state}"] = _layout(
-            fig, deep_text("gradients_title", lang, state=deep_text(state, lang)), height=380,
+        out[f"gradients_{state}"] = _figure(
+            traces, deep_text("gradients_title", lang, state=deep_text(state, lang)), height=380,
             xaxis_title=deep_text("position", lang), yaxis=dict(title=deep_text("gradient_norm", lang), type="log"))
     return out
