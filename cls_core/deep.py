@@ -25,9 +25,9 @@ def attributions(predictor, text, lang="en", inside=None):
     """{"chars", "class", "integrated_gradients", "ig_delta", "scores" {method: per char},
     "agreement" {"A vs B": rho}, "methods_plot", "reduction", "flip"} for one headline.
 
-    inside: what Demo.inside returned for the same headline and model; the raw scores it
-    computed (its "method_scores": occlusion, attention or n-gram scores) are not computed
-    again."""
+    inside: what Demo.inside returned for the same headline and model; what it computed (its
+    "method_scores": occlusion, attention or n-gram scores, the headline without each
+    character) is not computed again."""
     scored = attribution.method_scores(predictor, text, known=(inside or {}).get("method_scores"))
     c = scored["class_index"]
     ig = scored["scores"].get("integrated_gradients")
@@ -39,7 +39,7 @@ def attributions(predictor, text, lang="en", inside=None):
             "agreement": attribution.agreement(scored, predictor.kind),
             "methods_plot": deep_figures.methods_chart(scored["chars"], scored["scores"], lang),
             "reduction": counterfactual.input_reduction(predictor, text, importance),
-            "flip": counterfactual.smallest_flip(predictor, text)}
+            "flip": counterfactual.smallest_flip(predictor, text, known=(inside or {}).get("method_scores"))}
 
 
 def agreement_view(predictors, data_dir, sample=attribution.SAMPLE, lang="en"):

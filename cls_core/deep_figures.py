@@ -63,9 +63,10 @@ def methods_chart(chars, scores, lang="en"):
     for i, (method, values) in enumerate(scores.items()):
         values = np.asarray(values, dtype=float)
         top = float(np.abs(values).max()) or 1.0
-        traces.append(go.Bar(x=x, y=values / top, name=deep_text(method, lang), marker_color=PALETTE[i % len(PALETTE)],
-                             customdata=[[ch, float(v)] for ch, v in zip(chars, values)],
-                             hovertemplate="%{customdata[0]}: %{customdata[1]:.4f}<extra></extra>"))
+        traces.append(dict(type="bar", x=x, y=values / top, name=deep_text(method, lang),
+                           marker_color=PALETTE[i % len(PALETTE)],
+                           customdata=[[ch, float(v)] for ch, v in zip(chars, values)],
+                           hovertemplate="%{customdata[0]}: %{customdata[1]:.4f}<extra></extra>"))
     return _figure(traces, deep_text("methods_title", lang), height=360, xaxis=_char_axis(chars), barmode="group",
                    legend=dict(orientation="h", y=-0.2))
 
@@ -77,11 +78,11 @@ def agreement_chart(summaries, lang="en"):
     for i, (model, summary) in enumerate(summaries.items()):
         names = list(summary["pairs"])
         labels = [" vs ".join(deep_text(m, lang) for m in name.split(" vs ")) for name in names]
-        traces.append(go.Bar(x=[summary["pairs"][p]["mean"] for p in names], y=labels, orientation="h", name=model,
-                             marker_color=PALETTE[i % len(PALETTE)],
-                             customdata=[[summary["pairs"][p]["median"], summary["pairs"][p]["n"]] for p in names],
-                             hovertemplate="mean %{x:.3f} · median %{customdata[0]:.3f} · n %{customdata[1]}"
-                                           "<extra></extra>"))
+        traces.append(dict(type="bar", x=[summary["pairs"][p]["mean"] for p in names], y=labels, orientation="h",
+                           name=model, marker_color=PALETTE[i % len(PALETTE)],
+                           customdata=[[summary["pairs"][p]["median"], summary["pairs"][p]["n"]] for p in names],
+                           hovertemplate="mean %{x:.3f} · median %{customdata[0]:.3f} · n %{customdata[1]}"
+                                         "<extra></extra>"))
     return _figure(traces, deep_text("agreement_title", lang, n=f"{n:,}"), height=360,
                    xaxis=dict(range=[-1, 1], title=deep_text("spearman", lang)), yaxis=dict(automargin=True),
                    legend=dict(orientation="h", y=-0.25))
@@ -89,9 +90,9 @@ def agreement_chart(summaries, lang="en"):
 
 def unit_track_chart(chars, values, layer, direction, unit, lang="en"):
     values = np.asarray(values, dtype=float)
-    bars = go.Bar(x=list(range(len(chars))), y=values, customdata=list(chars),
-                  marker_color=np.where(values >= 0, PALETTE[1], PALETTE[3]),
-                  hovertemplate="%{customdata}: %{y:.3f}<extra></extra>")
+    bars = dict(type="bar", x=list(range(len(chars))), y=values, customdata=list(chars),
+                marker_color=np.where(values >= 0, PALETTE[1], PALETTE[3]),
+                hovertemplate="%{customdata}: %{y:.3f}<extra></extra>")
     title = deep_text("unit_track_title", lang, unit=unit, layer=layer, direction=deep_text(direction, lang))
     return _figure([bars], title, xaxis=_char_axis(chars), yaxis=dict(title=deep_text("activation", lang), range=[-1, 1]))
 
@@ -108,8 +109,8 @@ def projection_scatter(points, method="tsne", lang="en"):
     def trace(index, **style):
         custom = [[int(i), str(texts[i]), class_name(classes[labels[i]], lang), class_name(classes[predicted[i]], lang)]
                   for i in index]
-        traces.append(go.Scattergl(x=coords[index, 0], y=coords[index, 1], mode="markers", customdata=custom,
-                                   hovertemplate=hover, **style))
+        traces.append(dict(type="scattergl", x=coords[index, 0], y=coords[index, 1], mode="markers", customdata=custom,
+                           hovertemplate=hover, **style))
         point_headlines.append([int(i) for i in index])
     for c, name in enumerate(classes):
         trace(np.flatnonzero(labels == c), name=class_name(name, lang),
@@ -127,10 +128,10 @@ def slices_chart(slices, which="length", lang="en"):
     traces = []
     for i, (model, result) in enumerate(slices.items()):
         rows = result[which]
-        traces.append(go.Bar(x=[r["bin"] for r in rows], y=[r["accuracy"] for r in rows], name=model,
-                             marker_color=PALETTE[i % len(PALETTE)], customdata=[r["headlines"] for r in rows],
-                             hovertemplate="%{x}: %{y:.1%} (%{customdata} " + deep_text("headlines", lang)
-                                           + ")<extra></extra>"))
+        traces.append(dict(type="bar", x=[r["bin"] for r in rows], y=[r["accuracy"] for r in rows], name=model,
+                           marker_color=PALETTE[i % len(PALETTE)], customdata=[r["headlines"] for r in rows],
+                           hovertemplate="%{x}: %{y:.1%} (%{customdata} " + deep_text("headlines", lang)
+                                         + ")<extra></extra>"))
     key = "slices_length_title" if which == "length" else "slices_unknown_title"
     return _figure(traces, deep_text(key, lang), height=340, barmode="group",
                    yaxis=dict(title=deep_text("accuracy", lang), tickformat=".0%"), legend=dict(orientation="h", y=-0.25))
@@ -152,11 +153,11 @@ def experiments_figures(results, lang="en"):
         for i, direction in enumerate(("bidirectional", "unidirectional")):
             keys = [k for k in ("rnn", "gru", "lstm") if f"{k}/{direction}" in cells]
             runs = [cells[f"{k}/{direction}"] for k in keys]
-            traces.append(go.Bar(x=[k.upper() for k in keys], y=[r["test_accuracy"] for r in runs],
-                                 name=deep_text(direction, lang), marker_color=PALETTE[i],
-                                 customdata=[[r["dev_accuracy"], r["train_seconds"]] for r in runs],
-                                 hovertemplate="test %{y:.2%} · dev %{customdata[0]:.2%} · %{customdata[1]:.0f} s"
-                                               "<extra></extra>"))
+            traces.append(dict(type="bar", x=[k.upper() for k in keys], y=[r["test_accuracy"] for r in runs],
+                               name=deep_text(direction, lang), marker_color=PALETTE[i],
+                               customdata=[[r["dev_accuracy"], r["train_seconds"]] for r in runs],
+                               hovertemplate="test %{y:.2%} · dev %{customdata[0]:.2%} · %{customdata[1]:.0f} s"
+                                             "<extra></extra>"))
         out["cells"] = _figure(traces, deep_text("cells_title", lang), barmode="group",
                                yaxis=_accuracy_axis([r["test_accuracy"] for r in cells.values()], lang))
     for section, title in (("pad_size", "pad_title"), ("batch_size", "batch_title")):
@@ -165,13 +166,13 @@ def experiments_figures(results, lang="en"):
             continue
         keys = sorted(runs, key=lambda k: (k == "packed", int(k) if k.isdigit() else 0))
         labels = [deep_text("packed", lang) if k == "packed" else k for k in keys]
-        traces = [go.Bar(x=labels, y=[runs[k]["test_accuracy"] for k in keys], marker_color=PALETTE[0],
-                         name=deep_text("accuracy", lang),
-                         text=[f"{runs[k]['test_accuracy']:.1%}" for k in keys], textposition="auto")]
+        traces = [dict(type="bar", x=labels, y=[runs[k]["test_accuracy"] for k in keys], marker_color=PALETTE[0],
+                       name=deep_text("accuracy", lang),
+                       text=[f"{runs[k]['test_accuracy']:.1%}" for k in keys], textposition="auto")]
         if section == "batch_size":
-            traces.append(go.Scatter(x=labels, y=[runs[k]["seconds_per_epoch"] for k in keys], yaxis="y2",
-                                     mode="lines+markers", name=deep_text("seconds_per_epoch", lang),
-                                     marker_color=PALETTE[1]))
+            traces.append(dict(type="scatter", x=labels, y=[runs[k]["seconds_per_epoch"] for k in keys], yaxis="y2",
+                               mode="lines+markers", name=deep_text("seconds_per_epoch", lang),
+                               marker_color=PALETTE[1]))
         out[section] = _figure(traces, deep_text(title, lang), yaxis=_accuracy_axis([runs[k]["test_accuracy"] for k in keys], lang),
                                yaxis2=dict(title=deep_text("seconds_per_epoch", lang), overlaying="y", side="right"),
                                legend=dict(orientation="h", y=-0.2))
@@ -182,9 +183,9 @@ def experiments_figures(results, lang="en"):
         traces = []
         for i, cell in enumerate(("rnn", "lstm")):
             for j, (length, norms) in enumerate(gradients.get(cell, {}).get(state, {}).items()):
-                traces.append(go.Scatter(x=list(range(1, len(norms) + 1)), y=norms, mode="lines",
-                                         name=f"{cell.upper()} · {length}", legendgroup=cell,
-                                         line=dict(color=PALETTE[i], dash=["solid", "dot", "dash", "dashdot"][j % 4])))
+                traces.append(dict(type="scatter", x=list(range(1, len(norms) + 1)), y=norms, mode="lines",
+                                   name=f"{cell.upper()} · {length}", legendgroup=cell,
+                                   line=dict(color=PALETTE[i], dash=["solid", "dot", "dash", "dashdot"][j % 4])))
         out[f"gradients_{state}"] = _figure(
             traces, deep_text("gradients_title", lang, state=deep_text(state, lang)), height=380,
             xaxis_title=deep_text("position", lang), yaxis=dict(title=deep_text("gradient_norm", lang), type="log"))

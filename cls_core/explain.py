@@ -91,12 +91,14 @@ def occlusion(predictor, text, class_index=None):
     """Per character: p(class | headline) - p(class | headline without that character).
 
     Positive = the character supports the class. Works for every model, so it is the
-    common yardstick next to attention weights or n-gram contributions.
+    common yardstick next to attention weights or n-gram contributions. Also returns every
+    class's probability for the headline ("probs") and without each character ("without"),
+    which the flip search would otherwise score again.
     """
     chars = _characters(predictor, text)
     variants = ["".join(chars)] + ["".join(chars[:t] + chars[t + 1:]) or " " for t in range(len(chars))]
     probs = predictor.predict_proba(variants)
     c = int(probs[0].argmax()) if class_index is None else class_index
     return {"chars": chars, "class_index": c, "probability": float(probs[0, c]),
-            "drop": probs[0, c] - probs[1:, c]}
+            "drop": probs[0, c] - probs[1:, c], "probs": probs[0], "without": probs[1:]}
 

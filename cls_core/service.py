@@ -381,7 +381,8 @@ class Demo:
                "hidden_plot": None, "norm_plot": None, "table": [], "table_headers": [], "windows": [],
                "attention_note": "",
                # what `deeper` would otherwise compute again (cls_core.attribution.method_scores)
-               "method_scores": {"chars": chars, "class_index": c, "scores": {"occlusion": occluded["drop"]}}}
+               "method_scores": {"chars": chars, "class_index": c, "scores": {"occlusion": occluded["drop"]},
+                                 "probabilities": occluded["probs"], "deletions": occluded["without"]}}
         if predictor.kind == "bilstm_att":
             inside = explain.inspect_bilstm(predictor, headline)
             layer = min(max(int(layer), 1), len(inside["hidden"]))

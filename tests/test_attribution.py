@@ -4,7 +4,7 @@
 import pytest
 import torch
 
-from cls_core import attribution, cache, deep
+from cls_core import attribution, cache, deep, explain
 from cls_core.data import load_split, pad_batch
 from cls_core.predict import Predictor
 
@@ -96,8 +96,10 @@ def test_attributions_view(networks):
     assert {t.name for t in out["methods_plot"].data} == {"integrated gradients", "attention", "occlusion"}
     assert out["reduction"]["class_index"] == networks["bilstm_att"].classes.index(out["class"])
     # given what Demo.inside computed, the same answer with the same keys
+    occluded = explain.occlusion(networks["bilstm_att"], HEADLINES[0])
     known = {"chars": out["chars"], "class_index": out["reduction"]["class_index"],
-             "scores": {m: v for m, v in out["scores"].items() if m != "integrated_gradients"}}
+             "scores": {m: v for m, v in out["scores"].items() if m != "integrated_gradients"},
+             "probabilities": occluded["probs"], "deletions": occluded["without"]}
     again = deep.attributions(networks["bilstm_att"], HEADLINES[0], inside={"method_scores": known})
     assert again.keys() == out.keys()
     assert again["integrated_gradients"] == out["integrated_gradients"]
