@@ -236,8 +236,7 @@ def build_inside(core, page, lang):
     @hinted(*blank)
     def on_inside(lang, text_in, name, layer_value, direction_value, unit_key=None):
         with core.inspect_gate():
-            r = core.inside(text_in, name, layer_value, direction_value, lang)
-            deeper = core.deeper(text_in, name, lang, inside=r)
+            r, deeper = core.look_inside(text_in, name, layer_value, direction_value, lang)
             track = core.unit_view(text_in, name, unit_key, lang)[0] if unit_key and core.has_units(name) else None
         rnn = r["hidden_plot"] is not None
         return (core.inside_summary(r, name, lang), gr.update(value=r["weights"], label=r["weights_label"]),

@@ -25,9 +25,11 @@ checkpoint: "does attention explain the prediction?"
 """
 
 import argparse
+import copy
 import itertools
 import json
 import time
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -55,11 +57,21 @@ def read_as(predictor, text):
     return text[: predictor.encoder.max_len] if predictor.encoder else text
 
 
+@lru_cache(maxsize=8)
+def attribution_model(model):
+    """The copy of a network that integrated gradients run on. Captum hooks the embedding of
+    the model it attributes, so on the network itself nothing else could run meanwhile; on
+    a copy, the rest of a look inside uses the network at the same time (Demo.look_inside).
+    Copied at first use, as the fast path is built at load: weights changed later in place
+    are not seen (a changed model needs a new Predictor)."""
+    return copy.deepcopy(model).eval()
+
+
 def _integrate(predictor, texts, n_steps, targets=None):
     """One Captum pass over a batch of headlines (already read_as)."""
     encoded = [predictor.encoder.encode(t) for t in texts]
     chars, bigrams, lengths = (t.to(predictor.device) for t in pad_batch(encoded))
-    model = predictor.model.eval()
+    model = attribution_model(predictor.model)
     if targets is None:
         with torch.no_grad():
             targets = model(chars, bigrams, lengths).argmax(-1).tolist()
@@ -99,9 +111,11 @@ def method_scores(predictor, text, ig=None, known=None):
     """{"chars", "class_index", "ig_delta", "scores": {method: one float per character}}
     for every method in METHODS[predictor.kind], on the text as read.
 
-    known: scores already computed for this model (Demo.inside's "method_scores": {"chars",
-    "class_index", "scores": {method: per character}}); used where they were computed on
-    the same characters, so that the Inside tab does not run occlusion twice."""
+    ig: integrated_gradients for this text, already computed (used where it explains the
+    class predicted here). known: scores already computed for this model (Demo.inside's
+    "method_scores": {"chars", "class_index", "scores": {method: per character}}); used
+    where they were computed on the same characters, so that the Inside tab does not run
+    occlusion twice."""
     text = read_as(predictor, text) or " "
     if known is not None and list(known["chars"]) == list(text):
         c = int(known["class_index"])
@@ -113,7 +127,8 @@ def method_scores(predictor, text, ig=None, known=None):
         c, scores["occlusion"] = occluded["class_index"], np.asarray(occluded["drop"], dtype=float)
     out = {"chars": list(text), "class_index": c, "ig_delta": None, "scores": scores}
     if predictor.kind != "linear":
-        ig = ig or integrated_gradients(predictor, text, target=c)
+        if ig is None or ig["class_index"] != c:  # given, but for another class: explain the answer shown
+            ig = integrated_gradients(predictor, text, target=c)
         scores["integrated_gradients"], out["ig_delta"] = ig["scores"], ig["ig_delta"]
     if predictor.kind == "bilstm_att" and "attention" not in scores:
         scores["attention"] = explain.inspect_bilstm(predictor, text)["attention"][:len(text)]
@@ -192,7 +207,8 @@ def test_agreement(predictor, dataset, sample=SAMPLE, batch_size=16, progress=No
 
 def cached_agreement(predictor, data_dir, sample=SAMPLE, progress=None):
     """test_agreement, computed once per checkpoint (and sample size) and kept on disk."""
-    path = cache.entry_path(f"agreement-{sample or 'all'}", predictor.path, Path(data_dir) / "test.txt", ".json")
+    path = cache.entry_path(f"agreement-{sample or 'all'}-ig{N_STEPS}", predictor.path, Path(data_dir) / "test.txt",
+                            ".json")
     result = cache.load_json(path)
     if result is None:
         result = test_agreement(predictor, load_split(data_dir, "test"), sample, progress=progress)

@@ -184,11 +184,11 @@ HEADLINE_30 = "国足3:0完胜泰国队晋级世界杯预选赛下一阶段比�
 
 def measure_deep_inspection(demo, name, text=HEADLINE_30, repeats=20):
     """Seconds of one full "look inside" for one model, `repeats` times after a warm-up, as
-    the app's Inside tab does it: Demo.inside, then Demo.deeper given what inside computed
-    (integrated gradients with batched steps, the other methods, input reduction, the
-    bounded flip search)."""
+    the app's Inside tab does it: Demo.look_inside (occlusion, reading, hidden states or
+    n-grams, integrated gradients with batched steps on a second thread, input reduction,
+    the bounded flip search, every figure)."""
     def once():
-        demo.deeper(text, name, inside=demo.inside(text, name))
+        demo.look_inside(text, name)
     once()
     return np.asarray(timed(once, repeats))
 

@@ -15,20 +15,24 @@ widgets to them and everything is testable without a browser.
 """
 
 import json
+from concurrent.futures import Future
 from pathlib import Path
-
 
 from . import attribution, counterfactual, deep_figures, projection, slices, units
 
 
-def attributions(predictor, text, lang="en", inside=None):
+def attributions(predictor, text, lang="en", inside=None, ig=None):
     """{"chars", "class", "integrated_gradients", "ig_delta", "scores" {method: per char},
     "agreement" {"A vs B": rho}, "methods_plot", "reduction", "flip"} for one headline.
 
     inside: what Demo.inside returned for the same headline and model; what it computed (its
     "method_scores": occlusion, attention or n-gram scores, the headline without each
-    character) is not computed again."""
-    scored = attribution.method_scores(predictor, text, known=(inside or {}).get("method_scores"))
+    character) is not computed again. ig: attribution.integrated_gradients for the text, or
+    a Future of it (Demo.look_inside computes it on another thread); the flip search, which
+    does not need it, runs before it is awaited."""
+    known = (inside or {}).get("method_scores")
+    flip = counterfactual.smallest_flip(predictor, text, known=known)
+    scored = attribution.method_scores(predictor, text, ig=ig.result() if isinstance(ig, Future) else ig, known=known)
     c = scored["class_index"]
     ig = scored["scores"].get("integrated_gradients")
     # the least important characters go first: integrated gradients where there are some
@@ -38,8 +42,7 @@ def attributions(predictor, text, lang="en", inside=None):
             "ig_delta": scored["ig_delta"], "scores": scored["scores"],
             "agreement": attribution.agreement(scored, predictor.kind),
             "methods_plot": deep_figures.methods_chart(scored["chars"], scored["scores"], lang),
-            "reduction": counterfactual.input_reduction(predictor, text, importance),
-            "flip": counterfactual.smallest_flip(predictor, text, known=(inside or {}).get("method_scores"))}
+            "reduction": counterfactual.input_reduction(predictor, text, importance), "flip": flip}
 
 
 def agreement_view(predictors, data_dir, sample=attribution.SAMPLE, lang="en"):

@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,6 +202,9 @@ class Demo:
     _cache: dict = field(default_factory=dict)
     _test: object = None
     _model_locks: dict = field(default_factory=dict)
+    # integrated gradients beside the rest of a look inside: one thread per look the inspect gate lets run
+    _attributing: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=2, thread_name_prefix="integrated-gradients"))
 
     @classmethod
     def load(cls, checkpoint_dir="checkpoints", data_dir="data/THUCNews", device="auto"):
@@ -424,6 +428,23 @@ class Demo:
         out["weights_plot"] = figures.char_bars(chars, scores, title, axis, shown, lang)
         return out
 
+    def look_inside(self, headline, name, layer=1, direction="forward", lang="en"):
+        """(inside, deeper) for one headline and model: everything the Inside tab shows.
+        Integrated gradients, the longest part, start first, on a second thread and on the
+        network's copy (attribution.attribution_model), while the rest runs here: the two
+        cores share one look."""
+        cleaned, _ = clean_headline(headline, lang)
+        predictor = self.predictor(name)
+        with self.using(name):
+            ig = (self._attributing.submit(attribution.integrated_gradients, predictor, cleaned)
+                  if predictor.kind in ("bilstm_att", "textcnn") else None)
+            try:
+                r = self._inside(headline, name, layer, direction, lang)
+                return r, self.deeper(headline, name, lang, inside=r, ig=ig)
+            finally:
+                if ig is not None:
+                    wait([ig])  # the copy is free again before the next look may start
+
     def inside_summary(self, r, name, lang="en"):
         lines = [text("inside_summary", lang, model=model_label(name, lang), n=len(r["text"]),
                       cls=class_name(r["class"], lang), p=r["probability"])]
@@ -618,16 +639,17 @@ class Demo:
 
 
     # --- Look deeper (cls_core.deep): Inside's second half, units, the map, slices ----------
-    def deeper(self, headline, name, lang="en", inside=None):
+    def deeper(self, headline, name, lang="en", inside=None, ig=None):
         """Integrated gradients beside the other methods, how far they agree, the fewest
         characters that keep the answer and the smallest edit that flips it. inside: what
-        `inside` returned for this headline and model (its scores are not computed again)."""
+        `inside` returned for this headline and model (its scores are not computed again);
+        ig: integrated gradients already under way (see look_inside)."""
         headline, _ = clean_headline(headline, lang)
         predictor = self.predictor(name)
         if predictor.kind == "ensemble":
             raise UserError("error_pick_one")
         with self.using(name):
-            r = deep.attributions(predictor, headline, lang=lang, inside=inside)
+            r = deep.attributions(predictor, headline, lang=lang, inside=inside, ig=ig)
         return {"methods_plot": r["methods_plot"], "agreement": agreement_text(r["agreement"], lang),
                 "counterfactuals": counterfactual_text(r, predictor.classes, lang), "attributions": r}
 

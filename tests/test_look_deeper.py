@@ -6,7 +6,7 @@ import threading
 import numpy as np
 import pytest
 
-from cls_core import explain
+from cls_core import attribution, explain
 from cls_core.service import ENSEMBLE, Demo, UserError
 
 SINGLES = ["BiLSTM-attention", "TextCNN", "Linear (TF-IDF + SVM)"]
@@ -48,6 +48,43 @@ def test_the_smallest_flip_is_shown_as_the_edited_headline(demo):
 def test_look_deeper_refuses_the_ensemble(demo):
     with pytest.raises(UserError, match="one model"):
         demo.deeper(HEADLINE, ENSEMBLE)
+    with pytest.raises(UserError, match="one model"):
+        demo.look_inside(HEADLINE, ENSEMBLE)
+
+
+@pytest.mark.parametrize("name", SINGLES)
+def test_one_look_inside_is_inside_then_deeper(demo, name):
+    """The Inside tab's one call (integrated gradients on a second thread, on the network's
+    copy) gives what inside and deeper give one after the other."""
+    inside, deeper = demo.look_inside(HEADLINE, name)
+    alone = demo.deeper(HEADLINE, name, inside=demo.inside(HEADLINE, name))["attributions"]
+    assert inside["class"] == alone["class"] and inside["text"] == HEADLINE
+    got = deeper["attributions"]
+    assert (got["reduction"], got["flip"]) == (alone["reduction"], alone["flip"])
+    assert got["agreement"] == pytest.approx(alone["agreement"], nan_ok=True)
+    if name.startswith("Linear"):
+        assert got["integrated_gradients"] is None
+    else:
+        np.testing.assert_allclose(got["integrated_gradients"], alone["integrated_gradients"], atol=1e-4)
+        # the network itself carries no hook afterwards: prediction and inspection are unchanged
+        network = demo.predictor(name).model
+        assert not network.embedding._forward_hooks and not network.embedding.chars._forward_hooks
+
+
+def test_a_look_inside_that_fails_waits_for_its_integrated_gradients(demo, monkeypatch):
+    """Integrated gradients already started on the copy finish before the look gives up its
+    lock, so that the next look cannot run on the copy at the same time."""
+    copy = attribution.attribution_model(demo.predictor("BiLSTM-attention").model)
+
+    def fails(*args):
+        raise RuntimeError("inside failed")
+    with monkeypatch.context() as patch:
+        patch.setattr(demo, "_inside", fails)
+        with pytest.raises(RuntimeError, match="inside failed"):
+            demo.look_inside(HEADLINE, "BiLSTM-attention")
+    assert not copy.embedding._forward_hooks  # Captum is done with it
+    inside, deeper = demo.look_inside(HEADLINE, "BiLSTM-attention")
+    assert abs(deeper["attributions"]["ig_delta"]) <= 0.05
 
 
 @pytest.mark.parametrize("name", SINGLES)
