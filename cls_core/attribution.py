@@ -43,6 +43,7 @@ from .data import load_split, pad_batch, resolve_data_dir
 N_STEPS = 16        # chosen with --steps: see the module docstring
 MAX_STEPS = 128
 MAX_DELTA = 0.05    # logits
+STEPS_STUDIED = (8, 16, 32, 64)  # python -m cls_core.attribution --steps, by default
 SAMPLE = 1000       # test headlines for the test-split agreement (every k-th: test.txt is sorted by topic)
 
 # The methods each kind of model has, and the pairs whose agreement is reported.
@@ -216,7 +217,7 @@ def cached_agreement(predictor, data_dir, sample=SAMPLE, progress=None):
     return result
 
 
-def steps_study(predictor, texts, steps=(8, 16, 32, 64)):
+def steps_study(predictor, texts, steps=STEPS_STUDIED):
     """|convergence delta| (max, p95, share within MAX_DELTA) and ms per headline at each
     n_steps, without the retry: how N_STEPS was chosen."""
     texts = [read_as(predictor, t) or " " for t in texts]
@@ -238,16 +239,18 @@ def main(argv=None):
     parser.add_argument("--checkpoint", action="append", required=True)
     parser.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews")
     parser.add_argument("--sample", type=int, default=SAMPLE, help="test headlines (0 = all 10,000)")
-    parser.add_argument("--steps", action="store_true", help="measure the convergence delta per n_steps instead")
+    parser.add_argument("--steps", type=int, nargs="*",
+                        help="measure the convergence delta at these n_steps instead "
+                             f"(default: {' '.join(map(str, STEPS_STUDIED))})")
     args = parser.parse_args(argv)
     data_dir = resolve_data_dir(args.data_dir)
     for path in args.checkpoint:
         predictor = Predictor.load(path, "cpu")
-        if args.steps:
+        if args.steps is not None:
             test = load_split(data_dir, "test")
             texts = [test.texts[i] for i in sample_indices(len(test), args.sample)]
             print(json.dumps({"model": predictor.name, "headlines": len(texts),
-                              "steps": steps_study(predictor, texts)}))
+                              "steps": steps_study(predictor, texts, args.steps or STEPS_STUDIED)}))
         else:
             print(json.dumps(cached_agreement(predictor, data_dir, args.sample or None)))
 
