@@ -32,13 +32,15 @@ def attributions(predictor, text, lang="en", inside=None, ig=None):
     does not need it, runs before it is awaited."""
     known = (inside or {}).get("method_scores")
     flip = counterfactual.smallest_flip(predictor, text, known=known)
-    scored = attribution.method_scores(predictor, text, ig=ig.result() if isinstance(ig, Future) else ig, known=known)
+    if isinstance(ig, Future):
+        ig = ig.result()
+    scored = attribution.method_scores(predictor, text, ig=ig, known=known)
     c = scored["class_index"]
-    ig = scored["scores"].get("integrated_gradients")
+    ig_scores = scored["scores"].get("integrated_gradients")
     # the least important characters go first: integrated gradients where there are some
-    importance = ig if ig is not None else scored["scores"]["occlusion"]
+    importance = ig_scores if ig_scores is not None else scored["scores"]["occlusion"]
     return {"chars": scored["chars"], "class": predictor.classes[c],
-            "integrated_gradients": None if ig is None else [round(float(v), 5) for v in ig],
+            "integrated_gradients": None if ig_scores is None else [round(float(v), 5) for v in ig_scores],
             "ig_delta": scored["ig_delta"], "scores": scored["scores"],
             "agreement": attribution.agreement(scored, predictor.kind),
             "methods_plot": deep_figures.methods_chart(scored["chars"], scored["scores"], lang),

@@ -246,10 +246,10 @@ class Demo:
         return self.models[name]
 
     def using(self, name):
-        """The lock of one model's network: integrated gradients (Captum) and the flip search
-        put hooks on its embedding while they run, so no other request may run the network
-        (inspection, units, the map) meanwhile. Prediction takes the fast path, which the
-        hooks do not touch, and needs no lock."""
+        """The lock of one model's network: the flip search, and integrated gradients (Captum)
+        on the network's copy, put hooks on an embedding while they run, so no other request
+        may run the network or its copy (inspection, units, the map) meanwhile. Prediction
+        takes the fast path, which the hooks do not touch, and needs no lock."""
         return self._model_locks.setdefault(name, threading.RLock())
 
     def window_count(self):
