@@ -169,6 +169,11 @@ def sample_indices(n, sample):
     return np.linspace(0, n - 1, sample).round().astype(int)
 
 
+def sample_texts(dataset, sample):
+    """The texts at sample_indices: every k-th headline of the split."""
+    return [dataset.texts[i] for i in sample_indices(len(dataset), sample)]
+
+
 def test_agreement(predictor, dataset, sample=SAMPLE, batch_size=16, progress=None):
     """Spearman of every method pair over a sample of the split (uncached; see cached_agreement).
 
@@ -176,8 +181,7 @@ def test_agreement(predictor, dataset, sample=SAMPLE, batch_size=16, progress=No
     "seconds"}; headlines shorter than 3 characters or with a constant score are skipped.
     """
     start = time.perf_counter()
-    index = sample_indices(len(dataset), sample)
-    texts = [dataset.texts[i] for i in index]
+    texts = sample_texts(dataset, sample)
     rhos = {pair_name(a, b): [] for a, b in pairs(predictor.kind)}
     deltas = []
     for i in range(0, len(texts), batch_size):
@@ -247,8 +251,7 @@ def main(argv=None):
     for path in args.checkpoint:
         predictor = Predictor.load(path, "cpu")
         if args.steps is not None:
-            test = load_split(data_dir, "test")
-            texts = [test.texts[i] for i in sample_indices(len(test), args.sample)]
+            texts = sample_texts(load_split(data_dir, "test"), args.sample)
             print(json.dumps({"model": predictor.name, "headlines": len(texts),
                               "steps": steps_study(predictor, texts, args.steps or STEPS_STUDIED)}))
         else:

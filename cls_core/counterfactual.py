@@ -28,7 +28,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from .attribution import read_as, sample_indices
+from .attribution import read_as, sample_texts
 from .calibration import softmax
 from .data import load_split, resolve_data_dir
 from .explain import occlusion
@@ -202,8 +202,7 @@ def main(argv=None):
     parser.add_argument("--sample", type=int, default=200, help="test headlines, every k-th")
     parser.add_argument("--budgets", type=int, nargs="+", default=[32, 64, 96, 128])
     args = parser.parse_args(argv)
-    test = load_split(resolve_data_dir(args.data_dir), "test")
-    texts = [test.texts[i] for i in sample_indices(len(test), args.sample)]
+    texts = sample_texts(load_split(resolve_data_dir(args.data_dir), "test"), args.sample)
     for path in args.checkpoint:
         predictor = Predictor.load(path, "cpu")
         print(json.dumps({"model": predictor.name, "headlines": len(texts),
