@@ -437,7 +437,7 @@ class Demo:
         predictor = self.predictor(name)
         with self.using(name):
             ig = (self._attributing.submit(attribution.integrated_gradients, predictor, cleaned)
-                  if predictor.kind in ("bilstm_att", "textcnn") else None)
+                  if name in self.network_names() else None)
             try:
                 r = self._inside(headline, name, layer, direction, lang)
                 return r, self.deeper(headline, name, lang, inside=r, ig=ig)
@@ -459,7 +459,7 @@ class Demo:
         with self.inspect_gate(), self.using(model):
             r = self.inside(headline, model)
             predictor = self.predictor(model)
-            ig = attribution.integrated_gradients(predictor, r["text"]) if predictor.encoder is not None else None
+            ig = attribution.integrated_gradients(predictor, r["text"]) if model in self.network_names() else None
         return {"headline": r["text"], "class": r["class"], "probability": r["probability"],
                 "weights": r["weights"], "occlusion": r["occlusion"],
                 "integrated_gradients": None if ig is None else [round(float(v), 5) for v in ig["scores"]],
@@ -715,7 +715,7 @@ class Demo:
     def attention_agreement(self, lang="en", progress=None, sample=attribution.SAMPLE):
         """"Does attention explain the prediction?": the methods' rank agreement over a sample
         of the test split, per network (computed once per checkpoint, then cached)."""
-        networks = {n: p for n, p in self.models.items() if p.kind != "linear"}
+        networks = {n: self.models[n] for n in self.network_names()}
         summaries = {}
         for i, (name, predictor) in enumerate(networks.items()):
             if progress:
