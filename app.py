@@ -8,9 +8,9 @@ Links open a view directly: /?tab=inside&model=TextCNN&headline=国足3:0完胜�
 (tab: predict, inside, map, evaluate, experiments, overview; model: one name, or several joined
 by commas). On the map, clicking a point opens its headline in Inside.
 
-The UI layer only: one builder per tab, each wiring widgets to cls_core.service.Demo.
+The UI layer only: one builder per tab, each wiring widgets to cls_core.app.service.Demo.
 Every handler takes the visitor's language (the switch at the top) as its first input and
-words its output in it; the static text is Gradio's own i18n (cls_core.i18n).
+words its output in it; the static text is Gradio's own i18n (cls_core.app.i18n).
 """
 
 import argparse
@@ -25,12 +25,12 @@ import gradio as gr  # noqa: E402
 import pandas as pd  # noqa: E402
 from gradio.i18n import I18nData  # noqa: E402
 
-from cls_core import figures  # noqa: E402
+from cls_core.app import figures  # noqa: E402
 from cls_core.data import resolve_data_dir  # noqa: E402
-from cls_core.i18n import LANGUAGES, PageText, language_for, text  # noqa: E402
-from cls_core.service import (ENSEMBLE, MAX_CHARS, MAX_UPLOAD_BYTES, PUBLISHED, Demo, UserError,  # noqa: E402
+from cls_core.app.i18n import LANGUAGES, PageText, language_for, text  # noqa: E402
+from cls_core.app.service import (ENSEMBLE, MAX_CHARS, MAX_UPLOAD_BYTES, PUBLISHED, Demo, UserError,  # noqa: E402
                               link_query, model_label, read_link)
-from cls_core.serving import configure_for_serving  # noqa: E402
+from cls_core.app.serving import configure_for_serving  # noqa: E402
 
 EXAMPLES = ["国足3:0完胜泰国队 晋级世界杯预选赛下一阶段", "央行宣布下调存款准备金率0.5个百分点",
             "北京东五环新盘开盘 均价每平米2.8万元", "《魔兽世界》新资料片下月上线", "周杰伦新专辑首发 歌迷排队数小时",

@@ -8,7 +8,7 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError, AuthenticationError
 
 import app as app_module
-from cls_core.service import MAX_CHARS, MAX_UPLOAD_BYTES, UserError
+from cls_core.app.service import MAX_CHARS, MAX_UPLOAD_BYTES, UserError
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,10 @@
 import pytest
 import torch
 
-from cls_core import attribution, cache, deep, explain
+from cls_core.explain import attribution, cache, inspection
+from cls_core.app import deep
 from cls_core.data import load_split, pad_batch
-from cls_core.predict import Predictor
+from cls_core.models.predictor import Predictor
 
 HEADLINES = ["国足3:0完胜泰国队", "央行宣布下调存款准备金率", "《魔兽世界》新资料片今日上线"]
 
@@ -79,7 +80,7 @@ def test_known_scores_are_used_not_recomputed(networks, checkpoint_dir, monkeypa
             raise AssertionError("recomputed although known")
         with monkeypatch.context() as m:
             for name in ("occlusion", "inspect_bilstm", "inspect_textcnn", "inspect_linear"):
-                m.setattr(attribution.explain, name, no_recompute)
+                m.setattr(attribution.inspection, name, no_recompute)
             reused = attribution.method_scores(predictor, HEADLINES[2], known=known)
         assert reused["class_index"] == computed["class_index"] and reused["chars"] == computed["chars"]
         for method, values in computed["scores"].items():
@@ -96,7 +97,7 @@ def test_attributions_view(networks):
     assert {t.name for t in out["methods_plot"].data} == {"integrated gradients", "attention", "occlusion"}
     assert out["reduction"]["class_index"] == networks["bilstm_att"].classes.index(out["class"])
     # given what Demo.inside computed, the same answer with the same keys
-    occluded = explain.occlusion(networks["bilstm_att"], HEADLINES[0])
+    occluded = inspection.occlusion(networks["bilstm_att"], HEADLINES[0])
     known = {"chars": out["chars"], "class_index": out["reduction"]["class_index"],
              "scores": {m: v for m, v in out["scores"].items() if m != "integrated_gradients"},
              "probabilities": occluded["probs"], "deletions": occluded["without"]}

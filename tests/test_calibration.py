@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score, log_loss
 
-from cls_core.calibration import expected_calibration_error, fit_temperature, reliability_bins, softmax
+from cls_core.models.calibration import expected_calibration_error, fit_temperature, reliability_bins, softmax
 from cls_core.data import Dataset
-from cls_core.evaluate import classification_report, evaluate
+from cls_core.evaluation.evaluate import classification_report, evaluate
 
 
 def test_temperature_lowers_nll_of_an_overconfident_model():

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from cls_core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from cls_core.models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from cls_core.data import TextEncoder, Vocab, bigram_tokens
-from cls_core.linear import LinearModel
-from cls_core.models import build_model
-from cls_core.predict import Predictor
+from cls_core.models.linear import LinearModel
+from cls_core.models.networks import build_model
+from cls_core.models.predictor import Predictor
 
 TEXTS = ["国足3:0胜泰国", "央行下调准备金率", "新盘开盘"]
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from cls_core import counterfactual, explain
-from cls_core.attribution import read_as
-from cls_core.predict import Predictor
+from cls_core.explain import counterfactual, inspection
+from cls_core.explain.attribution import read_as
+from cls_core.models.predictor import Predictor
 
 HEADLINES = ["国足3:0完胜泰国队", "央行宣布下调存款准备金率", "高考志愿填报指南发布"]
 
@@ -63,7 +63,7 @@ def test_flip_given_the_occluded_headlines_gives_the_same_answer(predictor):
     """Demo.inside's occlusion already scored the headline without each character; the flip
     search takes those scores instead of computing them again, and finds the same edit."""
     for text in HEADLINES:
-        occluded = explain.occlusion(predictor, read_as(predictor, text))
+        occluded = inspection.occlusion(predictor, read_as(predictor, text))
         known = {"chars": occluded["chars"], "probabilities": occluded["probs"], "deletions": occluded["without"]}
         alone, given = counterfactual.smallest_flip(predictor, text), counterfactual.smallest_flip(predictor, text, known=known)
         assert given["flip"] == alone["flip"] and given["evaluations"] == alone["evaluations"]

@@ -3,7 +3,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cls_core.data import (DataFormatError, TextEncoder, Vocab, bigram_tokens, check_data_dir, fetch,
+from cls_core.data.fetch import check_data_dir, fetch
+from cls_core.data import (DataFormatError, TextEncoder, Vocab, bigram_tokens,
                            length_buckets, load_split, read_split, resolve_data_dir)
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cls_core.checkpoint import load_checkpoint
+from cls_core.models.checkpoint import load_checkpoint
 from cls_core.data import length_buckets, load_split
-from cls_core.evaluate import evaluate
-from cls_core.predict import Predictor
-from cls_core.train import epoch_batches
-from cls_core.train import main as train_main
+from cls_core.evaluation.evaluate import evaluate
+from cls_core.models.predictor import Predictor
+from cls_core.training.train import epoch_batches
+from cls_core.training.train import main as train_main
 from test_train import interrupt_after_first_epoch, read_log
 
 ROOT = Path(__file__).resolve().parents[1]

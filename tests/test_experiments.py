@@ -1,11 +1,12 @@
-"""`python -m cls_core.experiments --quick` and the shipped results file."""
+"""`python -m cls_core.training.experiments --quick` and the shipped results file."""
 
 import json
 from pathlib import Path
 
 import pytest
 
-from cls_core import deep, experiments
+from cls_core.app import deep
+from cls_core.training import experiments
 
 EXPECTED_CELLS = {f"{c}/{d}" for c in ("rnn", "gru", "lstm") for d in ("bidirectional", "unidirectional")}
 

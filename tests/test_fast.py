@@ -1,15 +1,15 @@
-"""The prediction path (cls_core.fast) gives the training models' answers."""
+"""The prediction path (cls_core.models.fast) gives the training models' answers."""
 
 import numpy as np
 import pytest
 import torch
 
 from cls_core.data import END, TextEncoder, Vocab, bigram_tokens, load_split, pad_batch
-from cls_core.fast import FastBiLSTM, FastEncoder, FastTextCNN, bigram_first_chars, fast_path
-from cls_core.normalize import normalize_many
-from cls_core.models import build_model
-from cls_core.normalize import OPENCC_CONFIG, normalize_headline
-from cls_core.predict import Predictor, network_logits
+from cls_core.models.fast import FastBiLSTM, FastEncoder, FastTextCNN, bigram_first_chars, fast_path
+from cls_core.data.normalize import normalize_many
+from cls_core.models.networks import build_model
+from cls_core.data.normalize import OPENCC_CONFIG, normalize_headline
+from cls_core.models.predictor import Predictor, network_logits
 
 HEADLINES = ["国足3:0胜泰国", "央行宣布下调存款准备金率0.5个百分点", "游", "新楼盘", "沪指", "国足3:0胜泰国队晋级"]
 ODD = ["", " ", "游", "國足３：０完勝泰國隊\u200b", "滑鼠\t軟體\n新品", "a\x03b", "\x03", "龘靐" * 150,

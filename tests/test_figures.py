@@ -1,7 +1,7 @@
 import numpy as np
 
-from cls_core import figures
-from cls_core.i18n import class_name
+from cls_core.app import figures
+from cls_core.app.i18n import class_name
 
 
 def test_class_names_follow_the_language():

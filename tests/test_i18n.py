@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from cls_core import i18n
+from cls_core.app import i18n
 
 
 @pytest.mark.parametrize("tag, lang", [("zh-CN", "zh-CN"), ("zh", "zh-CN"), ("zh-SG", "zh-CN"), ("zh-Hans", "zh-CN"),

@@ -1,5 +1,6 @@
-"""The modules of cls_core form layers: no module imports, even inside a function, one that
-imports it back (directly or through others)."""
+"""cls_core is built in layers (see cls_core/__init__.py): a module imports only from the layers
+below its own, or from its own subpackage, and no import, even inside a function, closes a
+cycle. Only the app layer (and the benchmarks above it) may import gradio or plotly."""
 
 import ast
 import graphlib
@@ -8,40 +9,113 @@ from pathlib import Path
 import cls_core
 
 PACKAGE = Path(cls_core.__file__).parent
+# Subpackage -> layer; a module may import a lower layer or its own subpackage.
+LAYERS = {"data": 0, "models": 1, "evaluation": 2, "explain": 2, "training": 3, "app": 4, "bench": 5}
+ENTRY_POINTS = {"cls_core.predict", "cls_core.train", "cls_core.evaluate"}  # forwarders for the documented commands
+UI_PACKAGES = {"gradio", "gradio_client", "plotly", "pandas"}
 
 
-def imported_modules(path):
-    """The cls_core modules a file imports anywhere in it, function bodies included."""
-    names = set()
+def module_name(path):
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path):
+    """(cls_core modules, third-party top-level packages) a file imports anywhere in it,
+    function bodies included. `from cls_core.x import y` counts y when y is a module."""
+    here = module_name(path)
+    package = here if path.name == "__init__.py" else here.rpartition(".")[0]
+    ours, theirs = set(), set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:    # from .x import y / from . import x
-            names.update([node.module] if node.module else [alias.name for alias in node.names])
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("cls_core."):
-            names.add(node.module.split(".")[1])
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                module = f"{base}.{node.module}" if node.module else base
+            else:
+                module = node.module or ""
+            if module.split(".")[0] == "cls_core":
+                for alias in node.names:
+                    child = f"{module}.{alias.name}"
+                    ours.add(child if (PACKAGE.parent / child.replace(".", "/")).with_suffix(".py").exists()
+                             or (PACKAGE.parent / child.replace(".", "/")).is_dir() else module)
+            else:
+                theirs.add(module.split(".")[0])
         elif isinstance(node, ast.Import):
-            names.update(a.name.split(".")[1] for a in node.names if a.name.startswith("cls_core."))
-    return {name.split(".")[0] for name in names}
+            for alias in node.names:
+                (ours if alias.name.startswith("cls_core.") else theirs).add(
+                    alias.name if alias.name.startswith("cls_core.") else alias.name.split(".")[0])
+    return ours, theirs
 
 
-def import_graph():
-    return {path.stem: imported_modules(path) for path in PACKAGE.glob("*.py") if path.stem != "__init__"}
+def all_modules():
+    return {module_name(p): p for p in PACKAGE.rglob("*.py")}
+
+
+def layer(module):
+    parts = module.split(".")
+    return LAYERS.get(parts[1]) if len(parts) > 1 else None
+
+
+def test_every_module_lies_in_a_layer():
+    loose = [m for m in all_modules() if layer(m) is None and m not in ENTRY_POINTS | {"cls_core"}]
+    assert not loose, f"modules outside the layers: {loose}"
+
+
+def upward_imports():
+    upward = []
+    for module, path in all_modules().items():
+        if module in ENTRY_POINTS or module == "cls_core":
+            continue
+        for target in imports(path)[0]:
+            same_package = target.split(".")[:2] == module.split(".")[:2]
+            if not same_package and (layer(target) is None or layer(target) >= layer(module)):
+                upward.append(f"{module} -> {target}")
+    return upward
+
+
+def test_imports_only_go_down():
+    upward = upward_imports()
+    assert not upward, "imports that do not go down a layer:\n" + "\n".join(sorted(upward))
 
 
 def test_the_import_graph_has_no_cycle():
-    graph = import_graph()
-    assert graph["train"] >= {"evaluate", "linear", "predict"}  # the parser sees what is there
+    graph = {m: {t for t in imports(p)[0] if t != m} for m, p in all_modules().items()}
+    assert "cls_core.models.predictor" in graph["cls_core.training.train"]  # the parser sees what is there
     try:
-        order = list(graphlib.TopologicalSorter(graph).static_order())
+        list(graphlib.TopologicalSorter(graph).static_order())
     except graphlib.CycleError as e:
         raise AssertionError(f"import cycle: {' -> '.join(e.args[1])}") from None
-    assert order.index("linear") < order.index("predict") < order.index("evaluate") < order.index("train")
+
+
+def test_only_the_app_layer_imports_the_ui_libraries():
+    found = [f"{m} imports {sorted(imports(p)[1] & UI_PACKAGES)}" for m, p in all_modules().items()
+             if (layer(m) or 0) < LAYERS["app"] and imports(p)[1] & UI_PACKAGES]
+    assert not found, "\n".join(found)
 
 
 def test_the_linear_model_imports_nothing_that_uses_it():
-    assert import_graph()["linear"] <= {"calibration", "checkpoint"}
+    ours, _ = imports(PACKAGE / "models" / "linear.py")
+    assert ours <= {"cls_core.models.calibration", "cls_core.models.checkpoint"}
 
 
-def test_the_parser_sees_imports_inside_functions(tmp_path):
-    path = tmp_path / "m.py"
-    path.write_text("from .a import x\nimport cls_core.b\n\ndef f():\n    from .c import y\n    from . import d, e\n")
-    assert imported_modules(path) == {"a", "b", "c", "d", "e"}
+def test_the_parser_sees_every_form_of_import(tmp_path):
+    path = PACKAGE / "explain" / "_probe.py"  # parsed where it would lie, never imported
+    source = ("from .units import x\nimport cls_core.data.splits\n\ndef f():\n    from cls_core.models import fast, networks\n"
+              "    from ..app import figures\n    import gradio as gr\n")
+    path.write_text(source)
+    try:
+        ours, theirs = imports(path)
+    finally:
+        path.unlink()
+    assert ours == {"cls_core.explain.units", "cls_core.data.splits", "cls_core.models.fast",
+                    "cls_core.models.networks", "cls_core.app.figures"}
+    assert theirs == {"gradio"}
+
+
+def test_an_upward_import_inside_a_function_is_caught():
+    path = PACKAGE / "models" / "_probe.py"
+    path.write_text("def f():\n    from cls_core.app import figures\n")
+    try:
+        assert upward_imports() == ["cls_core.models._probe -> cls_core.app.figures"]
+    finally:
+        path.unlink()

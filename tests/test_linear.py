@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from cls_core.linear import LinearModel, analyzed_text
+from cls_core.models.linear import LinearModel, analyzed_text
 
 TEXTS = ["国足3:0胜泰国", "央行下调准备金率", "新盘开盘均价两万", "国足\t输了", "央行\n加息", "楼盘  降价"]
 LABELS = [0, 1, 2, 0, 1, 2]

@@ -1,4 +1,4 @@
-"""The "look deeper" views as the app shows them (cls_core.service.Demo), without a browser:
+"""The "look deeper" views as the app shows them (cls_core.app.service.Demo), without a browser:
 integrated gradients beside the other methods, counterfactuals, hidden units, the map,
 slices, the attention-agreement study and the experiments."""
 import threading
@@ -6,8 +6,8 @@ import threading
 import numpy as np
 import pytest
 
-from cls_core import attribution, explain
-from cls_core.service import ENSEMBLE, Demo, UserError
+from cls_core.explain import attribution, inspection
+from cls_core.app.service import ENSEMBLE, Demo, UserError
 
 SINGLES = ["BiLSTM-attention", "TextCNN", "Linear (TF-IDF + SVM)"]
 HEADLINE = "国足3:0完胜泰国队 晋级世界杯预选赛"
@@ -181,7 +181,7 @@ def test_one_request_at_a_time_runs_a_network(demo):
 
 def test_a_filter_that_fires_nowhere_wins_no_ngram(demo):
     predictor = demo.predictor("TextCNN")
-    r = explain.inspect_textcnn(predictor, "国足3:0完胜泰国队")
-    out = predictor.model.inspect(*explain._single_batch(predictor, "国足3:0完胜泰国队"))
+    r = inspection.inspect_textcnn(predictor, "国足3:0完胜泰国队")
+    out = predictor.model.inspect(*inspection._single_batch(predictor, "国足3:0完胜泰国队"))
     for window, raw in zip(r["windows"], out["windows"]):
         assert sum(s["filters"] for s in window["spans"]) == int((raw["value"][0] > 0).sum())

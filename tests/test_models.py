@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from cls_core.data import TextEncoder, Vocab, bigram_tokens, pad_batch
-from cls_core.models import BiLSTMAttention, TextCNN, build_model
+from cls_core.models.networks import BiLSTMAttention, TextCNN, build_model
 
 HEADLINES = ["国足3:0胜泰国", "央行宣布下调存款准备金率0.5个百分点", "游", "新楼盘开盘均价两万"]
 

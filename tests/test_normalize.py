@@ -1,7 +1,7 @@
 """One normalisation for every path: Traditional script, full-width forms, invisible characters."""
 import pytest
 
-from cls_core.normalize import normalization_record, normalize_headline, normalizer_for
+from cls_core.data.normalize import normalization_record, normalize_headline, normalizer_for
 
 CASES = [
     ("國足3:0完勝泰國隊", "国足3:0完胜泰国队"),                       # Traditional (Taiwan)

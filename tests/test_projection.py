@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from cls_core import deep, projection
+from cls_core.app import deep
+from cls_core.explain import projection
 from cls_core.data import load_split
-from cls_core.predict import Predictor
+from cls_core.models.predictor import Predictor
 
 
 @pytest.fixture()

@@ -6,10 +6,10 @@ import time
 import numpy as np
 import pytest
 
-from cls_core import service
+from cls_core.app import service
 from cls_core.data import DataFormatError
-from cls_core.evaluate import evaluate
-from cls_core.service import (ENSEMBLE, MAX_BATCH_LINES, MAX_CHARS, Demo, Downloads, Gate, UserError,
+from cls_core.evaluation.evaluate import evaluate
+from cls_core.app.service import (ENSEMBLE, MAX_BATCH_LINES, MAX_CHARS, Demo, Downloads, Gate, UserError,
                               attention_note, clean_headline, csv_safe, link_query, read_link)
 
 SINGLES = ["BiLSTM-attention", "TextCNN", "Linear (TF-IDF + SVM)"]
@@ -128,7 +128,7 @@ def test_ngram_tables_have_no_blank_ngram(demo):
 
 
 def test_signed_bars_use_one_colour_meaning(demo):
-    from cls_core.figures import AWAY, TOWARD
+    from cls_core.app.figures import AWAY, TOWARD
     plot = demo.inside("央行宣布下调存款准备金率 国足", "TextCNN")["weights_plot"]
     toward, away = plot.data[0], plot.data[1]
     assert toward.marker.color == TOWARD and all(v >= 0 for v in toward.y) and toward.name.startswith("toward")

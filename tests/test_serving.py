@@ -1,9 +1,9 @@
 """Serving settings: Gradio sessions make their component configs when first needed
-(cls_core.serving), and nothing a session reads changes."""
+(cls_core.app.serving), and nothing a session reads changes."""
 import gradio as gr
 from gradio.state_holder import SessionState
 
-from cls_core.serving import session_configs_on_demand
+from cls_core.app.serving import session_configs_on_demand
 
 
 def eager_configs(blocks):

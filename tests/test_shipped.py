@@ -3,10 +3,10 @@ import json
 
 import pytest
 
-from cls_core.checkpoint import load_checkpoint
+from cls_core.models.checkpoint import load_checkpoint
 from cls_core.data import load_split, sha256_file
-from cls_core.evaluate import evaluate
-from cls_core.predict import Predictor, load_predictor
+from cls_core.evaluation.evaluate import evaluate
+from cls_core.models.predictor import Predictor, load_predictor
 
 FILES = ["bilstm_att.pt", "textcnn.pt", "linear.npz"]
 

@@ -2,10 +2,11 @@
 
 import pytest
 
-from cls_core import deep, slices
+from cls_core.app import deep
+from cls_core.evaluation import slices
 from cls_core.data import load_split
-from cls_core.evaluate import evaluate
-from cls_core.predict import Predictor
+from cls_core.evaluation.evaluate import evaluate
+from cls_core.models.predictor import Predictor
 
 
 def test_slices_add_up_to_the_report(checkpoint_dir, small_data_dir):

@@ -5,14 +5,14 @@ import numpy as np
 import pytest
 import torch
 
-import cls_core.train
-from cls_core.checkpoint import load_checkpoint
+import cls_core.training.train
+from cls_core.models.checkpoint import load_checkpoint
 from cls_core.data import load_split
-from cls_core.evaluate import evaluate
-from cls_core.linear import LinearModel
-from cls_core.normalize import normalize_headline
-from cls_core.predict import Predictor
-from cls_core.train import main as train_main
+from cls_core.evaluation.evaluate import evaluate
+from cls_core.models.linear import LinearModel
+from cls_core.data.normalize import normalize_headline
+from cls_core.models.predictor import Predictor
+from cls_core.training.train import main as train_main
 
 
 def read_log(path):
@@ -22,13 +22,13 @@ def read_log(path):
 def interrupt_after_first_epoch(monkeypatch):
     """Make the next training stop dead once its first epoch's resume state is on disk, as a
     run killed then would."""
-    save = cls_core.train.save_checkpoint
+    save = cls_core.training.train.save_checkpoint
 
     def save_then_stop(path, payload):
         save(path, payload)
         if "resume" in payload and payload["resume"]["state"]["epoch"] == 1:
             raise KeyboardInterrupt
-    monkeypatch.setattr(cls_core.train, "save_checkpoint", save_then_stop)
+    monkeypatch.setattr(cls_core.training.train, "save_checkpoint", save_then_stop)
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +104,7 @@ def test_cli_errors_are_clear(tmp_path, capsys):
 
 
 def test_out_of_fold_teacher_feeds_distillation(small_data_dir, tmp_path):
-    from cls_core.oof import main as oof_main
+    from cls_core.training.oof import main as oof_main
     probs_path = tmp_path / "oof.npy"
     oof_main(["--model", "textcnn", "--folds", "2", "--data-dir", str(small_data_dir), "--out", str(probs_path),
               "--device", "cpu", "--", "--epochs", "1", "--filters", "16", "--ema", "0"])

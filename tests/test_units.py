@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from cls_core import cache, explain, units
+from cls_core.explain import cache, inspection, units
 from cls_core.data import load_split
-from cls_core.predict import Predictor
+from cls_core.models.predictor import Predictor
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def cache_in(tmp_path, monkeypatch):
 def all_states(bilstm, small_data_dir):
     """Brute force: every test headline's hidden states, [L][D] -> list of [T, H]."""
     test = load_split(small_data_dir, "test")
-    return test, [explain.inspect_bilstm(bilstm, bilstm.normalize(t))["hidden"] for t in test.texts]
+    return test, [inspection.inspect_bilstm(bilstm, bilstm.normalize(t))["hidden"] for t in test.texts]
 
 
 def test_index_holds_the_real_top_activations(bilstm, small_data_dir, cache_in, all_states):

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from cls_core.data import load_split
-from cls_core.normalize import opencc_converter
-from cls_core.service import ENSEMBLE, Demo
-from cls_core.unsure import answered_at, fit_confidence_threshold, looks_chinese, token_counts, verdict
+from cls_core.data.normalize import opencc_converter
+from cls_core.app.service import ENSEMBLE, Demo
+from cls_core.models.unsure import answered_at, fit_confidence_threshold, looks_chinese, token_counts, verdict
 
 JUNK = ["<script>alert(1)</script>", "😀😀😀", "aaaaaaaa", "Fed raises interest rates", "12345678", "!!!???"]
 

@@ -11,17 +11,17 @@ along the straight line between the two in embedding space:
 - `ig_delta`: Captum's convergence delta, sum(scores) - (logit(x) - logit(baseline)),
   in logits, kept within MAX_DELTA: a headline whose delta exceeds it is redone with twice
   the steps, up to MAX_STEPS. N_STEPS = 16 keeps 93 % of test headlines within it at the
-  first try, 32 keeps 99 % at twice the cost (`python -m cls_core.attribution --steps`), so
+  first try, 32 keeps 99 % at twice the cost (`python -m cls_core.explain.attribution --steps`), so
   16 with the retry is the cheaper way to the same bound.
 
-For the linear model its exact n-gram scores (explain.inspect_linear) play that role.
+For the linear model its exact n-gram scores (inspection.inspect_linear) play that role.
 
 `method_scores` gives every per-character method a model has (integrated gradients,
 attention, occlusion, n-gram scores) on the text as read; `agreement` their Spearman rank
 correlation; `test_agreement` the same over (a sample of) the test split, cached per
 checkpoint: "does attention explain the prediction?"
 
-    python -m cls_core.attribution --checkpoint checkpoints/bilstm_att.pt [--sample 1000]
+    python -m cls_core.explain.attribution --checkpoint checkpoints/bilstm_att.pt [--sample 1000]
 """
 
 import argparse
@@ -37,13 +37,13 @@ import torch
 from captum.attr import LayerIntegratedGradients
 from scipy.stats import spearmanr
 
-from . import cache, explain
-from .data import load_split, pad_batch, resolve_data_dir
+from cls_core.explain import cache, inspection
+from cls_core.data import load_split, pad_batch, resolve_data_dir
 
 N_STEPS = 16        # chosen with --steps: see the module docstring
 MAX_STEPS = 128
 MAX_DELTA = 0.05    # logits
-STEPS_STUDIED = (8, 16, 32, 64)  # python -m cls_core.attribution --steps, by default
+STEPS_STUDIED = (8, 16, 32, 64)  # python -m cls_core.explain.attribution --steps, by default
 SAMPLE = 1000       # test headlines for the test-split agreement (every k-th: test.txt is sorted by topic)
 
 # The methods each kind of model has, and the pairs whose agreement is reported.
@@ -124,7 +124,7 @@ def method_scores(predictor, text, ig=None, known=None):
     else:
         c, scores = None, {}
     if "occlusion" not in scores:
-        occluded = explain.occlusion(predictor, text)
+        occluded = inspection.occlusion(predictor, text)
         c, scores["occlusion"] = occluded["class_index"], np.asarray(occluded["drop"], dtype=float)
     out = {"chars": list(text), "class_index": c, "ig_delta": None, "scores": scores}
     if predictor.kind != "linear":
@@ -132,11 +132,11 @@ def method_scores(predictor, text, ig=None, known=None):
             ig = integrated_gradients(predictor, text, target=c)
         scores["integrated_gradients"], out["ig_delta"] = ig["scores"], ig["ig_delta"]
     if predictor.kind == "bilstm_att" and "attention" not in scores:
-        scores["attention"] = explain.inspect_bilstm(predictor, text)["attention"][:len(text)]
+        scores["attention"] = inspection.inspect_bilstm(predictor, text)["attention"][:len(text)]
     elif predictor.kind == "textcnn" and "ngram" not in scores:
-        scores["ngram"] = explain.inspect_textcnn(predictor, text, c)["char_scores"]
+        scores["ngram"] = inspection.inspect_textcnn(predictor, text, c)["char_scores"]
     elif predictor.kind == "linear" and "ngram" not in scores:
-        scores["ngram"] = explain.inspect_linear(predictor, text, c)["char_scores"]
+        scores["ngram"] = inspection.inspect_linear(predictor, text, c)["char_scores"]
     return out
 
 
@@ -237,8 +237,8 @@ def steps_study(predictor, texts, steps=STEPS_STUDIED):
 
 
 def main(argv=None):
-    from .predict import Predictor
-    parser = argparse.ArgumentParser(prog="python -m cls_core.attribution", description=__doc__,
+    from cls_core.models.predictor import Predictor
+    parser = argparse.ArgumentParser(prog="python -m cls_core.explain.attribution", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", action="append", required=True)
     parser.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews")

@@ -17,7 +17,7 @@ headlines in one forward pass (`Predictor.scores_in_one_pass`), whatever their l
 
 How many flips each budget finds, on a sample of the test split:
 
-    python -m cls_core.counterfactual --checkpoint checkpoints/bilstm_att.pt [--sample 200]
+    python -m cls_core.explain.counterfactual --checkpoint checkpoints/bilstm_att.pt [--sample 200]
 """
 
 import argparse
@@ -28,16 +28,16 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from .attribution import read_as, sample_texts
-from .calibration import softmax
-from .data import load_split, resolve_data_dir
-from .explain import occlusion
+from cls_core.explain.attribution import read_as, sample_texts
+from cls_core.models.calibration import softmax
+from cls_core.data import load_split, resolve_data_dir
+from cls_core.explain.inspection import occlusion
 
 REDUCTION_EVALUATIONS = 64
 FLIP_EVALUATIONS = 128
 # A BiLSTM evaluation costs four to five TextCNN ones, and on 200 test headlines the BiLSTM's
 # search finds 66 flips within 64 evaluations against 68 within 128 (the TextCNN's 71 against
-# 80): `python -m cls_core.counterfactual --checkpoint checkpoints/bilstm_att.pt`.
+# 80): `python -m cls_core.explain.counterfactual --checkpoint checkpoints/bilstm_att.pt`.
 FLIP_EVALUATIONS_BY_KIND = {"bilstm_att": 64}
 
 
@@ -194,8 +194,8 @@ def flip_study(predictor, texts, budgets=(32, 64, 96, 128)):
 
 
 def main(argv=None):
-    from .predict import Predictor
-    parser = argparse.ArgumentParser(prog="python -m cls_core.counterfactual", description=__doc__,
+    from cls_core.models.predictor import Predictor
+    parser = argparse.ArgumentParser(prog="python -m cls_core.explain.counterfactual", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", action="append", required=True)
     parser.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews")

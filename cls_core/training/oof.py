@@ -4,7 +4,7 @@ A teacher's predictions on the headlines it was trained on are nearly one-hot an
 student little. Here each fold of train.txt is predicted by a model trained on the other
 folds, so every probability is a held-out judgement:
 
-    python -m cls_core.oof --model textcnn --folds 5 --out runs/textcnn-oof.npy -- --epochs 6
+    python -m cls_core.training.oof --model textcnn --folds 5 --out runs/textcnn-oof.npy -- --epochs 6
     python -m cls_core.train --model bilstm_att --teacher linear-oof --teacher runs/textcnn-oof.npy
 
 Arguments after `--` go to each fold's `cls_core.train` run.
@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .checkpoint import atomic_write
-from .data import EMBEDDING_FILE, EMBEDDING_VOCAB_FILE, load_split, resolve_data_dir
-from .predict import Predictor
-from .train import main as train_main
+from cls_core.models.checkpoint import atomic_write
+from cls_core.data import EMBEDDING_FILE, EMBEDDING_VOCAB_FILE, load_split, resolve_data_dir
+from cls_core.models.predictor import Predictor
+from cls_core.training.train import main as train_main
 
 
 def out_of_fold(model, data_dir, folds, train_args, device="auto", seed=0):
@@ -53,7 +53,7 @@ def out_of_fold(model, data_dir, folds, train_args, device="auto", seed=0):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m cls_core.oof", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m cls_core.training.oof", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, choices=["bilstm_att", "textcnn"])
     parser.add_argument("--folds", type=int, default=5)

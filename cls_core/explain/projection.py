@@ -6,9 +6,9 @@ projected to 2-D.
 
 scikit-learn PCA to 50 dimensions, then t-SNE (Barnes-Hut, PCA initialisation, fixed
 seed; `method="pca"` stops after two principal components). Computed once per checkpoint
-and test file and cached (cls_core.cache) with each point's headline, topic and answer.
+and test file and cached (cls_core.explain.cache) with each point's headline, topic and answer.
 
-    python -m cls_core.projection --checkpoint checkpoints/textcnn.pt    # build, print the time
+    python -m cls_core.explain.projection --checkpoint checkpoints/textcnn.pt    # build, print the time
 """
 
 import argparse
@@ -22,9 +22,9 @@ import torch
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
-from . import cache
-from .calibration import softmax
-from .data import length_buckets, load_split, pad_batch, resolve_data_dir
+from cls_core.explain import cache
+from cls_core.models.calibration import softmax
+from cls_core.data import length_buckets, load_split, pad_batch, resolve_data_dir
 
 PCA_DIMENSIONS = 50
 METHODS = ("tsne", "pca")
@@ -92,8 +92,8 @@ def test_map(predictor, data_dir, method="tsne"):
 
 
 def main(argv=None):
-    from .predict import Predictor
-    parser = argparse.ArgumentParser(prog="python -m cls_core.projection", description=__doc__,
+    from cls_core.models.predictor import Predictor
+    parser = argparse.ArgumentParser(prog="python -m cls_core.explain.projection", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", action="append", required=True)
     parser.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews")

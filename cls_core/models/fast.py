@@ -1,6 +1,6 @@
 """The prediction path: the shipped networks' logits with far less work per headline.
 
-The networks in cls_core.models are written for training and inspection; prediction needs
+The networks in cls_core.models.networks are written for training and inspection; prediction needs
 only their logits, and much of the arithmetic behind those can be done once, at load:
 
 - Both networks first map each character's (fixed) embedding and its bigram's linearly:
@@ -26,8 +26,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .data import END
-from .models import BiLSTMAttention, TextCNN
+from cls_core.data import END
+from cls_core.models.networks import BiLSTMAttention, TextCNN
 
 
 # --- text -> ids ------------------------------------------------------------------------------
@@ -335,7 +335,7 @@ class FastBiLSTM:
 
 
 def fast_path(model, encoder=None):
-    """The fast twin of a network of cls_core.models, or None where there is none (GRU, RNN).
+    """The fast twin of a network of cls_core.models.networks, or None where there is none (GRU, RNN).
     Given the TextEncoder whose ids it will read, it folds the frequent bigrams too."""
     first_chars = bigram_first_chars(encoder)
     if isinstance(model, TextCNN):

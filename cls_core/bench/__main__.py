@@ -31,11 +31,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .data import load_split, pad_batch, resolve_data_dir
-from .normalize import normalize_headline
-from .predict import Predictor
-from .service import MODEL_FILES, Demo
-from .serving import configure_for_serving
+from cls_core.data import load_split, pad_batch, resolve_data_dir
+from cls_core.data.normalize import normalize_headline
+from cls_core.models.predictor import Predictor
+from cls_core.app.service import MODEL_FILES, Demo
+from cls_core.app.serving import configure_for_serving
 
 HEADLINE = "国足3:0完胜泰国队 晋级世界杯预选赛下一阶段"
 
@@ -57,7 +57,7 @@ def timed(fn, repeats):
 def training_throughput(predictor, texts, labels, steps=30, batch_size=64):
     """Headlines per second over `steps` real optimiser steps (networks), or one full fit (linear)."""
     if predictor.kind == "linear":
-        from .linear import LinearModel
+        from cls_core.models.linear import LinearModel
         start = time.perf_counter()
         LinearModel.fit(texts, labels, predictor.classes)
         return len(texts) / (time.perf_counter() - start)
@@ -299,7 +299,7 @@ def bench_app(checkpoints, data_dir, repeats=50, sizes=((20, 10), (50, 20)), rou
     import tempfile
 
     from gradio_client import Client
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     noop_file = Path(tempfile.mkdtemp(prefix="noop-app-")) / "noop_app.py"
     noop_file.write_text(NOOP_APP, encoding="utf-8")
     port = free_port()

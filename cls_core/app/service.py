@@ -1,6 +1,6 @@
 """What the app does, without the app: load the shipped models once, clean user input, and
 answer each tab's questions with plain values, tables and plotly figures, worded in the
-visitor's language (cls_core.i18n).
+visitor's language (cls_core.app.i18n).
 
 app.py only wires Gradio widgets to the methods of `Demo`, so everything a visitor can
 trigger is testable here without a browser.
@@ -29,15 +29,16 @@ from pathlib import Path
 
 import numpy as np
 
-from . import attribution, deep, explain, figures
-from .checkpoint import CheckpointError
-from .data import DataFormatError, load_split
-from .evaluate import evaluate
-from .deep_figures import agreement_chart, deep_text
+from cls_core.explain import attribution, inspection
+from cls_core.app import deep, figures
+from cls_core.models.checkpoint import CheckpointError
+from cls_core.data import DataFormatError, load_split
+from cls_core.evaluation.evaluate import evaluate
+from cls_core.app.deep_figures import agreement_chart, deep_text
 from .i18n import LANGUAGES, class_name, text
-from .models import count_parameters
-from .normalize import drop_invisible
-from .predict import ENSEMBLE_METRICS, Ensemble, Predictor, load_ensemble_threshold
+from cls_core.models.networks import count_parameters
+from cls_core.data.normalize import drop_invisible
+from cls_core.models.predictor import ENSEMBLE_METRICS, Ensemble, Predictor, load_ensemble_threshold
 
 MAX_CHARS = 200          # longest headline the app reads; longer input is cut, with a notice
 MAX_BATCH_LINES = 5000   # headlines per uploaded file
@@ -51,7 +52,7 @@ NAME_KEYS = {"Linear (TF-IDF + SVM)": "model_linear", ENSEMBLE: "model_ensemble"
 PUBLISHED = [("TextCNN", 0.9122), ("TextRNN", 0.9112), ("TextRNN_Att", 0.9090)]
 
 # What the demo itself needs ships with the repository, checked against the published split.
-DEMO_DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "demo"
+DEMO_DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "demo"
 DEMO_FILES = {"class.txt": "005e8813ad639c219e5902dc84889202b4a717b4238497d26c3fbd5e43927a86",
               "test.txt": "ebecc8c896635ad69730083ca7b81d37c42c9a5779bc05c9d2479d894e34f026"}
 
@@ -62,7 +63,7 @@ TABS = ("predict", "inside", "map", "evaluate", "experiments", "overview")  # th
 
 
 class UserError(ValueError):
-    """Something the visitor can fix. `key` names the message in cls_core.i18n; str() is
+    """Something the visitor can fix. `key` names the message in cls_core.app.i18n; str() is
     the English text (the API's)."""
 
     def __init__(self, key, **fields):
@@ -373,7 +374,7 @@ class Demo:
         if predictor.kind == "ensemble":
             raise UserError("error_pick_one")
         classes = predictor.classes
-        occluded = explain.occlusion(predictor, headline)
+        occluded = inspection.occlusion(predictor, headline)
         c = occluded["class_index"]
         chars = occluded["chars"]
         shown = class_name(classes[c], lang)
@@ -381,14 +382,14 @@ class Demo:
                "occlusion": figures.highlight(chars, occluded["drop"]),
                "occlusion_plot": figures.char_bars(chars, occluded["drop"], text("title_occlusion", lang, cls=shown),
                                                    text("axis_probability_drop", lang), shown, lang),
-               "reading_plot": figures.reading_chart(chars, explain.reading(predictor, headline), classes, lang),
+               "reading_plot": figures.reading_chart(chars, inspection.reading(predictor, headline), classes, lang),
                "hidden_plot": None, "norm_plot": None, "table": [], "table_headers": [], "windows": [],
                "attention_note": "",
-               # what `deeper` would otherwise compute again (cls_core.attribution.method_scores)
+               # what `deeper` would otherwise compute again (cls_core.explain.attribution.method_scores)
                "method_scores": {"chars": chars, "class_index": c, "scores": {"occlusion": occluded["drop"]},
                                  "probabilities": occluded["probs"], "deletions": occluded["without"]}}
         if predictor.kind == "bilstm_att":
-            inside = explain.inspect_bilstm(predictor, headline)
+            inside = inspection.inspect_bilstm(predictor, headline)
             layer = min(max(int(layer), 1), len(inside["hidden"]))
             d = 1 if direction == "backward" and len(inside["hidden"][0]) > 1 else 0
             hidden = inside["hidden"][layer - 1][d]
@@ -406,7 +407,7 @@ class Demo:
                                                     reference=1 / len(chars))
             return out
         if predictor.kind == "textcnn":
-            inside = explain.inspect_textcnn(predictor, headline, c)
+            inside = inspection.inspect_textcnn(predictor, headline, c)
             scores = inside["char_scores"]
             out["table_headers"] = [text(k, lang) for k in ("col_window", "col_ngram", "col_filters", "col_contribution")]
             out["table"] = [[text("ngram_window", lang, k=w["window"]), s["ngram"], s["filters"],
@@ -417,7 +418,7 @@ class Demo:
             out["weights_label"] = text("weights_textcnn", lang)
             title, axis = text("title_textcnn", lang), text("axis_logit_share", lang)
         else:
-            inside = explain.inspect_linear(predictor, headline, c)
+            inside = inspection.inspect_linear(predictor, headline, c)
             scores = inside["char_scores"]
             out["table_headers"] = [text(k, lang) for k in ("col_ngram", "col_linear_score")]
             out["table"] = [[g, f"{v:+.3f}"] for g, v in inside["ngrams"] if g.strip()][:15]
@@ -638,7 +639,7 @@ class Demo:
                                        lang)
 
 
-    # --- Look deeper (cls_core.deep): Inside's second half, units, the map, slices ----------
+    # --- Look deeper (cls_core.app.deep): Inside's second half, units, the map, slices ----------
     def deeper(self, headline, name, lang="en", inside=None, ig=None):
         """Integrated gradients beside the other methods, how far they agree, the fewest
         characters that keep the answer and the smallest edit that flips it. inside: what

@@ -11,8 +11,8 @@ and returns plain numbers per character, so the app only has to draw them.
 
 import numpy as np
 
-from .calibration import softmax
-from .data import pad_batch
+from cls_core.models.calibration import softmax
+from cls_core.data import pad_batch
 
 
 def _single_batch(predictor, text):

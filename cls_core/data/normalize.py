@@ -13,7 +13,7 @@ Steps, in order:
 2. Control and format characters (zero-width spaces and joiners, BOM, bidi marks) dropped;
    every run of whitespace becomes one space; no space at either end.
 3. OpenCC `tw2sp` (Traditional with Taiwan phrasing -> Simplified with mainland phrasing),
-   chosen on dev by `python -m cls_core.robustness --choose`: it restores the most
+   chosen on dev by `python -m cls_core.evaluation.robustness --choose`: it restores the most
    headlines exactly of both the Taiwan (s2twp) and the Hong Kong (s2hk) conversions.
 
 A checkpoint records the normalisation it was trained with (`normalization_record()`);

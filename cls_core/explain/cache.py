@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .checkpoint import atomic_write, atomic_write_text
-from .data import sha256_file
+from cls_core.models.checkpoint import atomic_write, atomic_write_text
+from cls_core.data import sha256_file
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def cache_dir():

@@ -12,8 +12,17 @@ strings hold no braces or apostrophes, because the browser side reads them as IC
 
 from functools import lru_cache
 
+from cls_core.data.normalize import opencc_converter
+
 LANGUAGES = {"en": "English", "zh-CN": "简体中文", "zh-TW": "繁體中文（台灣）", "zh-HK": "繁體中文（香港）"}
 OPENCC_FROM_SIMPLIFIED = {"zh-TW": "s2twp", "zh-HK": "s2hk"}
+
+# THUCNews's class names with the Chinese name the page shows (the English page shows both).
+CLASS_GLOSS = {
+    "finance": "财经", "realty": "房产", "stocks": "股票", "education": "教育",
+    "science": "科技", "society": "社会", "politics": "时政", "sports": "体育",
+    "game": "游戏", "entertainment": "娱乐",
+}
 
 # key: (English, Simplified Chinese). Run-time strings take str.format fields.
 TEXTS = {
@@ -254,8 +263,8 @@ TEXTS = {
                           "schedule that is the same for every cell.",
                           "本演示所依据的教程对循环网络有一些论断：LSTM 胜过普通 RNN，双向阅读有帮助，固定填充长度无害，"
                           "梯度会在长输入上消失。这里在我们的数据上测量它们，每个实验格子都用相同的缩短训练计划。"),
-    "experiments_missing": ("The experiments have not been run yet: python -m cls_core.experiments",
-                            "实验尚未运行：python -m cls_core.experiments"),
+    "experiments_missing": ("The experiments have not been run yet: python -m cls_core.training.experiments",
+                            "实验尚未运行：python -m cls_core.training.experiments"),
     "plot_cells": ("RNN, GRU and LSTM", "RNN、GRU 与 LSTM"),
     "plot_pad": ("Fixed pad size", "固定填充长度"),
     "plot_batch": ("Batch size", "批大小"),
@@ -314,7 +323,7 @@ TEXTS = {
                         "features), not step by step.",
                         "**{model}** 没有训练曲线：它是一次拟合完成的（TF-IDF 特征上的线性 SVM），不是逐步训练的。"),
 
-    # --- messages a visitor can act on (cls_core.service.UserError) -------------------------
+    # --- messages a visitor can act on (cls_core.app.service.UserError) -------------------------
     "error_empty": ("Please type a headline first (it was empty).", "请先输入一条标题（现在是空的）。"),
     "error_choose_model": ("Choose at least one model.", "请至少选择一个模型。"),
     "error_not_loaded": ("The model {name} is not loaded.", "模型 {name} 没有加载。"),
@@ -338,17 +347,11 @@ TEXTS = {
 }
 
 
-@lru_cache(maxsize=None)
-def _opencc(config):
-    import opencc  # pinned in requirements.txt; also the headline normalisation's converter
-    return opencc.OpenCC(config)
-
-
 @lru_cache(maxsize=4096)
 def convert(simplified, lang):
     """A Simplified Chinese string in the script and phrasing of lang (zh-TW, zh-HK)."""
     config = OPENCC_FROM_SIMPLIFIED.get(lang)
-    return _opencc(config).convert(simplified) if config else simplified
+    return opencc_converter(config).convert(simplified) if config else simplified
 
 
 def template(key, lang):
@@ -381,7 +384,6 @@ def language_for(tag):
 def class_name(name, lang="en"):
     """How the page names a THUCNews class: '体育 sports' in English (the API's form too),
     '体育' in Simplified, '體育' in Traditional Chinese; other names pass through."""
-    from .data import CLASS_GLOSS
     if name not in CLASS_GLOSS:
         return name
     if lang == "en":

@@ -1,9 +1,9 @@
 """How the models fare on headlines as people write them, and when they say "unsure".
 
-    python -m cls_core.robustness                 # the shipped models and their ensemble
-    python -m cls_core.robustness --write         # ... and fit the ensemble's threshold on dev,
+    python -m cls_core.evaluation.robustness                 # the shipped models and their ensemble
+    python -m cls_core.evaluation.robustness --write         # ... and fit the ensemble's threshold on dev,
                                                   # recording it in checkpoints/ensemble.metrics.json
-    python -m cls_core.robustness --choose        # which OpenCC configuration to normalise with
+    python -m cls_core.evaluation.robustness --choose        # which OpenCC configuration to normalise with
 
 For every model it prints test accuracy on the test split as published, converted to
 Traditional script with OpenCC `s2twp` (Taiwan phrasing) and `s2hk` (Hong Kong), each read
@@ -20,17 +20,17 @@ from pathlib import Path
 
 import numpy as np
 
-from .checkpoint import CheckpointError, atomic_write_text
-from .data import DataFormatError, load_split, read_split, resolve_data_dir
-from .evaluate import evaluate, summary
-from .normalize import clean_characters, normalize_headline, opencc_converter
-from .predict import ENSEMBLE_METRICS, Ensemble, Predictor, assess, load_ensemble_threshold
-from .unsure import fit_confidence_threshold
+from cls_core.models.checkpoint import CheckpointError, atomic_write_text
+from cls_core.data import DataFormatError, load_split, read_split, resolve_data_dir
+from cls_core.evaluation.evaluate import evaluate, summary
+from cls_core.data.normalize import clean_characters, normalize_headline, opencc_converter
+from cls_core.models.predictor import ENSEMBLE_METRICS, Ensemble, Predictor, assess, load_ensemble_threshold
+from cls_core.models.unsure import fit_confidence_threshold
 
 SHIPPED = ("bilstm_att.pt", "textcnn.pt", "linear.npz")
 CONVERSIONS = ("s2twp", "s2hk")
 CANDIDATES = ("t2s", "tw2s", "tw2sp", "hk2s")
-TODAY = Path(__file__).resolve().parents[1] / "data" / "today" / "headlines.txt"
+TODAY = Path(__file__).resolve().parents[2] / "data" / "today" / "headlines.txt"
 
 
 def convert(texts, config):
@@ -128,7 +128,7 @@ def fit_ensemble(members, data_dir, checkpoint_dir):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m cls_core.robustness", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m cls_core.evaluation.robustness", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", action="append", help="default: the three shipped checkpoints")
     parser.add_argument("--checkpoints", default="checkpoints", help="folder of the shipped checkpoints")

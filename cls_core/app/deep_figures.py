@@ -1,13 +1,13 @@
 """Plotly figures for the "look deeper" views (attributions side by side, hidden units, the
 map of the test split, slices, the experiments), built from plain numbers like
-cls_core.figures, whose layout and colours they share. Fixed words are in DEEP_TEXTS, in
-English and Simplified Chinese (Traditional converted with OpenCC, as cls_core.i18n does).
+cls_core.app.figures, whose layout and colours they share. Fixed words are in DEEP_TEXTS, in
+English and Simplified Chinese (Traditional converted with OpenCC, as cls_core.app.i18n does).
 """
 
 import numpy as np
 import plotly.graph_objects as go
 
-from .figures import PALETTE, _char_axis, _figure
+from cls_core.app.figures import PALETTE, _char_axis, _figure
 from .i18n import LANGUAGES, class_name, convert
 
 DEEP_TEXTS = {

@@ -17,8 +17,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
-from .calibration import fit_temperature, softmax
-from .checkpoint import CheckpointError, atomic_write
+from cls_core.models.calibration import fit_temperature, softmax
+from cls_core.models.checkpoint import CheckpointError, atomic_write
 
 FORMAT = "headline-lens-linear/1"
 NGRAMS = (1, 2)

@@ -2,7 +2,7 @@
 
 Nothing here touches a model: each function turns the output of explain/evaluate into a
 figure, so the figures can be tested by reading their data back. Fixed words (axes, legend
-entries) come from cls_core.i18n in the language asked for.
+entries) come from cls_core.app.i18n in the language asked for.
 
 One colour meaning everywhere, the same as Gradio's highlighted text: TOWARD (red) pushes
 toward the predicted class or draws attention, AWAY (violet) pushes away from it.
@@ -150,7 +150,7 @@ def highlight(chars, scores):
 
 def coverage_chart(curves, lang="en"):
     """curves: {model name: (coverage rows, the chosen threshold's row or None)} from
-    cls_core.unsure. Each model's line, and its chosen threshold as a marked point."""
+    cls_core.models.unsure. Each model's line, and its chosen threshold as a marked point."""
     traces = []
     for i, (name, (rows, chosen)) in enumerate(curves.items()):
         color = PALETTE[i % len(PALETTE)]

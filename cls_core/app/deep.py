@@ -1,5 +1,5 @@
 """What the "look deeper" views answer, without the app: one function per view, each
-returning plain values and plotly figures (cls_core.deep_figures), so the UI only wires
+returning plain values and plotly figures (cls_core.app.deep_figures), so the UI only wires
 widgets to them and everything is testable without a browser.
 
 - `attributions(predictor, text)`          Inside: integrated gradients beside attention,
@@ -18,7 +18,9 @@ import json
 from concurrent.futures import Future
 from pathlib import Path
 
-from . import attribution, counterfactual, deep_figures, projection, slices, units
+from cls_core.explain import attribution, counterfactual, projection, units
+from cls_core.app import deep_figures
+from cls_core.evaluation import slices
 
 
 def attributions(predictor, text, lang="en", inside=None, ig=None):

@@ -8,9 +8,9 @@ topic-specific when one topic's mean stands out: specificity = (that topic's mea
 mean of the other topics' means) / the unit's standard deviation over headlines.
 
 The index is a compressed .npz of plain arrays (test texts and labels included), cached
-per checkpoint and test file (cls_core.cache); opening a view afterwards only reads it.
+per checkpoint and test file (cls_core.explain.cache); opening a view afterwards only reads it.
 
-    python -m cls_core.units --checkpoint checkpoints/bilstm_att.pt    # build, print time and size
+    python -m cls_core.explain.units --checkpoint checkpoints/bilstm_att.pt    # build, print time and size
 """
 
 import argparse
@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import cache, explain
-from .attribution import read_as
-from .data import length_buckets, load_split, pad_batch, resolve_data_dir
+from cls_core.explain import cache, inspection
+from cls_core.explain.attribution import read_as
+from cls_core.data import length_buckets, load_split, pad_batch, resolve_data_dir
 
 TOP_K = 20
 DIRECTIONS = ("forward", "backward")
@@ -116,7 +116,7 @@ def ranked_units(index, limit=50):
 def unit_track(predictor, text, layer, direction, unit):
     """{"chars", "values"}: the unit's activation at each character of the text as read."""
     _require_bilstm(predictor)
-    inside = explain.inspect_bilstm(predictor, read_as(predictor, text) or " ")
+    inside = inspection.inspect_bilstm(predictor, read_as(predictor, text) or " ")
     values = inside["hidden"][int(layer) - 1][_direction(direction)][:, int(unit)]
     return {"chars": inside["chars"], "values": values}
 
@@ -138,8 +138,8 @@ def unit_contexts(index, layer, direction, unit, k=10, width=4):
 
 
 def main(argv=None):
-    from .predict import Predictor
-    parser = argparse.ArgumentParser(prog="python -m cls_core.units", description=__doc__,
+    from cls_core.models.predictor import Predictor
+    parser = argparse.ArgumentParser(prog="python -m cls_core.explain.units", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", default="checkpoints/bilstm_att.pt")
     parser.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews")

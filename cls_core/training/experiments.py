@@ -1,7 +1,7 @@
 """The tutorials' claims, measured on our data: one command, one JSON file.
 
-    python -m cls_core.experiments                 # writes checkpoints/experiments.json
-    python -m cls_core.experiments --quick --data-dir D --out F   # a tiny smoke version
+    python -m cls_core.training.experiments                 # writes checkpoints/experiments.json
+    python -m cls_core.training.experiments --quick --data-dir D --out F   # a tiny smoke version
 
 Four comparisons, each on the same schedule within itself (SCHEDULE: 15,000 of the 45,000
 training headlines (evenly spaced, so every topic is there), 2 epochs, the shipped model's
@@ -37,11 +37,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .checkpoint import atomic_write_text
-from .data import TextEncoder, Vocab, bigram_tokens, length_buckets, load_pretrained, load_split, pad_batch, resolve_data_dir
-from .models import BiLSTMAttention, count_parameters
-from .normalize import normalize_headline
-from .train import init_from_pretrained
+from cls_core.models.checkpoint import atomic_write_text
+from cls_core.data import TextEncoder, Vocab, bigram_tokens, length_buckets, load_pretrained, load_split, pad_batch, resolve_data_dir
+from cls_core.models.networks import BiLSTMAttention, count_parameters
+from cls_core.data.normalize import normalize_headline
+from cls_core.training.train import init_from_pretrained
 
 SCHEDULE = {"epochs": 2, "batch_size": 64, "lr": 2e-3, "warmup": 0.1, "weight_decay": 0.01, "clip": 1.0,
             "label_smoothing": 0.1, "hidden": 128, "layers": 2, "train_limit": 15_000, "eval_limit": None,
@@ -167,7 +167,7 @@ def run(data_dir, out, schedule, log=print):
     start = time.perf_counter()
     previous = json.loads(Path(out).read_text(encoding="utf-8")) if Path(out).exists() else {}
     results = previous if previous.get("schedule") == schedule else {}
-    results.update({"schedule": schedule, "command": "python -m cls_core.experiments"
+    results.update({"schedule": schedule, "command": "python -m cls_core.training.experiments"
                     + (" --quick" if schedule == QUICK else ""),
                     "torch_threads": torch.get_num_threads()})
     corpus = Corpus(data_dir, schedule)
@@ -212,7 +212,7 @@ def run(data_dir, out, schedule, log=print):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m cls_core.experiments", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m cls_core.training.experiments", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews")
     parser.add_argument("--out", default="checkpoints/experiments.json")

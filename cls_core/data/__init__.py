@@ -1,0 +1,12 @@
+"""The data layer: THUCNews splits read strictly, pretrained character vectors, how every
+headline is normalised, and text -> ids. Imports nothing else of cls_core.
+
+    python -m cls_core.data fetch --source ../shared/data/THUCNews    # copy + verify
+    python -m cls_core.data check                                       # verify in place
+"""
+
+from cls_core.data.embeddings import load_pretrained
+from cls_core.data.encoding import END, PAD, UNK, TextEncoder, Vocab, bigram_tokens, length_buckets, pad_batch
+from cls_core.data.splits import (DEFAULT_DATA_DIR, EMBEDDING_FILE, EMBEDDING_VOCAB_FILE, KNOWN_FILES, SPLITS, Dataset,
+                                  DataFormatError, class_counts, load_split, read_classes, read_split,
+                                  resolve_data_dir, sha256_file)

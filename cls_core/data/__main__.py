@@ -1,0 +1,3 @@
+from cls_core.data.fetch import main
+
+main()

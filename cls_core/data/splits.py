@@ -1,0 +1,122 @@
+"""THUCNews splits: finding them and reading them strictly.
+
+A split file holds one `headline<TAB>label` per line (UTF-8, label = line index in
+class.txt). Every reader here fails loudly, naming file and line, because a silently
+skipped line would quietly change every accuracy figure downstream.
+"""
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+EMBEDDING_FILE = "embedding_Tencent.npz"
+EMBEDDING_VOCAB_FILE = "embedding_Tencent.vocab.json"
+DEFAULT_DATA_DIR = Path("data/THUCNews")
+SPLITS = ("train", "dev", "test")
+
+# The published split as it lies in ../shared (see its README): lines and sha256.
+KNOWN_FILES = {
+    "class.txt": (10, "005e8813ad639c219e5902dc84889202b4a717b4238497d26c3fbd5e43927a86"),
+    "train.txt": (45_000, "6cb2d0a2c25c06ca51bc526cfa0a451fed2ee0382dce0b3ae5e322555eef0aa8"),
+    "dev.txt": (10_000, "6ed73aa2c57ee1560c8f76570d48735c4b1c29ae4983fe3523d56e115813e175"),
+    "test.txt": (10_000, "ebecc8c896635ad69730083ca7b81d37c42c9a5779bc05c9d2479d894e34f026"),
+    EMBEDDING_FILE: (None, "8c3d59d109f48f119a3e04bddd7b8ac4c11245d11c57335f6be2de7ba7130b28"),
+    EMBEDDING_VOCAB_FILE: (None, "2f37c734b25784152e3c2002694c8e2c21dabf2352f15d6f226eedb7c201ee85"),
+}
+
+
+class DataFormatError(ValueError):
+    """A data file that does not follow the `headline<TAB>label` format."""
+
+
+def resolve_data_dir(flag=None):
+    """The data directory: the --data-dir flag, then $CLS_DATA_DIR, then data/THUCNews."""
+    return Path(flag or os.environ.get("CLS_DATA_DIR") or DEFAULT_DATA_DIR)
+
+
+def sha256_file(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _decoded_lines(path):
+    """Yield (line number, text) for each line, accepting a UTF-8 BOM and CRLF endings."""
+    raw = Path(path).read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise DataFormatError(f"{path}:{number}: not valid UTF-8 ({e.reason} at byte {e.start})") from None
+        yield number, text.rstrip("\r")
+
+
+def read_classes(path):
+    """Class names, one a line; index = label."""
+    names = [text.strip() for _, text in _decoded_lines(path) if text.strip()]
+    if not names:
+        raise DataFormatError(f"{path}: no class names")
+    if len(set(names)) != len(names):
+        raise DataFormatError(f"{path}: duplicate class names")
+    return names
+
+
+def read_split(path, num_classes):
+    """Read `headline<TAB>label` lines. Returns (texts, labels); blank lines are skipped."""
+    texts, labels = [], []
+    for number, line in _decoded_lines(path):
+        if not line.strip():
+            continue
+        text, tab, label = line.rpartition("\t")
+        where = f"{path}:{number}"
+        if not tab:
+            raise DataFormatError(f"{where}: expected 'headline<TAB>label', found no tab")
+        if not text.strip():
+            raise DataFormatError(f"{where}: empty headline")
+        try:
+            label = int(label.strip())
+        except ValueError:
+            raise DataFormatError(f"{where}: label {label.strip()!r} is not an integer") from None
+        if not 0 <= label < num_classes:
+            raise DataFormatError(f"{where}: label {label} is out of range 0..{num_classes - 1}")
+        texts.append(text.strip())
+        labels.append(label)
+    if not texts:
+        raise DataFormatError(f"{path}: no headlines")
+    return texts, labels
+
+
+@dataclass
+class Dataset:
+    """One split: texts, integer labels and the class names they index."""
+    texts: list
+    labels: list
+    classes: list
+
+    def __len__(self):
+        return len(self.texts)
+
+
+def load_split(data_dir, split):
+    data_dir = Path(data_dir)
+    path = data_dir / f"{split}.txt"
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} not found. Put the THUCNews data there with "
+            f"`python -m cls_core.data fetch --source ../shared/data/THUCNews` "
+            f"or point --data-dir / CLS_DATA_DIR at it.")
+    classes = read_classes(data_dir / "class.txt")
+    texts, labels = read_split(path, len(classes))
+    return Dataset(texts, labels, classes)
+
+
+def class_counts(dataset):
+    """Headlines per class, in label order."""
+    return np.bincount(dataset.labels, minlength=len(dataset.classes)).tolist()
