@@ -38,14 +38,12 @@ from cls_core.app.deep_figures import agreement_chart, deep_text
 from .i18n import LANGUAGES, class_name, text
 from cls_core.models.networks import count_parameters
 from cls_core.data.normalize import drop_invisible
-from cls_core.models.predictor import ENSEMBLE_METRICS, Ensemble, Predictor, load_ensemble_threshold
+from cls_core.models.predictor import SHIPPED_MODELS as MODEL_FILES, Predictor, ensemble_record, load_ensemble
 
 MAX_CHARS = 200          # longest headline the app reads; longer input is cut, with a notice
 MAX_BATCH_LINES = 5000   # headlines per uploaded file
 MAX_UPLOAD_BYTES = 2_000_000
 
-# Display name -> checkpoint file name, in the order the app lists them.
-MODEL_FILES = {"BiLSTM-attention": "bilstm_att.pt", "TextCNN": "textcnn.pt", "Linear (TF-IDF + SVM)": "linear.npz"}
 ENSEMBLE = "Ensemble (average of the models)"
 NAME_KEYS = {"Linear (TF-IDF + SVM)": "model_linear", ENSEMBLE: "model_ensemble"}  # names the page translates
 # Figures from the reference project's README (THUCNews, 180k training headlines).
@@ -241,7 +239,7 @@ class Demo:
 
     def predictor(self, name):
         if name == ENSEMBLE:
-            return Ensemble(list(self.models.values()), load_ensemble_threshold(self.checkpoint_dir))
+            return load_ensemble(list(self.models.values()), self.checkpoint_dir)
         if name not in self.models:
             raise UserError("error_not_loaded", name=repr(name))
         return self.models[name]
@@ -584,9 +582,9 @@ class Demo:
             test = p.metrics.get("test", {})
             rows.append({"name": name, "parameters": params, "megabytes": Path(p.path).stat().st_size / 1e6,
                          "accuracy": test.get("accuracy"), "ece": (test.get("ece") or {}).get("after")})
-        ensemble_file = self.checkpoint_dir / ENSEMBLE_METRICS
-        if ENSEMBLE in self.model_names() and ensemble_file.exists():
-            test = json.loads(ensemble_file.read_text(encoding="utf-8")).get("test", {})
+        record = ensemble_record(self.checkpoint_dir, list(self.models.values()))
+        if ENSEMBLE in self.model_names() and record:
+            test = record.get("test", {})
             rows.append({"name": ENSEMBLE, "parameters": sum(r["parameters"] for r in rows),
                          "megabytes": sum(r["megabytes"] for r in rows), "accuracy": test.get("accuracy"),
                          "ece": (test.get("ece") or {}).get("after")})

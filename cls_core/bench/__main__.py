@@ -34,7 +34,8 @@ import torch.nn.functional as F
 from cls_core.data import load_split, pad_batch, resolve_data_dir
 from cls_core.data.normalize import normalize_headline
 from cls_core.models.predictor import Predictor
-from cls_core.app.service import MODEL_FILES, Demo
+from cls_core.app.service import Demo
+from cls_core.models.predictor import SHIPPED_MODELS as MODEL_FILES
 from cls_core.app.serving import configure_for_serving
 
 HEADLINE = "国足3:0完胜泰国队 晋级世界杯预选赛下一阶段"

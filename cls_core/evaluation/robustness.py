@@ -24,10 +24,9 @@ from cls_core.models.checkpoint import CheckpointError, atomic_write_text
 from cls_core.data import DataFormatError, load_split, read_split, resolve_data_dir
 from cls_core.evaluation.evaluate import evaluate, summary
 from cls_core.data.normalize import clean_characters, normalize_headline, opencc_converter
-from cls_core.models.predictor import ENSEMBLE_METRICS, Ensemble, Predictor, assess, load_ensemble_threshold
+from cls_core.models.predictor import ENSEMBLE_METRICS, SHIPPED_MODELS, Ensemble, Predictor, assess, ensemble_record
 from cls_core.models.unsure import fit_confidence_threshold
 
-SHIPPED = ("bilstm_att.pt", "textcnn.pt", "linear.npz")
 CONVERSIONS = ("s2twp", "s2hk")
 CANDIDATES = ("t2s", "tw2s", "tw2sp", "hk2s")
 TODAY = Path(__file__).resolve().parents[2] / "data" / "today" / "headlines.txt"
@@ -150,10 +149,10 @@ def main(argv=None):
                 print(f"{config:<8}" + "".join(f"{row[c]:>18.2%}" for c in CONVERSIONS)
                       + f"{row['simplified_unchanged']:>18.2%}")
             return
-        paths = args.checkpoint or [str(Path(args.checkpoints) / f) for f in SHIPPED]
+        paths = args.checkpoint or [str(Path(args.checkpoints) / f) for f in SHIPPED_MODELS.values()]
         members = {Path(p).stem: Predictor.load(p, args.device) for p in paths}
         threshold = (fit_ensemble(members, data_dir, args.checkpoints) if args.write and len(members) > 1
-                     else load_ensemble_threshold(args.checkpoints))
+                     else (ensemble_record(args.checkpoints, list(members.values())) or {}).get("unsure_threshold"))
         results = measure(members, data_dir, args.today, threshold, args.split)
     except (CheckpointError, DataFormatError, FileNotFoundError, ValueError) as e:
         sys.exit(f"error: {e}")

@@ -218,14 +218,27 @@ class Ensemble:
 
 
 ENSEMBLE_METRICS = "ensemble.metrics.json"  # beside the checkpoints: the ensemble's own figures
+# The shipped models: the name the page and the API use -> checkpoint file, in the order listed.
+SHIPPED_MODELS = {"BiLSTM-attention": "bilstm_att.pt", "TextCNN": "textcnn.pt", "Linear (TF-IDF + SVM)": "linear.npz"}
 
 
-def load_ensemble_threshold(checkpoint_dir):
-    """The ensemble's confidence threshold recorded by `cls_core.evaluation.robustness --write`, if any."""
+def ensemble_record(checkpoint_dir, members):
+    """What `python -m cls_core.evaluation.robustness --write` recorded for an ensemble (its
+    unsure threshold and test figures), if it was measured on exactly these members (matched
+    by checkpoint file name); else None, since a threshold fitted on three models says
+    nothing about the average of two."""
     path = Path(checkpoint_dir) / ENSEMBLE_METRICS
     if not path.exists():
         return None
-    return json.loads(path.read_text(encoding="utf-8")).get("unsure_threshold")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    recorded = sorted(record.get("members") or [])
+    return record if recorded == sorted(Path(m.path).name for m in members) else None
+
+
+def load_ensemble(members, checkpoint_dir):
+    """The Ensemble of these predictors, with the threshold recorded for exactly them (if any)."""
+    record = ensemble_record(checkpoint_dir, members)
+    return Ensemble(members, record.get("unsure_threshold") if record else None)
 
 
 def load_predictor(paths, device="auto"):
@@ -233,7 +246,7 @@ def load_predictor(paths, device="auto"):
     members = [Predictor.load(p, device) for p in paths]
     if len(members) == 1:
         return members[0]
-    return Ensemble(members, load_ensemble_threshold(Path(paths[0]).parent))
+    return load_ensemble(members, Path(paths[0]).parent)
 
 
 def main(argv=None):
