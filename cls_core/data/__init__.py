@@ -10,3 +10,8 @@ from cls_core.data.encoding import END, PAD, UNK, TextEncoder, Vocab, bigram_tok
 from cls_core.data.splits import (DEFAULT_DATA_DIR, EMBEDDING_FILE, EMBEDDING_VOCAB_FILE, KNOWN_FILES, SPLITS, Dataset,
                                   DataFormatError, class_counts, load_split, read_classes, read_split,
                                   resolve_data_dir, sha256_file)
+
+__all__ = ["DEFAULT_DATA_DIR", "EMBEDDING_FILE", "EMBEDDING_VOCAB_FILE", "END", "KNOWN_FILES", "PAD", "SPLITS", "UNK",
+           "DataFormatError", "Dataset", "TextEncoder", "Vocab", "bigram_tokens", "class_counts", "length_buckets",
+           "load_pretrained", "load_split", "pad_batch", "read_classes", "read_split", "resolve_data_dir",
+           "sha256_file"]
