@@ -173,8 +173,9 @@ def build_predict(core, page, lang):
     def on_batch(lang, file):
         if file is None:
             raise UserError("error_upload_first")
-        path, n = core.predict_file(file)
-        return str(path), text("batch_done", lang, n=n, models=", ".join(model_label(m, lang) for m in names))
+        path, n, skipped = core.predict_file(file)
+        done = text("batch_done", lang, n=n, models=", ".join(model_label(m, lang) for m in names))
+        return str(path), done + (" " + text("batch_skipped", lang, n=skipped) if skipped else "")
 
     for trigger in (predict_btn.click, headline.submit):
         trigger(on_predict, [lang, headline, chosen], outputs, api_visibility="private")
@@ -235,9 +236,8 @@ def build_inside(core, page, lang):
 
     @hinted(*blank)
     def on_inside(lang, text_in, name, layer_value, direction_value, unit_key=None):
-        with core.inspect_gate():
-            r, deeper = core.look_inside(text_in, name, layer_value, direction_value, lang)
-            track = core.unit_view(text_in, name, unit_key, lang)[0] if unit_key and core.has_units(name) else None
+        r, deeper = core.look_inside(text_in, name, layer_value, direction_value, lang)
+        track = core.unit_view(text_in, name, unit_key, lang)[0] if unit_key and core.has_units(name) else None
         rnn = r["hidden_plot"] is not None
         return (core.inside_summary(r, name, lang), gr.update(value=r["weights"], label=r["weights_label"]),
                 *slot_updates(r["windows"], len(window_texts)), r["occlusion"],
@@ -258,8 +258,7 @@ def build_inside(core, page, lang):
     @hinted(gr.skip(), "")
     def on_units(lang, name, progress=gr.Progress()):
         progress(0, desc=text("indexing_units", lang))
-        with core.evaluate_gate():
-            choices = core.unit_choices(name, lang)
+        choices = core.unit_choices(name, lang)
         return gr.update(choices=choices, value=choices[0][1]), text("units_ready", lang, n=len(choices))
 
     @hinted(hidden(), hidden())
@@ -394,8 +393,7 @@ def build_map(core, page, lang):
     @hinted("", None)
     def on_draw(lang, name, progress=gr.Progress()):
         progress(0, desc=text("drawing_map", lang))
-        with core.evaluate_gate():
-            figure, message = core.test_map(name, lang)
+        figure, message = core.test_map(name, lang)
         return message, figure
 
     draw_btn.click(on_draw, [lang, model], [summary, plot], show_progress_on=[summary], api_visibility="private",

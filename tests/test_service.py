@@ -207,9 +207,9 @@ def test_disagreements_and_csv(demo):
 def test_predict_file_txt_and_csv(demo, tmp_path):
     txt = tmp_path / "in.txt"
     txt.write_text("国足胜泰国\n\n央行降息\n=HYPERLINK(\"http://x\")股市\n", encoding="utf-8")
-    path, n = demo.predict_file(txt)
+    path, n, skipped = demo.predict_file(txt)
     rows = list(csv.reader(open(path, encoding="utf-8")))
-    assert n == 3 and len(rows) == 4 and rows[1][0] == "国足胜泰国"
+    assert n == 3 and skipped == 1 and len(rows) == 4 and rows[1][0] == "国足胜泰国"
     assert rows[3][0] == "'=HYPERLINK(\"http://x\")股市" and rows[3][1].startswith("'=")  # no formula runs
     table = tmp_path / "in.csv"
     table.write_text("id,headline\n1,国足胜泰国\n", encoding="utf-8")
@@ -222,6 +222,19 @@ def test_predict_file_txt_and_csv(demo, tmp_path):
     many.write_text("标题\n" * (MAX_BATCH_LINES + 1), encoding="utf-8")
     with pytest.raises(UserError, match="limit"):
         demo.predict_file(many)
+
+
+def test_a_line_of_invisible_characters_is_skipped_like_a_blank_one(demo, tmp_path):
+    """A zero-width space passes str.strip(); alone on a line it is still an empty line, not
+    a reason to reject the whole file."""
+    source = tmp_path / "in.txt"
+    source.write_text("国足胜泰国\n\u200b\n\n央行降息\n \u200b\u200d \n", encoding="utf-8")
+    path, n, skipped = demo.predict_file(source)
+    rows = list(csv.reader(open(path, encoding="utf-8")))
+    assert (n, skipped) == (2, 3) and [r[0] for r in rows[1:]] == ["国足胜泰国", "央行降息"]
+    table = tmp_path / "in.csv"
+    table.write_text("id,headline\n1,\u200b\n2,国足胜泰国\n", encoding="utf-8")
+    assert demo.predict_file(table)[1:] == (1, 1)
 
 
 def test_csv_cells_that_start_a_formula_are_escaped():
@@ -260,6 +273,48 @@ def test_a_gate_bounds_running_and_waiting_calls():
         t.join(10)
     with gate():  # free again
         pass
+
+
+def test_concurrent_evaluations_of_one_model_score_it_once(demo, monkeypatch):
+    """A second request for a report being computed waits for it and reuses it."""
+    core = Demo(demo.models, [], demo.data_dir, demo.checkpoint_dir)  # nothing evaluated yet
+    entered, release, calls = threading.Event(), threading.Event(), []
+
+    def counting(*args, **kwargs):
+        calls.append(args[0])
+        entered.set()
+        release.wait(10)  # the second request arrives while the first is scoring
+        return evaluate(*args, **kwargs)
+    monkeypatch.setattr(service, "evaluate", counting)
+    reports = []
+    threads = [threading.Thread(target=lambda: reports.append(core.evaluate("Linear (TF-IDF + SVM)")))
+               for _ in range(2)]
+    threads[0].start()
+    assert entered.wait(10)
+    threads[1].start()
+    time.sleep(0.2)
+    release.set()
+    for t in threads:
+        t.join(60)
+    assert len(calls) == 1 and len(reports) == 2 and reports[0] is reports[1]
+
+
+def test_heavy_work_waits_at_its_own_gate(demo):
+    """The service throttles each kind of heavy work itself (app.py enters no gate): with
+    the gate full, each such call is refused at once."""
+    full = Gate(running=1, waiting=0)
+    core = Demo(demo.models, [], demo.data_dir, demo.checkpoint_dir, inspect_gate=full, evaluate_gate=full)
+    calls = {"look inside": lambda: core.look_inside("国足胜泰国", "TextCNN"),
+             "/inspect": lambda: core.api_inspect("国足胜泰国", "TextCNN"),
+             "units": lambda: core.unit_choices("BiLSTM-attention"),
+             "map": lambda: core.test_map("TextCNN"),
+             "evaluate": lambda: core.evaluate("TextCNN"),
+             "agreement": lambda: core.attention_agreement(sample=4)}
+    with full():
+        for what, call in calls.items():
+            with pytest.raises(UserError, match="busy"):
+                call()
+                pytest.fail(f"{what} ran past a full gate")
 
 
 def test_a_corrupt_checkpoint_leaves_the_others_working(checkpoint_dir, tmp_path):

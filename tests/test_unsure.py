@@ -81,7 +81,7 @@ def test_traditional_script_gets_the_same_answer(demo, data_dir, name):
 def test_batch_csv_carries_the_verdicts(demo, tmp_path):
     source = tmp_path / "in.txt"
     source.write_text("國足３：０完勝泰國隊\n😀😀😀\n周杰伦新专辑首发 歌迷排队数小时\n", encoding="utf-8")
-    path, n = demo.predict_file(source)
+    path, n, _ = demo.predict_file(source)
     rows = list(csv.DictReader(open(path, encoding="utf-8")))
     assert n == 3 and rows[0]["read_as"] == "国足3:0完胜泰国队"
     for name in demo.model_names():

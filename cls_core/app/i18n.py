@@ -58,6 +58,7 @@ TEXTS = {
     "batch_button": ("Predict the file", "预测整个文件"),
     "batch_download": ("Predictions (CSV)", "预测结果（CSV）"),
     "batch_done": ("Predicted {n} headlines with {models}.", "已用 {models} 预测 {n} 条标题。"),
+    "batch_skipped": ("{n} empty lines skipped.", "跳过了 {n} 个空行。"),
     "panel_label": ("{model} · {verdict} · {ms:.1f} ms", "{model} · {verdict} · {ms:.1f} 毫秒"),
     "note": ("**Note:** {text}", "**注意**：{text}"),
     "cut_notice": ("The input had {n} characters; only the first {max} were read.",

@@ -201,6 +201,8 @@ class Demo:
     _cache: dict = field(default_factory=dict)
     _test: object = None
     _model_locks: dict = field(default_factory=dict)
+    _evaluating: dict = field(default_factory=dict)
+    _evaluating_lock: threading.Lock = field(default_factory=threading.Lock)
     # integrated gradients beside the rest of a look inside: one thread per look the inspect gate lets run
     _attributing: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=2, thread_name_prefix="integrated-gradients"))
@@ -320,7 +322,8 @@ class Demo:
 
     def predict_file(self, path):
         """Read a .txt (one headline a line) or .csv (first column, or a 'headline' column)
-        and write a CSV of predictions with every class's probability. Returns its path."""
+        and write a CSV of predictions with every class's probability. Returns (its path,
+        headlines predicted, empty lines skipped)."""
         path = Path(path)
         if path.stat().st_size > MAX_UPLOAD_BYTES:
             raise UserError("error_file_size", mb=MAX_UPLOAD_BYTES // 1_000_000)
@@ -337,7 +340,9 @@ class Demo:
             lines = [r[column] if len(r) > column else "" for r in rows]
         else:
             lines = content.splitlines()
-        headlines = [clean_headline(line)[0] for line in lines if line.strip()]
+        cleaned = [drop_invisible(line) for line in lines]  # a zero-width space alone is an empty line
+        headlines = [clean_headline(line)[0] for line in cleaned if line]
+        skipped = len(lines) - len(headlines)
         if not headlines:
             raise UserError("error_no_headlines")
         if len(headlines) > MAX_BATCH_LINES:
@@ -358,7 +363,7 @@ class Demo:
                                 + [classes[int(probs[n].argmax())] for n in names]
                                 + [f"{probs[n].max():.4f}" for n in names] + [verdicts[n].unsure for n in names]
                                 + [verdicts[n].reason for n in names] + [f"{p:.4f}" for p in probs[names[-1]]])
-        return target, len(headlines)
+        return target, len(headlines), skipped
 
     # --- Inside tab -----------------------------------------------------------------------
     def inside(self, headline, name, layer=1, direction="forward", lang="en"):
@@ -434,7 +439,7 @@ class Demo:
         cores share one look."""
         cleaned, _ = clean_headline(headline, lang)
         predictor = self.predictor(name)
-        with self.using(name):
+        with self.inspect_gate(), self.using(name):
             ig = (self._attributing.submit(attribution.integrated_gradients, predictor, cleaned)
                   if name in self.network_names() else None)
             try:
@@ -472,11 +477,14 @@ class Demo:
         key = hashlib.sha256(json.dumps([file_fingerprint(self.predictor(m).path) for m in members]
                                         + [file_fingerprint(test_split_dir(self.data_dir) / "test.txt")]
                                         ).encode()).hexdigest()
-        if key not in self._cache:
-            with self.evaluate_gate():
-                report = evaluate(self.predictor(name), test, progress=progress)
-            report["model"] = name
-            self._cache[key] = report
+        with self._evaluating_lock:
+            lock = self._evaluating.setdefault(key, threading.Lock())
+        with lock:  # a second request for the same report waits for the first and reuses it
+            if key not in self._cache:
+                with self.evaluate_gate():
+                    report = evaluate(self.predictor(name), test, progress=progress)
+                report["model"] = name
+                self._cache[key] = report
         return self._cache[key]
 
     def api_evaluate(self, model):
@@ -660,7 +668,7 @@ class Demo:
         builds the corpus index at first use (cached on disk per checkpoint)."""
         if not self.has_units(name):
             raise UserError("error_units_bilstm")
-        with self.using(name):
+        with self.evaluate_gate(), self.using(name):
             view = deep.units_view(self.predictor(name), test_split_dir(self.data_dir), lang=lang)
         return [(text("unit_choice", lang, layer=u["layer"], direction=text(u["direction"], lang), unit=u["unit"],
                       topic=class_name(u["topic"], lang), specificity=u["specificity"]),
@@ -684,7 +692,7 @@ class Demo:
         if name not in self.network_names():
             raise UserError("error_map_network")
         predictor = self.predictor(name)
-        with self.using(name):
+        with self.evaluate_gate(), self.using(name):
             view = deep.map_view(predictor, test_split_dir(self.data_dir), lang=lang)
         return view["figure"], text("map_summary", lang, model=model_label(name, lang), n=len(view["texts"]),
                                     seconds=view["seconds"])
