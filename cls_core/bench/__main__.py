@@ -34,7 +34,9 @@ import torch.nn.functional as F
 from cls_core.data import load_split, pad_batch, resolve_data_dir
 from cls_core.data.normalize import normalize_headline
 from cls_core.models.predictor import Predictor
+from cls_core.app.registry import ModelRegistry
 from cls_core.app.service import Demo
+from cls_core.app.views.inside import inside, look_inside
 from cls_core.models.predictor import SHIPPED_MODELS as MODEL_FILES
 from cls_core.app.serving import configure_for_serving
 
@@ -189,7 +191,7 @@ def measure_deep_inspection(demo, name, text=HEADLINE_30, repeats=20):
     n-grams, integrated gradients with batched steps on a second thread, input reduction,
     the bounded flip search, every figure)."""
     def once():
-        demo.look_inside(text, name)
+        look_inside(demo, text, name)
     once()
     return np.asarray(timed(once, repeats))
 
@@ -211,7 +213,7 @@ def print_deep(r):
 
 def bench_one(name, checkpoints, data_dir, device):
     predictor = Predictor.load(Path(checkpoints) / MODEL_FILES[name], device)  # this model alone
-    core = Demo({name: predictor}, [], Path(data_dir), Path(checkpoints))
+    core = Demo(ModelRegistry({name: predictor}, checkpoints), Path(data_dir))
     test, train = load_split(data_dir, "test"), load_split(data_dir, "train")
     predictor.predict_proba(test.texts[:64])  # warm-up
     start = time.perf_counter()
@@ -220,7 +222,7 @@ def bench_one(name, checkpoints, data_dir, device):
     result = {"model": name, "device": str(getattr(predictor, "device", "cpu")),
               "test_set_seconds": round(test_seconds, 2),
               "predict": percentiles(timed(lambda: predictor.predict([HEADLINE]), 200)),
-              "inspect": percentiles(timed(lambda: core.inside(HEADLINE, name), 20)),
+              "inspect": percentiles(timed(lambda: inside(core, HEADLINE, name), 20)),
               "deep_inspect": percentiles(measure_deep_inspection(core, name, repeats=20))}
     result["train_headlines_per_s"] = round(training_throughput(predictor, train.texts, train.labels), 1)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
