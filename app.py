@@ -8,9 +8,11 @@ Links open a view directly: /?tab=inside&model=TextCNN&headline=国足3:0完胜�
 (tab: predict, inside, map, evaluate, experiments, overview; model: one name, or several joined
 by commas). On the map, clicking a point opens its headline in Inside.
 
-The UI layer only: one builder per tab, each wiring widgets to cls_core.app.service.Demo.
-Every handler takes the visitor's language (the switch at the top) as its first input and
-words its output in it; the static text is Gradio's own i18n (cls_core.app.i18n).
+The UI layer only: one builder per tab, each wiring widgets to that tab's views
+(cls_core.app.views), which answer from the state all visitors share (cls_core.app.service.Demo);
+the API endpoints answer with cls_core.app.api. Every handler takes the visitor's language (the
+switch at the top) as its first input and words its output in it; the static text is Gradio's
+own i18n (cls_core.app.i18n).
 """
 
 import argparse
@@ -25,12 +27,22 @@ import gradio as gr  # noqa: E402
 import pandas as pd  # noqa: E402
 from gradio.i18n import I18nData  # noqa: E402
 
-from cls_core.app import figures  # noqa: E402
-from cls_core.data import resolve_data_dir  # noqa: E402
+from cls_core.app import api, figures  # noqa: E402
+from cls_core.app.concurrency import QUEUE_SIZE, WORKERS  # noqa: E402
 from cls_core.app.i18n import LANGUAGES, PageText, language_for, text  # noqa: E402
-from cls_core.app.service import (ENSEMBLE, MAX_CHARS, MAX_UPLOAD_BYTES, PUBLISHED, Demo, UserError,  # noqa: E402
-                              link_query, model_label, read_link)
+from cls_core.app.inputs import MAX_CHARS, MAX_UPLOAD_BYTES  # noqa: E402
+from cls_core.app.links import link_query, read_link  # noqa: E402
+from cls_core.app.service import Demo  # noqa: E402
 from cls_core.app.serving import configure_for_serving  # noqa: E402
+from cls_core.app.views import evaluate, overview  # noqa: E402
+from cls_core.app.views.experiments import experiment_figures  # noqa: E402
+from cls_core.app.views.inside import inside_summary, look_inside  # noqa: E402
+from cls_core.app.views.map import draw_map, numbered_headline  # noqa: E402
+from cls_core.app.views.predict import (answer_panels, predict, predict_batch, random_test_headline,  # noqa: E402
+                                        truth_line)
+from cls_core.app.views.units import unit_choices, unit_view  # noqa: E402
+from cls_core.app.wording import ENSEMBLE, UserError, model_label  # noqa: E402
+from cls_core.data import resolve_data_dir  # noqa: E402
 
 EXAMPLES = ["国足3:0完胜泰国队 晋级世界杯预选赛下一阶段", "央行宣布下调存款准备金率0.5个百分点",
             "北京东五环新盘开盘 均价每平米2.8万元", "《魔兽世界》新资料片下月上线", "周杰伦新专辑首发 歌迷排队数小时",
@@ -131,7 +143,7 @@ def build_predict(core, page, lang):
     with gr.Row():
         headline = gr.Textbox(label=page("headline_label", n=MAX_CHARS), placeholder=page("headline_placeholder"),
                               lines=1, max_lines=3, max_length=MAX_CHARS, scale=3, elem_id="headline")
-        chosen = gr.CheckboxGroup(core.model_choices(), value=names[:2], label=page("models_label"), scale=2)
+        chosen = gr.CheckboxGroup(core.registry.choices(), value=names[:2], label=page("models_label"), scale=2)
     with gr.Row():
         predict_btn = gr.Button(page("predict_button"), variant="primary")
         random_btn = gr.Button(page("random_button"))
@@ -151,9 +163,9 @@ def build_predict(core, page, lang):
     blank = ("", "") + tuple(hidden() for _ in panels)
 
     def answer(lang, text_in, models, true_class=None):
-        shown, notice, results = core.predict(text_in, models, lang=lang)
-        note_text, items = core.answer_panels(shown, notice, results, lang)
-        truth_text = core.truth_line(true_class, results, lang) if true_class else ""
+        shown, notice, results = predict(core, text_in, models, lang=lang)
+        note_text, items = answer_panels(shown, notice, results, lang)
+        truth_text = truth_line(true_class, results, lang) if true_class else ""
         return [truth_text, note_text] + slot_updates(items, len(panels))
 
     @hinted(*blank)
@@ -162,7 +174,7 @@ def build_predict(core, page, lang):
 
     @hinted(gr.skip(), *blank)
     def on_random(lang, models):
-        text_in, true_class = core.random_test_headline()
+        text_in, true_class = random_test_headline(core)
         return [text_in] + answer(lang, text_in, models or names[:2], true_class)
 
     @hinted(gr.skip(), *blank)
@@ -171,10 +183,8 @@ def build_predict(core, page, lang):
 
     @hinted(None, "")
     def on_batch(lang, file):
-        if file is None:
-            raise UserError("error_upload_first")
-        path, n = core.predict_file(file)
-        return str(path), text("batch_done", lang, n=n, models=", ".join(model_label(m, lang) for m in names))
+        path, message = predict_batch(core, file, lang)
+        return str(path), message
 
     for trigger in (predict_btn.click, headline.submit):
         trigger(on_predict, [lang, headline, chosen], outputs, api_visibility="private")
@@ -188,13 +198,13 @@ def build_predict(core, page, lang):
 
 def build_inside(core, page, lang):
     singles = core.model_names(ensemble=False)
-    first_rnn = core.rnn_shape(singles[0]) if singles else None
-    layers = max((core.rnn_shape(n) or (1, 1))[0] for n in singles) if singles else 1
+    first_rnn = core.registry.rnn_shape(singles[0]) if singles else None
+    layers = max((core.registry.rnn_shape(n) or (1, 1))[0] for n in singles) if singles else 1
     gr.Markdown(page("inside_intro"))
     with gr.Row():
         inside_text = gr.Textbox(label=page("headline_label", n=MAX_CHARS), value=EXAMPLES[0], lines=1,
                                  max_lines=3, max_length=MAX_CHARS, scale=3, elem_id="inside-headline")
-        model = gr.Radio(core.model_choices(ensemble=False), value=singles[0] if singles else None,
+        model = gr.Radio(core.registry.choices(ensemble=False), value=singles[0] if singles else None,
                          label=page("inside_model"), scale=2)
     with gr.Row():
         layer = gr.Slider(1, max(layers, 2), value=layers, step=1, label=page("layer_label"),
@@ -205,7 +215,7 @@ def build_inside(core, page, lang):
     summary = gr.Markdown()
     weights = gr.HighlightedText(label=page("weights_label"), show_legend=False, combine_adjacent=False)
     window_texts = [gr.HighlightedText(visible=False, show_legend=False, combine_adjacent=False)
-                    for _ in range(core.window_count())]
+                    for _ in range(core.registry.window_count())]
     occlusion = gr.HighlightedText(label=page("occlusion_label"), show_legend=False, combine_adjacent=False)
     with gr.Row():
         weights_plot = gr.Plot(label=page("plot_weights"))
@@ -235,11 +245,11 @@ def build_inside(core, page, lang):
 
     @hinted(*blank)
     def on_inside(lang, text_in, name, layer_value, direction_value, unit_key=None):
-        with core.inspect_gate():
-            r, deeper = core.look_inside(text_in, name, layer_value, direction_value, lang)
-            track = core.unit_view(text_in, name, unit_key, lang)[0] if unit_key and core.has_units(name) else None
+        r, deeper = look_inside(core, text_in, name, layer_value, direction_value, lang)
+        with_unit = unit_key and core.registry.has_units(name)
+        track = unit_view(core, text_in, name, unit_key, lang)[0] if with_unit else None
         rnn = r["hidden_plot"] is not None
-        return (core.inside_summary(r, name, lang), gr.update(value=r["weights"], label=r["weights_label"]),
+        return (inside_summary(r, name, lang), gr.update(value=r["weights"], label=r["weights_label"]),
                 *slot_updates(r["windows"], len(window_texts)), r["occlusion"],
                 r["weights_plot"], r["occlusion_plot"], r["reading_plot"],
                 gr.update(value=r["hidden_plot"], visible=rnn), gr.update(value=r["norm_plot"], visible=rnn),
@@ -249,7 +259,7 @@ def build_inside(core, page, lang):
 
     def on_model(name):
         """BiLSTM controls and hidden units only for a recurrent model, sized to it."""
-        shape = core.rnn_shape(name)
+        shape = core.registry.rnn_shape(name)
         if shape is None:
             return gr.update(visible=False), gr.update(visible=False), gr.update(visible=False)
         return (gr.update(visible=True, maximum=max(shape[0], 2), value=shape[0]),
@@ -258,15 +268,14 @@ def build_inside(core, page, lang):
     @hinted(gr.skip(), "")
     def on_units(lang, name, progress=gr.Progress()):
         progress(0, desc=text("indexing_units", lang))
-        with core.evaluate_gate():
-            choices = core.unit_choices(name, lang)
+        choices = unit_choices(core, name, lang)
         return gr.update(choices=choices, value=choices[0][1]), text("units_ready", lang, n=len(choices))
 
     @hinted(hidden(), hidden())
     def on_unit(lang, text_in, name, unit_key):
         if not unit_key:
             raise UserError("error_pick_unit")
-        track, rows = core.unit_view(text_in, name, unit_key, lang)
+        track, rows = unit_view(core, text_in, name, unit_key, lang)
         headers = [text(c, lang) for c in ("col_number", "col_context", "col_activation", "col_topic")]
         return gr.update(value=track, visible=True), table(rows, headers)
 
@@ -290,7 +299,7 @@ def build_evaluate(core, page, lang):
     names = core.model_names()
     evaluated = gr.State(None)
     with gr.Row():
-        model = gr.Dropdown(core.model_choices(), value=names[0] if names else None, label=page("eval_model"))
+        model = gr.Dropdown(core.registry.choices(), value=names[0] if names else None, label=page("eval_model"))
         normalize = gr.Checkbox(label=page("row_normalised"))
         eval_btn = gr.Button(page("eval_button"), variant="primary")
     summary = gr.Markdown(page("eval_intro"))
@@ -322,20 +331,21 @@ def build_evaluate(core, page, lang):
     @hinted("", hidden(), hidden(), "", hidden(), None, None, None, None, None, None)
     def on_evaluate(lang, name, normalized, progress=gr.Progress()):
         progress(0, desc=text("evaluating", lang))
-        report = core.evaluate(name, progress=lambda f: progress(f, desc=text("evaluating", lang)))
-        by_length, by_unknown = core.slices(lang)
-        return (core.evaluation_summary(report, lang), table(core.per_class_rows(report, lang),
-                                                             [text(c, lang) for c in columns]),
-                gr.update(value=core.confusion_table(report, normalized, lang), visible=True),
+        report = evaluate.evaluation_report(core, name, progress=lambda f: progress(f, desc=text("evaluating", lang)))
+        by_length, by_unknown = evaluate.slices(core, lang)
+        return (evaluate.evaluation_summary(report, lang),
+                table(evaluate.per_class_rows(report, lang), [text(c, lang) for c in columns]),
+                gr.update(value=evaluate.confusion_table(core, report, normalized, lang), visible=True),
                 text("cell_hint", lang), hidden(), figures.reliability_diagram(report["reliability"], lang),
-                figures.coverage_chart(core.coverage_curves(lang), lang), by_length, by_unknown,
-                str(core.predictions_csv(report)), name)
+                figures.coverage_chart(evaluate.coverage_curves(core, lang), lang), by_length, by_unknown,
+                str(evaluate.predictions_csv(core, report)), name)
 
     @hinted(gr.skip())
     def on_normalize(lang, name, normalized):
         if not name:
             return gr.skip()
-        return gr.update(value=core.confusion_table(core.evaluate(name), normalized, lang), visible=True)
+        report = evaluate.evaluation_report(core, name)
+        return gr.update(value=evaluate.confusion_table(core, report, normalized, lang), visible=True)
 
     @hinted("", hidden())
     def on_cell(lang, name, evt: gr.SelectData):
@@ -344,13 +354,13 @@ def build_evaluate(core, page, lang):
         row, col = evt.index
         if col == 0:
             raise UserError("error_click_number")
-        rows, message = core.cell_headlines(core.evaluate(name), row, col - 1, lang)
+        rows, message = evaluate.cell_headlines(core, evaluate.evaluation_report(core, name), row, col - 1, lang)
         return message, table(rows, [text(c, lang) for c in cell_columns])
 
     @hinted(hidden(), "")
     def on_disagree(lang, progress=gr.Progress()):
         progress(0, desc=text("scoring_all", lang))
-        singles, rows, total = core.disagreements(lang=lang)
+        singles, rows, total = evaluate.disagreements(core, lang=lang)
         headers = [text("col_headline", lang), text("col_true", lang)] + [model_label(m, lang) for m in singles]
         return table(rows, headers), text("disagree_message", lang, total=total, n=len(core.test_split()),
                                           shown=len(rows))
@@ -358,7 +368,7 @@ def build_evaluate(core, page, lang):
     @hinted("", hidden(), hidden())
     def on_agreement(lang, progress=gr.Progress()):
         progress(0, desc=text("agreeing", lang))
-        figure, rows = core.attention_agreement(lang, progress=lambda f, what: progress(
+        figure, rows = evaluate.attention_agreement(core, lang, progress=lambda f, what: progress(
             f, desc=f"{text('agreeing', lang)}: {what}"))
         headers = [text(c, lang) for c in ("col_model", "col_pair", "col_mean", "col_median", "col_headlines")]
         return "", gr.update(value=figure, visible=True), table(rows, headers)
@@ -378,10 +388,10 @@ def build_evaluate(core, page, lang):
 
 def build_map(core, page, lang):
     """The map; a click on a point (MAP_CLICK_JS) or a typed number opens that headline in Inside."""
-    networks = core.network_names()
+    networks = core.registry.network_names()
     gr.Markdown(page("map_intro"))
     with gr.Row():
-        model = gr.Radio(core.model_choices(networks=True), value=networks[0] if networks else None,
+        model = gr.Radio(core.registry.choices(networks=True), value=networks[0] if networks else None,
                          label=page("map_model"), scale=3)
         draw_btn = gr.Button(page("map_button"), variant="primary", scale=1)
     summary = gr.Markdown()
@@ -394,8 +404,7 @@ def build_map(core, page, lang):
     @hinted("", None)
     def on_draw(lang, name, progress=gr.Progress()):
         progress(0, desc=text("drawing_map", lang))
-        with core.evaluate_gate():
-            figure, message = core.test_map(name, lang)
+        figure, message = draw_map(core, name, lang)
         return message, figure
 
     draw_btn.click(on_draw, [lang, model], [summary, plot], show_progress_on=[summary], api_visibility="private",
@@ -415,7 +424,7 @@ def build_experiments(core, page, lang):
     plots = [gr.Plot(label=page(label), visible=False) for label in EXPERIMENT_LABELS]
 
     def fill(lang_code):
-        found = core.experiments(lang_code)
+        found = experiment_figures(core, lang_code)
         if found is None:
             return [gr.update(value=text("experiments_missing", lang_code), visible=True)] + [hidden() for _ in plots]
         return [gr.update(visible=False)] + [gr.update(value=found.get(key), visible=key in found)
@@ -442,20 +451,20 @@ def build_overview(core, page, lang):
         notes.append(gr.Markdown(visible=False))
 
     def fill(lang_code):
-        split_counts = core.class_counts()
+        split_counts = overview.class_counts(core)
         sizes = ", ".join(f"{text('split_' + s, lang_code)} {sum(c):,}" for s, c in split_counts.items())
         rows = core.model_rows()
-        bars = core.accuracy_bars(rows, lang_code)
+        bars = overview.accuracy_bars(rows, lang_code)
         out = [text("data_sentence", lang_code, counts=sizes),
-               pd.DataFrame(core.class_count_rows(split_counts, lang_code),
+               pd.DataFrame(overview.class_count_rows(core, split_counts, lang_code),
                             columns=[text("col_class", lang_code)] + [text("split_" + s, lang_code)
                                                                         for s in split_counts]),
-               pd.DataFrame(core.model_table(rows, lang_code),
+               pd.DataFrame(overview.model_table(rows, lang_code),
                             columns=[text(c, lang_code) for c in ("col_model", "col_parameters", "col_file_mb",
                                                                   "col_test_accuracy", "col_calibration")]),
                figures.accuracy_bars(bars, text("title_accuracy", lang_code))]
         for name in core.models:
-            curve = core.training_curve(name, lang_code)
+            curve = overview.training_curve(core.registry, name, lang_code)
             out.append(gr.update(value=curve, visible=curve is not None))
             out.append(gr.update(value="" if curve is not None else text("no_curve_linear", lang_code,
                                                                             model=model_label(name, lang_code)),
@@ -472,7 +481,7 @@ def build_app(core):
     """(gr.Blocks, gr.I18n): the page, and the translations of its static text."""
     page = StaticText()
     names = core.model_names()
-    ours, reference = core.best_accuracy(), max(acc for _, acc in PUBLISHED)
+    ours, reference = overview.best_accuracy(core.registry), max(acc for _, acc in overview.PUBLISHED)
     with gr.Blocks(title="headline-lens", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         with gr.Row(equal_height=True):
             gr.Markdown("# headline-lens", scale=3)
@@ -480,21 +489,21 @@ def build_app(core):
                                label=page("language"), scale=1, min_width=140, elem_id="language")
         gr.Markdown(page("intro", ours=f"{ours:.1%}" if ours else "—", reference=f"{reference:.1%}"))
         gr.Markdown(page("privacy"))
-        problems = gr.Markdown("  \n".join(text("warning", text=p) for p in core.problem_lines()),
-                               visible=bool(core.problems))
+        problems = gr.Markdown("  \n".join(text("warning", text=p) for p in core.registry.problem_lines()),
+                               visible=bool(core.registry.unavailable))
         with gr.Tabs(selected="predict") as tabs:
             with gr.Tab(page("tab_predict"), id="predict") as tab_predict:
-                predict = build_predict(core, page, lang)
+                predict_ui = build_predict(core, page, lang)
             with gr.Tab(page("tab_inside"), id="inside") as tab_inside:
-                inside = build_inside(core, page, lang)
+                inside_ui = build_inside(core, page, lang)
             with gr.Tab(page("tab_map"), id="map") as tab_map:
-                test_map = build_map(core, page, lang)
+                map_ui = build_map(core, page, lang)
             with gr.Tab(page("tab_evaluate"), id="evaluate") as tab_evaluate:
-                evaluate = build_evaluate(core, page, lang)
+                evaluate_ui = build_evaluate(core, page, lang)
             with gr.Tab(page("tab_experiments"), id="experiments") as tab_experiments:
-                experiments = build_experiments(core, page, lang)
+                experiments_ui = build_experiments(core, page, lang)
             with gr.Tab(page("tab_overview"), id="overview") as tab_overview:
-                overview = build_overview(core, page, lang)
+                overview_ui = build_overview(core, page, lang)
         with gr.Row():
             link_btn = gr.Button(page("copy_link"), size="sm", scale=0, min_width=220)
             link = gr.Textbox(label=page("link_label"), buttons=["copy"], interactive=False, scale=4,
@@ -510,20 +519,20 @@ def build_app(core):
         # A test headline picked on the map or in a unit's contexts opens in Inside, analysed.
         @hinted(gr.skip(), gr.skip(), gr.skip(), gr.skip())
         def on_open(lang_code, index, name):
-            headline = core.test_headline(index)
+            headline = numbered_headline(core, index)
             return gr.update(selected="inside"), "inside", headline, name if name in core.models else gr.skip()
 
         def on_context(lang_code, name, evt: gr.SelectData):
             return on_open(lang_code, evt.row_value[0], name)
 
         def then_inside(event):
-            event.then(inside["run"], inside["inputs"], inside["outputs"],
+            event.then(inside_ui["run"], inside_ui["inputs"], inside_ui["outputs"],
                        api_visibility="private", concurrency_id="inspect", concurrency_limit=None)
 
-        open_targets = [tabs, current_tab, inside["headline"], inside["model"]]
-        then_inside(test_map["open"].click(on_open, [lang, test_map["number"], test_map["model"]], open_targets,
+        open_targets = [tabs, current_tab, inside_ui["headline"], inside_ui["model"]]
+        then_inside(map_ui["open"].click(on_open, [lang, map_ui["number"], map_ui["model"]], open_targets,
                                            api_visibility="private"))
-        then_inside(inside["unit_rows"].select(on_context, [lang, inside["model"]], open_targets,
+        then_inside(inside_ui["unit_rows"].select(on_context, [lang, inside_ui["model"]], open_targets,
                                                api_visibility="private"))
 
         def on_link(lang_code, tab, headline, models, inside_headline, inside_model):
@@ -532,31 +541,31 @@ def build_app(core):
             return link_query(tab, headline if tab == "predict" else "", models if tab == "predict" else [],
                               lang_code)
 
-        link_btn.click(on_link, [lang, current_tab, predict["headline"], predict["chosen"], inside["headline"],
-                                 inside["model"]], link, api_visibility="private").then(
+        link_btn.click(on_link, [lang, current_tab, predict_ui["headline"], predict_ui["chosen"], inside_ui["headline"],
+                                 inside_ui["model"]], link, api_visibility="private").then(
             None, link, link, js=FULL_LINK_JS)
 
         # A language change rewords the pickers, the Overview and the Experiments (static text:
         # CHANGE_LOCALE_JS).
         def fill_pages(lang_code):
-            return overview["fill"](lang_code) + experiments["fill"](lang_code)
+            return overview_ui["fill"](lang_code) + experiments_ui["fill"](lang_code)
 
         def on_language(lang_code):
-            return [gr.update(choices=core.model_choices(lang_code)),
-                    gr.update(choices=core.model_choices(lang_code, ensemble=False)),
-                    gr.update(choices=core.model_choices(lang_code, networks=True)),
-                    gr.update(choices=core.model_choices(lang_code)),
+            warnings = "  \n".join(text("warning", lang_code, text=p) for p in core.registry.problem_lines(lang_code))
+            return [gr.update(choices=core.registry.choices(lang_code)),
+                    gr.update(choices=core.registry.choices(lang_code, ensemble=False)),
+                    gr.update(choices=core.registry.choices(lang_code, networks=True)),
+                    gr.update(choices=core.registry.choices(lang_code)),
                     gr.update(choices=[(text(d, lang_code), d) for d in ("forward", "backward")]),
-                    gr.update(value="  \n".join(text("warning", lang_code, text=p)
-                                                for p in core.problem_lines(lang_code)))] + fill_pages(lang_code)
+                    gr.update(value=warnings)] + fill_pages(lang_code)
 
         # Gradio translates a tab's name once, when the page is built: rename them here.
         def on_language_tabs(lang_code):
             return [gr.update(label=text("tab_" + tab_id, lang_code)) for tab_id in tab_list]
 
-        pages = overview["outputs"] + experiments["outputs"]
-        lang.change(on_language, [lang], [predict["chosen"], inside["model"], test_map["model"], evaluate["model"],
-                                          inside["direction"], problems] + pages,
+        pages = overview_ui["outputs"] + experiments_ui["outputs"]
+        pickers = [predict_ui["chosen"], inside_ui["model"], map_ui["model"], evaluate_ui["model"], inside_ui["direction"]]
+        lang.change(on_language, [lang], pickers + [problems] + pages,
                     js=CHANGE_LOCALE_JS, api_visibility="private").then(
             on_language_tabs, [lang], list(tab_list.values()), api_visibility="private")
 
@@ -577,34 +586,35 @@ def build_app(core):
         start = gr.State("")
 
         def open_predict(lang_code, what, headline, models):
-            return predict["run"](lang_code, headline, models) if what == "predict" else \
-                [gr.skip()] * len(predict["outputs"])
+            return predict_ui["run"](lang_code, headline, models) if what == "predict" else \
+                [gr.skip()] * len(predict_ui["outputs"])
 
         def open_inside(lang_code, what, *args):
-            return inside["run"](lang_code, *args) if what == "inside" else [gr.skip()] * len(inside["outputs"])
+            return inside_ui["run"](lang_code, *args) if what == "inside" else [gr.skip()] * len(inside_ui["outputs"])
 
-        app.load(on_load, None, [lang, tabs, current_tab, predict["headline"], predict["chosen"],
-                                 inside["headline"], inside["model"], start], api_visibility="private").then(
-            open_predict, [lang, start, predict["headline"], predict["chosen"]], predict["outputs"],
+        app.load(on_load, None, [lang, tabs, current_tab, predict_ui["headline"], predict_ui["chosen"],
+                                 inside_ui["headline"], inside_ui["model"], start], api_visibility="private").then(
+            open_predict, [lang, start, predict_ui["headline"], predict_ui["chosen"]], predict_ui["outputs"],
             api_visibility="private").then(
-            open_inside, [lang, start] + inside["inputs"][1:], inside["outputs"], api_visibility="private").then(
+            open_inside, [lang, start] + inside_ui["inputs"][1:], inside_ui["outputs"], api_visibility="private").then(
             fill_pages, [lang], pages, api_visibility="private")
 
         # --- API endpoints (gradio_client): plain JSON in, plain JSON out --------------------
         @api_errors
         def api_predict(headline: str, model: str = "TextCNN", top_k: int = 5) -> dict:
             """Top classes of a headline with calibrated probabilities, and the verdict."""
-            return core.api_predict(headline, model, top_k)
+            return api.predict_answer(core, headline, model, top_k)
 
         @api_errors
         def api_inspect(headline: str, model: str = "BiLSTM-attention") -> dict:
-            """Per-character weights (attention or n-gram contribution) and occlusion."""
-            return core.api_inspect(headline, model)
+            """Per-character weights (attention or n-gram contribution), occlusion, and for a
+            network integrated gradients with their convergence delta."""
+            return api.inspect_answer(core, headline, model)
 
         @api_errors
         def api_evaluate(model: str = "TextCNN") -> dict:
             """Accuracy, macro-F1, ECE and the confusion matrix on the test split."""
-            return core.api_evaluate(model)
+            return api.evaluate_answer(core, model)
 
         gr.api(api_predict, api_name="predict")
         gr.api(api_inspect, api_name="inspect", concurrency_id="inspect", concurrency_limit=None)
@@ -627,7 +637,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    configure_for_serving()  # one torch thread per Gradio worker: see cls_core/serving.py
+    configure_for_serving()  # one torch thread per Gradio worker: see cls_core/app/serving.py
     auth = None
     if args.auth:
         user, sep, password = args.auth.partition(":")
@@ -638,12 +648,12 @@ def main(argv=None):
         print("warning: --share without --auth: anyone with the public link can use this app "
               "(add --auth USER:PASS or set APP_AUTH)", file=sys.stderr)
     core = Demo.load(args.checkpoints, resolve_data_dir(args.data_dir), args.device)
-    for problem in core.problems:
+    for problem in core.registry.problem_lines():
         print("warning:", problem, file=sys.stderr)
     if not core.models:
         sys.exit("error: no model could be loaded; see the warnings above")
     app, i18n = build_app(core)
-    app.queue(default_concurrency_limit=4, max_size=64)
+    app.queue(default_concurrency_limit=WORKERS, max_size=QUEUE_SIZE)
     launch = dict(server_name=args.host, server_port=args.port, auth=auth, show_error=True, i18n=i18n,
                   max_file_size=MAX_UPLOAD_BYTES, css=CSS, js=MAP_CLICK_JS)
     try:

@@ -86,3 +86,16 @@ def fresh_app_url(checkpoint_dir, tmp_path_factory):
     yield url
     process.terminate()
     process.wait(timeout=30)
+
+
+# --- the app's shared state (tests of cls_core.app) ----------------------------------------
+
+@pytest.fixture(scope="session")
+def demo(checkpoint_dir, small_data_dir, tmp_path_factory):
+    """The app's Demo over the shipped checkpoints and the small test split, loaded once. What
+    it caches on disk (unit index, map, agreement) goes to a folder of its own. A test that
+    needs nothing evaluated yet makes its own: Demo(demo.registry, demo.data_dir)."""
+    from cls_core.app.service import Demo
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HEADLINE_LENS_CACHE", str(tmp_path_factory.mktemp("demo-cache")))
+        yield Demo.load(checkpoint_dir, small_data_dir, "cpu")

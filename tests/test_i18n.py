@@ -1,4 +1,6 @@
+import ast
 import re
+from pathlib import Path
 
 import pytest
 
@@ -50,3 +52,31 @@ def test_bold_closes_before_chinese_text():
             for closing in marks[1::2]:
                 before, after = value[closing - 1], value[closing + 2:closing + 3]
                 assert not (re.match(r"[^\w\s]", before) and re.match(r"\w", after)), (key, value)
+
+
+def app_strings():
+    """(calls, constants): the first argument of every text(...), page(...) and UserError(...)
+    call written as a literal in the app's sources, and every string constant there
+    (f-strings' fixed parts too)."""
+    root = Path(__file__).resolve().parents[1]
+    calls, constants = set(), set()
+    for path in [root / "app.py", *(root / "cls_core" / "app").rglob("*.py")]:
+        if path.name == "i18n.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                constants.add(node.value)
+            elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+                name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+                if name in {"text", "page", "UserError"}:
+                    calls.add((path.name, node.args[0].value))
+    return calls, constants
+
+
+def test_every_text_the_app_asks_for_exists_and_every_text_is_used():
+    calls, constants = app_strings()
+    assert not [(where, key) for where, key in calls if key not in i18n.TEXTS]
+    # a key is used when written out, or made from a prefix: f"reason_{...}", "tab_" + tab_id
+    prefixes = {c for c in constants if c.endswith("_")}
+    unused = [k for k in i18n.TEXTS if k not in constants and not any(k.startswith(p) for p in prefixes)]
+    assert not unused, unused

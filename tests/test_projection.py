@@ -33,12 +33,12 @@ def test_map_is_cached_and_drawn(checkpoint_dir, small_data_dir, cache_in, monke
     assert points["coords"].shape == (len(test), 2) and np.isfinite(points["coords"]).all()
     assert list(points["labels"]) == test.labels
     mistakes = np.flatnonzero(points["labels"] != points["predicted"])
-    figure, point_headlines = view["figure"], view["point_headlines"]
+    figure = view["figure"]
+    point_headlines = [[int(row[0]) for row in trace.customdata] for trace in figure.data]  # what a click opens
     assert len(figure.data) == len(test.classes) + 1
     assert sorted(sum(point_headlines[:-1], [])) == list(range(len(test)))
     assert point_headlines[-1] == mistakes.tolist()
-    for trace, heads in zip(figure.data, point_headlines):   # a picked point names its headline
-        assert [row[0] for row in trace.customdata] == heads
+    assert all(row[1] == test.texts[int(row[0])] for trace in figure.data for row in trace.customdata)
     monkeypatch.setattr(projection, "build_map", lambda *a, **k: pytest.fail("rebuilt although cached"))
     projection._read.cache_clear()
     assert np.array_equal(projection.test_map(predictor, small_data_dir, "tsne")["coords"], points["coords"])

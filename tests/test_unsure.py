@@ -6,7 +6,9 @@ import pytest
 
 from cls_core.data import load_split
 from cls_core.data.normalize import opencc_converter
-from cls_core.app.service import ENSEMBLE, Demo
+from cls_core.app.batch import predict_file
+from cls_core.app.service import ENSEMBLE
+from cls_core.app.views.predict import predict
 from cls_core.models.unsure import answered_at, fit_confidence_threshold, looks_chinese, token_counts, verdict
 
 JUNK = ["<script>alert(1)</script>", "😀😀😀", "aaaaaaaa", "Fed raises interest rates", "12345678", "!!!???"]
@@ -39,14 +41,9 @@ def test_threshold_keeps_the_target_coverage():
     assert answered_at(probs, labels, t)["coverage"] == pytest.approx(0.9, abs=0.01)
 
 
-@pytest.fixture(scope="module")
-def demo(checkpoint_dir, data_dir):
-    return Demo.load(checkpoint_dir, data_dir, device="cpu")
-
-
 @pytest.mark.parametrize("junk", JUNK)
 def test_junk_is_flagged_by_every_model(demo, junk):
-    _, _, results = demo.predict(junk, demo.model_names())
+    _, _, results = predict(demo, junk, demo.model_names())
     assert {name: r[2]["reason"] for name, r in results.items()} == {n: "not_chinese" for n in demo.model_names()}
 
 
@@ -72,8 +69,8 @@ def test_traditional_script_gets_the_same_answer(demo, data_dir, name):
         assert traditional != texts
         same = predictor.predict_proba(texts).argmax(1) == predictor.predict_proba(traditional).argmax(1)
         assert same.mean() >= 0.97, (config, same.mean())
-    simplified = demo.predict("国足3:0完胜泰国队", [name])[2][name]
-    traditional = demo.predict("國足３：０完勝泰國隊", [name])[2][name]
+    simplified = predict(demo, "国足3:0完胜泰国队", [name])[2][name]
+    traditional = predict(demo, "國足３：０完勝泰國隊", [name])[2][name]
     assert next(iter(simplified[0])) == next(iter(traditional[0])) == "体育 sports"
     assert traditional[2]["read_as"] == "国足3:0完胜泰国队"
 
@@ -81,7 +78,7 @@ def test_traditional_script_gets_the_same_answer(demo, data_dir, name):
 def test_batch_csv_carries_the_verdicts(demo, tmp_path):
     source = tmp_path / "in.txt"
     source.write_text("國足３：０完勝泰國隊\n😀😀😀\n周杰伦新专辑首发 歌迷排队数小时\n", encoding="utf-8")
-    path, n = demo.predict_file(source)
+    path, n, _ = predict_file(demo.registry, source, demo.downloads)
     rows = list(csv.DictReader(open(path, encoding="utf-8")))
     assert n == 3 and rows[0]["read_as"] == "国足3:0完胜泰国队"
     for name in demo.model_names():

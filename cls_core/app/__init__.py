@@ -1,2 +1,17 @@
-"""The app layer: what the Gradio page needs, testable without a browser: models loaded for
-the app, the tab views, figures and the page's words. The only layer that imports gradio or plotly."""
+"""The app layer: what the Gradio page (app.py) needs, testable without a browser. The only
+layer that imports gradio, plotly or pandas.
+
+    service      Demo: what all visitors share, made of the parts below
+    registry     ModelRegistry: the shipped models, loaded once; their names, locks and shapes
+    served_data  the test split served (the data directory's, else data/demo/'s, verified)
+    evaluations  Evaluations: the test-split reports computed so far, each computed once
+    concurrency  every limit on how much runs at once: the gates and the workers
+    inputs       input limits, cleaning a headline, CSV cells, the downloads folder
+    links        links that open one view of the page
+    batch        a file of headlines in, a CSV of predictions out
+    api          the /predict, /inspect and /evaluate answers
+    views/       what each tab shows (plain values, tables, figures)
+    deep         the look-deeper views of one model; figures, deep_figures: plotly figures
+    wording      how answers are worded, and UserError; i18n: every word, in four languages
+    serving      process settings for serving many small requests
+"""

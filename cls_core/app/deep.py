@@ -1,11 +1,11 @@
-"""What the "look deeper" views answer, without the app: one function per view, each
-returning plain values and plotly figures (cls_core.app.deep_figures), so the UI only wires
-widgets to them and everything is testable without a browser.
+"""What the "look deeper" views answer for one model, without the app: one function per
+view, each returning plain values and plotly figures (cls_core.app.deep_figures); the tabs'
+views (cls_core.app.views) add the app's locks, gates and wording.
 
 - `attributions(predictor, text)`          Inside: integrated gradients beside attention,
                                            occlusion and n-gram scores, their agreement,
                                            input reduction and the smallest flipping edit
-- `agreement_view(predictors, data_dir)`   Evaluate: "does attention explain the prediction?"
+- `agreement_view(summaries)`              Evaluate: "does attention explain the prediction?"
 - `units_view(predictor, data_dir, ...)`   Hidden units: ranked units, a unit's track, its contexts
 - `map_view(predictor, data_dir)`          The map of the test split
 - `slices_view(predictors, reports)`       Evaluate: accuracy by length and unknown characters
@@ -20,6 +20,7 @@ from pathlib import Path
 
 from cls_core.explain import attribution, counterfactual, projection, units
 from cls_core.app import deep_figures
+from cls_core.app.wording import pair_label
 from cls_core.evaluation import slices
 
 
@@ -27,11 +28,11 @@ def attributions(predictor, text, lang="en", inside=None, ig=None):
     """{"chars", "class", "integrated_gradients", "ig_delta", "scores" {method: per char},
     "agreement" {"A vs B": rho}, "methods_plot", "reduction", "flip"} for one headline.
 
-    inside: what Demo.inside returned for the same headline and model; what it computed (its
-    "method_scores": occlusion, attention or n-gram scores, the headline without each
-    character) is not computed again. ig: attribution.integrated_gradients for the text, or
-    a Future of it (Demo.look_inside computes it on another thread); the flip search, which
-    does not need it, runs before it is awaited."""
+    inside: what views.inside.inside returned for the same headline and model; what it
+    computed (its "method_scores": occlusion, attention or n-gram scores, the headline
+    without each character) is not computed again. ig: attribution.integrated_gradients for
+    the text, or a Future of it (views.inside.look_inside computes it on another thread);
+    the flip search, which does not need it, runs before it is awaited."""
     known = (inside or {}).get("method_scores")
     flip = counterfactual.smallest_flip(predictor, text, known=known)
     if isinstance(ig, Future):
@@ -49,13 +50,12 @@ def attributions(predictor, text, lang="en", inside=None, ig=None):
             "reduction": counterfactual.input_reduction(predictor, text, importance), "flip": flip}
 
 
-def agreement_view(predictors, data_dir, sample=attribution.SAMPLE, lang="en"):
-    """{"rows": [model, pair, mean, median, n], "figure"} over a sample of the test split;
-    each model's figures are computed once per checkpoint and cached."""
-    summaries = {name: attribution.cached_agreement(p, data_dir, sample) for name, p in predictors.items()}
-    rows = [[name, pair, v["mean"], v["median"], v["n"]]
+def agreement_view(summaries, lang="en"):
+    """summaries: {model name: attribution.cached_agreement result}. {"figure", "rows":
+    [model, method pair, mean ρ, median ρ, headlines]} in lang."""
+    rows = [[name, pair_label(pair, lang), f"{v['mean']:+.3f}", f"{v['median']:+.3f}", v["n"]]
             for name, s in summaries.items() for pair, v in s["pairs"].items()]
-    return {"rows": rows, "figure": deep_figures.agreement_chart(summaries, lang), "summaries": summaries}
+    return {"figure": deep_figures.agreement_chart(summaries, lang), "rows": rows}
 
 
 def units_view(predictor, data_dir, text=None, layer=None, direction=None, unit=None, k=10, lang="en"):
@@ -75,10 +75,9 @@ def units_view(predictor, data_dir, text=None, layer=None, direction=None, unit=
 
 
 def map_view(predictor, data_dir, method="tsne", lang="en"):
-    """{"figure", "point_headlines" (headline index per trace and point), "texts", "seconds"}."""
+    """{"figure" (a point's customdata[0]: its test headline number), "texts", "seconds"}."""
     points = projection.test_map(predictor, data_dir, method)
-    figure, point_headlines = deep_figures.projection_scatter(points, method, lang)
-    return {"figure": figure, "point_headlines": point_headlines, "texts": points["texts"],
+    return {"figure": deep_figures.projection_scatter(points, method, lang), "texts": points["texts"],
             "seconds": float(points["seconds"])}
 
 

@@ -23,7 +23,8 @@ MAX_CHAR_TICKS = 40  # beyond this many characters, label every k-th so the labe
 
 # Every figure of the app is drawn on plotly's white template. As the default, plotly puts it
 # into each new figure without validating it; named per figure (update_layout(template=...))
-# it is deep-copied and validated every time: about 26 ms a figure, 6 figures a look inside.
+# it is deep-copied and validated every time, for each of the six figures of a look inside
+# (python -m cls_core.bench --deep times one).
 pio.templates.default = "plotly_white"
 
 
@@ -31,7 +32,7 @@ def _figure(traces, title, height=320, **layout):
     """A figure from its traces (plain dicts: {"type": "bar", ...}) and layout in one
     constructor call, where plotly validates each part once. go.Bar objects are validated
     again when the figure copies them, and add_trace and update_layout on a built figure
-    cost more still: 18 ms a bar chart that way against 4 ms here (a look inside draws six)."""
+    cost more still; a look inside draws six (python -m cls_core.bench --deep)."""
     layout.setdefault("margin", dict(l=60, r=20, t=50, b=40))
     return go.Figure(data=traces, layout=dict(title=title, height=height, font_family=FONT, **layout))
 

@@ -37,7 +37,6 @@ TEXTS = {
     "warning": ("**Warning:** {text}", "**警告**：{text}"),
     "model_unavailable": ("{name} is unavailable: {error}", "{name} 无法加载：{error}"),
     "copy_link": ("Copy a link to this view", "复制此视图的链接"),
-    "link_copied": ("Link copied: {url}", "链接已复制：{url}"),
     "link_label": ("Link to this view", "此视图的链接"),
 
     # --- model names ----------------------------------------------------------------------
@@ -58,6 +57,7 @@ TEXTS = {
     "batch_button": ("Predict the file", "预测整个文件"),
     "batch_download": ("Predictions (CSV)", "预测结果（CSV）"),
     "batch_done": ("Predicted {n} headlines with {models}.", "已用 {models} 预测 {n} 条标题。"),
+    "batch_skipped": ("{n} empty lines skipped.", "跳过了 {n} 个空行。"),
     "panel_label": ("{model} · {verdict} · {ms:.1f} ms", "{model} · {verdict} · {ms:.1f} 毫秒"),
     "note": ("**Note:** {text}", "**注意**：{text}"),
     "cut_notice": ("The input had {n} characters; only the first {max} were read.",
@@ -154,6 +154,15 @@ TEXTS = {
                   "**改变答案的最小改动**：试过的 {n} 个单字改动都没有改变答案。"),
     "edit_delete": ("deleting “{old}” (character {position})", "删去第 {position} 个字“{old}”"),
     "edit_replace": ("replacing “{old}” (character {position}) by “{new}”", "把第 {position} 个字“{old}”换成“{new}”"),
+    "title_methods": ("How each method credits the characters (scaled to the largest |score|)",
+                      "各方法对每个字的归因（按最大绝对值缩放）"),
+    "method_integrated_gradients": ("integrated gradients", "积分梯度"),
+    "method_attention": ("attention", "注意力"),
+    "method_occlusion": ("occlusion", "遮挡"),
+    "method_ngram": ("n-gram scores", "n-gram 得分"),
+    "title_agreement": ("Do the methods agree? Mean Spearman rank correlation over {n} test headlines",
+                        "各方法一致吗？{n} 条测试标题上的平均 Spearman 秩相关"),
+    "axis_spearman": ("Spearman ρ", "Spearman ρ"),
     "units_title": ("Hidden units of the BiLSTM: what one unit tracks", "BiLSTM 的隐藏单元：一个单元在追踪什么"),
     "units_intro": ("Each hidden unit is one number the BiLSTM updates at every character. Units are ranked by how "
                     "topic-specific they are over the test split; pick one to see its activation along the headline "
@@ -167,6 +176,9 @@ TEXTS = {
     "units_ready": ("{n} units ranked; pick one.", "已为 {n} 个单元排序；请选择一个。"),
     "indexing_units": ("Indexing the hidden units over the test split (once per model)",
                        "正在为测试集上的隐藏单元建立索引（每个模型一次）"),
+    "title_unit_track": ("Unit {unit}, layer {layer}, {direction}: activation along the headline",
+                         "第 {layer} 层 {direction} 第 {unit} 号单元：沿标题的激活"),
+    "axis_activation": ("activation", "激活值"),
     "plot_unit": ("Activation of the unit", "单元的激活"),
     "unit_contexts": ("Where the unit fires most in the test split", "该单元在测试集中最活跃的位置"),
     "col_number": ("test #", "测试集编号"),
@@ -188,6 +200,9 @@ TEXTS = {
                     "正在投影测试集（每个模型第一次约需一分钟）"),
     "map_summary": ("**{model}**: {n:,} test headlines (projected in {seconds:.0f} s, then cached).",
                     "**{model}**：{n:,} 条测试标题（投影用时 {seconds:.0f} 秒，之后缓存）。"),
+    "title_map": ("The test split as the classifier sees it ({method}); ✕ = mistake",
+                  "分类器眼中的测试集（{method}）；✕ = 判错"),
+    "legend_mistakes": ("mistakes", "判错"),
     "map_open_label": ("Test headline number (from the map or a table)", "测试集标题编号（来自地图或表格）"),
     "map_open_button": ("Open in Inside the model", "在“模型内部”中打开"),
 
@@ -241,6 +256,8 @@ TEXTS = {
                          "各模型在 {n:,} 条测试标题中的 {total} 条上意见不一（显示前 {shown} 条）。"),
     "plot_slices_length": ("Accuracy by headline length", "按标题长度的准确率"),
     "plot_slices_unknown": ("Accuracy by share of unknown characters", "按生字比例的准确率"),
+    "title_slices_length": ("Accuracy by headline length (characters)", "按标题长度（字数）的准确率"),
+    "title_slices_unknown": ("Accuracy by share of unknown characters", "按未知字比例的准确率"),
     "agree_title": ("Does attention explain the prediction?", "注意力能解释预测吗？"),
     "agree_intro": ("For a sample of test headlines, the attributions of each network (integrated gradients, occlusion, "
                     "attention or n-gram scores) are compared by rank correlation. High agreement means the methods "
@@ -270,6 +287,20 @@ TEXTS = {
     "plot_batch": ("Batch size", "批大小"),
     "plot_gradients_trained": ("Vanishing gradients, trained", "梯度消失（训练后）"),
     "plot_gradients_init": ("Vanishing gradients, at initialisation", "梯度消失（初始化时）"),
+    "title_cells": ("Vanilla RNN vs GRU vs LSTM: test accuracy", "普通 RNN、GRU、LSTM：测试准确率"),
+    "bidirectional": ("bidirectional", "双向"),
+    "unidirectional": ("unidirectional", "单向"),
+    "title_pad": ("Fixed pad size (padding fed to the network) vs full-length packing: test accuracy",
+                  "固定填充长度（填充送入网络）与按全长打包：测试准确率"),
+    "packed": ("packed (ours)", "打包（本项目）"),
+    "title_batch_size": ("Batch size: test accuracy and seconds per epoch", "批大小：测试准确率与每轮秒数"),
+    "axis_seconds_per_epoch": ("seconds per epoch", "每轮秒数"),
+    "title_gradients": ("Vanishing gradients? |d loss / d input| at each position ({state})",
+                        "梯度消失？每个位置的 |d loss / d 输入|（{state}）"),
+    "state_trained": ("trained", "训练后"),
+    "state_init": ("at initialisation", "初始化时"),
+    "axis_position": ("position in the headline", "标题中的位置"),
+    "axis_gradient_norm": ("gradient norm", "梯度范数"),
 
     # --- Overview tab ---------------------------------------------------------------------
     "tab_overview": ("Overview", "概览"),
@@ -323,7 +354,7 @@ TEXTS = {
                         "features), not step by step.",
                         "**{model}** 没有训练曲线：它是一次拟合完成的（TF-IDF 特征上的线性 SVM），不是逐步训练的。"),
 
-    # --- messages a visitor can act on (cls_core.app.service.UserError) -------------------------
+    # --- messages a visitor can act on (cls_core.app.wording.UserError) -------------------------
     "error_empty": ("Please type a headline first (it was empty).", "请先输入一条标题（现在是空的）。"),
     "error_choose_model": ("Choose at least one model.", "请至少选择一个模型。"),
     "error_not_loaded": ("The model {name} is not loaded.", "模型 {name} 没有加载。"),
@@ -393,8 +424,8 @@ def class_name(name, lang="en"):
 
 class PageText:
     """The static strings of one page, for gr.I18n: `page("tab_predict")` gives the key to
-    pass as a label; `page.filled("intro", ours=...)` adds a key whose fields are filled in
-    now (figures known when the app starts)."""
+    pass as a label; `page("intro", ours=...)` adds a key of its own whose fields are filled
+    in now (figures known when the app starts)."""
 
     def __init__(self):
         self.table = {lang: {} for lang in LANGUAGES}

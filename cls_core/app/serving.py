@@ -8,9 +8,9 @@ torch thread per worker lets the workers themselves fill the cores.
 Gradio also gives every new session its own copy of every component's config, made when
 the session starts (gradio/state_holder.py, SessionState). Each call of the HTTP call API
 (POST /gradio_api/call/predict, as curl makes it) is a new session, so a /predict call paid
-for a copy of the whole page, about 140 components: 35-70 ms on the server's event loop,
-which every other request waits on, against ~5 ms for the prediction itself. Here each
-entry of that copy is made when something first needs it instead.
+for a copy of the whole page (every component) on the server's event loop, which every
+other request waits on: many times what the prediction itself costs. Here each entry of
+that copy is made when something first needs it instead.
 
     python -m cls_core.bench --app     # p95 under load, the app against a no-op Gradio app
 

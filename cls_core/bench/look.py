@@ -7,16 +7,17 @@ import numpy as np
 
 from cls_core.app.serving import configure_for_serving
 from cls_core.app.service import Demo
+from cls_core.app.views.inside import look_inside
 from cls_core.bench.timing import HEADLINE_30, percentiles, timed
 
 
 def measure_deep_inspection(demo, name, text=HEADLINE_30, repeats=20):
     """Seconds of one full "look inside" for one model, `repeats` times after a warm-up, as
-    the app's Inside tab does it: Demo.look_inside (occlusion, reading, hidden states or
+    the app's Inside tab does it: views.inside.look_inside (occlusion, reading, hidden states or
     n-grams, integrated gradients with batched steps on a second thread, input reduction,
     the bounded flip search, every figure)."""
     def once():
-        demo.look_inside(text, name)
+        look_inside(demo, text, name)
     once()
     return np.asarray(timed(once, repeats))
 

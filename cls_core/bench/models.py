@@ -12,7 +12,9 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from cls_core.app.registry import ModelRegistry
 from cls_core.app.service import Demo
+from cls_core.app.views.inside import inside
 from cls_core.bench.look import measure_deep_inspection
 from cls_core.bench.timing import HEADLINE, percentiles, timed
 from cls_core.data import load_split, pad_batch
@@ -47,7 +49,7 @@ def training_throughput(predictor, texts, labels, steps=30, batch_size=64):
 
 def bench_one(name, checkpoints, data_dir, device):
     predictor = Predictor.load(Path(checkpoints) / SHIPPED_MODELS[name], device)  # this model alone
-    core = Demo({name: predictor}, [], Path(data_dir), Path(checkpoints))
+    core = Demo(ModelRegistry({name: predictor}, checkpoints), Path(data_dir))
     test, train = load_split(data_dir, "test"), load_split(data_dir, "train")
     predictor.predict_proba(test.texts[:64])  # warm-up
     start = time.perf_counter()
@@ -56,7 +58,7 @@ def bench_one(name, checkpoints, data_dir, device):
     result = {"model": name, "device": str(getattr(predictor, "device", "cpu")),
               "test_set_seconds": round(test_seconds, 2),
               "predict": percentiles(timed(lambda: predictor.predict([HEADLINE]), 200)),
-              "inspect": percentiles(timed(lambda: core.inside(HEADLINE, name), 20)),
+              "inspect": percentiles(timed(lambda: inside(core, HEADLINE, name), 20)),
               "deep_inspect": percentiles(measure_deep_inspection(core, name, repeats=20))}
     result["train_headlines_per_s"] = round(training_throughput(predictor, train.texts, train.labels), 1)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

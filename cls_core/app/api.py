@@ -1,0 +1,34 @@
+"""The app's API (gradio_client, or plain HTTP): /predict, /inspect and /evaluate answer
+with plain JSON, English class names and stable reason codes, whatever the page's language."""
+
+from cls_core.app.views.evaluate import evaluation_report
+from cls_core.app.views.inside import inspect_with_gradients
+from cls_core.app.views.predict import predict
+
+REPORT_FIELDS = ("model", "headlines", "accuracy", "macro_f1", "ece", "nll", "confusion")
+
+
+def predict_answer(demo, headline, model, top_k=5):
+    """/predict: the top classes with calibrated probabilities, and the verdict."""
+    headline, notice, results = predict(demo, headline, [model], top_k)
+    top, ms, verdict = results[model]
+    return {"headline": headline, "notice": notice, "model": model, "top": top, "milliseconds": ms,
+            "read_as": verdict["read_as"], "unsure": verdict["unsure"], "reason": verdict["reason"],
+            "unknown_share": verdict["unknown_share"]}
+
+
+def inspect_answer(demo, headline, model):
+    """/inspect: per-character weights and occlusion, and for a network integrated
+    gradients (one float per character of the text as read) with Captum's convergence
+    delta (in logits); both None for the linear model, whose n-gram scores are exact."""
+    r, ig = inspect_with_gradients(demo, headline, model)
+    return {"headline": r["text"], "class": r["class"], "probability": r["probability"],
+            "weights": r["weights"], "occlusion": r["occlusion"],
+            "integrated_gradients": None if ig is None else [round(float(v), 5) for v in ig["scores"]],
+            "ig_delta": None if ig is None else ig["ig_delta"]}
+
+
+def evaluate_answer(demo, model):
+    """/evaluate: accuracy, macro-F1, ECE, NLL and the confusion matrix on the test split."""
+    report = evaluation_report(demo, model)
+    return {k: report[k] for k in REPORT_FIELDS}

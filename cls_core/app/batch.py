@@ -1,0 +1,77 @@
+"""Batch prediction: a file of headlines in, a CSV of every model's answers out.
+
+    result = predict_file(registry, "headlines.txt", downloads)
+    result.path, result.headlines, result.skipped   # the CSV, headlines predicted, empty lines skipped
+
+A .txt holds one headline a line; a .csv holds them in its 'headline' column (or its first).
+A line that is empty once invisible characters are dropped (a lone zero-width space) is
+skipped like a blank one.
+"""
+
+import csv
+import io
+from pathlib import Path
+from typing import NamedTuple
+
+from cls_core.app.inputs import MAX_BATCH_LINES, MAX_UPLOAD_BYTES, clean_headline, csv_safe
+from cls_core.app.wording import UserError
+from cls_core.data.normalize import drop_invisible
+
+
+class BatchResult(NamedTuple):
+    path: Path       # the CSV of predictions
+    headlines: int   # how many were predicted
+    skipped: int     # lines skipped as empty
+
+
+def read_lines(path):
+    """The headline cells of an uploaded .txt or .csv, as written (UserError when unreadable)."""
+    path = Path(path)
+    if path.stat().st_size > MAX_UPLOAD_BYTES:
+        raise UserError("error_file_size", mb=MAX_UPLOAD_BYTES // 1_000_000)
+    try:
+        content = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UserError("error_not_utf8") from None
+    if path.suffix.lower() != ".csv":
+        return content.splitlines()
+    rows = list(csv.reader(io.StringIO(content)))
+    column = 0
+    header = [c.strip().lower() for c in rows[0]] if rows else []
+    if "headline" in header:
+        column, rows = header.index("headline"), rows[1:]
+    return [r[column] if len(r) > column else "" for r in rows]
+
+
+def read_headlines(path):
+    """(headlines, lines skipped as empty) of an uploaded file, each headline cleaned."""
+    lines = read_lines(path)
+    headlines = [clean_headline(line)[0] for line in map(drop_invisible, lines) if line]
+    if not headlines:
+        raise UserError("error_no_headlines")
+    if len(headlines) > MAX_BATCH_LINES:
+        raise UserError("error_too_many", n=len(headlines), limit=MAX_BATCH_LINES)
+    return headlines, len(lines) - len(headlines)
+
+
+def predict_file(registry, path, downloads):
+    """Predict every headline of the file with every model (the ensemble last) and write a
+    CSV: the headline as read, each model's class, probability and verdict, and every
+    class's probability from the last model. Returns a BatchResult."""
+    headlines, skipped = read_headlines(path)
+    names, classes = registry.names(), registry.classes
+    answers = {n: registry.predictor(n).predict_assessed(headlines) for n in names}
+    target = downloads.new_path("predictions.csv")
+    with open(target, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["headline", "read_as"] + [f"{n}: prediction" for n in names]
+                        + [f"{n}: probability" for n in names] + [f"{n}: unsure" for n in names]
+                        + [f"{n}: reason" for n in names] + [f"{names[-1]}: p({c})" for c in classes])
+        for i, headline in enumerate(headlines):
+            probs = {n: answers[n][0][i] for n in names}
+            verdicts = {n: answers[n][1][i] for n in names}
+            writer.writerow([csv_safe(headline), csv_safe(verdicts[names[-1]].read_as)]
+                            + [classes[int(probs[n].argmax())] for n in names]
+                            + [f"{probs[n].max():.4f}" for n in names] + [verdicts[n].unsure for n in names]
+                            + [verdicts[n].reason for n in names] + [f"{p:.4f}" for p in probs[names[-1]]])
+    return BatchResult(target, len(headlines), skipped)

@@ -1,0 +1,70 @@
+"""How much of each kind of work runs at once: every limit of the app, in one place.
+
+- Predictions (one headline, a few milliseconds) run on Gradio's worker threads: WORKERS at
+  once, QUEUE_SIZE more in line (app.py passes both to Gradio's queue).
+- A look inside (occlusion, reading, integrated gradients, the flip search) and the
+  /inspect API pass the `inspect` gate.
+- Work over the whole test split (an evaluation, the hidden-unit index, the map, the
+  attention agreement) passes the `evaluate` gate.
+
+A gate lets `running` calls work and `waiting` more wait; beyond that a call is refused at
+once with a message, rather than queued for minutes behind work it cannot see. The gates
+are entered by the views that do the work (cls_core.app.views), never by the UI, so every
+way in (a button, a link, the API) is throttled the same. Integrated gradients run on a
+pool of their own beside the rest of a look inside, one thread per look the inspect gate
+lets run: the pool is sized from that limit.
+
+Besides these limits, a model's lock (ModelRegistry.lock) keeps apart the requests that
+hook its network; see there.
+"""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import NamedTuple
+
+from cls_core.app.wording import UserError
+
+WORKERS, QUEUE_SIZE = 4, 64
+
+
+class Limit(NamedTuple):
+    running: int
+    waiting: int
+
+
+INSPECT = Limit(running=2, waiting=6)
+EVALUATE = Limit(running=1, waiting=3)
+
+
+class Gate:
+    """At most `running` calls at once and `waiting` more in line for one kind of work;
+    anything beyond that is refused at once (UserError "error_busy")."""
+
+    def __init__(self, running, waiting):
+        self.capacity = running + waiting
+        self._slots = threading.BoundedSemaphore(running)
+        self._lock = threading.Lock()
+        self._inside = 0
+
+    @contextmanager
+    def __call__(self):
+        with self._lock:
+            if self._inside >= self.capacity:
+                raise UserError("error_busy")
+            self._inside += 1
+        try:
+            with self._slots:
+                yield
+        finally:
+            with self._lock:
+                self._inside -= 1
+
+
+class Gates:
+    """The app's gates, and the integrated-gradients pool sized from the inspect limit."""
+
+    def __init__(self, inspect=INSPECT, evaluate=EVALUATE):
+        self.inspect = Gate(*inspect)
+        self.evaluate = Gate(*evaluate)
+        self.attributing = ThreadPoolExecutor(max_workers=inspect.running, thread_name_prefix="integrated-gradients")

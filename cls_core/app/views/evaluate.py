@@ -1,0 +1,128 @@
+"""Evaluate: a model's report on the whole test split (computed once, then kept), its
+confusion matrix with the headlines behind each cell, calibration and coverage, accuracy by
+slices, where the models disagree, and whether attention explains the predictions."""
+
+import csv
+
+import numpy as np
+import pandas as pd
+
+from cls_core.app import deep, figures
+from cls_core.app.evaluations import report_key
+from cls_core.app.i18n import class_name, text
+from cls_core.app.inputs import csv_safe
+from cls_core.app.served_data import test_split_dir
+from cls_core.app.wording import ENSEMBLE, model_label
+from cls_core.evaluation.evaluate import evaluate
+from cls_core.explain import attribution
+
+
+def evaluation_report(demo, name, progress=None):
+    """The full test-split report of a model (cls_core.evaluation.evaluate, plus "model"),
+    computed once per checkpoint files and test file; progress(fraction) while scoring."""
+    test = demo.test_split()
+    members = list(demo.models) if name == ENSEMBLE else [name]
+    key = report_key([demo.predictor(m).path for m in members], test_split_dir(demo.data_dir) / "test.txt")
+
+    def score():
+        with demo.gates.evaluate():
+            report = evaluate(demo.predictor(name), test, progress=progress)
+        return dict(report, model=name)
+    return demo.evaluations.get(key, score)
+
+
+def evaluation_summary(report, lang="en"):
+    return text("eval_summary", lang, model=model_label(report["model"], lang), n=report["headlines"],
+                acc=report["accuracy"], f1=report["macro_f1"], ece=report["ece"]["after"], seconds=report["seconds"])
+
+
+def per_class_rows(report, lang="en"):
+    """[class, precision, recall, F1, support] per class, shares in per cent."""
+    return [[class_name(r["class"], lang), f"{r['precision']:.1%}", f"{r['recall']:.1%}", f"{r['f1']:.1%}",
+             r["support"]] for r in report["per_class"]]
+
+
+def confusion_table(demo, report, normalize=False, lang="en"):
+    """The confusion matrix as a table coloured like a heatmap (a pandas Styler): rows are
+    true classes, columns predictions; counts, or each row's shares in per cent."""
+    counts = np.asarray(report["confusion"], dtype=float)
+    totals = counts.sum(axis=1, keepdims=True)
+    shares = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+    names = [class_name(c, lang) for c in demo.classes]
+    cells = [[f"{s:.0%}" for s in row] for row in shares] if normalize else counts.astype(int).tolist()
+    frame = pd.DataFrame([[n] + row for n, row in zip(names, cells)], columns=[text("confusion_corner", lang)] + names)
+    colours = [[""] + [figures.heat_css(s) for s in row] for row in shares]
+    return frame.style.apply(lambda _: pd.DataFrame(colours, columns=frame.columns), axis=None)
+
+
+def cell_headlines(demo, report, true_index, predicted_index, lang="en", limit=200):
+    """(rows, message) for one confusion cell: its headlines, most confident first (for
+    mistakes: the most confident mistakes first)."""
+    rows = [r for r in report["predictions"] if r["label"] == true_index and r["predicted"] == predicted_index]
+    rows.sort(key=lambda r: -r["probability"])
+    true_name, predicted_name = (class_name(demo.classes[i], lang) for i in (true_index, predicted_index))
+    table = [[r["text"], true_name, predicted_name, f"{r['probability']:.1%}"] for r in rows[:limit]]
+    kind = text("cell_correct" if true_index == predicted_index else "cell_mistakes", lang)
+    return table, text("cell_message", lang, total=len(rows), true=true_name, predicted=predicted_name, kind=kind)
+
+
+def coverage_curves(demo, lang="en"):
+    """{model as the page names it: (coverage rows, chosen threshold's row)} for every
+    model evaluated so far."""
+    return {model_label(r["model"], lang): (r["coverage"], r["at_threshold"]) for r in demo.evaluations.reports()}
+
+
+def predictions_csv(demo, report):
+    """A CSV of every test headline with its true and predicted class; returns its path."""
+    classes = demo.test_split().classes
+    target = demo.downloads.new_path("test_predictions.csv")
+    with open(target, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["headline", "true", "predicted", "probability", "correct"])
+        for r in report["predictions"]:
+            writer.writerow([csv_safe(r["text"]), classes[r["label"]], classes[r["predicted"]],
+                             f"{r['probability']:.4f}", r["label"] == r["predicted"]])
+    return target
+
+
+def disagreements(demo, limit=200, lang="en"):
+    """(the single models, rows, how many in all): test headlines on which the single models
+    disagree, each with its true class and every model's answer."""
+    names = list(demo.models)
+    reports = [evaluation_report(demo, n) for n in names]
+    classes = demo.test_split().classes
+    rows = []
+    for i, base in enumerate(reports[0]["predictions"]):
+        answers = [r["predictions"][i]["predicted"] for r in reports]
+        if len(set(answers)) > 1:
+            rows.append([base["text"], class_name(classes[base["label"]], lang)]
+                        + [class_name(classes[a], lang) + (" ✓" if a == base["label"] else " ✗") for a in answers])
+    return names, rows[:limit], len(rows)
+
+
+def slices(demo, lang="en"):
+    """(by length, by unknown share): accuracy figures for every single model evaluated so
+    far ((None, None) before the first evaluation)."""
+    reports = {r["model"]: r for r in demo.evaluations.reports() if r["model"] != ENSEMBLE}
+    if not reports:
+        return None, None
+    labels = {n: model_label(n, lang) for n in reports}  # the plots' legend, in the visitor's language
+    view = deep.slices_view({labels[n]: demo.predictor(n) for n in reports},
+                            {labels[n]: r for n, r in reports.items()}, lang)
+    return view["length_plot"], view["unknown_plot"]
+
+
+def attention_agreement(demo, lang="en", progress=None, sample=attribution.SAMPLE):
+    """(figure, rows) of "Does attention explain the prediction?": the methods' rank
+    agreement over a sample of the test split, per network (computed once per checkpoint,
+    then cached on disk); progress(fraction, model) before each network."""
+    networks = demo.registry.network_names()
+    summaries = {}
+    for i, name in enumerate(networks):
+        if progress:
+            progress(i / len(networks), model_label(name, lang))
+        with demo.gates.evaluate(), demo.registry.lock(name):
+            summaries[model_label(name, lang)] = attribution.cached_agreement(
+                demo.predictor(name), test_split_dir(demo.data_dir), sample)
+    view = deep.agreement_view(summaries, lang)
+    return view["figure"], view["rows"]

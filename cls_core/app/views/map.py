@@ -1,0 +1,31 @@
+"""The Map: every test headline as the vector the classifier reads, projected to two
+dimensions; a point (or a test headline number) opens in Inside."""
+
+from cls_core.app import deep
+from cls_core.app.i18n import text
+from cls_core.app.served_data import test_split_dir
+from cls_core.app.wording import UserError, model_label
+
+
+def draw_map(demo, name, lang="en"):
+    """(figure, summary Markdown) of the test split for one network (built at first use,
+    then cached on disk)."""
+    if name not in demo.registry.network_names():
+        raise UserError("error_map_network")
+    predictor = demo.predictor(name)
+    with demo.gates.evaluate(), demo.registry.lock(name):
+        view = deep.map_view(predictor, test_split_dir(demo.data_dir), lang=lang)
+    return view["figure"], text("map_summary", lang, model=model_label(name, lang), n=len(view["texts"]),
+                                seconds=view["seconds"])
+
+
+def numbered_headline(demo, index):
+    """The test split's headline number `index` (as the map and the unit contexts number them)."""
+    texts = demo.test_split().texts
+    try:
+        index = int(index)
+    except (TypeError, ValueError):
+        raise UserError("error_headline_number", n=len(texts) - 1) from None
+    if not 0 <= index < len(texts):
+        raise UserError("error_headline_number", n=len(texts) - 1)
+    return texts[index]

@@ -1,0 +1,98 @@
+"""How the page words what the models say: their names, verdicts, notices, the look-deeper
+lines, and the errors a visitor can fix (UserError). Plain strings, Markdown where said, in
+the visitor's language (cls_core.app.i18n); the API always speaks English."""
+
+import html
+
+import numpy as np
+
+from cls_core.app.i18n import class_name, text
+
+ENSEMBLE = "Ensemble (average of the models)"
+NAME_KEYS = {"Linear (TF-IDF + SVM)": "model_linear", ENSEMBLE: "model_ensemble"}  # names the page translates
+UNIFORM_ATTENTION = 2.0  # attention is "nearly uniform" when no character gets twice the even share
+MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|~")
+
+
+class UserError(ValueError):
+    """Something the visitor can fix. `key` names the message in cls_core.app.i18n; str() is
+    the English text (the API's)."""
+
+    def __init__(self, key, **fields):
+        self.key, self.fields = key, fields
+        super().__init__(text(key, "en", **fields))
+
+    def text(self, lang):
+        return text(self.key, lang, **self.fields)
+
+
+def model_label(name, lang="en"):
+    """How the page names a model (the API always uses the English name)."""
+    return text(NAME_KEYS[name], lang) if name in NAME_KEYS else name
+
+
+def verdict_text(assessment, lang="en"):
+    """'✓ sure' or '⚠ unsure: low confidence' in the page's language."""
+    if not assessment["unsure"]:
+        return text("sure", lang)
+    return text("unsure", lang, reason=text(f"reason_{assessment['reason']}", lang))
+
+
+def markdown_literal(s):
+    """s shown as typed inside Markdown: no tag, link or emphasis can come of it."""
+    return "".join("\\" + ch if ch in MARKDOWN_SPECIAL else ch for ch in html.escape(s, quote=False))
+
+
+def read_as_notice(headline, results, lang="en"):
+    """'Read as: …' (Markdown) when some model's normalisation changed the text, else ''."""
+    read = {r[2]["read_as"] for r in results.values()} - {headline}
+    return text("read_as", lang, text=" / ".join(markdown_literal(r) for r in sorted(read))) if read else ""
+
+
+def attention_note(chars, attention, lang="en"):
+    """In plain words, how far attention is from the even share 1/n."""
+    n = len(chars)
+    ratio = float(np.max(attention)) * n
+    if ratio < UNIFORM_ATTENTION:
+        return text("attention_uniform", lang, ratio=ratio, n=n, share=1 / n)
+    return text("attention_peaked", lang, char=chars[int(np.argmax(attention))], ratio=ratio, n=n, share=1 / n)
+
+
+def method_label(method, lang="en"):
+    """An attribution method's name ("integrated_gradients", "attention", "occlusion", "ngram")."""
+    return text(f"method_{method}", lang)
+
+
+def pair_label(pair, lang="en"):
+    """'attention vs occlusion' for the pair key "attention vs occlusion", in lang."""
+    return " vs ".join(method_label(m, lang) for m in pair.split(" vs "))
+
+
+def agreement_text(agreement, lang="en"):
+    """One headline's rank agreement between attribution methods, in words ('' without any)."""
+    if not agreement:
+        return ""
+    pairs = "; ".join(f"{pair_label(pair, lang)} {'—' if np.isnan(rho) else f'{rho:+.2f}'}"
+                      for pair, rho in agreement.items())
+    return text("agreement_line", lang, pairs=pairs)
+
+
+def counterfactual_text(r, classes, lang="en"):
+    """The fewest characters that keep the answer, and the smallest edit that flips it, in words."""
+    reduction, flip = r["reduction"], r["flip"]
+    lines = [text("reduction_line", lang, text=markdown_literal(reduction["text"]), k=len(reduction["kept"]),
+                  n=len(r["chars"]), cls=class_name(classes[reduction["class_index"]], lang),
+                  p=reduction["probability"])]
+    found = flip["flip"]
+    if found is None:
+        lines.append(text("flip_none", lang, n=flip["evaluations"]))
+    else:
+        edit = found["edit"]
+        how = (text("edit_delete", lang, old=markdown_literal(edit["from"]), position=edit["position"] + 1)
+               if edit["kind"] == "delete" else
+               text("edit_replace", lang, old=markdown_literal(edit["from"]), new=markdown_literal(edit["to"]),
+                    position=edit["position"] + 1))
+        lines.append(text("flip_line", lang, edit=how, text=markdown_literal(found["text"]),
+                          cls=class_name(classes[found["class_index"]], lang), p=found["probability"],
+                          was=class_name(classes[flip["original_class_index"]], lang)))
+    return "  \n".join(lines)
