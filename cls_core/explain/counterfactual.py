@@ -32,6 +32,7 @@ from cls_core.explain.attribution import read_as, sample_texts
 from cls_core.models.calibration import softmax
 from cls_core.data import load_split, resolve_data_dir
 from cls_core.explain.inspection import occlusion
+from cls_core.models.gradients import layer_gradient
 
 REDUCTION_EVALUATIONS = 64
 FLIP_EVALUATIONS = 128
@@ -81,19 +82,12 @@ def input_reduction(predictor, text, importance=None, max_evaluations=REDUCTION_
 
 def _network_estimates(predictor, chars, c, runner_up):
     """[T, V] first-order change of the margin when position t becomes vocabulary char v."""
-    model, encoder = predictor.model, predictor.encoder
+    model, encoder = predictor.model.eval(), predictor.encoder
     ids, bigrams = encoder.encode("".join(chars))
     x = torch.tensor([ids], device=predictor.device)
     b = torch.tensor([bigrams], device=predictor.device)
-    captured = {}
-    hook = model.embedding.chars.register_forward_hook(lambda module, inputs, output: captured.update(e=output))
-    try:
-        model.eval()
-        logits = model(x, b, torch.tensor([len(ids)]))[0]
-    finally:
-        hook.remove()
-    grad, = torch.autograd.grad(logits[c] - logits[runner_up], captured["e"])
-    grad = grad[0]                                                      # [T, E]
+    grad = layer_gradient(model, model.embedding.chars, (x, b, torch.tensor([len(ids)])),
+                          lambda logits: logits[0, c] - logits[0, runner_up])[0]          # [T, E]
     table = model.embedding.chars.weight.detach()                       # [V, E]
     with torch.no_grad():
         estimates = grad @ table.T - (grad * table[x[0]]).sum(-1, keepdim=True)

@@ -1,5 +1,5 @@
-"""A map of the test split: every headline as the vector the network's classifier reads,
-projected to 2-D.
+"""A map of the test split: every headline as the vector the network's classifier reads
+(its `features`), projected to 2-D.
 
 - BiLSTM-attention: the attention-weighted sum of the top layer's states (the context);
 - TextCNN: the max-pooled filter values.
@@ -33,19 +33,14 @@ METHODS = ("tsne", "pca")
 @torch.no_grad()
 def representations(predictor, texts, batch_size=512):
     """([N, F] vectors the classifier reads, [N, C] calibrated probabilities), input order."""
+    if predictor.model is None:
+        raise ValueError(f"the map needs a network, not {predictor.kind}")
     model, encoder = predictor.model.eval(), predictor.encoder
     encoded = [encoder.encode(predictor.normalize(t)) for t in texts]
     vectors, probs = [None] * len(texts), np.zeros((len(texts), len(predictor.classes)), dtype=np.float32)
     for index in length_buckets([len(c) for c, _ in encoded], batch_size):
         chars, bigrams, lengths = (t.to(predictor.device) for t in pad_batch([encoded[i] for i in index]))
-        if predictor.kind == "bilstm_att":
-            out = model.inspect(chars, bigrams, lengths)
-            top = torch.cat(out["hidden"][-1], dim=-1)                              # [B, T, D*H]
-            features = torch.bmm(out["attention"].unsqueeze(1).to(top.dtype), top).squeeze(1)
-        elif predictor.kind == "textcnn":
-            features = model._pool(chars, bigrams, lengths)[0]
-        else:
-            raise ValueError(f"the map needs a network, not {predictor.kind}")
+        features = model.features(chars, bigrams, lengths)
         logits = model.classifier(features).float().cpu().numpy()
         probs[index] = softmax(logits, predictor.temperature)
         for i, row in zip(index, features.float().cpu().numpy()):

@@ -39,9 +39,9 @@ import torch.nn.functional as F
 
 from cls_core.models.checkpoint import atomic_write_text
 from cls_core.data import TextEncoder, Vocab, bigram_tokens, length_buckets, load_pretrained, load_split, pad_batch, resolve_data_dir
-from cls_core.models.networks import BiLSTMAttention, count_parameters
+from cls_core.models.gradients import layer_gradient
+from cls_core.models.networks import BiLSTMAttention, count_parameters, init_from_pretrained
 from cls_core.data.normalize import normalize_headline
-from cls_core.training.train import init_from_pretrained
 
 SCHEDULE = {"epochs": 2, "batch_size": 64, "lr": 2e-3, "warmup": 0.1, "weight_decay": 0.01, "clip": 1.0,
             "label_smoothing": 0.1, "hidden": 128, "layers": 2, "train_limit": 15_000, "eval_limit": None,
@@ -134,14 +134,8 @@ def train_and_score(corpus, schedule, cell="lstm", bidirectional=True, pad_size=
 def input_gradient_norms(model, encoded, labels):
     """Mean over headlines (all of one length) of |d loss / d embedding| at each position."""
     model.eval()
-    captured = {}
-    hook = model.embedding.register_forward_hook(lambda module, inputs, output: captured.update(embedding=output))
-    try:
-        chars, bigrams, lengths = pad_batch(encoded)
-        loss = F.cross_entropy(model(chars, bigrams, lengths), torch.tensor(labels), reduction="sum")
-    finally:
-        hook.remove()
-    grad, = torch.autograd.grad(loss, captured["embedding"])
+    grad = layer_gradient(model, model.embedding, pad_batch(encoded),
+                          lambda logits: F.cross_entropy(logits, torch.tensor(labels), reduction="sum"))
     return grad.norm(dim=-1).mean(0).tolist()
 
 

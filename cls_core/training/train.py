@@ -38,7 +38,7 @@ from cls_core.data import (DataFormatError, TextEncoder, Vocab, bigram_tokens, c
                    load_split, pad_batch, resolve_data_dir, sha256_file)
 from cls_core.evaluation.evaluate import evaluate, summary
 from cls_core.models.linear import LinearModel, out_of_fold_proba
-from cls_core.models.networks import build_model, count_parameters
+from cls_core.models.networks import build_model, count_parameters, init_from_pretrained
 from cls_core.data.normalize import normalization_record, normalize_headline
 from cls_core.models.predictor import Predictor, load_predictor, network_logits, resolve_device
 from cls_core.models.unsure import fit_confidence_threshold
@@ -90,16 +90,6 @@ def model_config(args, encoder, num_classes):
     else:
         config.update(windows=args.windows, filters=args.filters)
     return config
-
-
-def init_from_pretrained(embedding, vocab, chars, matrix):
-    """Copy the pretrained vector of every character the vocabulary shares with it."""
-    row = {ch: i for i, ch in enumerate(chars)}
-    known = [(i, row[ch]) for i, ch in enumerate(vocab.itos) if ch in row and i > 0]
-    with torch.no_grad():
-        ours, theirs = zip(*known)
-        embedding.weight[list(ours)] = torch.as_tensor(matrix[list(theirs)])
-    return len(known)
 
 
 def teacher_probabilities(sources, train, device):
