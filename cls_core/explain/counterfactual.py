@@ -29,7 +29,6 @@ import numpy as np
 import torch
 
 from cls_core.explain.attribution import read_as, sample_texts
-from cls_core.models.calibration import softmax
 from cls_core.data import load_split, resolve_data_dir
 from cls_core.explain.inspection import occlusion
 from cls_core.models.gradients import layer_gradient
@@ -49,7 +48,7 @@ def flip_budget(predictor):
 
 def _answer(predictor, texts):
     """(predicted class, calibrated probabilities) per text, one forward pass."""
-    probs = softmax(predictor.scores_in_one_pass(texts), predictor.temperature)
+    probs = predictor.calibrated(predictor.scores_in_one_pass(texts))
     return probs.argmax(1), probs
 
 

@@ -23,7 +23,6 @@ from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
 from cls_core.explain import cache
-from cls_core.models.calibration import softmax
 from cls_core.data import length_buckets, load_split, pad_batch, resolve_data_dir
 
 PCA_DIMENSIONS = 50
@@ -41,8 +40,7 @@ def representations(predictor, texts, batch_size=512):
     for index in length_buckets([len(c) for c, _ in encoded], batch_size):
         chars, bigrams, lengths = (t.to(predictor.device) for t in pad_batch([encoded[i] for i in index]))
         features = model.features(chars, bigrams, lengths)
-        logits = model.classifier(features).float().cpu().numpy()
-        probs[index] = softmax(logits, predictor.temperature)
+        probs[index] = predictor.calibrated(model.classifier(features).float().cpu().numpy())
         for i, row in zip(index, features.float().cpu().numpy()):
             vectors[i] = row
     return np.stack(vectors), probs

@@ -10,12 +10,13 @@
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+from scipy.special import softmax
 
-from cls_core.models.calibration import softmax
 from cls_core.models.checkpoint import CheckpointError, load_checkpoint
 from cls_core.data import TextEncoder
 from cls_core.models.fast import FastEncoder, fast_path
@@ -25,7 +26,9 @@ from cls_core.data.normalize import normalize_many, normalizer_for
 from cls_core.models.unsure import unknown_share, verdict
 
 
-FAST_LENGTHS = 3  # up to this many lengths in one call, the BiLSTM's fast path beats its packed forward
+# Up to this many lengths in one call, the BiLSTM's fast path beats its packed forward
+# (python -m cls_core.bench --deep: a look inside scores prefixes and deletions this way).
+FAST_LENGTHS = 3
 
 
 def resolve_device(device="auto"):
@@ -51,11 +54,13 @@ def network_logits(model, encoder, texts, device, batch_size=None):
     return out
 
 
+@dataclass
 class Assessment:
     """What every answer carries besides its probabilities (see cls_core.models.unsure)."""
-
-    def __init__(self, read_as, unknown, unsure, reason):
-        self.read_as, self.unknown, self.unsure, self.reason = read_as, unknown, unsure, reason
+    read_as: str        # the headline normalised as the model reads it
+    unknown: float      # share of its characters the model never saw in training
+    unsure: bool
+    reason: str         # why unsure ("" when sure)
 
     def as_dict(self):
         return {"read_as": self.read_as, "unknown_share": round(self.unknown, 4),
@@ -165,10 +170,14 @@ class Predictor:
             logits = network(*(torch.from_numpy(a).to(self.device) for a in (padded_chars, padded_bigrams, lengths)))
         return logits.float().cpu().numpy()
 
+    def calibrated(self, scores):
+        """Calibrated probabilities [N, C] of scores [N, C]: softmax(scores / temperature)."""
+        return softmax(np.asarray(scores, dtype=np.float64) / self.temperature, axis=1)
+
     def probabilities(self, texts):
         """(calibrated, uncalibrated) probabilities [N, C] from one pass over the texts."""
-        scores = self.scores(texts)
-        return softmax(scores, self.temperature), softmax(scores)
+        scores = np.asarray(self.scores(texts), dtype=np.float64)
+        return softmax(scores / self.temperature, axis=1), softmax(scores, axis=1)
 
     def predict_proba(self, texts):
         return self.probabilities(texts)[0]

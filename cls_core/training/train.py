@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
-from cls_core.models.calibration import fit_temperature, softmax
+from cls_core.models.calibration import fit_temperature
 from cls_core.models.checkpoint import CheckpointError, atomic_write_text, load_checkpoint, save_checkpoint
 from cls_core.data import (DataFormatError, TextEncoder, Vocab, bigram_tokens, class_counts, length_buckets, load_pretrained,
                    load_split, pad_batch, resolve_data_dir, sha256_file)
@@ -325,7 +325,7 @@ def fit(args):
                           path=args.out, config=config, normalization=normalization)
     dev_scores = predictor.scores(dev.texts)
     predictor.temperature = fit_temperature(dev_scores, dev.labels)
-    predictor.unsure_threshold = fit_confidence_threshold(softmax(dev_scores, predictor.temperature))
+    predictor.unsure_threshold = fit_confidence_threshold(predictor.calibrated(dev_scores))
     metrics = checkpoint_metrics(predictor, data_dir, dev, state["elapsed"], count_parameters(model))
     metrics["epochs"] = state["epoch"]
     save_checkpoint(args.out, {
@@ -352,11 +352,11 @@ def fit_linear(args):
     print(f"fitted {len(model.features):,} n-gram features in {seconds:.1f} s")
     dev_scores = model.decision_function(dev.texts)
     model.temperature = fit_temperature(dev_scores, dev.labels)
-    model.unsure_threshold = fit_confidence_threshold(softmax(dev_scores, model.temperature))
     model.normalization = normalization_record()
     model.extras = {"class_counts": {"train": class_counts(train), "dev": class_counts(dev)}}
     predictor = Predictor("linear", model.classes, model.temperature, path=args.out, linear=model,
                           normalization=model.normalization)
+    model.unsure_threshold = fit_confidence_threshold(predictor.calibrated(dev_scores))
     model.metrics = checkpoint_metrics(predictor, data_dir, dev, seconds, model.parameters())
     model.metrics["train_sha256"] = sha256_file(data_dir / "train.txt")
     model.save(args.out)
