@@ -28,8 +28,8 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from cls_core.explain.attribution import read_as, sample_texts
 from cls_core.data import load_split, resolve_data_dir
+from cls_core.explain.attribution import sample_texts
 from cls_core.explain.inspection import occlusion
 from cls_core.models.gradients import layer_gradient
 
@@ -55,7 +55,7 @@ def _answer(predictor, texts):
 def input_reduction(predictor, text, importance=None, max_evaluations=REDUCTION_EVALUATIONS):
     """{"text" (the reduced headline), "kept" (positions of the kept characters in the text
     as read), "class_index", "probability", "evaluations"}; the answer is the original one."""
-    chars = list(read_as(predictor, text) or " ")
+    chars = list(predictor.read_as(text))
     if importance is None:
         importance = occlusion(predictor, "".join(chars))["drop"]
     # 1. the headline itself and, for every k at once, it without its k least important characters
@@ -138,7 +138,7 @@ def smallest_flip(predictor, text, max_evaluations=None, known=None):
     headline ("probabilities") and the headline without each character ("deletions"), so
     those are not scored again: the same answer, 1 + len(headline) model passes fewer.
     """
-    chars = list(read_as(predictor, text) or " ")
+    chars = list(predictor.read_as(text))
     budget = (max_evaluations or flip_budget(predictor)) - 1
     edits = [("delete", t, chars[t], "") for t in range(len(chars)) if len(chars) > 1][:budget]
     variants = ["".join(chars[:t]) + "".join(chars[t + 1:]) for _, t, _, _ in edits]

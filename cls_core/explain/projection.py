@@ -14,7 +14,6 @@ and test file and cached (cls_core.explain.cache) with each point's headline, to
 import argparse
 import json
 import time
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -70,18 +69,10 @@ def build_map(predictor, dataset, method="tsne"):
             "seconds": np.float32(time.perf_counter() - start)}
 
 
-@lru_cache(maxsize=4)
-def _read(path, mtime_ns):
-    return cache.load_arrays(path)
-
-
 def test_map(predictor, data_dir, method="tsne"):
     """The map of data_dir's test split for this checkpoint: from the cache, else built."""
-    test_file = Path(data_dir) / "test.txt"
-    path = cache.entry_path(f"map-{method}", predictor.path, test_file)
-    if not path.exists():
-        cache.save_arrays(path, build_map(predictor, load_split(data_dir, "test"), method))
-    return _read(str(path), path.stat().st_mtime_ns)
+    return cache.cached(f"map-{method}", predictor, Path(data_dir) / "test.txt",
+                        lambda: build_map(predictor, load_split(data_dir, "test"), method))
 
 
 def main(argv=None):
@@ -95,7 +86,7 @@ def main(argv=None):
     data_dir = resolve_data_dir(args.data_dir)
     for checkpoint in args.checkpoint:
         predictor = Predictor.load(checkpoint, "cpu")
-        path = cache.entry_path(f"map-{args.method}", predictor.path, data_dir / "test.txt")
+        path = cache.entry_path(f"map-{args.method}", predictor, data_dir / "test.txt")
         path.unlink(missing_ok=True)
         result = test_map(predictor, data_dir, args.method)
         print(json.dumps({"model": predictor.name, "map": str(path), "points": len(result["coords"]),

@@ -8,6 +8,7 @@ Its explanation is exact: the score of class c is intercept[c] + sum over n-gram
 tfidf(n-gram) * coef[c, n-gram], so each n-gram's share of the decision is known.
 """
 
+import io
 import json
 import re
 from pathlib import Path
@@ -109,12 +110,13 @@ class LinearModel:
         atomic_write(path, write)
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path, data=None):
+        """data: the file's bytes, when the caller has read them already."""
         path = Path(path)
-        if not path.exists():
+        if data is None and not path.exists():
             raise CheckpointError(f"{path}: no such checkpoint")
         try:
-            with np.load(path, allow_pickle=False) as npz:
+            with np.load(path if data is None else io.BytesIO(data), allow_pickle=False) as npz:
                 arrays = {k: npz[k] for k in ("features", "idf", "coef", "intercept", "meta")}
             meta = json.loads(str(arrays.pop("meta")))
         except Exception as e:  # pickled payloads, truncation and foreign files all end here
