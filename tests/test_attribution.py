@@ -1,10 +1,11 @@
 """Integrated gradients and the agreement of attribution methods, on the shipped checkpoints."""
 
 
+import numpy as np
 import pytest
 import torch
 
-from cls_core.explain import attribution, cache, inspection
+from cls_core.explain import attribution, counterfactual, inspection
 from cls_core.app import deep
 from cls_core.data import load_split, pad_batch
 from cls_core.models.predictor import Predictor
@@ -67,27 +68,74 @@ def test_method_scores_and_agreement(networks, checkpoint_dir):
     assert attribution.agreement(scored, "textcnn")["integrated_gradients vs ngram"] > 0
 
 
-def test_known_scores_are_used_not_recomputed(networks, checkpoint_dir, monkeypatch):
-    """Given the scores Demo.inside computed on the same characters, method_scores returns
-    what it would have computed, without running occlusion or inspection again."""
-    models = dict(networks, linear=Predictor.load(checkpoint_dir / "linear.npz"))
-    for kind, predictor in models.items():
-        computed = attribution.method_scores(predictor, HEADLINES[2])
-        known = {"chars": computed["chars"], "class_index": computed["class_index"],
-                 "scores": {m: v for m, v in computed["scores"].items() if m != "integrated_gradients"}}
+def inside_of(predictor, text):
+    """What Demo.inside computed for a headline (its "method_scores"): every method but
+    integrated gradients, and occlusion's probabilities with and without each character."""
+    scored = attribution.method_scores(predictor, text)
+    occluded = inspection.occlusion(predictor, "".join(scored["chars"]))
+    return {"chars": scored["chars"], "class_index": scored["class_index"],
+            "scores": {m: v for m, v in scored["scores"].items() if m != "integrated_gradients"},
+            "probabilities": occluded["probs"], "deletions": occluded["without"]}
 
-        def no_recompute(*args, **kwargs):
-            raise AssertionError("recomputed although known")
-        with monkeypatch.context() as m:
-            for name in ("occlusion", "inspect_bilstm", "inspect_textcnn", "inspect_linear"):
-                m.setattr(attribution.inspection, name, no_recompute)
-            reused = attribution.method_scores(predictor, HEADLINES[2], known=known)
-        assert reused["class_index"] == computed["class_index"] and reused["chars"] == computed["chars"]
-        for method, values in computed["scores"].items():
-            assert reused["scores"][method] == pytest.approx(values, abs=1e-5)
-        # scores of other characters (another headline) are not taken
-        other = attribution.method_scores(predictor, HEADLINES[0], known=known)
-        assert len(other["scores"]["occlusion"]) == len(HEADLINES[0])
+
+def assert_same(a, b, where="answer"):
+    """Equal, numbers to float rounding, arrays and lists element by element."""
+    if isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for key in a:
+            if key != "methods_plot":  # a figure drawn from the numbers compared here
+                assert_same(a[key], b[key], f"{where}[{key!r}]")
+    elif isinstance(a, (list, tuple, np.ndarray)) and len(a) and not isinstance(a[0], str):
+        np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), atol=1e-5, err_msg=where)
+    elif isinstance(a, float):
+        assert a == pytest.approx(b, abs=1e-5, nan_ok=True), where
+    else:
+        assert a == b, where
+
+
+# What takes Demo.inside's scores, and how many headlines they save it from scoring again.
+REUSERS = {
+    "method_scores": (lambda p, text, known: attribution.method_scores(p, text, known=known), lambda n: 0),
+    "smallest_flip": (lambda p, text, known: counterfactual.smallest_flip(p, text, known=known), lambda n: 1 + n),
+    "attributions_view": (lambda p, text, known: deep.attributions(
+        p, text, inside=None if known is None else {"method_scores": known}), lambda n: 1 + n),
+}
+
+
+@pytest.mark.parametrize("kind, reuser", [(kind, reuser) for reuser in REUSERS for kind in ("bilstm_att", "textcnn", "linear")
+                                          if reuser != "attributions_view" or kind == "bilstm_att"])
+def test_reusing_computed_scores_gives_the_same_answer(networks, checkpoint_dir, monkeypatch, kind, reuser):
+    """Given what Demo.inside computed on the same characters, each function answers as it
+    would alone, without running occlusion or inspection again, and scoring fewer headlines."""
+    predictor = networks.get(kind) or Predictor.load(checkpoint_dir / "linear.npz")
+    compute, saving = REUSERS[reuser]
+    text = HEADLINES[2]
+    known = inside_of(predictor, text)
+    scored, answer = [], counterfactual._answer
+
+    def counted(p, texts):
+        scored.append(len(texts))
+        return answer(p, texts)
+    monkeypatch.setattr(counterfactual, "_answer", counted)
+    alone = compute(predictor, text, None)
+    alone_scored, scored[:] = sum(scored), []
+
+    def no_recompute(*args, **kwargs):
+        raise AssertionError("recomputed although known")
+    with monkeypatch.context() as m:
+        for name in ("occlusion", "inspect_bilstm", "inspect_textcnn", "inspect_linear"):
+            m.setattr(attribution.inspection, name, no_recompute)
+        given = compute(predictor, text, known)
+    assert_same(alone, given)
+    assert sum(scored) == alone_scored - saving(len(known["chars"]))
+
+
+def test_known_scores_of_other_characters_are_not_taken(networks):
+    predictor = networks["textcnn"]
+    known = inside_of(predictor, HEADLINES[2])
+    other = attribution.method_scores(predictor, HEADLINES[0], known=known)
+    assert other["chars"] == list(HEADLINES[0]) and len(other["scores"]["occlusion"]) == len(HEADLINES[0])
+    assert_same(other, attribution.method_scores(predictor, HEADLINES[0]))
 
 
 def test_attributions_view(networks):
@@ -96,16 +144,6 @@ def test_attributions_view(networks):
     assert abs(out["ig_delta"]) <= attribution.MAX_DELTA
     assert {t.name for t in out["methods_plot"].data} == {"integrated gradients", "attention", "occlusion"}
     assert out["reduction"]["class_index"] == networks["bilstm_att"].classes.index(out["class"])
-    # given what Demo.inside computed, the same answer with the same keys
-    occluded = inspection.occlusion(networks["bilstm_att"], HEADLINES[0])
-    known = {"chars": out["chars"], "class_index": out["reduction"]["class_index"],
-             "scores": {m: v for m, v in out["scores"].items() if m != "integrated_gradients"},
-             "probabilities": occluded["probs"], "deletions": occluded["without"]}
-    again = deep.attributions(networks["bilstm_att"], HEADLINES[0], inside={"method_scores": known})
-    assert again.keys() == out.keys()
-    assert again["integrated_gradients"] == out["integrated_gradients"]
-    assert again["agreement"] == pytest.approx(out["agreement"], nan_ok=True)
-    assert (again["reduction"], again["flip"]) == (out["reduction"], out["flip"])
 
 
 def test_test_agreement_is_cached_per_checkpoint(networks, small_data_dir, cache_in, monkeypatch, tmp_path):
@@ -124,9 +162,10 @@ def test_test_agreement_is_cached_per_checkpoint(networks, small_data_dir, cache
     copy = tmp_path / "textcnn.pt"
     payload = torch.load(predictor.path, weights_only=True)
     torch.save(dict(payload, note="copy"), copy)
-    assert cache.fingerprint(copy) != cache.fingerprint(predictor.path)
+    copied = Predictor.load(copy, "cpu")
+    assert copied.sha256 != predictor.sha256
     with pytest.raises(AssertionError, match="recomputed"):
-        attribution.cached_agreement(Predictor.load(copy, "cpu"), small_data_dir, sample=12)
+        attribution.cached_agreement(copied, small_data_dir, sample=12)
 
 
 def test_sample_keeps_every_topic(small_data_dir):

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from cls_core.models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from cls_core.data import TextEncoder, Vocab, bigram_tokens
+from cls_core.data import TextEncoder, Vocab, bigram_tokens, sha256_file
 from cls_core.models.linear import LinearModel
 from cls_core.models.networks import build_model
 from cls_core.models.predictor import Predictor
@@ -94,3 +94,23 @@ def test_a_checkpoint_from_before_normalisation_still_loads_and_reads_text_as_gi
     assert predictor.normalize("國足３：０") == "國足３：０"
     probs, (verdict,) = predictor.predict_assessed(["国足3:0胜泰国"])
     assert probs.shape == (1, 3) and verdict.read_as == "国足3:0胜泰国" and verdict.reason in ("", "unknown_chars")
+
+
+def test_a_loaded_predictor_knows_the_fingerprint_of_what_it_loaded(tmp_path):
+    path = tmp_path / "m.pt"
+    tiny_checkpoint(path)
+    assert Predictor.load(path, device="cpu").sha256 == sha256_file(path)
+    model = LinearModel.fit(TEXTS * 3, [0, 1, 2] * 3, ["a", "b", "c"])
+    model.save(tmp_path / "linear.npz")
+    assert Predictor.load(tmp_path / "linear.npz").sha256 == sha256_file(tmp_path / "linear.npz")
+    assert Predictor("linear", ["a", "b", "c"], linear=model).sha256 is None
+
+
+def test_read_as_is_the_text_the_model_reads(tmp_path):
+    path = tmp_path / "m.pt"
+    tiny_checkpoint(path)
+    predictor = Predictor.load(path, device="cpu")
+    predictor.normalize = str.upper                 # any normalisation: read_as applies the model's own
+    assert predictor.read_as("abc") == "ABC"
+    assert predictor.read_as("a" * 500) == "A" * predictor.encoder.max_len   # cut as the encoder cuts
+    assert predictor.read_as("") == " " and predictor.encoder.encode("") == predictor.encoder.encode(" ")

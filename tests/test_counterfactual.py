@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from cls_core.explain import counterfactual, inspection
-from cls_core.explain.attribution import read_as
+from cls_core.explain import counterfactual
 from cls_core.models.predictor import Predictor
 
 HEADLINES = ["国足3:0完胜泰国队", "央行宣布下调存款准备金率", "高考志愿填报指南发布"]
@@ -23,7 +22,7 @@ def top(predictor, text):
 def test_reduction_keeps_the_answer(predictor):
     for text in HEADLINES:
         result = counterfactual.input_reduction(predictor, text)
-        chars = read_as(predictor, text)
+        chars = predictor.read_as(text)
         assert result["text"] == "".join(chars[i] for i in result["kept"])
         assert 1 <= len(result["text"]) < len(chars)
         assert result["evaluations"] <= counterfactual.REDUCTION_EVALUATIONS
@@ -42,7 +41,7 @@ def test_flip_really_flips(predictor):
         if flip is None:
             continue
         found += 1
-        chars, edit = read_as(predictor, text), flip["edit"]
+        chars, edit = predictor.read_as(text), flip["edit"]
         assert chars[edit["position"]] == edit["from"]
         assert flip["text"] == chars[:edit["position"]] + edit["to"] + chars[edit["position"] + 1:]
         assert len(flip["text"]) == len(chars) - (edit["kind"] == "delete")
@@ -59,20 +58,9 @@ def test_search_is_deterministic_and_bounded(predictor):
     assert counterfactual.input_reduction(predictor, text, max_evaluations=5)["evaluations"] <= 5
 
 
-def test_flip_given_the_occluded_headlines_gives_the_same_answer(predictor):
-    """Demo.inside's occlusion already scored the headline without each character; the flip
-    search takes those scores instead of computing them again, and finds the same edit."""
-    for text in HEADLINES:
-        occluded = inspection.occlusion(predictor, read_as(predictor, text))
-        known = {"chars": occluded["chars"], "probabilities": occluded["probs"], "deletions": occluded["without"]}
-        alone, given = counterfactual.smallest_flip(predictor, text), counterfactual.smallest_flip(predictor, text, known=known)
-        assert given["flip"] == alone["flip"] and given["evaluations"] == alone["evaluations"]
-        assert given["original_probability"] == pytest.approx(alone["original_probability"], abs=1e-5)
-
-
 def test_one_pass_gives_the_predictors_scores(predictor):
     """Texts of many lengths scored in one padded pass, as Predictor.scores scores them."""
-    text = read_as(predictor, HEADLINES[1])
+    text = predictor.read_as(HEADLINES[1])
     texts = [text[:k] for k in range(len(text), 0, -1)] + HEADLINES + ["", "國足３：０完勝泰國隊"]
     np.testing.assert_allclose(predictor.scores_in_one_pass(texts), predictor.scores(texts), atol=1e-4)
     same_length = [text[:t] + text[t + 1:] for t in range(len(text))]

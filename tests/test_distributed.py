@@ -13,7 +13,7 @@ from cls_core.models.checkpoint import load_checkpoint
 from cls_core.data import length_buckets, load_split
 from cls_core.evaluation.evaluate import evaluate
 from cls_core.models.predictor import Predictor
-from cls_core.training.train import epoch_batches
+from cls_core.training.distributed import epoch_batches
 from cls_core.training.train import main as train_main
 from test_train import interrupt_after_first_epoch, read_log
 

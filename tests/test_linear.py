@@ -1,7 +1,10 @@
 import numpy as np
 import pytest
+from scipy.special import softmax
+from sklearn.model_selection import StratifiedKFold
 
-from cls_core.models.linear import LinearModel, analyzed_text
+from cls_core.models.calibration import fit_temperature
+from cls_core.models.linear import LinearModel, analyzed_text, out_of_fold_proba
 
 TEXTS = ["国足3:0胜泰国", "央行下调准备金率", "新盘开盘均价两万", "国足\t输了", "央行\n加息", "楼盘  降价"]
 LABELS = [0, 1, 2, 0, 1, 2]
@@ -41,3 +44,16 @@ def test_ngrams_with_a_lone_tab_count(model):
 def test_the_same_data_fits_the_same_model():
     first, second = (LinearModel.fit(TEXTS * 20, LABELS * 20, ["a", "b", "c"]) for _ in range(2))
     np.testing.assert_array_equal(first.coef, second.coef)
+
+
+def test_out_of_fold_probabilities_come_from_models_that_never_saw_the_text():
+    """Each fold's headlines scored by a LinearModel fitted on the other folds, calibrated."""
+    texts, labels = TEXTS * 5, LABELS * 5
+    expected = np.zeros((len(texts), 3))
+    for fit, held_out in StratifiedKFold(5, shuffle=True, random_state=0).split(texts, labels):
+        model = LinearModel.fit([texts[i] for i in fit], [labels[i] for i in fit], ["a", "b", "c"])
+        expected[held_out] = model.decision_function([texts[i] for i in held_out])
+    expected = softmax(expected / fit_temperature(expected, labels), axis=1)
+    np.testing.assert_allclose(out_of_fold_proba(texts, labels, ["a", "b", "c"]), expected, atol=1e-5)
+    with pytest.raises(ValueError, match="all 4 classes"):
+        out_of_fold_proba(texts, labels, ["a", "b", "c", "d"])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from cls_core.app import deep
-from cls_core.explain import projection
+from cls_core.explain import cache, projection
 from cls_core.data import load_split
 from cls_core.models.predictor import Predictor
 
@@ -12,7 +12,7 @@ from cls_core.models.predictor import Predictor
 @pytest.fixture()
 def cache_in(tmp_path, monkeypatch):
     monkeypatch.setenv("HEADLINE_LENS_CACHE", str(tmp_path / "cache"))
-    projection._read.cache_clear()
+    cache.forget()
     return tmp_path / "cache"
 
 
@@ -40,7 +40,7 @@ def test_map_is_cached_and_drawn(checkpoint_dir, small_data_dir, cache_in, monke
     assert point_headlines[-1] == mistakes.tolist()
     assert all(row[1] == test.texts[int(row[0])] for trace in figure.data for row in trace.customdata)
     monkeypatch.setattr(projection, "build_map", lambda *a, **k: pytest.fail("rebuilt although cached"))
-    projection._read.cache_clear()
+    cache.forget()
     assert np.array_equal(projection.test_map(predictor, small_data_dir, "tsne")["coords"], points["coords"])
     assert len(list(cache_in.glob("map-tsne-*.npz"))) == 1
 

@@ -12,6 +12,7 @@ from cls_core.evaluation.evaluate import evaluate
 from cls_core.models.linear import LinearModel
 from cls_core.data.normalize import normalize_headline
 from cls_core.models.predictor import Predictor
+from cls_core.training.loop import hide_characters
 from cls_core.training.train import main as train_main
 
 
@@ -103,7 +104,7 @@ def test_cli_errors_are_clear(tmp_path, capsys):
         train_main(["--model", "textcnn", "--data-dir", str(tmp_path), "--out", str(tmp_path / "x.pt")])
 
 
-def test_out_of_fold_teacher_feeds_distillation(small_data_dir, tmp_path):
+def test_out_of_fold_probabilities_and_a_teacher_of_the_wrong_shape(small_data_dir, tmp_path):
     from cls_core.training.oof import main as oof_main
     probs_path = tmp_path / "oof.npy"
     oof_main(["--model", "textcnn", "--folds", "2", "--data-dir", str(small_data_dir), "--out", str(probs_path),
@@ -111,10 +112,31 @@ def test_out_of_fold_teacher_feeds_distillation(small_data_dir, tmp_path):
     probs = np.load(probs_path, allow_pickle=False)
     assert probs.shape == (2000, 10)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
-    out = tmp_path / "student.pt"
-    train_main(["--model", "textcnn", "--data-dir", str(small_data_dir), "--epochs", "1", "--filters", "16",
-                "--teacher", str(probs_path), "--teacher", "linear-oof", "--out", str(out), "--device", "cpu"])
-    assert Predictor.load(out).kind == "textcnn"
     with pytest.raises(SystemExit, match="holds"):
         train_main(["--model", "textcnn", "--data-dir", str(small_data_dir), "--train-limit", "100",
                     "--teacher", str(probs_path), "--out", str(tmp_path / "x.pt")])
+
+
+def test_a_student_learns_what_its_teacher_says(small_data_dir, tmp_path):
+    """A teacher that names the first topic for every headline, at --distill-weight 1: the
+    student answers as the teacher does, not as the labels would have taught it."""
+    classes, dev = load_split(small_data_dir, "train").classes, load_split(small_data_dir, "dev")
+    teacher = tmp_path / "first_topic.npy"
+    np.save(teacher, np.eye(len(classes), dtype=np.float32)[np.zeros(500, dtype=int)])
+    out = tmp_path / "student.pt"
+    train_main(["--model", "textcnn", "--data-dir", str(small_data_dir), "--train-limit", "500", "--epochs", "1",
+                "--filters", "16", "--ema", "0", "--teacher", str(teacher), "--distill-weight", "1",
+                "--out", str(out), "--device", "cpu"])
+    predicted = Predictor.load(out, "cpu").predict_proba(dev.texts).argmax(1)
+    assert (predicted == 0).mean() > 0.9   # the labels put a tenth of dev in the first topic
+
+
+def test_character_dropout_hides_characters_and_their_bigrams_never_padding():
+    chars = torch.tensor([[5, 6, 7, 0], [8, 9, 0, 0]])
+    bigrams = torch.tensor([[11, 0, 12, 0], [13, 14, 0, 0]])
+    hidden_chars, hidden_bigrams = hide_characters(chars, bigrams, share=1.0)
+    assert hidden_chars.tolist() == [[1, 1, 1, 0], [1, 1, 0, 0]]
+    assert hidden_bigrams.tolist() == [[1, 0, 1, 0], [1, 1, 0, 0]]  # a bigram already <PAD> stays so
+    torch.manual_seed(0)
+    some, _ = hide_characters(torch.full((50, 40), 7), torch.full((50, 40), 9), share=0.25)
+    assert 0.2 < (some == 1).float().mean() < 0.3

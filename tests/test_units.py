@@ -17,7 +17,7 @@ def bilstm(checkpoint_dir):
 @pytest.fixture()
 def cache_in(tmp_path, monkeypatch):
     monkeypatch.setenv("HEADLINE_LENS_CACHE", str(tmp_path / "cache"))
-    units._read.cache_clear()
+    cache.forget()
     return tmp_path / "cache"
 
 
@@ -62,16 +62,17 @@ def test_index_is_cached_and_rebuilt_for_another_checkpoint(bilstm, small_data_d
     assert len(files) == 1
     with np.load(files[0], allow_pickle=False) as npz:  # plain arrays only
         assert set(npz.files) >= {"top_values", "top_headline", "top_position", "specificity", "texts"}
-    units._read.cache_clear()
+    cache.forget()
     monkeypatch.setattr(units, "build_index", lambda *a, **k: pytest.fail("rebuilt although cached"))
     assert np.array_equal(units.unit_index(bilstm, small_data_dir)["top_values"], first["top_values"])
     monkeypatch.undo()
     monkeypatch.setenv("HEADLINE_LENS_CACHE", str(cache_in))
     copy = tmp_path / "bilstm_att.pt"
     torch.save(dict(torch.load(bilstm.path, weights_only=True), note="retrained"), copy)
-    units.unit_index(Predictor.load(copy, "cpu"), small_data_dir)
+    retrained = Predictor.load(copy, "cpu")
+    units.unit_index(retrained, small_data_dir)
     assert len(list(cache_in.glob("units-*.npz"))) == 2
-    assert cache.fingerprint(copy) != cache.fingerprint(bilstm.path)
+    assert retrained.sha256 != bilstm.sha256
 
 
 def test_units_need_a_bilstm(checkpoint_dir, small_data_dir):

@@ -9,7 +9,7 @@ from cls_core.data.splits import EMBEDDING_FILE, EMBEDDING_VOCAB_FILE, DataForma
 
 
 def load_pretrained(data_dir):
-    """The Tencent character embeddings as {character: vector} order: (chars, matrix)."""
+    """The Tencent character embeddings: (chars, matrix), matrix[i] the vector of chars[i]."""
     data_dir = Path(data_dir)
     chars = json.loads((data_dir / EMBEDDING_VOCAB_FILE).read_text(encoding="utf-8"))
     with np.load(data_dir / EMBEDDING_FILE, allow_pickle=False) as npz:

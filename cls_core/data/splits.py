@@ -38,11 +38,9 @@ def resolve_data_dir(flag=None):
 
 
 def sha256_file(path):
-    digest = hashlib.sha256()
+    """The sha256 of a file's bytes, in hex."""
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _decoded_lines(path):

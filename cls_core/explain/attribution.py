@@ -52,12 +52,6 @@ METHODS = {"bilstm_att": ("integrated_gradients", "attention", "occlusion"),
            "linear": ("ngram", "occlusion")}
 
 
-def read_as(predictor, text):
-    """The characters the model reads: the normalised text, cut as its encoder cuts it."""
-    text = predictor.normalize(text)
-    return text[: predictor.encoder.max_len] if predictor.encoder else text
-
-
 @lru_cache(maxsize=8)
 def attribution_model(model):
     """The copy of a network that integrated gradients run on. Captum hooks the embedding of
@@ -69,7 +63,7 @@ def attribution_model(model):
 
 
 def _integrate(predictor, texts, n_steps, targets=None):
-    """One Captum pass over a batch of headlines (already read_as)."""
+    """One Captum pass over a batch of headlines (already Predictor.read_as)."""
     encoded = [predictor.encoder.encode(t) for t in texts]
     chars, bigrams, lengths = (t.to(predictor.device) for t in pad_batch(encoded))
     model = attribution_model(predictor.model)
@@ -93,7 +87,7 @@ def integrated_gradients_batch(predictor, texts, n_steps=N_STEPS, targets=None):
     prediction)."""
     if predictor.encoder is None:
         raise ValueError("integrated gradients need a network; the linear model's n-gram scores are exact")
-    texts = [read_as(predictor, t) or " " for t in texts]
+    texts = [predictor.read_as(t) for t in texts]
     scores, deltas, targets = _integrate(predictor, texts, n_steps, targets)
     steps = [n_steps] * len(texts)
     for i in range(len(texts)):
@@ -117,7 +111,7 @@ def method_scores(predictor, text, ig=None, known=None):
     "method_scores": {"chars", "class_index", "scores": {method: per character}}); used
     where they were computed on the same characters, so that the Inside tab does not run
     occlusion twice."""
-    text = read_as(predictor, text) or " "
+    text = predictor.read_as(text)
     if known is not None and list(known["chars"]) == list(text):
         c = int(known["class_index"])
         scores = {m: np.asarray(v, dtype=float) for m, v in known["scores"].items() if m in METHODS[predictor.kind]}
@@ -212,19 +206,15 @@ def test_agreement(predictor, dataset, sample=SAMPLE, batch_size=16, progress=No
 
 def cached_agreement(predictor, data_dir, sample=SAMPLE, progress=None):
     """test_agreement, computed once per checkpoint (and sample size) and kept on disk."""
-    path = cache.entry_path(f"agreement-{sample or 'all'}-ig{N_STEPS}", predictor.path, Path(data_dir) / "test.txt",
-                            ".json")
-    result = cache.load_json(path)
-    if result is None:
-        result = test_agreement(predictor, load_split(data_dir, "test"), sample, progress=progress)
-        cache.save_json(path, result)
-    return result
+    return cache.cached(f"agreement-{sample or 'all'}-ig{N_STEPS}", predictor, Path(data_dir) / "test.txt",
+                        lambda: test_agreement(predictor, load_split(data_dir, "test"), sample, progress=progress),
+                        ".json")
 
 
 def steps_study(predictor, texts, steps=STEPS_STUDIED):
     """|convergence delta| (max, p95, share within MAX_DELTA) and ms per headline at each
     n_steps, without the retry: how N_STEPS was chosen."""
-    texts = [read_as(predictor, t) or " " for t in texts]
+    texts = [predictor.read_as(t) for t in texts]
     rows = []
     for n in steps:
         start = time.perf_counter()

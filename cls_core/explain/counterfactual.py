@@ -28,10 +28,10 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from cls_core.explain.attribution import read_as, sample_texts
-from cls_core.models.calibration import softmax
 from cls_core.data import load_split, resolve_data_dir
+from cls_core.explain.attribution import sample_texts
 from cls_core.explain.inspection import occlusion
+from cls_core.models.gradients import layer_gradient
 
 REDUCTION_EVALUATIONS = 64
 FLIP_EVALUATIONS = 128
@@ -48,14 +48,14 @@ def flip_budget(predictor):
 
 def _answer(predictor, texts):
     """(predicted class, calibrated probabilities) per text, one forward pass."""
-    probs = softmax(predictor.scores_in_one_pass(texts), predictor.temperature)
+    probs = predictor.calibrated(predictor.scores_in_one_pass(texts))
     return probs.argmax(1), probs
 
 
 def input_reduction(predictor, text, importance=None, max_evaluations=REDUCTION_EVALUATIONS):
     """{"text" (the reduced headline), "kept" (positions of the kept characters in the text
     as read), "class_index", "probability", "evaluations"}; the answer is the original one."""
-    chars = list(read_as(predictor, text) or " ")
+    chars = list(predictor.read_as(text))
     if importance is None:
         importance = occlusion(predictor, "".join(chars))["drop"]
     # 1. the headline itself and, for every k at once, it without its k least important characters
@@ -81,19 +81,12 @@ def input_reduction(predictor, text, importance=None, max_evaluations=REDUCTION_
 
 def _network_estimates(predictor, chars, c, runner_up):
     """[T, V] first-order change of the margin when position t becomes vocabulary char v."""
-    model, encoder = predictor.model, predictor.encoder
+    model, encoder = predictor.model.eval(), predictor.encoder
     ids, bigrams = encoder.encode("".join(chars))
     x = torch.tensor([ids], device=predictor.device)
     b = torch.tensor([bigrams], device=predictor.device)
-    captured = {}
-    hook = model.embedding.chars.register_forward_hook(lambda module, inputs, output: captured.update(e=output))
-    try:
-        model.eval()
-        logits = model(x, b, torch.tensor([len(ids)]))[0]
-    finally:
-        hook.remove()
-    grad, = torch.autograd.grad(logits[c] - logits[runner_up], captured["e"])
-    grad = grad[0]                                                      # [T, E]
+    grad = layer_gradient(model, model.embedding.chars, (x, b, torch.tensor([len(ids)])),
+                          lambda logits: logits[0, c] - logits[0, runner_up])[0]          # [T, E]
     table = model.embedding.chars.weight.detach()                       # [V, E]
     with torch.no_grad():
         estimates = grad @ table.T - (grad * table[x[0]]).sum(-1, keepdim=True)
@@ -145,7 +138,7 @@ def smallest_flip(predictor, text, max_evaluations=None, known=None):
     headline ("probabilities") and the headline without each character ("deletions"), so
     those are not scored again: the same answer, 1 + len(headline) model passes fewer.
     """
-    chars = list(read_as(predictor, text) or " ")
+    chars = list(predictor.read_as(text))
     budget = (max_evaluations or flip_budget(predictor)) - 1
     edits = [("delete", t, chars[t], "") for t in range(len(chars)) if len(chars) > 1][:budget]
     variants = ["".join(chars[:t]) + "".join(chars[t + 1:]) for _, t, _, _ in edits]

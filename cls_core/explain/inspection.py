@@ -11,7 +11,6 @@ and returns plain numbers per character, so the app only has to draw them.
 
 import numpy as np
 
-from cls_core.models.calibration import softmax
 from cls_core.data import pad_batch
 
 
@@ -33,7 +32,7 @@ def inspect_bilstm(predictor, text):
     logits = out["logits"].float().cpu().numpy()
     return {
         "chars": _characters(predictor, text),
-        "probs": softmax(logits, predictor.temperature)[0],
+        "probs": predictor.calibrated(logits)[0],
         "hidden": [[h[0].float().cpu().numpy() for h in layer] for layer in out["hidden"]],  # [T, H]
         "attention": out["attention"][0].float().cpu().numpy(),
     }
@@ -47,7 +46,7 @@ def inspect_textcnn(predictor, text, class_index=None):
         raise ValueError(f"inspect_textcnn needs a TextCNN model, not {predictor.kind}")
     out = predictor.model.inspect(*_single_batch(predictor, text))
     chars = _characters(predictor, text)
-    probs = softmax(out["logits"].float().cpu().numpy(), predictor.temperature)[0]
+    probs = predictor.calibrated(out["logits"].float().cpu().numpy())[0]
     c = int(probs.argmax()) if class_index is None else class_index
     char_scores = np.zeros(len(chars))
     windows = []
@@ -84,7 +83,7 @@ def reading(predictor, text):
     """[T, C]: row t is the calibrated probability of each class given text[:t+1]."""
     chars = _characters(predictor, text)
     prefixes = ["".join(chars[:t + 1]) for t in range(len(chars))]
-    return softmax(predictor.scores_in_one_pass(prefixes), predictor.temperature)  # one pass, not one per length
+    return predictor.calibrated(predictor.scores_in_one_pass(prefixes))  # one pass, not one per length
 
 
 def occlusion(predictor, text, class_index=None):

@@ -1,5 +1,5 @@
-"""A map of the test split: every headline as the vector the network's classifier reads,
-projected to 2-D.
+"""A map of the test split: every headline as the vector the network's classifier reads
+(its `features`), projected to 2-D.
 
 - BiLSTM-attention: the attention-weighted sum of the top layer's states (the context);
 - TextCNN: the max-pooled filter values.
@@ -14,7 +14,6 @@ and test file and cached (cls_core.explain.cache) with each point's headline, to
 import argparse
 import json
 import time
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,6 @@ from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
 from cls_core.explain import cache
-from cls_core.models.calibration import softmax
 from cls_core.data import length_buckets, load_split, pad_batch, resolve_data_dir
 
 PCA_DIMENSIONS = 50
@@ -33,21 +31,15 @@ METHODS = ("tsne", "pca")
 @torch.no_grad()
 def representations(predictor, texts, batch_size=512):
     """([N, F] vectors the classifier reads, [N, C] calibrated probabilities), input order."""
+    if predictor.model is None:
+        raise ValueError(f"the map needs a network, not {predictor.kind}")
     model, encoder = predictor.model.eval(), predictor.encoder
     encoded = [encoder.encode(predictor.normalize(t)) for t in texts]
     vectors, probs = [None] * len(texts), np.zeros((len(texts), len(predictor.classes)), dtype=np.float32)
     for index in length_buckets([len(c) for c, _ in encoded], batch_size):
         chars, bigrams, lengths = (t.to(predictor.device) for t in pad_batch([encoded[i] for i in index]))
-        if predictor.kind == "bilstm_att":
-            out = model.inspect(chars, bigrams, lengths)
-            top = torch.cat(out["hidden"][-1], dim=-1)                              # [B, T, D*H]
-            features = torch.bmm(out["attention"].unsqueeze(1).to(top.dtype), top).squeeze(1)
-        elif predictor.kind == "textcnn":
-            features = model._pool(chars, bigrams, lengths)[0]
-        else:
-            raise ValueError(f"the map needs a network, not {predictor.kind}")
-        logits = model.classifier(features).float().cpu().numpy()
-        probs[index] = softmax(logits, predictor.temperature)
+        features = model.features(chars, bigrams, lengths)
+        probs[index] = predictor.calibrated(model.classifier(features).float().cpu().numpy())
         for i, row in zip(index, features.float().cpu().numpy()):
             vectors[i] = row
     return np.stack(vectors), probs
@@ -77,18 +69,10 @@ def build_map(predictor, dataset, method="tsne"):
             "seconds": np.float32(time.perf_counter() - start)}
 
 
-@lru_cache(maxsize=4)
-def _read(path, mtime_ns):
-    return cache.load_arrays(path)
-
-
 def test_map(predictor, data_dir, method="tsne"):
     """The map of data_dir's test split for this checkpoint: from the cache, else built."""
-    test_file = Path(data_dir) / "test.txt"
-    path = cache.entry_path(f"map-{method}", predictor.path, test_file)
-    if not path.exists():
-        cache.save_arrays(path, build_map(predictor, load_split(data_dir, "test"), method))
-    return _read(str(path), path.stat().st_mtime_ns)
+    return cache.cached(f"map-{method}", predictor, Path(data_dir) / "test.txt",
+                        lambda: build_map(predictor, load_split(data_dir, "test"), method))
 
 
 def main(argv=None):
@@ -102,7 +86,7 @@ def main(argv=None):
     data_dir = resolve_data_dir(args.data_dir)
     for checkpoint in args.checkpoint:
         predictor = Predictor.load(checkpoint, "cpu")
-        path = cache.entry_path(f"map-{args.method}", predictor.path, data_dir / "test.txt")
+        path = cache.entry_path(f"map-{args.method}", predictor, data_dir / "test.txt")
         path.unlink(missing_ok=True)
         result = test_map(predictor, data_dir, args.method)
         print(json.dumps({"model": predictor.name, "map": str(path), "points": len(result["coords"]),

@@ -16,14 +16,12 @@ per checkpoint and test file (cls_core.explain.cache); opening a view afterwards
 import argparse
 import json
 import time
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from cls_core.explain import cache, inspection
-from cls_core.explain.attribution import read_as
 from cls_core.data import length_buckets, load_split, pad_batch, resolve_data_dir
 
 TOP_K = 20
@@ -80,20 +78,12 @@ def build_index(predictor, dataset, k=TOP_K, batch_size=256):
             "classes": np.array(dataset.classes, dtype=str)}
 
 
-@lru_cache(maxsize=4)
-def _read(path, mtime_ns):
-    return cache.load_arrays(path)
-
-
 def unit_index(predictor, data_dir, k=TOP_K):
     """The corpus index of this checkpoint over data_dir's test split: read from the cache,
-    else built (a few seconds) and cached."""
+    else built and cached (`python -m cls_core.explain.units` times both)."""
     _require_bilstm(predictor)
-    test_file = Path(data_dir) / "test.txt"
-    path = cache.entry_path(f"units-k{k}", predictor.path, test_file)
-    if not path.exists():
-        cache.save_arrays(path, build_index(predictor, load_split(data_dir, "test"), k))
-    return _read(str(path), path.stat().st_mtime_ns)
+    return cache.cached(f"units-k{k}", predictor, Path(data_dir) / "test.txt",
+                        lambda: build_index(predictor, load_split(data_dir, "test"), k))
 
 
 def _direction(direction):
@@ -116,7 +106,7 @@ def ranked_units(index, limit=50):
 def unit_track(predictor, text, layer, direction, unit):
     """{"chars", "values"}: the unit's activation at each character of the text as read."""
     _require_bilstm(predictor)
-    inside = inspection.inspect_bilstm(predictor, read_as(predictor, text) or " ")
+    inside = inspection.inspect_bilstm(predictor, predictor.read_as(text))
     values = inside["hidden"][int(layer) - 1][_direction(direction)][:, int(unit)]
     return {"chars": inside["chars"], "values": values}
 
@@ -146,12 +136,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     predictor = Predictor.load(args.checkpoint, "cpu")
     data_dir = resolve_data_dir(args.data_dir)
-    path = cache.entry_path(f"units-k{TOP_K}", predictor.path, data_dir / "test.txt")
+    path = cache.entry_path(f"units-k{TOP_K}", predictor, data_dir / "test.txt")
     path.unlink(missing_ok=True)
     start = time.perf_counter()
     index = unit_index(predictor, data_dir)
     built = time.perf_counter() - start
-    _read.cache_clear()
+    cache.forget()
     start = time.perf_counter()
     unit_index(predictor, data_dir)
     opened = time.perf_counter() - start

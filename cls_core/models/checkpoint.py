@@ -15,6 +15,7 @@ with torch.load(weights_only=True), which refuses anything but tensors and built
     versions      library versions that wrote it
 """
 
+import io
 import os
 import platform
 import tempfile
@@ -64,13 +65,22 @@ def save_checkpoint(path, payload):
     atomic_write(path, lambda tmp: torch.save(payload, tmp))
 
 
-def load_checkpoint(path, required=REQUIRED):
-    """Load and validate; every failure is a CheckpointError that names the file."""
+def checkpoint_bytes(path):
+    """The bytes of a checkpoint file (a CheckpointError when there is none)."""
     path = Path(path)
     if not path.exists():
         raise CheckpointError(f"{path}: no such checkpoint")
+    return path.read_bytes()
+
+
+def load_checkpoint(path, required=REQUIRED, data=None):
+    """Load and validate; every failure is a CheckpointError that names the file.
+    data: the file's bytes, when the caller has read them already."""
+    path = Path(path)
+    if data is None:
+        data = checkpoint_bytes(path)
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as e:  # truncated zip, foreign pickle, random bytes: all end here
         raise CheckpointError(f"{path}: not a readable checkpoint ({type(e).__name__}: "
                               f"{str(e).splitlines()[0] if str(e) else 'no detail'})") from None

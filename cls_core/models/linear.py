@@ -8,16 +8,19 @@ Its explanation is exact: the score of class c is intercept[c] + sum over n-gram
 tfidf(n-gram) * coef[c, n-gram], so each n-gram's share of the decision is known.
 """
 
+import io
 import json
 import re
 from pathlib import Path
 
 import numpy as np
+from scipy.special import softmax
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 
-from cls_core.models.calibration import fit_temperature, softmax
+from cls_core.models.calibration import fit_temperature
 from cls_core.models.checkpoint import CheckpointError, atomic_write
 
 FORMAT = "headline-lens-linear/1"
@@ -27,6 +30,12 @@ NGRAMS = (1, 2)
 def _vectorizer(**kwargs):
     # The baseline from the project brief; lowercase and whitespace folding are sklearn's.
     return TfidfVectorizer(analyzer="char", ngram_range=NGRAMS, sublinear_tf=True, dtype=np.float32, **kwargs)
+
+
+def pipeline(C=1.0):
+    """The unfitted recipe: TF-IDF character n-grams, then a linear SVM (seeded, so that the
+    same data gives the same model)."""
+    return make_pipeline(_vectorizer(), LinearSVC(C=C, random_state=0))
 
 
 def analyzed_text(text):
@@ -57,9 +66,8 @@ class LinearModel:
 
     @classmethod
     def fit(cls, texts, labels, classes, C=1.0):
-        vectorizer = _vectorizer()
-        X = vectorizer.fit_transform(texts)
-        svm = LinearSVC(C=C, random_state=0).fit(X, labels)  # seeded: the same data gives the same model
+        fitted = pipeline(C).fit(texts, labels)
+        vectorizer, svm = fitted[0], fitted[1]
         features = np.array(vectorizer.get_feature_names_out(), dtype=str)
         return cls(features, vectorizer.idf_, svm.coef_, svm.intercept_, classes)
 
@@ -102,12 +110,13 @@ class LinearModel:
         atomic_write(path, write)
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path, data=None):
+        """data: the file's bytes, when the caller has read them already."""
         path = Path(path)
-        if not path.exists():
+        if data is None and not path.exists():
             raise CheckpointError(f"{path}: no such checkpoint")
         try:
-            with np.load(path, allow_pickle=False) as npz:
+            with np.load(path if data is None else io.BytesIO(data), allow_pickle=False) as npz:
                 arrays = {k: npz[k] for k in ("features", "idf", "coef", "intercept", "meta")}
             meta = json.loads(str(arrays.pop("meta")))
         except Exception as e:  # pickled payloads, truncation and foreign files all end here
@@ -128,9 +137,8 @@ def out_of_fold_proba(texts, labels, classes, folds=5, C=1.0, seed=0):
     A teacher's predictions on its own training data are nearly one-hot and teach a
     student nothing; k-fold predictions carry the baseline's real, held-out judgement.
     """
-    texts, labels = np.asarray(texts, dtype=object), np.asarray(labels)
-    scores = np.zeros((len(texts), len(classes)), dtype=np.float32)
-    for fit_index, held_out in StratifiedKFold(folds, shuffle=True, random_state=seed).split(texts, labels):
-        model = LinearModel.fit(texts[fit_index].tolist(), labels[fit_index], classes, C)
-        scores[held_out] = model.decision_function(texts[held_out].tolist())
-    return softmax(scores, fit_temperature(scores, labels))
+    folds = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    scores = cross_val_predict(pipeline(C), list(texts), labels, cv=folds, method="decision_function")
+    if scores.shape != (len(texts), len(classes)):
+        raise ValueError(f"out-of-fold scores need training headlines of all {len(classes)} classes")
+    return softmax(scores / fit_temperature(scores, labels), axis=1)

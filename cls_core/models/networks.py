@@ -2,7 +2,8 @@
 
 Both read a headline as character ids plus, optionally, ids of the character bigram
 starting at each position (so every input vector still belongs to one character). Both
-have one `forward` for training and an `inspect` that returns what the app shows.
+have one `forward` for training, a `features` that gives the vector their classifier reads,
+and an `inspect` that returns what the app shows.
 Padding never changes an output: the RNN runs on packed sequences with masked attention,
 and the CNN masks the positions whose window runs into padding before max-pooling.
 """
@@ -67,11 +68,12 @@ class BiLSTMAttention(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(width, num_classes)
 
-    def _run(self, chars, bigrams, lengths):
+    def _attend(self, chars, bigrams, lengths):
+        """(context [B, D*H], every layer's states [B, T, D*H], attention [B, T])."""
         x = self.embedding(chars, bigrams)
         T = chars.shape[1]
         # Headlines that all fill the batch (one headline; integrated gradients' steps) need no
-        # packing, which costs about a tenth of the recurrence at these sizes.
+        # packing, which saves a share of the recurrence (python -m cls_core.bench --deep).
         unpadded = bool((lengths == T).all())
         layer_outputs = []
         for i, rnn in enumerate(self.rnns):
@@ -87,16 +89,20 @@ class BiLSTMAttention(nn.Module):
         scores = scores.float().masked_fill(~length_mask(lengths, T), float("-inf"))
         attention = torch.softmax(scores, dim=-1)
         context = torch.bmm(attention.unsqueeze(1).to(x.dtype), x).squeeze(1)
-        logits = self.classifier(self.dropout(context))
-        return logits, layer_outputs, attention
+        return context, layer_outputs, attention
+
+    def features(self, chars, bigrams, lengths):
+        """[B, D*H]: what the classifier reads, the attention-weighted sum of the top layer's states."""
+        return self._attend(chars, bigrams, lengths)[0]
 
     def forward(self, chars, bigrams, lengths):
-        return self._run(chars, bigrams, lengths)[0]
+        return self.classifier(self.dropout(self.features(chars, bigrams, lengths)))
 
     @torch.no_grad()
     def inspect(self, chars, bigrams, lengths):
         """logits [B, C]; hidden[layer][direction] [B, T, H]; attention [B, T] (0 on padding)."""
-        logits, layer_outputs, attention = self._run(chars, bigrams, lengths)
+        context, layer_outputs, attention = self._attend(chars, bigrams, lengths)
+        logits = self.classifier(self.dropout(context))
         H = self.hidden
         hidden = [[out[..., d * H:(d + 1) * H] for d in range(self.directions)] for out in layer_outputs]
         return {"logits": logits, "hidden": hidden, "attention": attention}
@@ -115,6 +121,8 @@ class TextCNN(nn.Module):
         self.classifier = nn.Linear(filters * len(self.windows), num_classes)
 
     def _pool(self, chars, bigrams, lengths):
+        """(max-pooled filter values [B, F * windows], per window the position of each
+        filter's winner [B, F])."""
         # A headline shorter than the widest window is padded up to it; the windows that
         # overlap padding count only when no window fits inside the headline.
         T = max(chars.shape[1], max(self.windows))
@@ -131,9 +139,12 @@ class TextCNN(nn.Module):
             positions.append(position)
         return torch.cat(pooled, dim=-1), positions
 
+    def features(self, chars, bigrams, lengths):
+        """[B, F * windows]: what the classifier reads, every filter's largest value."""
+        return self._pool(chars, bigrams, lengths)[0]
+
     def forward(self, chars, bigrams, lengths):
-        pooled, _ = self._pool(chars, bigrams, lengths)
-        return self.classifier(self.dropout(pooled))
+        return self.classifier(self.dropout(self.features(chars, bigrams, lengths)))
 
     @torch.no_grad()
     def inspect(self, chars, bigrams, lengths):
@@ -162,3 +173,15 @@ def build_model(kind, config):
 
 def count_parameters(model):
     return sum(p.numel() for p in model.parameters())
+
+
+def init_from_pretrained(embedding, vocab, chars, matrix):
+    """Copy into `embedding` (an nn.Embedding over `vocab`) the pretrained vector of every
+    character the vocabulary shares with `chars` (the rows of `matrix`, as
+    cls_core.data.load_pretrained gives them); returns how many it copied."""
+    row = {ch: i for i, ch in enumerate(chars)}
+    known = [(i, row[ch]) for i, ch in enumerate(vocab.itos) if ch in row and i > 0]
+    with torch.no_grad():
+        ours, theirs = zip(*known)
+        embedding.weight[list(ours)] = torch.as_tensor(matrix[list(theirs)])
+    return len(known)

@@ -8,15 +8,17 @@
 """
 
 import argparse
+import hashlib
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+from scipy.special import softmax
 
-from cls_core.models.calibration import softmax
-from cls_core.models.checkpoint import CheckpointError, load_checkpoint
+from cls_core.models.checkpoint import CheckpointError, checkpoint_bytes, load_checkpoint
 from cls_core.data import TextEncoder
 from cls_core.models.fast import FastEncoder, fast_path
 from cls_core.models.linear import LinearModel
@@ -25,7 +27,9 @@ from cls_core.data.normalize import normalize_many, normalizer_for
 from cls_core.models.unsure import unknown_share, verdict
 
 
-FAST_LENGTHS = 3  # up to this many lengths in one call, the BiLSTM's fast path beats its packed forward
+# Up to this many lengths in one call, the BiLSTM's fast path beats its packed forward
+# (python -m cls_core.bench --deep: a look inside scores prefixes and deletions this way).
+FAST_LENGTHS = 3
 
 
 def resolve_device(device="auto"):
@@ -51,11 +55,13 @@ def network_logits(model, encoder, texts, device, batch_size=None):
     return out
 
 
+@dataclass
 class Assessment:
     """What every answer carries besides its probabilities (see cls_core.models.unsure)."""
-
-    def __init__(self, read_as, unknown, unsure, reason):
-        self.read_as, self.unknown, self.unsure, self.reason = read_as, unknown, unsure, reason
+    read_as: str        # the headline normalised as the model reads it
+    unknown: float      # share of its characters the model never saw in training
+    unsure: bool
+    reason: str         # why unsure ("" when sure)
 
     def as_dict(self):
         return {"read_as": self.read_as, "unknown_share": round(self.unknown, 4),
@@ -81,13 +87,18 @@ class Predictor:
     probability it gives is softmax(scores / temperature), the temperature fitted on dev.
     A network predicts through its fast path (cls_core.models.fast), built from its weights here;
     `model` stays the nn.Module for inspection. A model changed later needs a new Predictor.
+
+    `sha256` is the fingerprint of the checkpoint bytes it was loaded from (None for one
+    built in memory): what it computes once and keeps (cls_core.explain.cache) is filed
+    under it, so that a checkpoint rewritten at the same path is never answered for by
+    this predictor's results, nor this predictor by the new file's.
     """
 
     def __init__(self, kind, classes, temperature=1.0, metrics=None, path=None,
                  model=None, encoder=None, device="cpu", linear=None, config=None,
-                 normalization=None, unsure_threshold=None, extras=None):
+                 normalization=None, unsure_threshold=None, extras=None, sha256=None):
         self.kind, self.classes, self.temperature = kind, list(classes), float(temperature)
-        self.metrics, self.path, self.config = metrics or {}, path, config or {}
+        self.metrics, self.path, self.config, self.sha256 = metrics or {}, path, config or {}, sha256
         self.model, self.encoder, self.device, self.linear = model, encoder, torch.device(device), linear
         self.normalization = normalization
         self.normalize = normalizer_for(normalization, str(path or kind))
@@ -103,12 +114,14 @@ class Predictor:
     @classmethod
     def load(cls, path, device="auto"):
         path = Path(path)
+        data = checkpoint_bytes(path)  # read once: the fingerprint is of the very bytes loaded
+        sha256 = hashlib.sha256(data).hexdigest()
         if path.suffix == ".npz":
-            linear = LinearModel.load(path)
+            linear = LinearModel.load(path, data)
             return cls("linear", linear.classes, linear.temperature, linear.metrics, path, linear=linear,
                        normalization=linear.normalization, unsure_threshold=linear.unsure_threshold,
-                       extras=linear.extras)
-        payload = load_checkpoint(path)
+                       extras=linear.extras, sha256=sha256)
+        payload = load_checkpoint(path, data=data)
         device = resolve_device(device)
         try:
             model = build_model(payload["kind"], payload["config"])
@@ -120,12 +133,18 @@ class Predictor:
                    payload.get("metrics"), path, model=model,
                    encoder=TextEncoder.from_json(payload["encoder"]), device=device,
                    config=payload["config"], normalization=payload.get("normalization"),
-                   unsure_threshold=payload.get("unsure_threshold"),
+                   unsure_threshold=payload.get("unsure_threshold"), sha256=sha256,
                    extras={k: payload[k] for k in ("class_counts", "train_loss_per_step") if k in payload})
 
     @property
     def name(self):
         return Path(self.path).stem if self.path else self.kind
+
+    def read_as(self, text):
+        """The characters the model reads: the text normalised, cut as the encoder cuts it;
+        an empty text is read as one space, as the encoder reads it."""
+        text = self.normalize(text)
+        return (text[: self.encoder.max_len] if self.encoder else text) or " "
 
     def unknown_share(self, read_as):
         """Share of the (normalised) text's characters this model never saw in training."""
@@ -165,10 +184,14 @@ class Predictor:
             logits = network(*(torch.from_numpy(a).to(self.device) for a in (padded_chars, padded_bigrams, lengths)))
         return logits.float().cpu().numpy()
 
+    def calibrated(self, scores):
+        """Calibrated probabilities [N, C] of scores [N, C]: softmax(scores / temperature)."""
+        return softmax(np.asarray(scores, dtype=np.float64) / self.temperature, axis=1)
+
     def probabilities(self, texts):
         """(calibrated, uncalibrated) probabilities [N, C] from one pass over the texts."""
-        scores = self.scores(texts)
-        return softmax(scores, self.temperature), softmax(scores)
+        scores = np.asarray(self.scores(texts), dtype=np.float64)
+        return softmax(scores / self.temperature, axis=1), softmax(scores, axis=1)
 
     def predict_proba(self, texts):
         return self.probabilities(texts)[0]

@@ -7,8 +7,9 @@ Four comparisons, each on the same schedule within itself (SCHEDULE: 15,000 of t
 training headlines (evenly spaced, so every topic is there), 2 epochs, the shipped model's
 optimiser without weight averaging or distillation; accuracy of the final weights, argmax,
 on the whole dev and test splits). The schedule is short so that the eleven trainings fit
-in well under an hour on 2 CPU cores; absolute accuracies are therefore below the shipped
-models', and the comparisons are what counts:
+on a few CPU cores (the results file records each run's seconds and the whole run's);
+absolute accuracies are therefore below the shipped models', and the comparisons are what
+counts:
 
 - cells: vanilla RNN vs GRU vs LSTM, unidirectional vs bidirectional ("rnn", "gru", "lstm");
 - pad_size: every headline cut or padded to 7, 16 or 32 characters, the padding fed to
@@ -37,11 +38,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from cls_core.models.checkpoint import atomic_write_text
-from cls_core.data import TextEncoder, Vocab, bigram_tokens, length_buckets, load_pretrained, load_split, pad_batch, resolve_data_dir
-from cls_core.models.networks import BiLSTMAttention, count_parameters
+from cls_core.data import (TextEncoder, Vocab, bigram_tokens, length_buckets, load_pretrained, load_split, pad_batch,
+                           resolve_data_dir)
 from cls_core.data.normalize import normalize_headline
-from cls_core.training.train import init_from_pretrained
+from cls_core.models.checkpoint import atomic_write_text
+from cls_core.models.gradients import layer_gradient
+from cls_core.models.networks import BiLSTMAttention, count_parameters, init_from_pretrained
+from cls_core.training.distributed import epoch_batches
+from cls_core.training.loop import Objective, one_cycle_adamw, train_epoch
 
 SCHEDULE = {"epochs": 2, "batch_size": 64, "lr": 2e-3, "warmup": 0.1, "weight_decay": 0.01, "clip": 1.0,
             "label_smoothing": 0.1, "hidden": 128, "layers": 2, "train_limit": 15_000, "eval_limit": None,
@@ -104,24 +108,14 @@ def train_and_score(corpus, schedule, cell="lstm", bidirectional=True, pad_size=
     labels = {s: d.labels for s, d in corpus.splits.items()}
     model = build(corpus, schedule, cell, bidirectional)
     steps = schedule["epochs"] * math.ceil(len(encoded["train"]) / batch_size)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=schedule["lr"], weight_decay=schedule["weight_decay"])
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=schedule["lr"], total_steps=steps,
-                                                    pct_start=schedule["warmup"])
-    y_train = torch.tensor(labels["train"])
+    optimizer, scheduler = one_cycle_adamw(model, schedule["lr"], schedule["weight_decay"], steps, schedule["warmup"])
+    objective = Objective(label_smoothing=schedule["label_smoothing"], clip=schedule["clip"])
+    y_train, lengths = torch.tensor(labels["train"]), [len(c) for c, _ in encoded["train"]]
     epoch_seconds, dev_per_epoch = [], []
     for epoch in range(schedule["epochs"]):
-        model.train()
-        rng = np.random.default_rng(schedule["seed"] + epoch)
         start = time.perf_counter()
-        for index in length_buckets([len(c) for c, _ in encoded["train"]], batch_size, rng):
-            chars, bigrams, lengths = pad_batch([encoded["train"][i] for i in index])
-            loss = F.cross_entropy(model(chars, bigrams, lengths), y_train[index],
-                                   label_smoothing=schedule["label_smoothing"])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), schedule["clip"])
-            optimizer.step()
-            scheduler.step()
+        train_epoch(model, encoded["train"], y_train, epoch_batches(lengths, batch_size, schedule["seed"], epoch),
+                    optimizer, torch.device("cpu"), objective, scheduler)
         epoch_seconds.append(time.perf_counter() - start)
         dev_per_epoch.append(round(accuracy(model, encoded["dev"], labels["dev"]), 4))
     result = {"dev_accuracy": dev_per_epoch[-1], "test_accuracy": round(accuracy(model, encoded["test"], labels["test"]), 4),
@@ -134,14 +128,8 @@ def train_and_score(corpus, schedule, cell="lstm", bidirectional=True, pad_size=
 def input_gradient_norms(model, encoded, labels):
     """Mean over headlines (all of one length) of |d loss / d embedding| at each position."""
     model.eval()
-    captured = {}
-    hook = model.embedding.register_forward_hook(lambda module, inputs, output: captured.update(embedding=output))
-    try:
-        chars, bigrams, lengths = pad_batch(encoded)
-        loss = F.cross_entropy(model(chars, bigrams, lengths), torch.tensor(labels), reduction="sum")
-    finally:
-        hook.remove()
-    grad, = torch.autograd.grad(loss, captured["embedding"])
+    grad = layer_gradient(model, model.embedding, pad_batch(encoded),
+                          lambda logits: F.cross_entropy(logits, torch.tensor(labels), reduction="sum"))
     return grad.norm(dim=-1).mean(0).tolist()
 
 

@@ -20,28 +20,31 @@ on --resume, so on several machines --out must lie on a filesystem they share.
 
 import argparse
 import json
-import os
 import sys
 import time
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.distributed as dist
 import torch.nn.functional as F
-from torch.nn.parallel import DistributedDataParallel
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
-from cls_core.models.calibration import fit_temperature, softmax
-from cls_core.models.checkpoint import CheckpointError, atomic_write_text, load_checkpoint, save_checkpoint
-from cls_core.data import (DataFormatError, TextEncoder, Vocab, bigram_tokens, class_counts, length_buckets, load_pretrained,
-                   load_split, pad_batch, resolve_data_dir, sha256_file)
-from cls_core.evaluation.evaluate import evaluate, summary
-from cls_core.models.linear import LinearModel, out_of_fold_proba
-from cls_core.models.networks import build_model, count_parameters
+from cls_core.data import (DataFormatError, TextEncoder, Vocab, bigram_tokens, class_counts, load_pretrained,
+                           load_split, resolve_data_dir, sha256_file)
 from cls_core.data.normalize import normalization_record, normalize_headline
-from cls_core.models.predictor import Predictor, load_predictor, network_logits, resolve_device
+from cls_core.evaluation.evaluate import evaluate, summary
+from cls_core.models.calibration import fit_temperature
+from cls_core.models.checkpoint import CheckpointError, atomic_write_text, load_checkpoint, save_checkpoint
+from cls_core.models.linear import LinearModel, out_of_fold_proba
+from cls_core.models.networks import build_model, count_parameters, init_from_pretrained
+from cls_core.models.predictor import Predictor, load_predictor, network_logits
 from cls_core.models.unsure import fit_confidence_threshold
+from cls_core.training.distributed import (epoch_batches, from_rank0, join_processes, launched_on_several,
+                                           leave_processes, replicated, summed)
+from cls_core.training.loop import Objective, one_cycle_adamw, train_epoch
 
 
 def side_paths(out):
@@ -92,14 +95,12 @@ def model_config(args, encoder, num_classes):
     return config
 
 
-def init_from_pretrained(embedding, vocab, chars, matrix):
-    """Copy the pretrained vector of every character the vocabulary shares with it."""
-    row = {ch: i for i, ch in enumerate(chars)}
-    known = [(i, row[ch]) for i, ch in enumerate(vocab.itos) if ch in row and i > 0]
-    with torch.no_grad():
-        ours, theirs = zip(*known)
-        embedding.weight[list(ours)] = torch.as_tensor(matrix[list(theirs)])
-    return len(known)
+def build_encoder(args, train):
+    """The character vocabulary of the training split, with its bigram vocabulary unless
+    --bigram-min-freq is 0."""
+    bigram_vocab = (Vocab.build((bigram_tokens(t) for t in train.texts), args.bigram_min_freq)
+                    if args.bigram_min_freq else None)
+    return TextEncoder(Vocab.build(train.texts, args.min_freq, args.max_vocab), bigram_vocab)
 
 
 def teacher_probabilities(sources, train, device):
@@ -121,239 +122,250 @@ def teacher_probabilities(sources, train, device):
     return torch.as_tensor(np.mean(members, axis=0), dtype=torch.float32)
 
 
-# --- several processes ----------------------------------------------------------------------
+@dataclass
+class Optimisation:
+    """The optimiser and what steps with it: the one-cycle schedule, the mixed-precision
+    scaler (enabled on CUDA) and the weight average (None with --ema 0)."""
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    scaler: torch.amp.GradScaler
+    ema: AveragedModel | None
 
-def join_processes(device_flag):
-    """(rank, world size, device). Under torchrun, join the process group: one GPU per process
-    talking over NCCL, or CPU processes over gloo. A plain run is process 0 of 1."""
-    device = resolve_device(device_flag)
-    if not dist.is_torchelastic_launched():
-        return 0, 1, device
-    if device.type == "cuda":
-        device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
-        torch.cuda.set_device(device)
-    dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
-    return dist.get_rank(), dist.get_world_size(), device
+    @classmethod
+    def for_model(cls, model, args, steps_per_epoch, device):
+        optimizer, scheduler = one_cycle_adamw(model, args.lr, args.weight_decay, args.epochs * steps_per_epoch,
+                                               args.warmup)
+        # Weight averaging: an exponential moving average of the weights is what gets evaluated
+        # and saved; it generalises better than the last noisy step.
+        ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(args.ema)) if args.ema else None
+        return cls(optimizer, scheduler, torch.amp.GradScaler("cuda", enabled=device.type == "cuda"), ema)
 
+    def averaged(self, model):
+        """The weights evaluated and saved: the average's, else the model's own."""
+        return self.ema.module if self.ema is not None else model
 
-def summed(values, device):
-    """values (numbers) summed over all processes; unchanged in a plain run."""
-    if not dist.is_initialized():
-        return values
-    total = torch.tensor(values, dtype=torch.float64, device=device)
-    dist.all_reduce(total)
-    return total.tolist()
+    def state_dict(self):
+        """What NAME.last.pt keeps of it (the scaler starts afresh on resume)."""
+        return {"optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
+                "ema": self.ema.state_dict() if self.ema is not None else {}}
 
-
-def from_rank0(value, device):
-    """Rank 0's value of an integer, in every process."""
-    if not dist.is_initialized():
-        return value
-    tensor = torch.tensor([value], dtype=torch.int64, device=device)
-    dist.broadcast(tensor, src=0)
-    return int(tensor.item())
-
-
-def epoch_batches(lengths, batch_size, seed, epoch, rank=0, world_size=1):
-    """Headline indices for each optimiser step of one epoch, this process's share.
-
-    Every process builds the same length-bucketed batches from the shared seed and takes
-    every world_size-th headline of each: together the processes take exactly the steps
-    one process would, each on headlines of similar length. A last batch smaller than
-    world_size is left out, so that no process gets an empty one.
-    """
-    rng = np.random.default_rng(seed + epoch)  # the same order in every process, and on resume
-    return [b[rank::world_size] for b in length_buckets(lengths, batch_size, rng) if len(b) >= world_size]
+    def load_state_dict(self, saved):
+        self.optimizer.load_state_dict(saved["optimizer"])
+        self.scheduler.load_state_dict(saved["scheduler"])
+        if self.ema is not None:
+            self.ema.load_state_dict(saved["ema"])
 
 
-def fit(args):
-    """Train one network as args say; returns the path of the written checkpoint (None in
-    every process but rank 0)."""
-    torch.manual_seed(args.seed)
-    rank, world_size, device = join_processes(args.device)
+def new_state():
+    """The training state NAME.last.pt carries from one epoch to the next."""
+    return {"epoch": 0, "step": 0, "elapsed": 0.0, "best_loss": float("inf"), "best_acc": 0.0,
+            "best_state": None, "bad_epochs": 0, "step_losses": []}
 
-    def say(*text):
-        if rank == 0:
+
+def keep_finished_epochs(log_path, last_epoch):
+    """Cut a log back to the epochs up to last_epoch, so that a resumed run leaves no
+    duplicate lines."""
+    lines = log_path.read_text(encoding="utf-8").splitlines() if log_path.exists() else []
+    kept = [line for line in lines if json.loads(line)["epoch"] <= last_epoch]
+    atomic_write_text(log_path, "".join(line + "\n" for line in kept))
+
+
+class NetworkTraining:
+    """One run of `python -m cls_core.train` for a network, step by step (see `run`). Under
+    torchrun every process runs it on its share of each batch; rank 0 alone logs, evaluates
+    on dev and writes the files."""
+
+    def __init__(self, args):
+        self.args = args
+        torch.manual_seed(args.seed)
+        self.rank, self.world_size, self.device = join_processes(args.device)
+        self.data_dir, self.train, self.dev = read_splits(args)
+        self.paths = side_paths(args.out)
+        self.normalization = normalization_record()
+        self.encoder = build_encoder(args, self.train)
+        self.model, self.config = self.build_network()
+        self.say(f"{args.model}: {count_parameters(self.model):,} parameters, vocabulary {len(self.encoder.vocab)}, "
+                 f"device {self.device}" + (f", {self.world_size} processes" if self.world_size > 1 else ""))
+        self.objective = Objective(args.label_smoothing, args.clip, args.char_dropout, self.read_teacher(),
+                                   args.distill_weight)
+        self.encoded = [self.encoder.encode(t) for t in self.train.texts]
+        self.lengths = [len(c) for c, _ in self.encoded]
+        self.labels = torch.tensor(self.train.labels)
+        self.optimisation = Optimisation.for_model(self.model, args, len(self.batches(epoch=1)), self.device)
+        self.state, self.network, self.log = new_state(), self.model, None
+
+    def say(self, *text):
+        if self.rank == 0:
             print(*text, flush=True)
 
-    data_dir, train, dev = read_splits(args)
-    paths = side_paths(args.out)
-    normalization = normalization_record()
-    bigram_vocab = (Vocab.build((bigram_tokens(t) for t in train.texts), args.bigram_min_freq)
-                    if args.bigram_min_freq else None)
-    encoder = TextEncoder(Vocab.build(train.texts, args.min_freq, args.max_vocab), bigram_vocab)
-    if args.embedding == "tencent":
-        args.embed_dim = 200
-    config = model_config(args, encoder, len(train.classes))
-    model = build_model(args.model, config).to(device)
-    if args.embedding == "tencent":
-        n = init_from_pretrained(model.embedding.chars, encoder.vocab, *load_pretrained(data_dir))
-        say(f"{n} of {len(encoder.vocab)} characters start from the Tencent embeddings")
-    say(f"{args.model}: {count_parameters(model):,} parameters, vocabulary {len(encoder.vocab)}, "
-        f"device {device}" + (f", {world_size} processes" if world_size > 1 else ""))
+    def run(self):
+        """Train epoch by epoch until --epochs or early stopping; returns the checkpoint's path
+        (None in every process but rank 0)."""
+        self.start_or_resume()
+        self.network = replicated(self.model, self.rank, self.world_size, self.device, self.args.seed)
+        if self.rank == 0:
+            self.paths["log"].parent.mkdir(parents=True, exist_ok=True)
+            self.log = open(self.paths["log"], "a", encoding="utf-8")
+        for epoch in range(self.state["epoch"] + 1, self.args.epochs + 1):
+            figures = self.run_epoch(epoch)
+            stop = self.end_epoch(epoch, figures) if self.rank == 0 else False
+            if from_rank0(stop, self.device):  # every process stops with rank 0
+                break
+        if self.rank > 0:
+            return None
+        self.log.close()
+        return self.save()
 
-    teacher = None
-    if args.teacher:
-        teacher = teacher_probabilities(args.teacher, train, args.device)
-        say(f"distilling from {'+'.join(args.teacher)} (teacher agrees with the labels on "
-            f"{(teacher.argmax(-1) == torch.tensor(train.labels)).float().mean():.1%} of train)")
+    def build_network(self):
+        """(model on the device, its config); with --embedding tencent its characters start
+        from the pretrained vectors."""
+        args = self.args
+        if args.embedding == "tencent":
+            args.embed_dim = 200
+        config = model_config(args, self.encoder, len(self.train.classes))
+        model = build_model(args.model, config).to(self.device)
+        if args.embedding == "tencent":
+            n = init_from_pretrained(model.embedding.chars, self.encoder.vocab, *load_pretrained(self.data_dir))
+            self.say(f"{n} of {len(self.encoder.vocab)} characters start from the Tencent embeddings")
+        return model, config
 
-    encoded = [encoder.encode(t) for t in train.texts]
-    headline_lengths = [len(c) for c, _ in encoded]
-    labels = torch.tensor(train.labels)
-    steps_per_epoch = len(epoch_batches(headline_lengths, args.batch_size, args.seed, 1, rank, world_size))
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch, pct_start=args.warmup)
-    use_amp = device.type == "cuda"
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    def read_teacher(self):
+        """The --teacher probabilities per training headline, or None."""
+        if not self.args.teacher:
+            return None
+        teacher = teacher_probabilities(self.args.teacher, self.train, self.args.device)
+        self.say(f"distilling from {'+'.join(self.args.teacher)} (teacher agrees with the labels on "
+                 f"{(teacher.argmax(-1) == torch.tensor(self.train.labels)).float().mean():.1%} of train)")
+        return teacher
 
-    # Weight averaging: an exponential moving average of the weights is what gets evaluated
-    # and saved; it generalises better than the last noisy step.
-    ema = None
-    if args.ema:
-        average = torch.optim.swa_utils.get_ema_multi_avg_fn(args.ema)
-        ema = torch.optim.swa_utils.AveragedModel(model, multi_avg_fn=average)
-    state = {"epoch": 0, "step": 0, "elapsed": 0.0, "best_loss": float("inf"), "best_acc": 0.0,
-             "best_state": None, "bad_epochs": 0, "step_losses": []}
-    if args.resume and paths["resume"].exists():
-        saved = load_checkpoint(paths["resume"], required=("resume",))["resume"]
-        if saved["config"] != config or saved["kind"] != args.model:
-            sys.exit(f"error: {paths['resume']} was written for another model configuration")
-        model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        scheduler.load_state_dict(saved["scheduler"])
-        if ema is not None:
-            ema.load_state_dict(saved["ema"])
-        state = saved["state"]
-        if rank == 0:  # keep the log of finished epochs only, so a resumed run leaves no duplicate lines
-            lines = paths["log"].read_text(encoding="utf-8").splitlines() if paths["log"].exists() else []
-            kept = [l for l in lines if json.loads(l)["epoch"] <= state["epoch"]]
-            atomic_write_text(paths["log"], "".join(l + "\n" for l in kept))
-        say(f"resuming after epoch {state['epoch']}")
-    elif paths["log"].exists() and rank == 0:
-        paths["log"].unlink()
-    if from_rank0(state["epoch"], device) != state["epoch"]:
-        sys.exit(f"error: process {rank} could not read {paths['resume']} as rank 0 did; "
-                 f"on several machines --out must lie on a filesystem they share")
+    def batches(self, epoch):
+        return epoch_batches(self.lengths, self.args.batch_size, self.args.seed, epoch, self.rank, self.world_size)
 
-    network = model
-    if world_size > 1:
-        # DDP averages the gradients of all processes in backward(); the replicas start equal
-        # (it copies rank 0's weights) and so stay equal.
-        network = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-        torch.manual_seed(args.seed + 1000 * (rank + 1))  # each process its own dropout masks
+    def start_or_resume(self):
+        """With --resume and NAME.last.pt there, carry on after its last finished epoch (weights,
+        optimiser, schedule, average and state); else start afresh, without an old log."""
+        paths, rank = self.paths, self.rank
+        if self.args.resume and paths["resume"].exists():
+            saved = load_checkpoint(paths["resume"], required=("resume",))["resume"]
+            if saved["config"] != self.config or saved["kind"] != self.args.model:
+                sys.exit(f"error: {paths['resume']} was written for another model configuration")
+            self.model.load_state_dict(saved["model"])
+            self.optimisation.load_state_dict(saved)
+            self.state = saved["state"]
+            if rank == 0:
+                keep_finished_epochs(paths["log"], self.state["epoch"])
+            self.say(f"resuming after epoch {self.state['epoch']}")
+        elif paths["log"].exists() and rank == 0:
+            paths["log"].unlink()
+        if from_rank0(self.state["epoch"], self.device) != self.state["epoch"]:
+            sys.exit(f"error: process {rank} could not read {paths['resume']} as rank 0 did; "
+                     f"on several machines --out must lie on a filesystem they share")
 
-    log = None
-    if rank == 0:
-        paths["log"].parent.mkdir(parents=True, exist_ok=True)
-        log = open(paths["log"], "a", encoding="utf-8")
-    for epoch in range(state["epoch"] + 1, args.epochs + 1):
-        model.train()
-        batches = epoch_batches(headline_lengths, args.batch_size, args.seed, epoch, rank, world_size)
-        start, seen, loss_sum, correct = time.perf_counter(), 0, 0.0, 0
-        bar = tqdm(batches, desc=f"epoch {epoch}/{args.epochs}", mininterval=5, file=sys.stdout, disable=rank > 0)
-        for index in bar:
-            chars, bigrams, lengths = (t.to(device) for t in pad_batch([encoded[i] for i in index]))
-            y = labels[index].to(device)
-            if args.char_dropout:
-                # Hide random characters (and the bigrams they start) behind <UNK>: the model
-                # learns to decide from many characters, and what an unseen character means.
-                hidden = (torch.rand(chars.shape, device=device) < args.char_dropout) & (chars > 0)
-                chars, bigrams = chars.masked_fill(hidden, 1), bigrams.masked_fill(hidden & (bigrams > 0), 1)
-            with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
-                logits = network(chars, bigrams, lengths)
-                loss = F.cross_entropy(logits.float(), y, label_smoothing=args.label_smoothing)
-                if teacher is not None:  # cross-entropy against the teacher's probabilities
-                    soft = F.cross_entropy(logits.float(), teacher[index].to(device))
-                    loss = (1 - args.distill_weight) * loss + args.distill_weight * soft
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.unscale_(optimizer)
-            torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip)
-            scaler.step(optimizer)
-            scaler.update()
-            scheduler.step()
+    def run_epoch(self, epoch):
+        """One epoch's steps; returns its figures over all processes: {"seen", "loss_sum",
+        "correct", "start"}. Rank 0 logs the running figures every --log-every steps."""
+        state, ema, figures = self.state, self.optimisation.ema, Counter()
+        bar = tqdm(self.batches(epoch), desc=f"epoch {epoch}/{self.args.epochs}", mininterval=5, file=sys.stdout,
+                   disable=self.rank > 0)
+
+        def after_step(index, logits, y, loss):
             if ema is not None:
-                ema.update_parameters(model)
+                ema.update_parameters(self.model)
             # this step's figures over the whole global batch
             step_loss, step_seen, step_correct = summed(
-                [loss.item() * len(index), len(index), (logits.argmax(-1) == y).sum().item()], device)
+                [loss.item() * len(index), len(index), (logits.argmax(-1) == y).sum().item()], self.device)
             state["step"] += 1
             state["step_losses"].append(round(step_loss / step_seen, 4))
-            seen += step_seen
-            loss_sum += step_loss
-            correct += step_correct
-            if state["step"] % args.log_every == 0 and log is not None:
-                bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}")
-                log.write(json.dumps({"type": "step", "epoch": epoch, "step": state["step"],
-                                      "train_loss": loss_sum / seen, "train_acc": correct / seen,
-                                      "window_loss": float(np.mean(state["step_losses"][-args.log_every:])),
-                                      "lr": scheduler.get_last_lr()[0]}) + "\n")
-                log.flush()
+            figures.update(seen=step_seen, loss_sum=step_loss, correct=step_correct)
+            if state["step"] % self.args.log_every == 0 and self.log is not None:
+                seen = figures["seen"]
+                bar.set_postfix(loss=f"{figures['loss_sum'] / seen:.3f}", acc=f"{figures['correct'] / seen:.3f}")
+                self.write_log({"type": "step", "epoch": epoch, "step": state["step"],
+                                "train_loss": figures["loss_sum"] / seen, "train_acc": figures["correct"] / seen,
+                                "window_loss": float(np.mean(state["step_losses"][-self.args.log_every:])),
+                                "lr": self.optimisation.scheduler.get_last_lr()[0]})
+
+        start = time.perf_counter()
+        train_epoch(self.network, self.encoded, self.labels, bar, self.optimisation.optimizer, self.device,
+                    self.objective, self.optimisation.scheduler, self.optimisation.scaler, after_step)
         state["elapsed"] += time.perf_counter() - start
         state["epoch"] = epoch
-        evaluated = ema.module if ema is not None else model
-        stop = False
-        if rank == 0:
-            dev_logits = torch.as_tensor(network_logits(evaluated, encoder, dev.texts, device))
-            dev_labels = torch.tensor(dev.labels)
-            dev_loss = F.cross_entropy(dev_logits, dev_labels).item()
-            dev_acc = (dev_logits.argmax(-1) == dev_labels).float().mean().item()
-            record = {"type": "epoch", "epoch": epoch, "step": state["step"], "train_loss": loss_sum / seen,
-                      "train_acc": correct / seen, "dev_loss": dev_loss, "dev_acc": dev_acc,
-                      "lr": scheduler.get_last_lr()[0], "elapsed": round(state["elapsed"], 1),
-                      "headlines_per_s": round(seen / (time.perf_counter() - start), 1)}
-            log.write(json.dumps(record) + "\n")
-            log.flush()
-            print(f"epoch {epoch}: dev loss {dev_loss:.4f} acc {dev_acc:.2%} ({state['elapsed']:.0f} s so far)")
+        return dict(figures, start=start)
 
-            # Keep the weights with the best dev accuracy (the figure we report); stop once dev
-            # loss has not improved for `patience` epochs.
-            if dev_acc > state["best_acc"]:
-                state["best_acc"] = dev_acc
-                state["best_state"] = {k: v.detach().cpu().clone() for k, v in evaluated.state_dict().items()}
-            if dev_loss < state["best_loss"]:
-                state["best_loss"], state["bad_epochs"] = dev_loss, 0
-            else:
-                state["bad_epochs"] += 1
-            save_checkpoint(paths["resume"], {"kind": args.model, "resume": {
-                "kind": args.model, "config": config, "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "state": state,
-                "ema": ema.state_dict() if ema is not None else {}}})
-            stop = state["bad_epochs"] >= args.patience
-            if stop:
-                print(f"dev loss has not improved for {args.patience} epochs: stopping early")
-        if from_rank0(stop, device):  # every process stops with rank 0
-            break
-    if rank > 0:
-        return None
-    log.close()
+    def write_log(self, record):
+        self.log.write(json.dumps(record) + "\n")
+        self.log.flush()
 
-    model.load_state_dict(state["best_state"])
-    predictor = Predictor(args.model, train.classes, model=model, encoder=encoder, device=device,
-                          path=args.out, config=config, normalization=normalization)
-    dev_scores = predictor.scores(dev.texts)
-    predictor.temperature = fit_temperature(dev_scores, dev.labels)
-    predictor.unsure_threshold = fit_confidence_threshold(softmax(dev_scores, predictor.temperature))
-    metrics = checkpoint_metrics(predictor, data_dir, dev, state["elapsed"], count_parameters(model))
-    metrics["epochs"] = state["epoch"]
-    save_checkpoint(args.out, {
-        "kind": args.model, "config": config, "state_dict": model.state_dict(),
-        "encoder": encoder.to_json(), "classes": train.classes, "temperature": predictor.temperature,
-        "unsure_threshold": predictor.unsure_threshold, "normalization": normalization,
-        "class_counts": {"train": class_counts(train), "dev": class_counts(dev)},
-        "train_loss_per_step": torch.tensor(state["step_losses"], dtype=torch.float32),
-        "train_sha256": sha256_file(data_dir / "train.txt"), "metrics": metrics,
-        "train_args": json.dumps(vars(args)), "world_size": world_size})
-    atomic_write_text(paths["metrics"], json.dumps(metrics, indent=1))
-    paths["resume"].unlink(missing_ok=True)
-    return Path(args.out)
+    def end_epoch(self, epoch, figures):
+        """Rank 0, after each epoch: evaluate on dev, log, keep the weights with the best dev
+        accuracy (the figure we report), save NAME.last.pt; returns whether to stop, which
+        it does once dev loss has not improved for --patience epochs."""
+        state, evaluated = self.state, self.optimisation.averaged(self.model)
+        dev_logits = torch.as_tensor(network_logits(evaluated, self.encoder, self.dev.texts, self.device))
+        dev_labels = torch.tensor(self.dev.labels)
+        dev_loss = F.cross_entropy(dev_logits, dev_labels).item()
+        dev_acc = (dev_logits.argmax(-1) == dev_labels).float().mean().item()
+        seen = figures["seen"]
+        self.write_log({"type": "epoch", "epoch": epoch, "step": state["step"],
+                        "train_loss": figures["loss_sum"] / seen, "train_acc": figures["correct"] / seen,
+                        "dev_loss": dev_loss, "dev_acc": dev_acc,
+                        "lr": self.optimisation.scheduler.get_last_lr()[0], "elapsed": round(state["elapsed"], 1),
+                        "headlines_per_s": round(seen / (time.perf_counter() - figures["start"]), 1)})
+        print(f"epoch {epoch}: dev loss {dev_loss:.4f} acc {dev_acc:.2%} ({state['elapsed']:.0f} s so far)")
+        if dev_acc > state["best_acc"]:
+            state["best_acc"] = dev_acc
+            state["best_state"] = {k: v.detach().cpu().clone() for k, v in evaluated.state_dict().items()}
+        if dev_loss < state["best_loss"]:
+            state["best_loss"], state["bad_epochs"] = dev_loss, 0
+        else:
+            state["bad_epochs"] += 1
+        self.save_resume_state()
+        stop = state["bad_epochs"] >= self.args.patience
+        if stop:
+            print(f"dev loss has not improved for {self.args.patience} epochs: stopping early")
+        return stop
+
+    def save_resume_state(self):
+        """NAME.last.pt: all that --resume needs to carry on after this epoch."""
+        save_checkpoint(self.paths["resume"], {"kind": self.args.model, "resume": {
+            "kind": self.args.model, "config": self.config, "model": self.model.state_dict(),
+            "state": self.state, **self.optimisation.state_dict()}})
+
+    def save(self):
+        """Rank 0, at the end: the best weights, calibrated on dev (temperature, unsure
+        threshold), measured, and written with everything the app shows; the resume state
+        goes."""
+        args, state, model, train, dev = self.args, self.state, self.model, self.train, self.dev
+        model.load_state_dict(state["best_state"])
+        predictor = Predictor(args.model, train.classes, model=model, encoder=self.encoder, device=self.device,
+                              path=args.out, config=self.config, normalization=self.normalization)
+        dev_scores = predictor.scores(dev.texts)
+        predictor.temperature = fit_temperature(dev_scores, dev.labels)
+        predictor.unsure_threshold = fit_confidence_threshold(predictor.calibrated(dev_scores))
+        metrics = checkpoint_metrics(predictor, self.data_dir, dev, state["elapsed"], count_parameters(model))
+        metrics["epochs"] = state["epoch"]
+        save_checkpoint(args.out, {
+            "kind": args.model, "config": self.config, "state_dict": model.state_dict(),
+            "encoder": self.encoder.to_json(), "classes": train.classes, "temperature": predictor.temperature,
+            "unsure_threshold": predictor.unsure_threshold, "normalization": self.normalization,
+            "class_counts": {"train": class_counts(train), "dev": class_counts(dev)},
+            "train_loss_per_step": torch.tensor(state["step_losses"], dtype=torch.float32),
+            "train_sha256": sha256_file(self.data_dir / "train.txt"), "metrics": metrics,
+            "train_args": json.dumps(vars(args)), "world_size": self.world_size})
+        atomic_write_text(self.paths["metrics"], json.dumps(metrics, indent=1))
+        self.paths["resume"].unlink(missing_ok=True)
+        return Path(args.out)
+
+
+def fit_network(args):
+    """The `--model bilstm_att|textcnn` branch: train one network as args say; returns the
+    path of the written checkpoint (None in every process but rank 0)."""
+    return NetworkTraining(args).run()
 
 
 def fit_linear(args):
     """The `--model linear` branch: TF-IDF + LinearSVC, calibrated like the networks."""
-    if dist.is_torchelastic_launched() and int(os.environ["WORLD_SIZE"]) > 1:
+    if launched_on_several():
         sys.exit("error: the linear model trains in one process: python -m cls_core.train --model linear")
     data_dir, train, dev = read_splits(args)
     start = time.perf_counter()
@@ -362,11 +374,11 @@ def fit_linear(args):
     print(f"fitted {len(model.features):,} n-gram features in {seconds:.1f} s")
     dev_scores = model.decision_function(dev.texts)
     model.temperature = fit_temperature(dev_scores, dev.labels)
-    model.unsure_threshold = fit_confidence_threshold(softmax(dev_scores, model.temperature))
     model.normalization = normalization_record()
     model.extras = {"class_counts": {"train": class_counts(train), "dev": class_counts(dev)}}
     predictor = Predictor("linear", model.classes, model.temperature, path=args.out, linear=model,
                           normalization=model.normalization)
+    model.unsure_threshold = fit_confidence_threshold(predictor.calibrated(dev_scores))
     model.metrics = checkpoint_metrics(predictor, data_dir, dev, seconds, model.parameters())
     model.metrics["train_sha256"] = sha256_file(data_dir / "train.txt")
     model.save(args.out)
@@ -430,12 +442,11 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     args.out = args.out or f"checkpoints/{args.model}.{'npz' if args.model == 'linear' else 'pt'}"
     try:
-        path = fit_linear(args) if args.model == "linear" else fit(args)
+        path = fit_linear(args) if args.model == "linear" else fit_network(args)
     except (DataFormatError, FileNotFoundError, CheckpointError, RuntimeError) as e:
         sys.exit(f"error: {e}")
     finally:
-        if dist.is_initialized():
-            dist.destroy_process_group()
+        leave_processes()
     if path:
         print(f"checkpoint written to {path}")
 

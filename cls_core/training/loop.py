@@ -1,0 +1,100 @@
+"""One optimiser step, and one epoch of them: the training loop that `python -m cls_core.train`
+and the experiments share.
+
+    optimizer, scheduler = one_cycle_adamw(model, lr=2e-3, weight_decay=0.01, total_steps=n)
+    train_epoch(model, encoded, labels, batches, optimizer, device,
+                Objective(label_smoothing=0.1, clip=1.0), scheduler)
+
+A step reads one batch of encoded headlines, takes the loss of Objective, and steps the
+optimiser and the learning-rate schedule. Mixed precision (a GradScaler that is enabled)
+and the distillation targets of a teacher are optional; without them the step is a plain
+forward, backward and optimiser step.
+"""
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from cls_core.data import pad_batch
+
+UNK_ID = 1  # the id of <UNK> in every vocabulary (cls_core.data.encoding.Vocab)
+
+
+@dataclass
+class Objective:
+    """What a step minimises, and how it treats its batch.
+
+    label_smoothing: of the cross-entropy against the labels.
+    clip: the largest gradient norm (None: no clipping).
+    char_dropout: the share of characters hidden behind <UNK> at each step.
+    teacher: [N, C] probabilities per training headline to distil from (None: none), mixed
+        into the loss with distill_weight.
+    """
+    label_smoothing: float = 0.0
+    clip: float | None = None
+    char_dropout: float = 0.0
+    teacher: torch.Tensor | None = None
+    distill_weight: float = 0.5
+
+
+def one_cycle_adamw(model, lr, weight_decay, total_steps, warmup=0.1):
+    """(optimizer, scheduler): AdamW under a one-cycle schedule that warms up over the
+    first `warmup` share of the steps to lr, then anneals."""
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=total_steps, pct_start=warmup)
+    return optimizer, scheduler
+
+
+def hide_characters(chars, bigrams, share):
+    """Random characters (and the bigrams they start) hidden behind <UNK>: the model learns
+    to decide from many characters, and what an unseen character means."""
+    hidden = (torch.rand(chars.shape, device=chars.device) < share) & (chars > 0)
+    return chars.masked_fill(hidden, UNK_ID), bigrams.masked_fill(hidden & (bigrams > 0), UNK_ID)
+
+
+def train_step(network, batch, labels, optimizer, objective, scheduler=None, scaler=None, soft_targets=None):
+    """One optimiser step on batch = (chars, bigrams, lengths); returns (logits, loss)."""
+    chars, bigrams, lengths = batch
+    if objective.char_dropout:
+        chars, bigrams = hide_characters(chars, bigrams, objective.char_dropout)
+    mixed = scaler is not None and scaler.is_enabled()
+    with torch.autocast(chars.device.type, dtype=torch.float16, enabled=mixed):
+        logits = network(chars, bigrams, lengths)
+        loss = F.cross_entropy(logits.float(), labels, label_smoothing=objective.label_smoothing)
+        if soft_targets is not None:  # cross-entropy against the teacher's probabilities
+            soft = F.cross_entropy(logits.float(), soft_targets)
+            loss = (1 - objective.distill_weight) * loss + objective.distill_weight * soft
+    optimizer.zero_grad(set_to_none=True)
+    if mixed:
+        scaler.scale(loss).backward()
+        scaler.unscale_(optimizer)  # so that clipping sees the true gradients
+    else:
+        loss.backward()
+    if objective.clip is not None:
+        torch.nn.utils.clip_grad_norm_(network.parameters(), objective.clip)
+    if mixed:
+        scaler.step(optimizer)
+        scaler.update()
+    else:
+        optimizer.step()
+    if scheduler is not None:
+        scheduler.step()
+    return logits, loss
+
+
+def train_epoch(network, encoded, labels, batches, optimizer, device, objective=None, scheduler=None,
+                scaler=None, after_step=None):
+    """One train_step per batch of `batches` (index arrays into encoded, the (chars, bigrams)
+    id lists, and labels, a LongTensor); after_step(index, logits, labels, loss), when
+    given, runs after each step (weight averages, running figures, logs)."""
+    objective = objective or Objective()
+    network.train()
+    for index in batches:
+        chars, bigrams, lengths = (t.to(device) for t in pad_batch([encoded[i] for i in index]))
+        y = labels[index].to(device)
+        soft = objective.teacher[index].to(device) if objective.teacher is not None else None
+        logits, loss = train_step(network, (chars, bigrams, lengths), y, optimizer, objective, scheduler,
+                                  scaler, soft)
+        if after_step is not None:
+            after_step(index, logits, y, loss)
