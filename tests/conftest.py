@@ -4,7 +4,6 @@ split ($CLS_DATA_DIR, else ../shared/data/THUCNews beside the repo); without it 
 deselected, and the header says so."""
 import json
 import os
-from collections import Counter
 from functools import cache
 from pathlib import Path
 
@@ -30,6 +29,10 @@ def dataset_dir():
     return None
 
 
+def pytest_configure(config):
+    dataset_dir()  # a CLS_DATA_DIR without a split stops the run here, before anything is collected
+
+
 def pytest_report_header(config):
     path = dataset_dir()
     return [f"THUCNews: {path}" if path else
@@ -51,14 +54,23 @@ def shipped_lines():
     return (SHIPPED_DATA / "test.txt").read_text(encoding="utf-8").splitlines()
 
 
-def write_tencent_embeddings(folder, texts, dim=200, seed=0):
-    """A small embedding file in the Tencent format (see cls_core.data.embeddings): the
-    characters of texts, most frequent first, then <UNK> and <PAD>, each with a seeded random
-    float64 row. The spread matches the real vectors' so a network starts as it would from them."""
-    chars = [ch for ch, _ in Counter("".join(texts)).most_common()] + ["<UNK>", "<PAD>"]
-    rows = np.random.default_rng(seed).normal(0.0, 0.26, size=(len(chars), dim))
-    np.savez(folder / "embedding_Tencent.npz", embeddings=rows)
-    (folder / "embedding_Tencent.vocab.json").write_text(json.dumps(chars, ensure_ascii=False), encoding="utf-8")
+def write_tencent_embeddings(folder, texts):
+    """A small stand-in for the Tencent embedding files, in their format (float64 rows, one per
+    character of the JSON list, which ends with <UNK> and <PAD>): the shipped TextCNN's vectors
+    for the characters of texts. They began as Tencent's and stay close to them, so a network
+    starts from them as it would from the real file (from random ones, the short trainings of
+    the tests learn too little to compare)."""
+    from cls_core.data import TextEncoder
+    from cls_core.models.checkpoint import load_checkpoint
+
+    payload = load_checkpoint(ROOT / "checkpoints" / "textcnn.pt")
+    itos = TextEncoder.from_json(payload["encoder"]).vocab.itos  # <PAD>, <UNK>, then by frequency
+    seen = set("".join(texts))
+    rows = [i for i, ch in enumerate(itos) if ch in seen] + [itos.index("<UNK>"), itos.index("<PAD>")]
+    vectors = payload["state_dict"]["embedding.chars.weight"].double().numpy()[rows]
+    np.savez(folder / "embedding_Tencent.npz", embeddings=vectors)
+    (folder / "embedding_Tencent.vocab.json").write_text(json.dumps([itos[i] for i in rows], ensure_ascii=False),
+                                                         encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +78,7 @@ def small_data_dir(tmp_path_factory):
     """A small split cut from the shipped test split, the same on every machine: 500 test
     headlines (every 20th line), 500 dev (every 20th from line 10) and 2,000 train (every 5th
     from line 1), none in two splits; the file is sorted by label, so every class is in each,
-    equally. With class.txt and a small Tencent-format embedding file over the train characters."""
+    equally. With class.txt and a small Tencent-format embedding file for the train characters."""
     out = tmp_path_factory.mktemp("thucnews-small")
     lines = shipped_lines()
     splits = {"train.txt": lines[1::5], "dev.txt": lines[10::20], "test.txt": lines[::20]}
