@@ -1,11 +1,16 @@
+import http.server
+import shutil
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import cls_core.data.fetch
 from cls_core.data.fetch import check_data_dir, fetch
-from cls_core.data import (DataFormatError, TextEncoder, Vocab, bigram_tokens,
-                           length_buckets, load_split, read_split, resolve_data_dir)
+from cls_core.data import (KNOWN_FILES, DataFormatError, TextEncoder, Vocab, bigram_tokens,
+                           length_buckets, load_split, read_split, resolve_data_dir, sha256_file)
 
 
 def write(tmp_path, content, name="split.txt"):
@@ -87,12 +92,14 @@ def test_length_buckets_cover_every_index_once():
     assert spread < 5  # batches hold similar lengths
 
 
+@pytest.mark.full_data
 def test_real_data_checks_out(data_dir):
     report = check_data_dir(data_dir)
     assert "train.txt: 45000 headlines, labels in 0..9" in report
-    assert "test.txt: sha256 ok" in report
+    assert [f"{name}: sha256 ok" for name in KNOWN_FILES] == [line for line in report if "sha256" in line]
 
 
+@pytest.mark.full_data
 def test_fetch_from_local_folder(tmp_path, data_dir):
     dest = tmp_path / "data" / "THUCNews"
     report = fetch(data_dir, dest)
@@ -101,16 +108,103 @@ def test_fetch_from_local_folder(tmp_path, data_dir):
     assert not [p for p in dest.parent.iterdir() if p.name.startswith(".fetch-")]
 
 
-def test_fetch_refuses_a_changed_file(tmp_path, data_dir):
-    source = tmp_path / "source"
-    source.mkdir()
-    for f in data_dir.iterdir():
-        (source / f.name).write_bytes(f.read_bytes())
+# --- fetch and check, on a stand-in for the published split -----------------------------------
+
+@pytest.fixture()
+def published(small_data_dir, monkeypatch):
+    """The small split as if it were the published one: KNOWN_FILES holds its files' digests,
+    so fetch verifies it as it verifies the real split, on any machine."""
+    monkeypatch.setattr(cls_core.data.fetch, "KNOWN_FILES",
+                        {name: (None, sha256_file(small_data_dir / name)) for name in KNOWN_FILES})
+    return small_data_dir
+
+
+def copy_of(folder, to, leave_out=()):
+    to.mkdir()
+    for name in KNOWN_FILES:
+        if name not in leave_out:
+            shutil.copyfile(folder / name, to / name)
+    return to
+
+
+def contents(folder):
+    return {p.name: p.read_bytes() for p in sorted(Path(folder).iterdir())}
+
+
+@contextmanager
+def http_server(folder, cut=()):
+    """Serve folder on 127.0.0.1 from a thread; yields its URL. A file named in cut is sent
+    only up to a line's end near its middle, after its whole length was promised."""
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(folder), **kwargs)
+
+        def copyfile(self, source, outputfile):
+            data = source.read()
+            if Path(self.path).name in cut:
+                data = data[:data.rindex(b"\n", 0, len(data) // 2) + 1]
+            outputfile.write(data)
+
+        def log_message(self, *args):  # the requests are not the test's output
+            pass
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}/"
+        finally:
+            server.shutdown()
+            thread.join()
+
+
+def test_fetch_refuses_a_changed_file(tmp_path, published):
+    source = copy_of(published, tmp_path / "source")
     with open(source / "dev.txt", "a", encoding="utf-8") as f:
         f.write("多出来的一行\t3\n")
     with pytest.raises(DataFormatError, match="dev.txt: sha256"):
         fetch(source, tmp_path / "dest")
     assert not (tmp_path / "dest").exists()
+
+
+def test_fetch_over_http_gives_a_verified_copy(tmp_path, published):
+    dest = tmp_path / "data" / "THUCNews"
+    with http_server(published) as url:
+        report = fetch(url, dest)
+    assert contents(dest) == {name: (published / name).read_bytes() for name in sorted(KNOWN_FILES)}
+    assert [f"{name}: sha256 ok" for name in KNOWN_FILES] == [line for line in report if "sha256" in line]
+    assert [p.name for p in dest.parent.iterdir()] == ["THUCNews"]  # nothing staged is left
+
+
+def test_fetch_over_http_does_without_embeddings_the_server_lacks(tmp_path, published):
+    embeddings = [name for name in KNOWN_FILES if name.startswith("embedding")]
+    source = copy_of(published, tmp_path / "source", leave_out=embeddings)
+    with http_server(source) as url:
+        report = fetch(url, tmp_path / "dest")
+    assert sorted(p.name for p in (tmp_path / "dest").iterdir()) == ["class.txt", "dev.txt", "test.txt", "train.txt"]
+    assert [f"{name}: absent (optional; needed for --embedding tencent)" for name in embeddings] == \
+        [line for line in report if "absent" in line]
+
+
+FAILURES = {"missing": "could not download http://127.0.0.1:[0-9]+/dev.txt: HTTP Error 404",
+            "changed": "dev.txt: sha256",
+            "cut short": "could not download http://127.0.0.1:[0-9]+/test.txt: the transfer stopped after"}
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+def test_a_failed_download_leaves_dest_as_it_was(tmp_path, published, failure):
+    dest = tmp_path / "data" / "THUCNews"
+    fetch(published, dest)
+    before = contents(dest)
+    source = copy_of(published, tmp_path / "source", leave_out=["dev.txt"] if failure == "missing" else [])
+    if failure == "changed":
+        (source / "dev.txt").write_bytes((published / "dev.txt").read_bytes().replace("\t3".encode(), "\t4".encode(), 1))
+    # cut at a line's end the split still reads: without the checksums only the length tells
+    with http_server(source, cut=["test.txt"] if failure == "cut short" else []) as url, \
+            pytest.raises((OSError, DataFormatError), match=FAILURES[failure]):
+        fetch(url, dest, verify=failure != "cut short")
+    assert contents(dest) == before
+    assert [p.name for p in dest.parent.iterdir()] == ["THUCNews"]
 
 
 def test_fetch_replaces_an_old_copy_whole_or_not_at_all(tmp_path, small_data_dir, monkeypatch):

@@ -5,9 +5,11 @@
 """
 
 import argparse
+import http.client
 import shutil
 import sys
 import tempfile
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -44,6 +46,17 @@ def check_data_dir(data_dir, strict_checksums=True):
     return report
 
 
+def download(url, target):
+    """Save url at target, whole. urllib ends a transfer cut short quietly, as if the file
+    were shorter (and a split cut at a line's end still reads as one): compare with the
+    length the server promised."""
+    with urllib.request.urlopen(url, timeout=60) as response, open(target, "wb") as f:
+        shutil.copyfileobj(response, f)
+        promised = response.headers.get("Content-Length")
+        if promised is not None and f.tell() != int(promised):
+            raise OSError(f"the transfer stopped after {f.tell():,} of {int(promised):,} bytes")
+
+
 def fetch(source, dest, verify=True):
     """Copy the dataset from a local folder or an http(s) base URL into dest.
 
@@ -60,11 +73,12 @@ def fetch(source, dest, verify=True):
             if str(source).startswith(("http://", "https://")):
                 url = f"{str(source).rstrip('/')}/{name}"
                 try:
-                    with urllib.request.urlopen(url, timeout=60) as r, open(target, "wb") as f:
-                        shutil.copyfileobj(r, f)
-                except OSError as e:
-                    if name.startswith("embedding"):
-                        continue  # the public repo ships the embeddings in another form
+                    download(url, target)
+                except urllib.error.HTTPError as e:
+                    if e.code == 404 and name.startswith("embedding"):
+                        continue  # optional, and the public repository ships them in another form
+                    raise OSError(f"could not download {url}: {e}") from e
+                except (OSError, http.client.HTTPException) as e:
                     raise OSError(f"could not download {url}: {e}") from e
             elif (Path(source) / name).exists():
                 shutil.copyfile(Path(source) / name, target)
