@@ -25,16 +25,16 @@ from cls_core.bench.load import bench_app, print_app
 from cls_core.bench.look import bench_deep, print_deep
 from cls_core.bench.models import bench_one
 from cls_core.bench.reference import bench_ratios, print_ratios
-from cls_core.data import resolve_data_dir
-from cls_core.models.predictor import SHIPPED_MODELS
+from cls_core.data import add_data_dir_argument, resolve_data_dir
+from cls_core.models.predictor import SHIPPED_MODELS, add_device_argument
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m cls_core.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoints", default="checkpoints")
-    parser.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews")
-    parser.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
+    add_data_dir_argument(parser)
+    add_device_argument(parser)
     parser.add_argument("--app", action="store_true", help="measure the app under load instead")
     parser.add_argument("--ratios", action="store_true", help="only the networks against the reference's")
     parser.add_argument("--deep", action="store_true", help="only one full look inside per model")

@@ -13,8 +13,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from cls_core.data.splits import (DEFAULT_DATA_DIR, KNOWN_FILES, SPLITS, DataFormatError, read_classes, read_split,
-                                  resolve_data_dir, sha256_file)
+from cls_core.data.splits import (DEFAULT_DATA_DIR, KNOWN_FILES, SPLITS, DataFormatError, add_data_dir_argument,
+                                  read_classes, read_split, resolve_data_dir, sha256_file)
 
 PUBLIC_SOURCE = ("https://raw.githubusercontent.com/649453932/Chinese-Text-Classification-Pytorch/"
                  "master/THUCNews/data")
@@ -109,7 +109,7 @@ def main(argv=None):
     f.add_argument("--dest", default=str(DEFAULT_DATA_DIR))
     f.add_argument("--no-verify", action="store_true", help="accept files whose sha256 differs")
     c = sub.add_parser("check", help="verify a data directory in place")
-    c.add_argument("--data-dir")
+    add_data_dir_argument(c)
     args = parser.parse_args(argv)
     try:
         if args.command == "fetch":

@@ -37,6 +37,11 @@ def resolve_data_dir(flag=None):
     return Path(flag or os.environ.get("CLS_DATA_DIR") or DEFAULT_DATA_DIR)
 
 
+def add_data_dir_argument(parser):
+    """The --data-dir flag every command takes (read it with resolve_data_dir)."""
+    parser.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews")
+
+
 def sha256_file(path):
     """The sha256 of a file's bytes, in hex."""
     with open(path, "rb") as f:

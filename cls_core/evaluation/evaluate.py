@@ -18,8 +18,8 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss
 
 from cls_core.models.calibration import expected_calibration_error, reliability_bins
 from cls_core.models.checkpoint import CheckpointError, atomic_write_text
-from cls_core.data import DataFormatError, load_split, resolve_data_dir
-from cls_core.models.predictor import load_predictor
+from cls_core.data import DataFormatError, add_data_dir_argument, load_split, resolve_data_dir
+from cls_core.models.predictor import add_device_argument, load_predictor
 from cls_core.models.unsure import answered_at, coverage_curve
 
 
@@ -86,8 +86,8 @@ def main(argv=None):
     parser.add_argument("--checkpoint", action="append", required=True,
                         help="checkpoint (.pt network or .npz linear); repeat to evaluate their average")
     parser.add_argument("--split", default="test", choices=["train", "dev", "test"])
-    parser.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews")
-    parser.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
+    add_data_dir_argument(parser)
+    add_device_argument(parser)
     parser.add_argument("--json", help="write the full report (with every prediction) here")
     parser.add_argument("--summary-json", help="write only the headline figures here, as {split: {...}}")
     args = parser.parse_args(argv)

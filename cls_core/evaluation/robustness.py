@@ -23,10 +23,11 @@ from pathlib import Path
 import numpy as np
 
 from cls_core.models.checkpoint import CheckpointError, atomic_write_text
-from cls_core.data import DataFormatError, load_split, read_split, resolve_data_dir
+from cls_core.data import DataFormatError, add_data_dir_argument, load_split, read_split, resolve_data_dir
 from cls_core.evaluation.evaluate import evaluate, summary
 from cls_core.data.normalize import clean_characters, normalize_headline, opencc_converter
-from cls_core.models.predictor import ENSEMBLE_METRICS, SHIPPED_MODELS, Ensemble, Predictor, assess, ensemble_record
+from cls_core.models.predictor import (ENSEMBLE_METRICS, SHIPPED_MODELS, Ensemble, Predictor, add_device_argument,
+                                       assess, ensemble_record)
 from cls_core.models.unsure import fit_confidence_threshold
 
 CONVERSIONS = ("s2twp", "s2hk")
@@ -139,9 +140,9 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", action="append", help="default: the three shipped checkpoints")
     parser.add_argument("--checkpoints", default="checkpoints", help="folder of the shipped checkpoints")
-    parser.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews")
+    add_data_dir_argument(parser)
     parser.add_argument("--today", default=str(TODAY), help="hand-written headlines of today's style")
-    parser.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
+    add_device_argument(parser)
     parser.add_argument("--choose", action="store_true", help="compare OpenCC configurations on dev")
     parser.add_argument("--write", action="store_true",
                         help=f"fit the ensemble's threshold on dev and write {ENSEMBLE_METRICS}")

@@ -38,7 +38,7 @@ from captum.attr import LayerIntegratedGradients
 from scipy.stats import spearmanr
 
 from cls_core.explain import cache, inspection
-from cls_core.data import load_split, pad_batch, resolve_data_dir
+from cls_core.data import add_data_dir_argument, load_split, pad_batch, resolve_data_dir
 
 N_STEPS = 16        # chosen with --steps: see the module docstring
 MAX_STEPS = 128
@@ -231,7 +231,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m cls_core.explain.attribution", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", action="append", required=True)
-    parser.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews")
+    add_data_dir_argument(parser)
     parser.add_argument("--sample", type=int, default=SAMPLE, help="test headlines (0 = all 10,000)")
     parser.add_argument("--steps", type=int, nargs="*",
                         help="measure the convergence delta at these n_steps instead "

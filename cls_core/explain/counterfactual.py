@@ -28,7 +28,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from cls_core.data import load_split, resolve_data_dir
+from cls_core.data import add_data_dir_argument, load_split, resolve_data_dir
 from cls_core.explain.attribution import sample_texts
 from cls_core.explain.inspection import occlusion
 from cls_core.models.gradients import layer_gradient
@@ -191,7 +191,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m cls_core.explain.counterfactual", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", action="append", required=True)
-    parser.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews")
+    add_data_dir_argument(parser)
     parser.add_argument("--sample", type=int, default=200, help="test headlines, every k-th")
     parser.add_argument("--budgets", type=int, nargs="+", default=[32, 64, 96, 128])
     args = parser.parse_args(argv)

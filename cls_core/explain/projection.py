@@ -22,7 +22,7 @@ from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
 from cls_core.explain import cache
-from cls_core.data import length_buckets, load_split, pad_batch, resolve_data_dir
+from cls_core.data import add_data_dir_argument, length_buckets, load_split, pad_batch, resolve_data_dir
 
 PCA_DIMENSIONS = 50
 METHODS = ("tsne", "pca")
@@ -80,7 +80,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m cls_core.explain.projection", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", action="append", required=True)
-    parser.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews")
+    add_data_dir_argument(parser)
     parser.add_argument("--method", default="tsne", choices=METHODS)
     args = parser.parse_args(argv)
     data_dir = resolve_data_dir(args.data_dir)

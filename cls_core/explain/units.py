@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from cls_core.explain import cache, inspection
-from cls_core.data import length_buckets, load_split, pad_batch, resolve_data_dir
+from cls_core.data import add_data_dir_argument, length_buckets, load_split, pad_batch, resolve_data_dir
 
 TOP_K = 20
 DIRECTIONS = ("forward", "backward")
@@ -132,7 +132,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m cls_core.explain.units", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", default="checkpoints/bilstm_att.pt")
-    parser.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews")
+    add_data_dir_argument(parser)
     args = parser.parse_args(argv)
     predictor = Predictor.load(args.checkpoint, "cpu")
     data_dir = resolve_data_dir(args.data_dir)

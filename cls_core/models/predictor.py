@@ -32,6 +32,12 @@ from cls_core.models.unsure import unknown_share, verdict
 FAST_LENGTHS = 3
 
 
+def add_device_argument(parser):
+    """The --device flag every command that runs a network takes (read it with resolve_device)."""
+    parser.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"],
+                        help="auto: CUDA when PyTorch sees a GPU, else the CPU")
+
+
 def resolve_device(device="auto"):
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -279,7 +285,7 @@ def main(argv=None):
     parser.add_argument("--checkpoint", action="append",
                         help="checkpoint file; repeat to average several (default checkpoints/textcnn.pt)")
     parser.add_argument("--top-k", type=int, default=3)
-    parser.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
+    add_device_argument(parser)
     args = parser.parse_args(argv)
     try:
         predictor = load_predictor(args.checkpoint or ["checkpoints/textcnn.pt"], args.device)

@@ -38,8 +38,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from cls_core.data import (TextEncoder, Vocab, bigram_tokens, length_buckets, load_pretrained, load_split, pad_batch,
-                           resolve_data_dir)
+from cls_core.data import (TextEncoder, Vocab, add_data_dir_argument, bigram_tokens, length_buckets, load_pretrained,
+                           load_split, pad_batch, resolve_data_dir)
 from cls_core.data.normalize import normalize_headline
 from cls_core.models.checkpoint import atomic_write_text
 from cls_core.models.gradients import layer_gradient
@@ -202,7 +202,7 @@ def run(data_dir, out, schedule, log=print):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m cls_core.training.experiments", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews")
+    add_data_dir_argument(parser)
     parser.add_argument("--out", default="checkpoints/experiments.json")
     parser.add_argument("--quick", action="store_true", help="a tiny smoke version (400 headlines, 1 epoch)")
     args = parser.parse_args(argv)

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from cls_core.models.checkpoint import atomic_write
-from cls_core.data import EMBEDDING_FILE, EMBEDDING_VOCAB_FILE, load_split, resolve_data_dir
-from cls_core.models.predictor import Predictor
+from cls_core.data import EMBEDDING_FILE, EMBEDDING_VOCAB_FILE, add_data_dir_argument, load_split, resolve_data_dir
+from cls_core.models.predictor import Predictor, add_device_argument
 from cls_core.training.train import main as train_main
 
 
@@ -58,8 +58,8 @@ def main(argv=None):
     parser.add_argument("--model", required=True, choices=["bilstm_att", "textcnn"])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--out", required=True, help=".npy file of [train headlines, classes] probabilities")
-    parser.add_argument("--data-dir")
-    parser.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
+    add_data_dir_argument(parser)
+    add_device_argument(parser)
     parser.add_argument("train_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     extra = args.train_args[1:] if args.train_args[:1] == ["--"] else args.train_args

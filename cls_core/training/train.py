@@ -32,15 +32,15 @@ import torch.nn.functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
-from cls_core.data import (DataFormatError, TextEncoder, Vocab, bigram_tokens, class_counts, load_pretrained,
-                           load_split, resolve_data_dir, sha256_file)
+from cls_core.data import (DataFormatError, TextEncoder, Vocab, add_data_dir_argument, bigram_tokens, class_counts,
+                           load_pretrained, load_split, resolve_data_dir, sha256_file)
 from cls_core.data.normalize import normalization_record, normalize_headline
 from cls_core.evaluation.evaluate import evaluate, summary
 from cls_core.models.calibration import fit_temperature
 from cls_core.models.checkpoint import CheckpointError, atomic_write_text, load_checkpoint, save_checkpoint
 from cls_core.models.linear import LinearModel, out_of_fold_proba
 from cls_core.models.networks import build_model, count_parameters, init_from_pretrained
-from cls_core.models.predictor import Predictor, load_predictor, network_logits
+from cls_core.models.predictor import Predictor, add_device_argument, load_predictor, network_logits
 from cls_core.models.unsure import fit_confidence_threshold
 from cls_core.training.distributed import (epoch_batches, from_rank0, join_processes, launched_on_several,
                                            leave_processes, replicated, summed)
@@ -391,8 +391,8 @@ def build_parser():
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True, choices=["bilstm_att", "textcnn", "linear"])
     p.add_argument("--out", help="checkpoint path (default checkpoints/MODEL.pt, .npz for linear)")
-    p.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews")
-    p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
+    add_data_dir_argument(p)
+    add_device_argument(p)
     p.add_argument("--resume", action="store_true", help="continue from NAME.last.pt if present")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--train-limit", type=int, help="use only the first N training headlines")
