@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from cls_core.app import api, served_data
+from cls_core.app import api
 from cls_core.app.batch import predict_file
 from cls_core.app.concurrency import INSPECT, Gate, Gates, Limit
 from cls_core.app.inputs import MAX_BATCH_LINES, MAX_CHARS, Downloads, clean_headline, csv_safe
@@ -23,7 +23,7 @@ from cls_core.app.views.map import draw_map
 from cls_core.app.views.predict import answer_panels, predict, predict_batch, random_test_headline, truth_line
 from cls_core.app.views.units import unit_choices
 from cls_core.app.wording import UserError, attention_note
-from cls_core.data import DataFormatError
+from cls_core.data import DataFormatError, splits
 from cls_core.evaluation.evaluate import evaluate
 
 SINGLES = ["BiLSTM-attention", "TextCNN", "Linear (TF-IDF + SVM)"]
@@ -363,17 +363,17 @@ def test_a_fresh_clone_serves_the_shipped_test_split(fresh):
 
 
 def test_a_test_split_in_the_data_dir_wins(demo, small_data_dir):
-    assert served_data.test_split_dir(small_data_dir) == small_data_dir and len(demo.test_split()) == 500
+    assert splits.folder_of_test_split(small_data_dir) == small_data_dir and len(demo.test_split()) == 500
 
 
 def test_the_shipped_split_is_verified(tmp_path):
-    for name in served_data.DEMO_FILES:
-        (tmp_path / name).write_bytes((served_data.DEMO_DATA_DIR / name).read_bytes())
-    assert served_data.verified_demo_dir(tmp_path) == tmp_path
+    for name in splits.DEMO_FILES:
+        (tmp_path / name).write_bytes((splits.DEMO_DATA_DIR / name).read_bytes())
+    assert splits.verified_demo_dir(tmp_path) == tmp_path
     with open(tmp_path / "test.txt", "a", encoding="utf-8") as f:
         f.write("多出来的一行\t0\n")
     with pytest.raises(DataFormatError, match="sha256"):
-        served_data.verified_demo_dir(tmp_path)
+        splits.verified_demo_dir(tmp_path)
 
 
 def test_overview_numbers(fresh):

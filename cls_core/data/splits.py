@@ -123,3 +123,25 @@ def load_split(data_dir, split):
 def class_counts(dataset):
     """Headlines per class, in label order."""
     return np.bincount(dataset.labels, minlength=len(dataset.classes)).tolist()
+
+
+# --- the test split the demo ships ---------------------------------------------------------
+
+DEMO_DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "demo"
+DEMO_FILES = ("class.txt", "test.txt")  # the published files, checked against KNOWN_FILES
+
+
+def verified_demo_dir(folder=DEMO_DATA_DIR):
+    """The shipped test split's folder, once each file matches its sha256."""
+    for name in DEMO_FILES:
+        path, digest = Path(folder) / name, KNOWN_FILES[name][1]
+        if not path.exists():
+            raise FileNotFoundError(f"{path} is missing from this copy of the repository")
+        if sha256_file(path) != digest:
+            raise DataFormatError(f"{path} differs from the published test split (sha256 mismatch)")
+    return Path(folder)
+
+
+def folder_of_test_split(data_dir):
+    """Where the test split is read from: data_dir if it holds a test.txt, else data/demo/."""
+    return Path(data_dir) if (Path(data_dir) / "test.txt").exists() else verified_demo_dir()

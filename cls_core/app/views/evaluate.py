@@ -11,7 +11,7 @@ from cls_core.app import deep, figures
 from cls_core.app.evaluations import report_key
 from cls_core.app.i18n import class_name, text
 from cls_core.app.inputs import csv_safe
-from cls_core.app.served_data import test_split_dir
+from cls_core.data.splits import folder_of_test_split
 from cls_core.app.wording import ENSEMBLE, model_label
 from cls_core.evaluation.evaluate import evaluate
 from cls_core.explain import attribution
@@ -22,7 +22,7 @@ def evaluation_report(demo, name, progress=None):
     computed once per checkpoint files and test file; progress(fraction) while scoring."""
     test = demo.test_split()
     members = list(demo.models) if name == ENSEMBLE else [name]
-    key = report_key([demo.predictor(m).path for m in members], test_split_dir(demo.data_dir) / "test.txt")
+    key = report_key([demo.predictor(m).path for m in members], folder_of_test_split(demo.data_dir) / "test.txt")
 
     def score():
         with demo.gates.evaluate():
@@ -123,6 +123,6 @@ def attention_agreement(demo, lang="en", progress=None, sample=attribution.SAMPL
             progress(i / len(networks), model_label(name, lang))
         with demo.gates.evaluate(), demo.registry.lock(name):
             summaries[model_label(name, lang)] = attribution.cached_agreement(
-                demo.predictor(name), test_split_dir(demo.data_dir), sample)
+                demo.predictor(name), folder_of_test_split(demo.data_dir), sample)
     view = deep.agreement_view(summaries, lang)
     return view["figure"], view["rows"]

@@ -3,7 +3,7 @@ dimensions; a point (or a test headline number) opens in Inside."""
 
 from cls_core.app import deep
 from cls_core.app.i18n import text
-from cls_core.app.served_data import test_split_dir
+from cls_core.data.splits import folder_of_test_split
 from cls_core.app.wording import UserError, model_label
 
 
@@ -14,7 +14,7 @@ def draw_map(demo, name, lang="en"):
         raise UserError("error_map_network")
     predictor = demo.predictor(name)
     with demo.gates.evaluate(), demo.registry.lock(name):
-        view = deep.map_view(predictor, test_split_dir(demo.data_dir), lang=lang)
+        view = deep.map_view(predictor, folder_of_test_split(demo.data_dir), lang=lang)
     return view["figure"], text("map_summary", lang, model=model_label(name, lang), n=len(view["texts"]),
                                 seconds=view["seconds"])
 

@@ -4,7 +4,7 @@ the test split, one unit's activation along a headline, and where it fires most.
 from cls_core.app import deep
 from cls_core.app.i18n import class_name, text
 from cls_core.app.inputs import clean_headline
-from cls_core.app.served_data import test_split_dir
+from cls_core.data.splits import folder_of_test_split
 from cls_core.app.wording import UserError
 
 
@@ -14,7 +14,7 @@ def unit_choices(demo, name, lang="en"):
     if not demo.registry.has_units(name):
         raise UserError("error_units_bilstm")
     with demo.gates.evaluate(), demo.registry.lock(name):
-        view = deep.units_view(demo.predictor(name), test_split_dir(demo.data_dir), lang=lang)
+        view = deep.units_view(demo.predictor(name), folder_of_test_split(demo.data_dir), lang=lang)
     return [(text("unit_choice", lang, layer=u["layer"], direction=text(u["direction"], lang), unit=u["unit"],
                   topic=class_name(u["topic"], lang), specificity=u["specificity"]),
              f"{u['layer']}/{u['direction']}/{u['unit']}") for u in view["units"]]
@@ -28,7 +28,7 @@ def unit_view(demo, headline, name, unit_key, lang="en"):
     headline, _ = clean_headline(headline, lang)
     layer, direction, unit = unit_key.split("/")
     with demo.registry.lock(name):
-        view = deep.units_view(demo.predictor(name), test_split_dir(demo.data_dir), headline, int(layer),
+        view = deep.units_view(demo.predictor(name), folder_of_test_split(demo.data_dir), headline, int(layer),
                                direction, int(unit), lang=lang)
     rows = [[c["headline"], f"{c['left']}【{c['char']}】{c['right']}", f"{c['activation']:.3f}",
              class_name(c["topic"], lang)] for c in view["contexts"]]
