@@ -9,37 +9,33 @@ import resource
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
-import torch.nn.functional as F
 
 from cls_core.app.registry import ModelRegistry
 from cls_core.app.service import Demo
 from cls_core.app.views.inside import inside
 from cls_core.bench.look import measure_deep_inspection
 from cls_core.bench.timing import HEADLINE, percentiles, timed
-from cls_core.data import load_split, pad_batch
+from cls_core.data import load_split
 from cls_core.models.linear import LinearModel
 from cls_core.models.predictor import SHIPPED_MODELS, Predictor
+from cls_core.training.loop import train_epoch
 
 
 def training_throughput(predictor, texts, labels, steps=30, batch_size=64):
-    """Headlines per second over `steps` real optimiser steps (networks), or one full fit (linear)."""
+    """Headlines per second over `steps` real optimiser steps of the training loop (networks),
+    or one full fit (linear)."""
     if predictor.kind == "linear":
         start = time.perf_counter()
         LinearModel.fit(texts, labels, predictor.classes)
         return len(texts) / (time.perf_counter() - start)
     model = predictor.model
-    model.train()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
     encoded = [predictor.encoder.encode(t) for t in texts[: steps * batch_size]]
+    batches = [np.arange(i, min(i + batch_size, len(encoded))) for i in range(0, len(encoded), batch_size)]
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
     start = time.perf_counter()
-    for i in range(0, len(encoded), batch_size):
-        chars, bigrams, lengths = (t.to(predictor.device) for t in pad_batch(encoded[i:i + batch_size]))
-        y = torch.tensor(labels[i:i + batch_size], device=predictor.device)
-        loss = F.cross_entropy(model(chars, bigrams, lengths), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+    train_epoch(model, encoded, torch.tensor(labels[:len(encoded)]), batches, optimizer, predictor.device)
     if predictor.device.type == "cuda":
         torch.cuda.synchronize()
     seconds = time.perf_counter() - start
