@@ -119,3 +119,18 @@ def test_an_upward_import_inside_a_function_is_caught():
         assert upward_imports() == ["cls_core.models._probe -> cls_core.app.figures"]
     finally:
         path.unlink()
+
+
+def test_requirements_declare_every_package_imported():
+    import re
+    import sys
+    distribution = {"sklearn": "scikit-learn"}  # import name -> the name pip installs
+    declared = {re.split(r"[<>=\s#]", line.strip())[0].lower().replace("_", "-")
+                for line in (PACKAGE.parent / "requirements.txt").read_text().splitlines()
+                if line.strip() and not line.startswith("#")}
+    imported = set()
+    for path in [PACKAGE.parent / "app.py", *PACKAGE.rglob("*.py")]:
+        imported |= imports(path)[1]
+    third_party = {m for m in imported if m and m not in sys.stdlib_module_names}
+    missing = {distribution.get(m, m).replace("_", "-") for m in third_party} - declared
+    assert not missing, f"imported but not in requirements.txt: {sorted(missing)}"
