@@ -1,7 +1,7 @@
 """Shared fixtures. The suite runs whole on a fresh clone: what it reads is made from the test
 split and class list shipped in data/demo/. Tests marked `full_data` need the full THUCNews
 split ($CLS_DATA_DIR, else ../shared/data/THUCNews beside the repo); without it they are
-deselected, and the header says so."""
+deselected (the run's header, without -q, says why)."""
 import json
 import os
 from functools import cache

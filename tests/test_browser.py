@@ -1,5 +1,6 @@
 """Visitors in headless Chromium, on the app as a fresh clone serves it (no dataset): in
-English and in Chinese, on a desktop and on a phone. Screenshots go to test-output/."""
+English and in Chinese, on a desktop and on a phone; the map and the agreement on the app
+serving the small split. Screenshots go to test-output/."""
 import os
 import re
 import shutil
@@ -52,6 +53,16 @@ def open_page(browser, url, locale="en-US", width=1300, height=1000):
 @pytest.fixture(scope="module")
 def en(browser, fresh_app_url):
     page = open_page(browser, fresh_app_url, "en-US")
+    yield page
+    page.context.close()
+
+
+@pytest.fixture(scope="module")
+def en_small(browser, app_url):
+    """An English visitor on the app serving the small split (500 test headlines). The map and
+    the agreement are computed over the test split at first use: over a fresh clone's 10,000
+    headlines, the slowest part of the suite; the page does the same with 500."""
+    page = open_page(browser, app_url, "en-US")
     yield page
     page.context.close()
 
@@ -208,10 +219,11 @@ def test_look_deeper_and_a_units_contexts(en):
     has_value(en, INSIDE_HEADLINE, re.compile(re.escape(context)))
 
 
-def test_a_click_on_the_map_opens_the_headline_inside(en):
+def test_a_click_on_the_map_opens_the_headline_inside(en_small, small_data_dir):
+    en = en_small
     en.get_by_role("tab", name="Map").click()
     en.get_by_role("button", name="Draw the map").click()
-    en.get_by_text("test headlines (projected").wait_for(timeout=900_000)  # t-SNE of 10,000 headlines, once
+    en.get_by_text("test headlines (projected").wait_for(timeout=600_000)  # t-SNE of the test split, once
     en.locator("#map-plot .js-plotly-plot").scroll_into_view_if_needed()
     x, y = en.evaluate("""() => {
         const graph = document.querySelector('#map-plot .js-plotly-plot'), box = graph.getBoundingClientRect();
@@ -221,19 +233,20 @@ def test_a_click_on_the_map_opens_the_headline_inside(en):
     en.mouse.click(x, y)
     en.get_by_role("tab", name="Inside the model", selected=True).wait_for()
     number = int(en.locator("#map-number input").input_value())
-    test = (Path(__file__).resolve().parents[1] / "data" / "demo" / "test.txt").read_text(encoding="utf-8")
+    test = (small_data_dir / "test.txt").read_text(encoding="utf-8")
     headline = test.splitlines()[number].split("\t")[0]
     has_value(en, INSIDE_HEADLINE, headline)
     en.get_by_text("reads").first.wait_for()
 
 
-def test_does_attention_explain_the_prediction(en):
+def test_does_attention_explain_the_prediction(en_small):
+    en = en_small
     en.get_by_role("tab", name="Evaluate").click()
     en.get_by_text("Does attention explain the prediction?").first.click()
     en.get_by_role("button", name="Measure the agreement").click()
-    # integrated gradients over 1,000 test headlines per network, once per checkpoint
+    # integrated gradients over the sampled test headlines per network, once per checkpoint
     table = en.locator("div.block").filter(has_text="mean ρ").last
-    table.get_by_text("integrated gradients vs attention").wait_for(timeout=1_500_000)
+    table.get_by_text("integrated gradients vs attention").wait_for(timeout=1_200_000)
     table.get_by_text("n-gram scores vs occlusion").wait_for()
     en.screenshot(path=OUTPUT / "en-agreement.png", full_page=True)
 
