@@ -158,6 +158,30 @@ def fresh_app_url(checkpoint_dir, tmp_path_factory):
     process.wait(timeout=30)
 
 
+# --- small networks (tests of cls_core.models) ---------------------------------------------
+
+@pytest.fixture(scope="session")
+def tiny_network():
+    """make(kind, encoder, num_classes=10, **config) -> (an untrained network for the encoder's
+    vocabularies, seeded, its bigram rows drawn so that they count as trained ones may; its config)."""
+    import torch
+
+    from cls_core.models.networks import build_model
+
+    def make(kind, encoder, num_classes=10, **options):
+        torch.manual_seed(0)
+        config = dict(vocab_size=len(encoder.vocab), num_classes=num_classes, embed_dim=16,
+                      bigram_vocab_size=len(encoder.bigram_vocab), bigram_dim=8)
+        config.update(dict(hidden=12) if kind == "bilstm_att" else dict(filters=10))
+        config.update(options)
+        model = build_model(kind, config).eval().requires_grad_(False)
+        with torch.no_grad():
+            if model.embedding.bigrams is not None:
+                model.embedding.bigrams.weight.normal_()
+        return model, config
+    return make
+
+
 # --- the app's shared state (tests of cls_core.app) ----------------------------------------
 
 @pytest.fixture(scope="session")

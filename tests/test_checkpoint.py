@@ -7,7 +7,6 @@ import torch
 from cls_core.models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from cls_core.data import TextEncoder, Vocab, bigram_tokens, sha256_file
 from cls_core.models.linear import LinearModel
-from cls_core.models.networks import build_model
 from cls_core.models.predictor import Predictor
 
 TEXTS = ["国足3:0胜泰国", "央行下调准备金率", "新盘开盘"]
@@ -18,17 +17,19 @@ class Boom:
         return (print, ("this must never run",))
 
 
-def tiny_checkpoint(path):
-    encoder = TextEncoder(Vocab.build(TEXTS), Vocab.build(bigram_tokens(t) for t in TEXTS))
-    config = dict(vocab_size=len(encoder.vocab), num_classes=3, embed_dim=8, bigram_vocab_size=len(encoder.bigram_vocab),
-                  bigram_dim=4, filters=5)
-    model = build_model("textcnn", config).eval()
-    save_checkpoint(path, {"kind": "textcnn", "config": config, "state_dict": model.state_dict(),
-                           "encoder": encoder.to_json(), "classes": ["a", "b", "c"], "temperature": 2.0})
-    return model, encoder
+@pytest.fixture()
+def tiny_checkpoint(tiny_network):
+    """write(path) -> (model, encoder): a small TextCNN saved as a checkpoint of three classes."""
+    def write(path):
+        encoder = TextEncoder(Vocab.build(TEXTS), Vocab.build(bigram_tokens(t) for t in TEXTS))
+        model, config = tiny_network("textcnn", encoder, num_classes=3, embed_dim=8, bigram_dim=4, filters=5)
+        save_checkpoint(path, {"kind": "textcnn", "config": config, "state_dict": model.state_dict(),
+                               "encoder": encoder.to_json(), "classes": ["a", "b", "c"], "temperature": 2.0})
+        return model, encoder
+    return write
 
 
-def test_round_trip_gives_the_same_predictions(tmp_path):
+def test_round_trip_gives_the_same_predictions(tiny_checkpoint, tmp_path):
     path = tmp_path / "m.pt"
     model, encoder = tiny_checkpoint(path)
     predictor = Predictor.load(path, device="cpu")
@@ -40,7 +41,7 @@ def test_round_trip_gives_the_same_predictions(tmp_path):
     assert not list(tmp_path.glob("*.tmp"))  # the atomic write left nothing behind
 
 
-def test_truncated_file_is_refused(tmp_path):
+def test_truncated_file_is_refused(tiny_checkpoint, tmp_path):
     path = tmp_path / "m.pt"
     tiny_checkpoint(path)
     data = path.read_bytes()
@@ -84,7 +85,7 @@ def test_linear_model_round_trip_and_pickle_refusal(tmp_path, capsys):
     assert "must never run" not in capsys.readouterr().out
 
 
-def test_a_checkpoint_from_before_normalisation_still_loads_and_reads_text_as_given(tmp_path):
+def test_a_checkpoint_from_before_normalisation_still_loads_and_reads_text_as_given(tiny_checkpoint, tmp_path):
     path = tmp_path / "old.pt"
     tiny_checkpoint(path)                        # no normalization, thresholds or counts recorded
     payload = load_checkpoint(path)
@@ -96,7 +97,7 @@ def test_a_checkpoint_from_before_normalisation_still_loads_and_reads_text_as_gi
     assert probs.shape == (1, 3) and verdict.read_as == "国足3:0胜泰国" and verdict.reason in ("", "unknown_chars")
 
 
-def test_a_loaded_predictor_knows_the_fingerprint_of_what_it_loaded(tmp_path):
+def test_a_loaded_predictor_knows_the_fingerprint_of_what_it_loaded(tiny_checkpoint, tmp_path):
     path = tmp_path / "m.pt"
     tiny_checkpoint(path)
     assert Predictor.load(path, device="cpu").sha256 == sha256_file(path)
@@ -106,7 +107,7 @@ def test_a_loaded_predictor_knows_the_fingerprint_of_what_it_loaded(tmp_path):
     assert Predictor("linear", ["a", "b", "c"], linear=model).sha256 is None
 
 
-def test_read_as_is_the_text_the_model_reads(tmp_path):
+def test_read_as_is_the_text_the_model_reads(tiny_checkpoint, tmp_path):
     path = tmp_path / "m.pt"
     tiny_checkpoint(path)
     predictor = Predictor.load(path, device="cpu")

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 
 from cls_core.explain import counterfactual
-from cls_core.models.predictor import Predictor
+from cls_core.models.predictor import SHIPPED_MODELS, Predictor
 
 HEADLINES = ["国足3:0完胜泰国队", "央行宣布下调存款准备金率", "高考志愿填报指南发布"]
 
 
-@pytest.fixture(scope="module", params=["bilstm_att.pt", "textcnn.pt", "linear.npz"])
+@pytest.fixture(scope="module", params=list(SHIPPED_MODELS.values()))
 def predictor(request, checkpoint_dir):
     return Predictor.load(checkpoint_dir / request.param, "cpu")
 

@@ -7,7 +7,6 @@ import torch
 from cls_core.data import END, TextEncoder, Vocab, bigram_tokens, load_split, pad_batch
 from cls_core.models.fast import FastBiLSTM, FastEncoder, FastTextCNN, bigram_first_chars, fast_path
 from cls_core.data.normalize import normalize_many
-from cls_core.models.networks import build_model
 from cls_core.data.normalize import OPENCC_CONFIG, normalize_headline
 from cls_core.models.predictor import Predictor, network_logits
 
@@ -26,18 +25,6 @@ def test_texts(data_dir):
     return load_split(data_dir, "test").texts
 
 
-def tiny(kind, vocab_size, **options):
-    torch.manual_seed(0)
-    config = dict(vocab_size=vocab_size, num_classes=10, embed_dim=16, bigram_vocab_size=100, bigram_dim=8)
-    config.update(dict(hidden=12) if kind == "bilstm_att" else dict(filters=10))
-    config.update(options)
-    model = build_model(kind, config).eval().requires_grad_(False)
-    with torch.no_grad():  # bigram rows 0/1 start at zero; make them count, as trained ones may
-        if model.embedding.bigrams is not None:
-            model.embedding.bigrams.weight.normal_()
-    return model
-
-
 def padded(encoder, texts, pad_to=None):
     chars, bigrams, lengths = pad_batch([encoder.encode(t) for t in texts])
     extra = (pad_to or chars.shape[1]) - chars.shape[1]
@@ -50,8 +37,8 @@ TINY = [("textcnn", {}), ("textcnn", {"bigram_vocab_size": 0}), ("textcnn", {"wi
 
 
 @pytest.mark.parametrize("kind, options", TINY)
-def test_fast_path_gives_the_models_logits(encoder, kind, options):
-    model = tiny(kind, len(encoder.vocab), **options)
+def test_fast_path_gives_the_models_logits(tiny_network, encoder, kind, options):
+    model = tiny_network(kind, encoder, **options)[0]
     fast = fast_path(model)
     assert isinstance(fast, FastTextCNN if kind == "textcnn" else FastBiLSTM)
     batch = padded(encoder, HEADLINES)
@@ -65,11 +52,11 @@ def test_fast_path_gives_the_models_logits(encoder, kind, options):
 
 @pytest.mark.parametrize("kind, options", TINY)
 @pytest.mark.parametrize("folded", [0, 3, 10_000])
-def test_folded_bigrams_give_the_models_logits(encoder, monkeypatch, kind, options, folded):
+def test_folded_bigrams_give_the_models_logits(tiny_network, encoder, monkeypatch, kind, options, folded):
     """With the encoder, the most frequent bigrams are folded with their first character;
     <UNK>, the rare ones and the padding's <PAD> keep their own product. With 3 folded,
     every kind of position occurs in one batch; 10,000 folds the whole vocabulary."""
-    model = tiny(kind, len(encoder.vocab), **options)
+    model = tiny_network(kind, encoder, **options)[0]
     for net in (FastTextCNN, FastBiLSTM):
         monkeypatch.setattr(net, "folded_bigrams", folded)
     fast = fast_path(model, encoder)
@@ -94,8 +81,8 @@ def test_bigram_first_chars(encoder):
 
 
 @pytest.mark.parametrize("kind, options", TINY[:1] + TINY[3:4])
-def test_network_logits_through_the_fast_path(encoder, kind, options):
-    model = tiny(kind, len(encoder.vocab), **options)
+def test_network_logits_through_the_fast_path(tiny_network, encoder, kind, options):
+    model = tiny_network(kind, encoder, **options)[0]
     texts = HEADLINES + ODD
     expected = np.concatenate([model(*padded(encoder, [t])).numpy() for t in texts])
     for net in (model, fast_path(model)):
@@ -105,9 +92,9 @@ def test_network_logits_through_the_fast_path(encoder, kind, options):
     assert network_logits(fast_path(model), encoder, [], "cpu").shape == (0, 10)
 
 
-def test_no_fast_path_for_gru_and_rnn_cells(encoder):
+def test_no_fast_path_for_gru_and_rnn_cells(tiny_network, encoder):
     for cell in ("gru", "rnn"):
-        assert fast_path(tiny("bilstm_att", len(encoder.vocab), cell=cell)) is None
+        assert fast_path(tiny_network("bilstm_att", encoder, cell=cell)[0]) is None
 
 
 def test_fast_encoder_gives_text_encoders_ids(encoder):

@@ -7,9 +7,9 @@ import pytest
 from cls_core.models.checkpoint import load_checkpoint
 from cls_core.data import KNOWN_FILES, load_split
 from cls_core.evaluation.evaluate import evaluate
-from cls_core.models.predictor import Predictor, load_predictor
+from cls_core.models.predictor import SHIPPED_MODELS, Predictor, load_predictor
 
-FILES = ["bilstm_att.pt", "textcnn.pt", "linear.npz"]
+FILES = list(SHIPPED_MODELS.values())
 
 
 @pytest.fixture(scope="module")
