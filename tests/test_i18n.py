@@ -30,19 +30,6 @@ def test_traditional_chinese_is_converted_with_opencc():
     assert i18n.text("cut_notice", "zh-HK", n=300, max=200) == "輸入有 300 個字符；只讀取了前 200 個。"
 
 
-def test_static_text_is_safe_for_the_browsers_message_format():
-    page = i18n.PageText()
-    page("intro", ours="91.7%", reference="91.2%")
-    for key in i18n.TEXTS:
-        if "{" not in "".join(i18n.TEXTS[key]):
-            page(key)
-    table = page.translations()
-    assert set(table) == {"en", "zh-CN", "zh-TW", "zh-HK", "zh"} and table["zh"] == table["zh-CN"]
-    for lang, strings in table.items():
-        for key, value in strings.items():
-            assert re.fullmatch(r"\w+", key) and not set("{}'") & set(value), (lang, key, value)
-
-
 def test_bold_closes_before_chinese_text():
     """Markdown (CommonMark) does not close ** that follows punctuation and precedes a letter:
     "**注意：**模型" shows its asterisks. Closing marks go before the colon: "**注意**：模型"."""

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from cls_core.app.inputs import MAX_BATCH_LINES, MAX_UPLOAD_BYTES, clean_headline, csv_safe
-from cls_core.app.wording import UserError
+from cls_core.app.i18n import class_name, text
+from cls_core.app.wording import UserError, model_label
 from cls_core.data.normalize import drop_invisible
 
 
@@ -54,24 +55,36 @@ def read_headlines(path):
     return headlines, len(lines) - len(headlines)
 
 
-def predict_file(registry, path, downloads):
-    """Predict every headline of the file with every model (the ensemble last) and write a
-    CSV: the headline as read, each model's class, probability and verdict, and every
-    class's probability from the last model. Returns a BatchResult."""
+def predict_file(registry, path, downloads, names=None, lang="en"):
+    """Predict every headline of the file with the models named (default: all, the ensemble
+    last) and write a CSV worded in lang: the headline as read, each model's class,
+    probability and verdict, and every class's probability from the last model. Returns a
+    BatchResult."""
     headlines, skipped = read_headlines(path)
-    names, classes = registry.names(), registry.classes
+    names, classes = list(names or registry.names()), registry.classes
     answers = {n: registry.predictor(n).predict_assessed(headlines) for n in names}
     target = downloads.new_path("predictions.csv")
     with open(target, "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["headline", "read_as"] + [f"{n}: prediction" for n in names]
-                        + [f"{n}: probability" for n in names] + [f"{n}: unsure" for n in names]
-                        + [f"{n}: reason" for n in names] + [f"{names[-1]}: p({c})" for c in classes])
+        writer.writerow(_header(names, classes, lang))
         for i, headline in enumerate(headlines):
             probs = {n: answers[n][0][i] for n in names}
             verdicts = {n: answers[n][1][i] for n in names}
             writer.writerow([csv_safe(headline), csv_safe(verdicts[names[-1]].read_as)]
-                            + [classes[int(probs[n].argmax())] for n in names]
-                            + [f"{probs[n].max():.4f}" for n in names] + [verdicts[n].unsure for n in names]
-                            + [verdicts[n].reason for n in names] + [f"{p:.4f}" for p in probs[names[-1]]])
+                            + [class_name(classes[int(probs[n].argmax())], lang) for n in names]
+                            + [f"{probs[n].max():.4f}" for n in names]
+                            + [text("yes" if verdicts[n].unsure else "no", lang) for n in names]
+                            + [text(f"reason_{verdicts[n].reason}", lang) if verdicts[n].reason else ""
+                               for n in names]
+                            + [f"{p:.4f}" for p in probs[names[-1]]])
     return BatchResult(target, len(headlines), skipped)
+
+
+def _header(names, classes, lang):
+    label = {n: model_label(n, lang) for n in names}
+    return ([text("col_headline", lang), text("col_read_as", lang)]
+            + [f"{label[n]}: {text('col_predicted', lang)}" for n in names]
+            + [f"{label[n]}: {text('col_probability', lang)}" for n in names]
+            + [f"{label[n]}: {text('col_unsure', lang)}" for n in names]
+            + [f"{label[n]}: {text('col_reason', lang)}" for n in names]
+            + [f"{label[names[-1]]}: p({class_name(c, lang)})" for c in classes])

@@ -4,10 +4,8 @@
     text("cut_notice", "zh-TW", n=300, max=200)   # '輸入有 300 個字元；只讀取了前 200 個。'
     language_for("zh-HK,zh;q=0.9,en;q=0.5")       # 'zh-HK'
 
-The page's static text goes to Gradio as `gr.I18n` translations (`translations()`); text
-made at run time (summaries, plot titles, messages) is formatted here for the language the
-visitor's switch says. Keys hold letters, digits and underscores only, and the static
-strings hold no braces or apostrophes, because the browser side reads them as ICU messages.
+The server words every text of the page (labels, buttons, results) for the visitor's
+language, and words it again when the visitor switches (cls_core.app.tabs.common.Words).
 """
 
 from functools import lru_cache
@@ -38,6 +36,14 @@ TEXTS = {
     "model_unavailable": ("{name} is unavailable: {error}", "{name} 无法加载：{error}"),
     "copy_link": ("Copy a link to this view", "复制此视图的链接"),
     "link_label": ("Link to this view", "此视图的链接"),
+    "hint": ("⚠ {text}", "⚠ {text}"),
+    "col_read_as": ("read as", "模型读作"),
+    "col_unsure": ("unsure", "没把握"),
+    "col_reason": ("reason", "原因"),
+    "yes": ("yes", "是"),
+    "no": ("no", "否"),
+    "upload_button": ("Upload a file and predict it", "上传文件并预测"),
+    "empty_view": ("Nothing to show yet.", "还没有可显示的内容。"),
 
     # --- model names ----------------------------------------------------------------------
     "model_linear": ("Linear (TF-IDF + SVM)", "线性模型（TF-IDF + SVM）"),
@@ -420,22 +426,3 @@ def class_name(name, lang="en"):
     if lang == "en":
         return f"{CLASS_GLOSS[name]} {name}"
     return convert(CLASS_GLOSS[name], lang)
-
-
-class PageText:
-    """The static strings of one page, for gr.I18n: `page("tab_predict")` gives the key to
-    pass as a label; `page("intro", ours=...)` adds a key of its own whose fields are filled
-    in now (figures known when the app starts)."""
-
-    def __init__(self):
-        self.table = {lang: {} for lang in LANGUAGES}
-
-    def __call__(self, key, **fields):
-        name = key if not fields else f"{key}_{len(self.table['en'])}"
-        for lang in LANGUAGES:
-            self.table[lang][name] = text(key, lang, **fields)
-        return name
-
-    def translations(self):
-        """{locale: {key: string}}; plain `zh` (and unlisted zh-*) read Simplified."""
-        return {**self.table, "zh": self.table["zh-CN"]}

@@ -16,6 +16,7 @@ from pathlib import Path
 from cls_core.app.concurrency import Gates
 from cls_core.app.evaluations import Evaluations
 from cls_core.app.inputs import Downloads
+from cls_core.app.recent import Recent
 from cls_core.app.registry import ModelRegistry
 from cls_core.app.served_data import load_test_split
 from cls_core.app.views.overview import model_rows
@@ -33,6 +34,7 @@ class Demo:
     gates: Gates = field(default_factory=Gates)
     evaluations: Evaluations = field(default_factory=Evaluations)
     downloads: Downloads = field(default_factory=Downloads)
+    recent: Recent = field(default_factory=Recent)  # results of visitors' questions, to redraw views
     _test: object = None
 
     @classmethod

@@ -2,7 +2,7 @@
 they agree on this headline, the fewest characters that keep the answer and the smallest
 edit that flips it."""
 
-from cls_core.app import deep
+from cls_core.app import deep, deep_figures
 from cls_core.app.inputs import clean_headline
 from cls_core.app.wording import UserError, agreement_text, counterfactual_text
 
@@ -17,6 +17,10 @@ def deeper(demo, headline, name, lang="en", inside=None, ig=None):
     if predictor.kind == "ensemble":
         raise UserError("error_pick_one")
     with demo.registry.lock(name):
-        r = deep.attributions(predictor, headline, lang=lang, inside=inside, ig=ig)
-    return {"methods_plot": r["methods_plot"], "agreement": agreement_text(r["agreement"], lang),
+        r = demo.recent.get(("attributions", name, headline),
+                            lambda: deep.attributions(predictor, headline, lang=lang, inside=inside, ig=ig))
+    # one reading everywhere: the characters as typed (Inside's), where the model read as many
+    typed = (inside or {}).get("method_scores", {}).get("chars")
+    chars = typed if typed is not None and len(typed) == len(r["chars"]) else r["chars"]
+    return {"methods_plot": deep_figures.methods_chart(chars, r["scores"], lang), "agreement": agreement_text(r["agreement"], lang),
             "counterfactuals": counterfactual_text(r, predictor.classes, lang), "attributions": r}

@@ -66,10 +66,11 @@ def cell_headlines(demo, report, true_index, predicted_index, lang="en", limit=2
     return table, text("cell_message", lang, total=len(rows), true=true_name, predicted=predicted_name, kind=kind)
 
 
-def coverage_curves(demo, lang="en"):
-    """{model as the page names it: (coverage rows, chosen threshold's row)} for every
-    model evaluated so far."""
-    return {model_label(r["model"], lang): (r["coverage"], r["at_threshold"]) for r in demo.evaluations.reports()}
+def coverage_curves(demo, names, lang="en"):
+    """{model as the page names it: (coverage rows, chosen threshold's row)} for the models
+    named (those one visitor evaluated: their reports are computed already)."""
+    reports = [evaluation_report(demo, n) for n in names]
+    return {model_label(r["model"], lang): (r["coverage"], r["at_threshold"]) for r in reports}
 
 
 def predictions_csv(demo, report):
@@ -100,12 +101,17 @@ def disagreements(demo, limit=200, lang="en"):
     return names, rows[:limit], len(rows)
 
 
-def slices(demo, lang="en"):
-    """(by length, by unknown share): accuracy figures for every single model evaluated so
-    far ((None, None) before the first evaluation)."""
-    reports = {r["model"]: r for r in demo.evaluations.reports() if r["model"] != ENSEMBLE}
-    if not reports:
+def slices(demo, names, lang="en"):
+    """(by length, by unknown share): accuracy figures for the single models named (those one
+    visitor evaluated; (None, None) without any)."""
+    singles = tuple(n for n in names if n != ENSEMBLE)
+    if not singles:
         return None, None
+    return demo.recent.get(("slices", singles, lang), lambda: _slices(demo, singles, lang))
+
+
+def _slices(demo, singles, lang):
+    reports = {n: evaluation_report(demo, n) for n in singles}
     labels = {n: model_label(n, lang) for n in reports}  # the plots' legend, in the visitor's language
     view = deep.slices_view({labels[n]: demo.predictor(n) for n in reports},
                             {labels[n]: r for n, r in reports.items()}, lang)

@@ -21,14 +21,18 @@ def predict(demo, headline, names, top_k=5, lang="en"):
     headline, notice = clean_headline(headline, lang)
     results = {}
     for name in names:
-        predictor = demo.predictor(name)
-        start = time.perf_counter()
-        probs, (assessment,) = predictor.predict_assessed([headline])
-        ms = (time.perf_counter() - start) * 1000
+        probs, assessment, ms = demo.recent.get(("predict", name, headline), lambda: _answer(demo, name, headline))
         top = np.argsort(-probs[0])[:max(1, min(int(top_k), probs.shape[1]))]
-        results[name] = ({class_name(predictor.classes[i], lang): float(probs[0, i]) for i in top}, ms,
+        results[name] = ({class_name(demo.predictor(name).classes[i], lang): float(probs[0, i]) for i in top}, ms,
                          assessment.as_dict())
     return headline, notice, results
+
+
+def _answer(demo, name, headline):
+    """(probabilities, assessment, milliseconds) of one model for one headline."""
+    start = time.perf_counter()
+    probs, (assessment,) = demo.predictor(name).predict_assessed([headline])
+    return probs, assessment, (time.perf_counter() - start) * 1000
 
 
 def answer_panels(headline, notice, results, lang="en"):
@@ -55,11 +59,18 @@ def random_test_headline(demo, seed=None):
     return test.texts[i], test.classes[test.labels[i]]
 
 
-def predict_batch(demo, path, lang="en"):
-    """(path of the CSV of predictions, what was done in words) for an uploaded file."""
+def predict_batch(demo, path, names, lang="en"):
+    """The BatchResult (cls_core.app.batch) of an uploaded file predicted with the chosen
+    models, its CSV worded in lang; batch_message says what was done."""
     if path is None:
         raise UserError("error_upload_first")
-    result = predict_file(demo.registry, path, demo.downloads)
-    models = ", ".join(model_label(m, lang) for m in demo.model_names())
-    done = text("batch_done", lang, n=result.headlines, models=models)
-    return result.path, done + (" " + text("batch_skipped", lang, n=result.skipped) if result.skipped else "")
+    if not names:
+        raise UserError("error_choose_model")
+    return predict_file(demo.registry, path, demo.downloads, names, lang)
+
+
+def batch_message(headlines, skipped, names, lang="en"):
+    """What a batch prediction did, in words."""
+    models = ", ".join(model_label(m, lang) for m in names)
+    done = text("batch_done", lang, n=headlines, models=models)
+    return done + (" " + text("batch_skipped", lang, n=skipped) if skipped else "")

@@ -1,7 +1,7 @@
 """Inside's hidden units of the BiLSTM: the units ranked by how topic-specific they are over
 the test split, one unit's activation along a headline, and where it fires most."""
 
-from cls_core.app import deep
+from cls_core.app import deep, deep_figures
 from cls_core.app.i18n import class_name, text
 from cls_core.app.inputs import clean_headline
 from cls_core.data.splits import folder_of_test_split
@@ -27,9 +27,13 @@ def unit_view(demo, headline, name, unit_key, lang="en"):
         raise UserError("error_units_bilstm")
     headline, _ = clean_headline(headline, lang)
     layer, direction, unit = unit_key.split("/")
-    with demo.registry.lock(name):
-        view = deep.units_view(demo.predictor(name), folder_of_test_split(demo.data_dir), headline, int(layer),
-                               direction, int(unit), lang=lang)
+
+    def compute():
+        with demo.registry.lock(name):
+            return deep.units_view(demo.predictor(name), folder_of_test_split(demo.data_dir), headline, int(layer),
+                                   direction, int(unit), lang=lang)
+    view = demo.recent.get(("unit", name, headline, unit_key), compute)  # a redraw runs no model again
     rows = [[c["headline"], f"{c['left']}【{c['char']}】{c['right']}", f"{c['activation']:.3f}",
              class_name(c["topic"], lang)] for c in view["contexts"]]
-    return view["track_plot"], rows
+    track = view["track"]
+    return deep_figures.unit_track_chart(track["chars"], track["values"], int(layer), direction, int(unit), lang), rows

@@ -1,0 +1,80 @@
+"""What every tab shares: the visitor's state (cls_core.app.visitor) in, a dict of
+component updates out; the page's fixed words, worded again in each language; a hint in
+the visitor's language when a question cannot be answered."""
+
+import gradio as gr
+import pandas as pd
+
+from cls_core.app.i18n import text
+from cls_core.app.wording import UserError
+
+
+class Words:
+    """The page's fixed text: each component is made with the keys of its texts, so that the
+    whole page can be worded again in any language.
+
+        words = Words("zh-CN")
+        box = words(gr.Textbox, ("label", "headline_label", {"n": 200}), lines=1)
+        words.updates("en")   # {box: gr.update(label="Headline (up to 200 …)")}
+    """
+
+    def __init__(self, lang):
+        self.lang = lang   # the language the page is built in
+        self.entries = []  # (component, property, key, fields)
+
+    def __call__(self, component_type, *texts, **kwargs):
+        """component_type(**kwargs) with each (property, key[, fields]) of texts filled in."""
+        texts = [(prop, key, rest[0] if rest else {}) for prop, key, *rest in texts]
+        for prop, key, fields in texts:
+            kwargs[prop] = text(key, self.lang, **fields)
+        component = component_type(**kwargs)
+        self.entries += [(component, *entry) for entry in texts]
+        return component
+
+    def updates(self, lang):
+        """{component: gr.update(...)} wording every registered text in lang."""
+        grouped = {}
+        for component, prop, key, fields in self.entries:
+            grouped.setdefault(component, {})[prop] = text(key, lang, **fields)
+        return {component: gr.update(**props) for component, props in grouped.items()}
+
+
+def hidden():
+    return gr.update(visible=False, value=None)
+
+
+def shown(value, **props):
+    """A component made visible with value (hidden again when value is None)."""
+    return gr.update(value=value, visible=value is not None, **props)
+
+
+def table(rows, headers):
+    return gr.update(value=pd.DataFrame(rows, columns=headers), visible=True)
+
+
+def hint_update(visitor, tab):
+    """The tab's hint line: what the visitor's last question there lacked, in their language."""
+    hint = visitor.hints.get(tab)
+    if hint is None:
+        return gr.update(value="", visible=False)
+    key, fields = hint
+    return gr.update(value=text("hint", visitor.lang, text=text(key, visitor.lang, **fields)), visible=True)
+
+
+def answer(tab, state, visitor, change=None, **render):
+    """{state: the visitor after change, and tab's views drawn from it}. A UserError raised by
+    change (the question is not askable) leaves the visitor as it was, with a hint; one raised
+    while drawing (it could not be answered) also drops what the tab could not show
+    (tab.forget)."""
+    try:
+        if change is not None:
+            visitor = change(visitor)
+        visitor = visitor.without_hint(tab.name)
+    except UserError as e:
+        visitor = visitor.with_hint(tab.name, e)
+    try:
+        updates = tab.render(visitor, **render)
+    except UserError as e:
+        visitor = tab.forget(visitor.with_hint(tab.name, e))
+        updates = tab.render(visitor)
+    return {state: visitor, **updates}

@@ -1,0 +1,181 @@
+"""Inside the model: for one headline and one model, what it looks at, what changes its
+answer, how the answer forms, the BiLSTM's hidden states and units, and the look deeper."""
+
+from dataclasses import replace
+
+import gradio as gr
+
+from cls_core.app.i18n import text
+from cls_core.app.inputs import MAX_CHARS
+from cls_core.app.tabs.common import answer, hidden, hint_update, shown, table
+from cls_core.app.tabs.predict import EXAMPLES
+from cls_core.app.views.inside import inside_summary, look_inside
+from cls_core.app.views.map import numbered_headline
+from cls_core.app.views.units import unit_choices, unit_view
+from cls_core.app.wording import UserError
+
+UNIT_COLUMNS = ("col_number", "col_context", "col_activation", "col_topic")
+
+
+class InsideTab:
+    name = "inside"
+
+    def __init__(self, core, words):
+        self.core = core
+        registry = core.registry
+        singles = core.model_names(ensemble=False)
+        self.first_model = singles[0] if singles else ""
+        words(gr.Markdown, ("value", "inside_intro"))
+        with gr.Row(elem_classes="ask"):
+            self.headline = words(gr.Textbox, ("label", "headline_label", {"n": MAX_CHARS}), value=EXAMPLES[0],
+                                  lines=1, max_lines=3, scale=3, min_width=300, elem_id="inside-headline")
+            self.model = words(gr.Radio, ("label", "inside_model"), choices=registry.choices(words.lang, ensemble=False),
+                               value=self.first_model or None, scale=2, min_width=300)
+        with gr.Row():
+            self.layer = words(gr.Slider, ("label", "layer_label"), minimum=1, maximum=2, value=2, step=1,
+                               visible=False)
+            self.direction = words(gr.Radio, ("label", "direction_label"), choices=self._directions(words.lang),
+                                   value="forward", visible=False)
+            self.button = words(gr.Button, ("value", "inside_button"), variant="primary")
+        self.hint = gr.Markdown(visible=False, elem_classes="hint")
+        self.summary = gr.Markdown()
+        highlight = dict(show_legend=False, combine_adjacent=False, visible=False)
+        self.weights = gr.HighlightedText(**highlight)
+        self.windows = [gr.HighlightedText(**highlight) for _ in range(registry.window_count())]
+        self.occlusion = words(gr.HighlightedText, ("label", "occlusion_label"), **highlight)
+        with gr.Row():
+            self.weights_plot = gr.Plot(show_label=False, visible=False)
+            self.occlusion_plot = gr.Plot(show_label=False, visible=False)
+        self.reading_plot = gr.Plot(show_label=False, visible=False)
+        self.hidden_plot = gr.Plot(show_label=False, visible=False)
+        self.norm_plot = gr.Plot(show_label=False, visible=False)
+        self.ngram_table = words(gr.Dataframe, ("label", "ngram_table"), visible=False, interactive=False,
+                                 max_height=800, wrap=True)
+        with words(gr.Accordion, ("label", "deeper_title"), open=True):
+            self.methods_plot = gr.Plot(show_label=False, visible=False)
+            self.agreement = gr.Markdown()
+            self.counterfactuals = gr.Markdown()
+        with words(gr.Accordion, ("label", "units_title"), open=False, visible=False) as self.units_box:
+            words(gr.Markdown, ("value", "units_intro"))
+            with gr.Row():
+                self.units_button = words(gr.Button, ("value", "units_button"), scale=0, min_width=160)
+                self.unit = words(gr.Dropdown, ("label", "unit_label"), choices=[], value=None, interactive=True,
+                                  scale=3)
+            self.units_message = gr.Markdown()
+            self.unit_plot = gr.Plot(show_label=False, visible=False)
+            self.unit_rows = words(gr.Dataframe, ("label", "unit_contexts"), interactive=False, visible=False,
+                                   wrap=True)
+        self.views = [self.hint, self.summary, self.weights, *self.windows, self.occlusion, self.weights_plot,
+                      self.occlusion_plot, self.reading_plot, self.hidden_plot, self.norm_plot, self.ngram_table,
+                      self.methods_plot, self.agreement, self.counterfactuals, self.layer, self.direction,
+                      self.units_box, self.unit, self.units_message, self.unit_plot, self.unit_rows]
+
+    @staticmethod
+    def _directions(lang):
+        return [(text(d, lang), d) for d in ("forward", "backward")]
+
+    def pickers(self, lang):
+        return {self.model: gr.update(choices=self.core.registry.choices(lang, ensemble=False)),
+                self.direction: gr.update(choices=self._directions(lang))}
+
+    def render(self, v, progress=None):
+        model = v.inside_model or self.first_model
+        shape = self.core.registry.rnn_shape(model) if model in self.core.models else None
+        out = {view: hidden() for view in self.views}
+        out.update({self.hint: hint_update(v, self.name), self.summary: "", self.agreement: "",
+                    self.counterfactuals: "", self.units_message: "",
+                    self.layer: gr.update(visible=shape is not None, maximum=max((shape or (2,))[0], 2),
+                                          value=v.layer),
+                    self.direction: gr.update(visible=bool(shape and shape[1] > 1), value=v.direction),
+                    self.units_box: gr.update(visible=shape is not None),
+                    self.unit: gr.update(choices=[], value=None)})
+        if v.looked:
+            out.update(self._look(v, model))
+        if shape is not None and v.units_of == model:
+            out.update(self._units(v, model, progress))
+        return out
+
+    def _look(self, v, model):
+        lang = v.lang
+        r, deeper = look_inside(self.core, v.inside_headline, model, v.layer, v.direction, lang)
+        rnn = r["hidden_plot"] is not None
+        out = {self.summary: inside_summary(r, model, lang),
+               self.weights: gr.update(value=r["weights"], label=r["weights_label"], visible=True),
+               self.occlusion: gr.update(value=r["occlusion"], visible=True),
+               self.weights_plot: shown(r["weights_plot"]), self.occlusion_plot: shown(r["occlusion_plot"]),
+               self.reading_plot: shown(r["reading_plot"]),
+               self.hidden_plot: shown(r["hidden_plot"] if rnn else None),
+               self.norm_plot: shown(r["norm_plot"] if rnn else None),
+               self.ngram_table: table(r["table"], r["table_headers"]) if r["table"] else hidden(),
+               self.methods_plot: shown(deeper["methods_plot"]), self.agreement: deeper["agreement"],
+               self.counterfactuals: deeper["counterfactuals"]}
+        for slot, (label, value) in zip(self.windows, r["windows"]):
+            out[slot] = gr.update(visible=True, value=value, label=label)
+        return out
+
+    def _units(self, v, model, progress):
+        if progress:
+            progress(0, desc=text("indexing_units", v.lang))
+        choices = unit_choices(self.core, model, v.lang)
+        out = {self.unit: gr.update(choices=choices, value=v.unit or None),
+               self.units_message: text("units_ready", v.lang, n=len(choices))}
+        if v.unit and v.inside_headline:
+            track, rows = unit_view(self.core, v.inside_headline, model, v.unit, v.lang)
+            out[self.unit_plot] = shown(track)
+            out[self.unit_rows] = table(rows, [text(c, v.lang) for c in UNIT_COLUMNS])
+        return out
+
+    @staticmethod
+    def forget(v):
+        return replace(v, looked=False, units_of="", unit="")
+
+    def opened(self, state, v, headline, model=None):
+        """{state, the headline box, the model picker, every view}: headline looked inside (a map point, a context)."""
+        model = model if model in self.core.models and model in self.core.model_names(ensemble=False) \
+            else (v.inside_model or self.first_model)
+        shape = self.core.registry.rnn_shape(model)
+        change = dict(inside_headline=headline, inside_model=model, looked=True)
+        if model != v.inside_model:
+            change.update(layer=(shape or (2,))[0], direction="forward", unit="")
+        return {self.headline: headline, self.model: model,
+                **answer(self, state, v, lambda v: replace(v, **change))}
+
+    def wire(self, state):
+        outputs = [state, *self.views]
+        inspect = dict(api_visibility="private", concurrency_id="inspect", concurrency_limit=None)
+
+        def on_look(v, headline, model):
+            return answer(self, state, v, lambda v: replace(v, inside_headline=headline, inside_model=model,
+                                                            looked=True))
+
+        def on_model(v, headline, model):
+            shape = self.core.registry.rnn_shape(model)
+            return answer(self, state, v, lambda v: replace(
+                v, inside_model=model, inside_headline=headline, layer=(shape or (2,))[0], direction="forward",
+                unit="", units_of=""))
+
+        def on_layer(v, layer, direction):
+            return answer(self, state, v, lambda v: replace(v, layer=int(layer), direction=direction))
+
+        def on_units(v, model, progress=gr.Progress()):
+            return answer(self, state, v, lambda v: replace(v, units_of=model, inside_model=model), progress=progress)
+
+        def on_unit(v, headline, unit):
+            def change(v):
+                if not unit:
+                    raise UserError("error_pick_unit")
+                return replace(v, unit=unit, inside_headline=headline)
+            return answer(self, state, v, change)
+
+        def on_context(v, model, evt: gr.SelectData):
+            return self.opened(state, v, numbered_headline(self.core, evt.row_value[0]), model)
+
+        gr.on([self.button.click, self.headline.submit], on_look, [state, self.headline, self.model], outputs,
+              **inspect)
+        self.model.input(on_model, [state, self.headline, self.model], outputs, **inspect)
+        gr.on([self.layer.release, self.direction.input], on_layer, [state, self.layer, self.direction], outputs,
+              **inspect)
+        self.units_button.click(on_units, [state, self.model], outputs, show_progress_on=[self.units_message],
+                                api_visibility="private", concurrency_id="evaluate", concurrency_limit=None)
+        self.unit.input(on_unit, [state, self.headline, self.unit], outputs, trigger_mode="always_last", **inspect)
+        self.unit_rows.select(on_context, [state, self.model], [self.headline, self.model] + outputs, **inspect)

@@ -1,0 +1,53 @@
+"""Overview: what the app does, the data (headlines per class and split), the models (size,
+accuracy, calibration, against the published reference) and their training curves."""
+
+import gradio as gr
+import pandas as pd
+
+from cls_core.app import figures
+from cls_core.app.i18n import text
+from cls_core.app.views import overview
+from cls_core.app.wording import model_label
+
+MODEL_COLUMNS = ("col_model", "col_parameters", "col_file_mb", "col_test_accuracy", "col_calibration")
+
+
+class OverviewTab:
+    name = "overview"
+
+    def __init__(self, core, words):
+        self.core = core
+        words(gr.Markdown, ("value", "overview_what"))
+        words(gr.Markdown, ("value", "overview_data"))
+        self.data_sentence = gr.Markdown()
+        self.counts = words(gr.Dataframe, ("label", "per_class_counts"), interactive=False)
+        words(gr.Markdown, ("value", "overview_models"))
+        self.models = gr.Dataframe(interactive=False)
+        self.accuracy = gr.Plot(show_label=False)
+        self.curves = {name: (gr.Plot(show_label=False, visible=False), gr.Markdown(visible=False))
+                       for name in core.models}
+        self.views = [self.data_sentence, self.counts, self.models, self.accuracy,
+                      *(view for pair in self.curves.values() for view in pair)]
+
+    @staticmethod
+    def forget(v):  # nothing the visitor asked for: nothing to drop
+        return v
+
+    def render(self, v):
+        lang, core = v.lang, self.core
+        split_counts = overview.class_counts(core)
+        sizes = ", ".join(f"{text('split_' + s, lang)} {sum(c):,}" for s, c in split_counts.items())
+        rows = core.model_rows()
+        out = {self.data_sentence: text("data_sentence", lang, counts=sizes),
+               self.counts: pd.DataFrame(overview.class_count_rows(core, split_counts, lang),
+                                         columns=[text("col_class", lang)] + [text("split_" + s, lang)
+                                                                             for s in split_counts]),
+               self.models: pd.DataFrame(overview.model_table(rows, lang), columns=[text(c, lang)
+                                                                                   for c in MODEL_COLUMNS]),
+               self.accuracy: figures.accuracy_bars(overview.accuracy_bars(rows, lang), text("title_accuracy", lang))}
+        for name, (plot, note) in self.curves.items():
+            curve = overview.training_curve(core.registry, name, lang)
+            out[plot] = gr.update(value=curve, visible=curve is not None)
+            out[note] = gr.update(value=text("no_curve_linear", lang, model=model_label(name, lang)),
+                                  visible=curve is None)
+        return out

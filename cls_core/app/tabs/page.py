@@ -1,0 +1,175 @@
+"""The page: a frame (title, language, intro, the link of the current view), the six tabs,
+and the API endpoints. Every view is drawn from the visitor's state (cls_core.app.visitor):
+opening the page or a link draws it in the visitor's language, and a change of language
+words every text and redraws every view the visitor has seen, from kept results.
+
+    page = build_page(Demo.load(...))
+    page.launch(css=CSS, js=PAGE_JS)
+"""
+
+import functools
+from dataclasses import replace
+
+import gradio as gr
+
+from cls_core.app import api
+from cls_core.app.i18n import LANGUAGES, language_for, text
+from cls_core.app.links import link_query, read_link
+from cls_core.app.tabs.common import Words, answer
+from cls_core.app.tabs.evaluate import EvaluateTab
+from cls_core.app.tabs.experiments import ExperimentsTab
+from cls_core.app.tabs.inside import InsideTab
+from cls_core.app.tabs.map import MAP_CLICK_JS, MapTab
+from cls_core.app.tabs.overview import OverviewTab
+from cls_core.app.tabs.predict import PredictTab
+from cls_core.app.views.overview import PUBLISHED, best_accuracy
+from cls_core.app.visitor import Visitor
+from cls_core.app.wording import ENSEMBLE, UserError
+
+BUILT_IN = "zh-CN"  # the language the page is built in, before it knows the visitor's
+TABS = {"predict": PredictTab, "inside": InsideTab, "map": MapTab, "evaluate": EvaluateTab,
+        "experiments": ExperimentsTab, "overview": OverviewTab}
+
+# The figures are drawn for a light page: the page stays light where the system is dark.
+PAGE_JS = """() => {
+  const light = () => document.body.classList.remove("dark");
+  light();
+  new MutationObserver(light).observe(document.body, { attributes: true, attributeFilter: ["class"] });
+  (%s)();
+}""" % MAP_CLICK_JS
+# The link box receives '?tab=…'; make it a whole address and put it on the clipboard.
+FULL_LINK_JS = """(query) => {
+  if (!query) return query;
+  const link = window.location.origin + window.location.pathname + query;
+  if (navigator.clipboard) navigator.clipboard.writeText(link).catch(() => {});
+  return link;
+}"""
+CSS = """
+.verdicts { min-height: 1.5em; }
+.hint { color: var(--color-accent); font-weight: 600; }
+#title h1 { white-space: nowrap; }
+@media (max-width: 640px) { .gradio-container { padding: 4px !important; } }
+"""
+
+
+def api_errors(fn):
+    """API endpoints: a UserError becomes a plain error message for the client, never a trace."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except UserError as e:
+            raise gr.Error(str(e), print_exception=False) from None
+    return wrapper
+
+
+def build_page(core):
+    words = Words(BUILT_IN)
+    ours, reference = best_accuracy(core.registry), max(acc for _, acc in PUBLISHED)
+    with gr.Blocks(title="headline-lens", analytics_enabled=False, delete_cache=(3600, 3600)) as page:
+        state = gr.State(Visitor(lang=BUILT_IN))
+        with gr.Row(equal_height=True):
+            gr.Markdown("# headline-lens", elem_id="title")
+            language = words(gr.Dropdown, ("label", "language"), choices=[(v, k) for k, v in LANGUAGES.items()],
+                             value=BUILT_IN, scale=0, min_width=180, elem_id="language")
+        words(gr.Markdown, ("value", "intro", {"ours": f"{ours:.1%}" if ours else "—",
+                                               "reference": f"{reference:.1%}"}))
+        words(gr.Markdown, ("value", "privacy"))
+        problems = gr.Markdown(visible=bool(core.registry.unavailable))
+        tabs = {}
+        with gr.Tabs(selected="predict") as tab_row:
+            for tab_id, tab_type in TABS.items():
+                with words(gr.Tab, ("label", "tab_" + tab_id), id=tab_id) as tab:
+                    tabs[tab_id] = tab_type(core, words)
+                tab.select(lambda v, tab_id=tab_id: replace(v, tab=tab_id), state, state, api_visibility="private")
+        with gr.Row():
+            link_button = words(gr.Button, ("value", "copy_link"), size="sm", scale=0, min_width=220)
+            link = words(gr.Textbox, ("label", "link_label"), buttons=["copy"], interactive=False, scale=4,
+                         show_label=False, elem_id="link")
+        predict, inside = tabs["predict"], tabs["inside"]
+        for tab in tabs.values():
+            if hasattr(tab, "wire"):
+                tab.wire(state) if tab is not tabs["map"] else tab.wire(state, inside, tab_row)
+        views = [view for tab in tabs.values() for view in tab.views]
+
+        def pickers(lang):
+            out = {problems: "  \n".join(text("warning", lang, text=p) for p in core.registry.problem_lines(lang))}
+            for tab in tabs.values():
+                out.update(tab.pickers(lang) if hasattr(tab, "pickers") else {})
+            return out
+
+        def everything(v):
+            """Every text and every view of the page for visitor v."""
+            out = {**words.updates(v.lang), **pickers(v.lang)}
+            for tab in tabs.values():
+                for component, update in answer(tab, state, v).items():
+                    if component in out and component is not state:  # its value and its label, in one update
+                        update = {**out[component], **(update if isinstance(update, dict) else {"value": update})}
+                    out[component] = update
+                v = out[state]
+            return out
+
+        worded = list(words.updates(BUILT_IN)) + list(pickers(BUILT_IN))
+        language.input(lambda v, lang: everything(replace(v, lang=lang)), [state, language],
+                       [state, *worded, *views], api_visibility="private")
+
+        def on_load(request: gr.Request):
+            v = visitor_from_link(core, request, predict.default_models, inside.first_model)
+            return {language: v.lang, tab_row: gr.update(selected=v.tab), predict.headline: v.headline,
+                    predict.chosen: list(v.models), inside.headline: v.inside_headline or gr.skip(),
+                    inside.model: v.inside_model, **everything(v)}
+
+        page.load(on_load, None, [state, language, tab_row, predict.headline, predict.chosen, inside.headline,
+                                  inside.model, *worded, *views], api_visibility="private")
+
+        def on_link(v):
+            if v.tab == "inside":
+                return link_query("inside", v.inside_headline, [v.inside_model] if v.inside_model else [], v.lang)
+            if v.tab == "predict":
+                return link_query("predict", v.headline, v.models, v.lang)
+            return link_query(v.tab, lang=v.lang)
+
+        link_button.click(on_link, state, link, api_visibility="private").then(None, link, link, js=FULL_LINK_JS)
+        add_api(core)
+    return page
+
+
+def visitor_from_link(core, request, default_models, first_model):
+    """The visitor a link (or a plain visit) opens: its tab, models and headline analysed, in
+    its language, else the browser's."""
+    asked = read_link(dict(request.query_params), core.model_names())
+    lang = asked["lang"] or language_for(request.headers.get("accept-language"))
+    v = Visitor(lang=lang, tab=asked["tab"], models=tuple(asked["models"] or default_models),
+                inside_model=first_model)
+    headline, models = asked["headline"], asked["models"]
+    if asked["tab"] == "predict" and headline:
+        v = replace(v, headline=headline, predicted=True)
+    if asked["tab"] == "inside":
+        model = models[0] if models and models[0] != ENSEMBLE else first_model
+        shape = core.registry.rnn_shape(model)
+        v = replace(v, inside_model=model, layer=(shape or (2,))[0], inside_headline=headline,
+                    looked=bool(headline))
+    return v
+
+
+def add_api(core):
+    """/predict, /inspect, /evaluate for gradio_client: plain JSON in, plain JSON out."""
+    @api_errors
+    def api_predict(headline: str, model: str = "TextCNN", top_k: int = 5) -> dict:
+        """Top classes of a headline with calibrated probabilities, and the verdict."""
+        return api.predict_answer(core, headline, model, top_k)
+
+    @api_errors
+    def api_inspect(headline: str, model: str = "BiLSTM-attention") -> dict:
+        """Per-character weights (attention or n-gram contribution), occlusion, and for a
+        network integrated gradients with their convergence delta."""
+        return api.inspect_answer(core, headline, model)
+
+    @api_errors
+    def api_evaluate(model: str = "TextCNN") -> dict:
+        """Accuracy, macro-F1, ECE and the confusion matrix on the test split."""
+        return api.evaluate_answer(core, model)
+
+    gr.api(api_predict, api_name="predict")
+    gr.api(api_inspect, api_name="inspect", concurrency_id="inspect", concurrency_limit=None)
+    gr.api(api_evaluate, api_name="evaluate", concurrency_id="evaluate", concurrency_limit=None)
