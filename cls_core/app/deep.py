@@ -74,9 +74,10 @@ def units_view(predictor, data_dir, text=None, layer=None, direction=None, unit=
     return out
 
 
-def map_view(predictor, data_dir, method="tsne", lang="en"):
-    """{"figure" (a point's customdata[0]: its test headline number), "texts", "seconds"}."""
-    points = projection.test_map(predictor, data_dir, method)
+def map_view(predictor, data_dir, method="tsne", lang="en", progress=None):
+    """{"figure" (a point's customdata[0]: its test headline number), "texts", "seconds"};
+    progress(fraction, stage) while a map is built (projection.STAGES), never when it is read."""
+    points = projection.test_map(predictor, data_dir, method, progress)
     return {"figure": deep_figures.projection_scatter(points, method, lang), "texts": points["texts"],
             "seconds": float(points["seconds"])}
 

@@ -204,9 +204,14 @@ def test_agreement(predictor, dataset, sample=SAMPLE, batch_size=16, progress=No
     return out
 
 
+def entry_name(sample=SAMPLE):
+    """The cache entry name of the agreement over `sample` test headlines (None: all)."""
+    return f"agreement-{sample or 'all'}-ig{N_STEPS}"
+
+
 def cached_agreement(predictor, data_dir, sample=SAMPLE, progress=None):
     """test_agreement, computed once per checkpoint (and sample size) and kept on disk."""
-    return cache.cached(f"agreement-{sample or 'all'}-ig{N_STEPS}", predictor, Path(data_dir) / "test.txt",
+    return cache.cached(entry_name(sample), predictor, Path(data_dir) / "test.txt",
                         lambda: test_agreement(predictor, load_split(data_dir, "test"), sample, progress=progress),
                         ".json")
 

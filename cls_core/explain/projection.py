@@ -6,7 +6,10 @@
 
 scikit-learn PCA to 50 dimensions, then t-SNE (Barnes-Hut, PCA initialisation, fixed
 seed; `method="pca"` stops after two principal components). Computed once per checkpoint
-and test file and cached (cls_core.explain.cache) with each point's headline, topic and answer.
+and test file and cached (cls_core.explain.cache) with each point's headline, topic and answer;
+the shipped networks' t-SNE maps ship built (checkpoints/shipped-cache/). A build reports its
+stages to an optional progress(fraction, stage): "encoding" (the network over the split, batch
+by batch, up to ENCODING_SHARE), then "projecting" (PCA and t-SNE, which say nothing meanwhile).
 
     python -m cls_core.explain.projection --checkpoint checkpoints/textcnn.pt    # build, print the time
 """
@@ -26,15 +29,19 @@ from cls_core.data import add_data_dir_argument, length_buckets, load_split, pad
 
 PCA_DIMENSIONS = 50
 METHODS = ("tsne", "pca")
+ENCODING_SHARE = 0.2  # of a build's progress; t-SNE takes most of the time
+STAGES = ("encoding", "projecting")
 
 
 @torch.no_grad()
-def representations(predictor, texts, batch_size=512):
-    """([N, F] vectors the classifier reads, [N, C] calibrated probabilities), input order."""
+def representations(predictor, texts, batch_size=512, progress=None):
+    """([N, F] vectors the classifier reads, [N, C] calibrated probabilities), input order;
+    progress(fraction of the texts done) after each batch."""
     if predictor.model is None:
         raise ValueError(f"the map needs a network, not {predictor.kind}")
     model, encoder = predictor.model.eval(), predictor.encoder
     encoded = [encoder.encode(predictor.normalize(t)) for t in texts]
+    done = 0
     vectors, probs = [None] * len(texts), np.zeros((len(texts), len(predictor.classes)), dtype=np.float32)
     for index in length_buckets([len(c) for c, _ in encoded], batch_size):
         chars, bigrams, lengths = (t.to(predictor.device) for t in pad_batch([encoded[i] for i in index]))
@@ -42,6 +49,9 @@ def representations(predictor, texts, batch_size=512):
         probs[index] = predictor.calibrated(model.classifier(features).float().cpu().numpy())
         for i, row in zip(index, features.float().cpu().numpy()):
             vectors[i] = row
+        if progress:
+            done += len(index)
+            progress(done / len(texts))
     return np.stack(vectors), probs
 
 
@@ -57,11 +67,19 @@ def project(vectors, method="tsne", seed=0):
         reduced).astype(np.float32)
 
 
-def build_map(predictor, dataset, method="tsne"):
-    """{name: array}: coords [N, 2], texts, labels, predicted, probability, classes, seconds."""
+def build_map(predictor, dataset, method="tsne", progress=None):
+    """{name: array}: coords [N, 2], texts, labels, predicted, probability, classes, seconds;
+    progress(fraction, stage) by stage (see the module docstring)."""
     start = time.perf_counter()
-    vectors, probs = representations(predictor, dataset.texts)
+    if progress:
+        progress(0.0, "encoding")
+    vectors, probs = representations(
+        predictor, dataset.texts, progress=progress and (lambda done: progress(ENCODING_SHARE * done, "encoding")))
+    if progress:
+        progress(ENCODING_SHARE, "projecting")
     coords = project(vectors, method)
+    if progress:
+        progress(1.0, "projecting")
     return {"coords": coords, "texts": np.array(dataset.texts, dtype=str),
             "labels": np.asarray(dataset.labels, dtype=np.int16),
             "predicted": probs.argmax(1).astype(np.int16), "probability": probs.max(1),
@@ -69,10 +87,16 @@ def build_map(predictor, dataset, method="tsne"):
             "seconds": np.float32(time.perf_counter() - start)}
 
 
-def test_map(predictor, data_dir, method="tsne"):
-    """The map of data_dir's test split for this checkpoint: from the cache, else built."""
-    return cache.cached(f"map-{method}", predictor, Path(data_dir) / "test.txt",
-                        lambda: build_map(predictor, load_split(data_dir, "test"), method))
+def entry_name(method="tsne"):
+    """The cache entry name of the map drawn with `method`."""
+    return f"map-{method}"
+
+
+def test_map(predictor, data_dir, method="tsne", progress=None):
+    """The map of data_dir's test split for this checkpoint: from the cache (or the shipped
+    entries), else built, telling progress(fraction, stage) as it goes."""
+    return cache.cached(entry_name(method), predictor, Path(data_dir) / "test.txt",
+                        lambda: build_map(predictor, load_split(data_dir, "test"), method, progress))
 
 
 def main(argv=None):
@@ -86,9 +110,10 @@ def main(argv=None):
     data_dir = resolve_data_dir(args.data_dir)
     for checkpoint in args.checkpoint:
         predictor = Predictor.load(checkpoint, "cpu")
-        path = cache.entry_path(f"map-{args.method}", predictor, data_dir / "test.txt")
+        path = cache.entry_path(entry_name(args.method), predictor, data_dir / "test.txt")
         path.unlink(missing_ok=True)
-        result = test_map(predictor, data_dir, args.method)
+        with cache.shipped_entries_ignored():  # build it, even for a checkpoint whose map ships
+            result = test_map(predictor, data_dir, args.method)
         print(json.dumps({"model": predictor.name, "map": str(path), "points": len(result["coords"]),
                           "build_seconds": round(float(result["seconds"]), 1), "bytes": path.stat().st_size}))
 

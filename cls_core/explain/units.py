@@ -78,11 +78,16 @@ def build_index(predictor, dataset, k=TOP_K, batch_size=256):
             "classes": np.array(dataset.classes, dtype=str)}
 
 
+def entry_name(k=TOP_K):
+    """The cache entry name of the corpus index keeping k contexts per unit."""
+    return f"units-k{k}"
+
+
 def unit_index(predictor, data_dir, k=TOP_K):
     """The corpus index of this checkpoint over data_dir's test split: read from the cache,
     else built and cached (`python -m cls_core.explain.units` times both)."""
     _require_bilstm(predictor)
-    return cache.cached(f"units-k{k}", predictor, Path(data_dir) / "test.txt",
+    return cache.cached(entry_name(k), predictor, Path(data_dir) / "test.txt",
                         lambda: build_index(predictor, load_split(data_dir, "test"), k))
 
 
@@ -136,10 +141,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
     predictor = Predictor.load(args.checkpoint, "cpu")
     data_dir = resolve_data_dir(args.data_dir)
-    path = cache.entry_path(f"units-k{TOP_K}", predictor, data_dir / "test.txt")
+    path = cache.entry_path(entry_name(), predictor, data_dir / "test.txt")
     path.unlink(missing_ok=True)
     start = time.perf_counter()
-    index = unit_index(predictor, data_dir)
+    with cache.shipped_entries_ignored():  # build it, even for a checkpoint whose index ships
+        index = unit_index(predictor, data_dir)
     built = time.perf_counter() - start
     cache.forget()
     start = time.perf_counter()

@@ -7,14 +7,14 @@ from cls_core.data.splits import folder_of_test_split
 from cls_core.app.wording import UserError, model_label
 
 
-def draw_map(demo, name, lang="en"):
-    """(figure, summary Markdown) of the test split for one network (built at first use,
-    then cached on disk)."""
+def draw_map(demo, name, lang="en", progress=None):
+    """(figure, summary Markdown) of the test split for one network (shipped for the shipped
+    networks, else built at first use, telling progress(fraction, stage), then cached on disk)."""
     if name not in demo.registry.network_names():
         raise UserError("error_map_network")
     predictor = demo.predictor(name)
     with demo.gates.evaluate(), demo.registry.lock(name):
-        view = deep.map_view(predictor, folder_of_test_split(demo.data_dir), lang=lang)
+        view = deep.map_view(predictor, folder_of_test_split(demo.data_dir), lang=lang, progress=progress)
     return view["figure"], text("map_summary", lang, model=model_label(name, lang), n=len(view["texts"]),
                                 seconds=view["seconds"])
 
