@@ -1,7 +1,8 @@
 import numpy as np
+import pytest
 
 from cls_core.app import figures
-from cls_core.app.i18n import class_name
+from cls_core.app.i18n import class_name, text
 
 
 def test_class_names_follow_the_language():
@@ -76,3 +77,71 @@ def test_highlight_scales_to_unit_range_and_shows_spaces():
     pairs = figures.highlight(["a", " ", "c"], [2.0, -1.0, 0.0])
     assert pairs == [("a", 1.0), ("␣", -0.5), ("c", 0.0)]
     assert figures.highlight(["a"], [0.0]) == [("a", 0.0)]
+
+
+# --- every figure of the app, from small made-up numbers ----------------------------------------
+
+MODELS = ["BiLSTM-attention", "TextCNN", "Linear (TF-IDF + SVM)"]
+
+
+def coverage_rows(model_index):
+    rows = [{"coverage": c, "accuracy": 0.9 + 0.05 * (1 - c) + 0.001 * model_index, "threshold": 0.5 + 0.4 * (1 - c)}
+            for c in (1.0, 0.9, 0.8, 0.7)]
+    return rows, dict(rows[1], threshold=0.63 + 0.05 * model_index)
+
+
+def every_figure(lang="en"):
+    """{name: figure} for every figure function of cls_core.app.figures and deep_figures."""
+    import json
+    from pathlib import Path
+
+    from cls_core.app import deep_figures
+    chars = list("国足完胜泰国队")
+    rng = np.random.default_rng(0)
+    experiments = json.loads((Path(__file__).resolve().parents[1] / "checkpoints" / "experiments.json")
+                             .read_text(encoding="utf-8"))
+    summary = {"headlines": 50, "pairs": {"attention vs occlusion": {"mean": 0.2, "median": 0.3, "n": 50},
+                                          "integrated_gradients vs occlusion": {"mean": 0.5, "median": 0.5, "n": 50}}}
+    slice_rows = {"length": [{"bin": "1–10", "accuracy": 0.9, "headlines": 10}, {"bin": "11–20", "accuracy": 0.92,
+                                                                                "headlines": 30}]}
+    slice_rows["unknown_share"] = slice_rows["length"]
+    points = {"coords": rng.normal(size=(6, 2)), "labels": np.array([0, 1, 2, 0, 1, 2]),
+              "predicted": np.array([0, 1, 1, 0, 2, 2]), "classes": ["finance", "sports", "game"],
+              "texts": [f"标题{i}" for i in range(6)]}
+    out = {
+        "char_bars": figures.char_bars(chars, rng.normal(size=7), text("title_occlusion", lang, cls="体育"),
+                                       "w", cls="体育", lang=lang),
+        "char_bars_reference": figures.char_bars(chars, rng.random(7), text("title_attention", lang), "a",
+                                                 lang=lang, reference=1 / 7),
+        "hidden_heatmap": figures.hidden_heatmap(chars, rng.normal(size=(7, 4)),
+                                                 text("title_hidden", lang, layer=1, direction="→"), lang),
+        "reading_chart": figures.reading_chart(chars, rng.dirichlet(np.ones(3), size=7), ["finance", "sports", "game"],
+                                               lang),
+        "reliability_diagram": figures.reliability_diagram(
+            [{"lower": 0.5, "upper": 1.0, "count": 4, "confidence": 0.8, "accuracy": 0.75}], lang),
+        "training_curves": figures.training_curves(
+            ([1, 2], [1.0, 0.9], "train"), [{"step": 2, "dev_loss": 0.8, "dev_acc": 0.7}],
+            text("title_training", lang, model="TextCNN"), lang),
+        "accuracy_bars": figures.accuracy_bars([("a", 0.9090, "", False), ("b", 0.9173, "", True)],
+                                               text("title_accuracy", lang)),
+        "coverage_chart": figures.coverage_chart({m: coverage_rows(i) for i, m in enumerate(MODELS)}, lang),
+        "methods_chart": deep_figures.methods_chart(chars, {"attention": rng.random(7),
+                                                            "integrated_gradients": rng.normal(size=7),
+                                                            "occlusion": rng.normal(size=7)}, lang),
+        "agreement_chart": deep_figures.agreement_chart({m: summary for m in MODELS[:2]}, lang),
+        "unit_track_chart": deep_figures.unit_track_chart(chars, rng.uniform(-1, 1, 7), 1, "forward", 5, lang),
+        "projection_scatter": deep_figures.projection_scatter(points, "tsne", lang),
+        "slices_chart": deep_figures.slices_chart({m: slice_rows for m in MODELS}, "unknown_share", lang),
+    }
+    out.update({f"experiments_{k}": f for k, f in deep_figures.experiments_figures(experiments, lang).items()})
+    return out
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_every_figure_shares_one_background_and_font(lang):
+    """Drawn the same whatever plotly's default template is when the app runs: white, one
+    font, one ink (the page is kept light around them)."""
+    for name, fig in every_figure(lang).items():
+        layout = fig.layout
+        assert layout.paper_bgcolor == layout.plot_bgcolor == figures.BACKGROUND, name
+        assert (layout.font.family, layout.font.color) == (figures.FONT, figures.INK), name

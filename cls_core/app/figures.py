@@ -26,15 +26,22 @@ MAX_CHAR_TICKS = 40  # beyond this many characters, label every k-th so the labe
 # it is deep-copied and validated every time, for each of the six figures of a look inside
 # (python -m cls_core.bench --deep times one).
 pio.templates.default = "plotly_white"
+# ...and every figure states its background and ink itself (in _figure), so it looks the same
+# whatever template is the default when it is drawn. The page around it is kept light (the
+# app forces Gradio's light mode): a white figure in a dark page would be a white box.
+BACKGROUND, INK = "white", "#2a3f5f"  # plotly_white's paper and font colour
 
 
 def _figure(traces, title, height=320, **layout):
     """A figure from its traces (plain dicts: {"type": "bar", ...}) and layout in one
     constructor call, where plotly validates each part once. go.Bar objects are validated
     again when the figure copies them, and add_trace and update_layout on a built figure
-    cost more still; a look inside draws six (python -m cls_core.bench --deep)."""
+    cost more still; a look inside draws six (python -m cls_core.bench --deep).
+
+    The one layout every figure of the app shares: white background, one font and ink."""
     layout.setdefault("margin", dict(l=60, r=20, t=50, b=40))
-    return go.Figure(data=traces, layout=dict(title=title, height=height, font_family=FONT, **layout))
+    return go.Figure(data=traces, layout=dict(title=title, height=height, paper_bgcolor=BACKGROUND,
+                                              plot_bgcolor=BACKGROUND, font=dict(family=FONT, color=INK), **layout))
 
 
 def _char_axis(chars):
