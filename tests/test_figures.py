@@ -145,3 +145,26 @@ def test_every_figure_shares_one_background_and_font(lang):
         layout = fig.layout
         assert layout.paper_bgcolor == layout.plot_bgcolor == figures.BACKGROUND, name
         assert (layout.font.family, layout.font.color) == (figures.FONT, figures.INK), name
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_every_figure_fits_a_phone(lang):
+    """On a 390 px phone: titles wrap (no line over ~20 Chinese characters) and start below
+    plotly's mode bar; legends lie in rows below the plot, not in the mode bar's corner;
+    character axes make room for their labels and may turn them."""
+    for name, fig in every_figure(lang).items():
+        title = fig.layout.title
+        assert all(figures._columns(line) <= figures.TITLE_COLUMNS for line in title.text.split("<br>")), name
+        assert (title.yref, title.yanchor, title.pad.t) == ("container", "top", figures.MODEBAR), name
+        assert fig.layout.margin.t >= figures.MODEBAR + figures.TITLE_LINE * (title.text.count("<br>") + 1), name
+        assert fig.layout.legend.orientation == "h" and fig.layout.legend.y < 0, name
+    axis = every_figure(lang)["methods_chart"].layout.xaxis
+    assert axis.automargin is True and axis.tickangle is None  # unset: plotly's "auto"
+
+
+def test_long_titles_wrap_at_a_separator():
+    assert figures.wrap_title("各方法一致吗？1,000 条测试标题上的平均 Spearman 秩相关") \
+        == "各方法一致吗？1,000 条测试标题上的平均<br>Spearman 秩相关"
+    assert figures.wrap_title("Reading the headline: the answer after each character") \
+        == "Reading the headline:<br>the answer after each character"
+    assert figures.wrap_title("短标题") == "短标题"

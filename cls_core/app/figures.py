@@ -9,6 +9,7 @@ toward the predicted class or draws attention, AWAY (violet) pushes away from it
 """
 
 import math
+import unicodedata
 
 import numpy as np
 import plotly.graph_objects as go
@@ -30,6 +31,49 @@ pio.templates.default = "plotly_white"
 # whatever template is the default when it is drawn. The page around it is kept light (the
 # app forces Gradio's light mode): a white figure in a dark page would be a white box.
 BACKGROUND, INK = "white", "#2a3f5f"  # plotly_white's paper and font colour
+# On a phone (390 px) a figure is about 370 px wide: a title of more than ~20 Chinese characters
+# (40 columns, a Chinese character two) at 15 px is cut, so longer ones wrap. Plotly's toolbar
+# (the mode bar, ~30 px high) sits at the top right, so titles start below it and legends go
+# below the plot.
+TITLE_COLUMNS, TITLE_SIZE, TITLE_LINE, MODEBAR = 40, 15, 20, 30
+BREAK_AFTER, BREAK_BEFORE = set("：:，,；;、）)?？"), set("（(")  # where a title best breaks
+
+
+def _columns(s):
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _breaks(title):
+    """Positions a title may break before: after a space, after a separator, between Chinese
+    characters (not before closing punctuation nor after an opening one)."""
+    wide = [unicodedata.east_asian_width(ch) in "WF" for ch in title]
+    for i in range(1, len(title)):
+        before, ch = title[i - 1], title[i]
+        if before == " " or before in BREAK_AFTER or (
+                (wide[i - 1] or wide[i]) and ch not in BREAK_AFTER | set("。！”’ ") and before not in "（(“‘"):
+            yield i
+
+
+def wrap_title(title, columns=TITLE_COLUMNS):
+    """title in lines of at most `columns` columns joined by <br>: each line ends at the last
+    separator (colon, comma, before a parenthesis) in its second half, else at the last place
+    it can."""
+    lines = []
+    while _columns(title) > columns:
+        fits = [i for i in _breaks(title) if _columns(title[:i]) <= columns] or [len(title) // 2]
+        at_separator = [i for i in fits if (title[i - 1] in BREAK_AFTER or title[i].lstrip() in BREAK_BEFORE)
+                        and _columns(title[:i]) * 2 >= columns]
+        cut = (at_separator or fits)[-1]
+        lines.append(title[:cut].rstrip())
+        title = title[cut:].lstrip()
+    return "<br>".join(lines + [title])
+
+
+def _title(title):
+    """(plotly title, its lines): left-aligned below the mode bar."""
+    wrapped = wrap_title(title or "")
+    return dict(text=wrapped, x=0, xref="container", xanchor="left", y=1, yref="container", yanchor="top",
+                pad=dict(l=12, t=MODEBAR), font=dict(size=TITLE_SIZE)), wrapped.count("<br>") + 1
 
 
 def _figure(traces, title, height=320, **layout):
@@ -38,17 +82,24 @@ def _figure(traces, title, height=320, **layout):
     again when the figure copies them, and add_trace and update_layout on a built figure
     cost more still; a look inside draws six (python -m cls_core.bench --deep).
 
-    The one layout every figure of the app shares: white background, one font and ink."""
-    layout.setdefault("margin", dict(l=60, r=20, t=50, b=40))
+    The one layout every figure of the app shares: white background, one font and ink; the
+    title wrapped and below the mode bar, the legend in rows below the plot."""
+    title, lines = _title(title)
+    top = MODEBAR + TITLE_LINE * lines + 12
+    layout["margin"] = {**dict(l=60, r=20, b=40), **layout.get("margin", {}), "t": top}
+    layout["legend"] = {**dict(orientation="h", x=0, xanchor="left", y=-0.2, yanchor="top"), **layout.get("legend", {})}
+    height += TITLE_LINE * (lines - 1)
     return go.Figure(data=traces, layout=dict(title=title, height=height, paper_bgcolor=BACKGROUND,
                                               plot_bgcolor=BACKGROUND, font=dict(family=FONT, color=INK), **layout))
 
 
 def _char_axis(chars):
-    """One tick per character (duplicates stay apart); every k-th when there are many."""
+    """One tick per character (duplicates stay apart); every k-th when there are many. Plotly
+    turns the labels (tickangle left unset: "auto") when a narrow screen would make them
+    overlap, and makes room for them (automargin)."""
     step = math.ceil(len(chars) / MAX_CHAR_TICKS) if chars else 1
     ticks = list(range(0, len(chars), step))
-    return dict(tickmode="array", tickvals=ticks, ticktext=[chars[i] for i in ticks], tickangle=0)
+    return dict(tickmode="array", tickvals=ticks, ticktext=[chars[i] for i in ticks], automargin=True)
 
 
 def char_bars(chars, values, title, value_name="weight", cls=None, lang="en", reference=None):
