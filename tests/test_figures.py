@@ -168,3 +168,44 @@ def test_long_titles_wrap_at_a_separator():
     assert figures.wrap_title("Reading the headline: the answer after each character") \
         == "Reading the headline:<br>the answer after each character"
     assert figures.wrap_title("短标题") == "短标题"
+
+
+def colours(fig):
+    """{trace name: colour} of a figure's named traces."""
+    return {t.name: t.marker.color if t.type == "bar" else t.line.color for t in fig.data if t.name}
+
+
+def test_a_method_keeps_its_colour_in_every_chart():
+    """Colours were given by position: attention red and integrated gradients green for one
+    headline, the reverse for another."""
+    from cls_core.app import deep_figures
+    chars, rng = list("国足完胜"), np.random.default_rng(0)
+    one = colours(deep_figures.methods_chart(chars, {"attention": rng.random(4), "integrated_gradients": rng.random(4),
+                                                     "occlusion": rng.random(4)}))
+    other = colours(deep_figures.methods_chart(chars, {"integrated_gradients": rng.random(4), "occlusion": rng.random(4),
+                                                       "attention": rng.random(4)}, "zh-CN"))
+    linear = colours(deep_figures.methods_chart(chars, {"ngram": rng.random(4), "occlusion": rng.random(4)}))
+    assert one["attention"] == other["注意力"] == figures.METHOD_COLOURS["attention"]
+    assert one["integrated gradients"] == other["积分梯度"] != one["attention"]
+    assert one["occlusion"] == other["遮挡"] == linear["occlusion"]
+    assert len(set(figures.METHOD_COLOURS.values())) == len(figures.METHOD_COLOURS)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_a_model_keeps_its_colour_in_every_chart(lang):
+    from cls_core.app import deep_figures
+    from cls_core.app.wording import model_label
+    summary = {"headlines": 5, "pairs": {"attention vs occlusion": {"mean": 0.2, "median": 0.3, "n": 5}}}
+    slice_rows = {"length": [{"bin": "1–10", "accuracy": 0.9, "headlines": 10}]}
+    seen = {}
+    for models in (MODELS, MODELS[::-1], MODELS[1:]):
+        shown = [model_label(m, lang) for m in models]
+        for fig in (figures.coverage_chart({m: coverage_rows(0) for m in shown}, lang),
+                    deep_figures.agreement_chart({m: summary for m in shown}, lang),
+                    deep_figures.slices_chart({m: slice_rows for m in shown}, "length", lang)):
+            for name, colour in colours(fig).items():
+                model = models[shown.index(name.split(" · ")[0])]
+                assert seen.setdefault(model, colour) == colour == figures.MODEL_COLOURS[model], (model, fig)
+    assert len(seen) == 3 and figures.model_colour("集成（各模型平均）") == figures.MODEL_COLOURS[
+        "Ensemble (average of the models)"]
+    assert figures.model_colour("some new model") == figures.model_colour("some new model")

@@ -6,7 +6,7 @@ cls_core.app.i18n in the language asked for.
 
 import numpy as np
 
-from cls_core.app.figures import PALETTE, _char_axis, _figure
+from cls_core.app.figures import PALETTE, _char_axis, _figure, method_colour, model_colour
 from cls_core.app.i18n import class_name, text
 from cls_core.app.wording import method_label, pair_label
 
@@ -14,11 +14,11 @@ from cls_core.app.wording import method_label, pair_label
 def methods_chart(chars, scores, lang="en"):
     """Grouped bars: each method's per-character scores scaled by its largest |score|."""
     traces, x = [], list(range(len(chars)))
-    for i, (method, values) in enumerate(scores.items()):
+    for method, values in scores.items():
         values = np.asarray(values, dtype=float)
         top = float(np.abs(values).max()) or 1.0
         traces.append(dict(type="bar", x=x, y=values / top, name=method_label(method, lang),
-                           marker_color=PALETTE[i % len(PALETTE)],
+                           marker_color=method_colour(method),
                            customdata=[[ch, float(v)] for ch, v in zip(chars, values)],
                            hovertemplate="%{customdata[0]}: %{customdata[1]:.4f}<extra></extra>"))
     return _figure(traces, text("title_methods", lang), height=360, xaxis=_char_axis(chars), barmode="group",
@@ -29,11 +29,11 @@ def agreement_chart(summaries, lang="en"):
     """summaries: {model name: cached_agreement result}; a bar per (model, method pair)."""
     traces = []
     n = max((s["headlines"] for s in summaries.values()), default=0)
-    for i, (model, summary) in enumerate(summaries.items()):
+    for model, summary in summaries.items():
         names = list(summary["pairs"])
         labels = [pair_label(name, lang) for name in names]
         traces.append(dict(type="bar", x=[summary["pairs"][p]["mean"] for p in names], y=labels, orientation="h",
-                           name=model, marker_color=PALETTE[i % len(PALETTE)],
+                           name=model, marker_color=model_colour(model),
                            customdata=[[summary["pairs"][p]["median"], summary["pairs"][p]["n"]] for p in names],
                            hovertemplate="mean %{x:.3f} · median %{customdata[0]:.3f} · n %{customdata[1]}"
                                          "<extra></extra>"))
@@ -78,10 +78,10 @@ def projection_scatter(points, method="tsne", lang="en"):
 def slices_chart(slices, which="length", lang="en"):
     """slices: {model name: accuracy_slices result}; grouped bars per bin."""
     traces = []
-    for i, (model, result) in enumerate(slices.items()):
+    for model, result in slices.items():
         rows = result[which]
         traces.append(dict(type="bar", x=[r["bin"] for r in rows], y=[r["accuracy"] for r in rows], name=model,
-                           marker_color=PALETTE[i % len(PALETTE)], customdata=[r["headlines"] for r in rows],
+                           marker_color=model_colour(model), customdata=[r["headlines"] for r in rows],
                            hovertemplate="%{x}: %{y:.1%} (%{customdata} " + text("headlines_n", lang)
                                          + ")<extra></extra>"))
     key = "title_slices_length" if which == "length" else "title_slices_unknown"

@@ -10,16 +10,24 @@ toward the predicted class or draws attention, AWAY (violet) pushes away from it
 
 import math
 import unicodedata
+import zlib
 
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from .i18n import class_name, text
+from .i18n import LANGUAGES, class_name, text
+from .wording import ENSEMBLE, model_label
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 PALETTE = ["#2a7ab9", "#c8553d", "#3b9c6e", "#8a63b8", "#d89a2b"]
 TOWARD, AWAY = "rgb(239, 68, 60)", "rgb(128, 90, 213)"  # gr.HighlightedText's colours for + and -
+# A model and an attribution method keep their colour in every chart, whatever else is shown.
+MODEL_COLOURS = {"BiLSTM-attention": PALETTE[0], "TextCNN": PALETTE[2], "Linear (TF-IDF + SVM)": PALETTE[4],
+                 ENSEMBLE: "#5c6f82"}
+METHOD_COLOURS = {"integrated_gradients": PALETTE[0], "attention": PALETTE[1], "occlusion": PALETTE[2],
+                  "ngram": PALETTE[4]}
+OTHER_COLOURS = ["#8a63b8", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]  # for names not listed: by name
 MAX_CHAR_TICKS = 40  # beyond this many characters, label every k-th so the labels stay apart
 
 # Every figure of the app is drawn on plotly's white template. As the default, plotly puts it
@@ -37,6 +45,21 @@ BACKGROUND, INK = "white", "#2a3f5f"  # plotly_white's paper and font colour
 # below the plot.
 TITLE_COLUMNS, TITLE_SIZE, TITLE_LINE, MODEBAR = 40, 15, 20, 30
 BREAK_AFTER, BREAK_BEFORE = set("：:，,；;、）)?？"), set("（(")  # where a title best breaks
+
+
+def _fixed_colour(table, name):
+    return table.get(name) or OTHER_COLOURS[zlib.crc32(name.encode("utf-8")) % len(OTHER_COLOURS)]
+
+
+def model_colour(name):
+    """A model's colour, by its name or the name the page gives it in any language."""
+    labels = {model_label(model, lang): model for model in MODEL_COLOURS for lang in LANGUAGES}
+    return _fixed_colour(MODEL_COLOURS, labels.get(name, name))
+
+
+def method_colour(method):
+    """An attribution method's colour ("attention", "integrated_gradients", ...)."""
+    return _fixed_colour(METHOD_COLOURS, method)
 
 
 def _columns(s):
@@ -211,8 +234,8 @@ def coverage_chart(curves, lang="en"):
     """curves: {model name: (coverage rows, the chosen threshold's row or None)} from
     cls_core.models.unsure. Each model's line, and its chosen threshold as a marked point."""
     traces = []
-    for i, (name, (rows, chosen)) in enumerate(curves.items()):
-        color = PALETTE[i % len(PALETTE)]
+    for name, (rows, chosen) in curves.items():
+        color = model_colour(name)
         traces.append(dict(type="scatter", x=[r["coverage"] for r in rows], y=[r["accuracy"] for r in rows],
                            mode="lines", name=name, line=dict(color=color), customdata=[r["threshold"] for r in rows],
                            hovertemplate="%{x:.0%} · %{y:.1%} · %{customdata:.0%}<extra></extra>"))
