@@ -209,3 +209,13 @@ def test_a_model_keeps_its_colour_in_every_chart(lang):
     assert len(seen) == 3 and figures.model_colour("集成（各模型平均）") == figures.MODEL_COLOURS[
         "Ensemble (average of the models)"]
     assert figures.model_colour("some new model") == figures.model_colour("some new model")
+
+
+def test_coverage_thresholds_are_in_the_legend_not_written_on_top_of_each_other():
+    """Several models' thresholds ("63% 70% 73% 63%") were written beside their points,
+    which lie close together, so the labels overlapped."""
+    fig = figures.coverage_chart({m: coverage_rows(i) for i, m in enumerate(MODELS)}, "zh-CN")
+    assert not [t for t in fig.data if "text" in (t.mode or "") or t.text]
+    assert [t.name for t in fig.data if t.showlegend is not False] == [
+        "BiLSTM-attention · 选定阈值 63%", "TextCNN · 选定阈值 68%", "Linear (TF-IDF + SVM) · 选定阈值 73%"]
+    assert figures.coverage_chart({"TextCNN": (coverage_rows(0)[0], None)}).data[0].name == "TextCNN"

@@ -232,20 +232,22 @@ def highlight(chars, scores):
 
 def coverage_chart(curves, lang="en"):
     """curves: {model name: (coverage rows, the chosen threshold's row or None)} from
-    cls_core.models.unsure. Each model's line, and its chosen threshold as a marked point."""
+    cls_core.models.unsure. Each model's line, and its chosen threshold as a marked point;
+    the threshold's value is in the legend ("TextCNN · chosen threshold 63%") and the hover,
+    not written beside the point, where the labels of several models fell on each other."""
     traces = []
     for name, (rows, chosen) in curves.items():
         color = model_colour(name)
+        threshold = f"{text('chosen_threshold', lang)} {chosen['threshold']:.0%}" if chosen else ""
         traces.append(dict(type="scatter", x=[r["coverage"] for r in rows], y=[r["accuracy"] for r in rows],
-                           mode="lines", name=name, line=dict(color=color), customdata=[r["threshold"] for r in rows],
+                           mode="lines", name=f"{name} · {threshold}" if chosen else name, legendgroup=name,
+                           line=dict(color=color), customdata=[r["threshold"] for r in rows],
                            hovertemplate="%{x:.0%} · %{y:.1%} · %{customdata:.0%}<extra></extra>"))
         if chosen:
-            traces.append(dict(type="scatter", x=[chosen["coverage"]], y=[chosen["accuracy"]], mode="markers+text",
+            traces.append(dict(type="scatter", x=[chosen["coverage"]], y=[chosen["accuracy"]], mode="markers",
                                marker=dict(size=11, color=color, symbol="diamond"), showlegend=False,
-                               text=[f"{chosen['threshold']:.0%}"], textposition="bottom right",
-                               hovertemplate=f"{name}: {text('chosen_threshold', lang)} "
-                                             f"{chosen['threshold']:.0%}<br>%{{x:.1%}} · %{{y:.2%}}"
-                                             "<extra></extra>"))
+                               legendgroup=name, hovertemplate=f"{name} · {threshold}<br>%{{x:.1%}} · %{{y:.2%}}"
+                                                               "<extra></extra>"))
     return _figure(traces, text("title_coverage", lang), height=380, legend=dict(orientation="h", y=-0.25),
                    xaxis=dict(title=text("axis_coverage", lang), tickformat=".0%", autorange="reversed"),
                    yaxis=dict(title=text("axis_answered_accuracy", lang), tickformat=".0%"))
