@@ -123,7 +123,7 @@ def every_figure(lang="en"):
             ([1, 2], [1.0, 0.9], "train"), [{"step": 2, "dev_loss": 0.8, "dev_acc": 0.7}],
             text("title_training", lang, model="TextCNN"), lang),
         "accuracy_bars": figures.accuracy_bars([("a", 0.9090, "", False), ("b", 0.9173, "", True)],
-                                               text("title_accuracy", lang)),
+                                               text("title_accuracy", lang), lang=lang),
         "coverage_chart": figures.coverage_chart({m: coverage_rows(i) for i, m in enumerate(MODELS)}, lang),
         "methods_chart": deep_figures.methods_chart(chars, {"attention": rng.random(7),
                                                             "integrated_gradients": rng.normal(size=7),
@@ -219,3 +219,34 @@ def test_coverage_thresholds_are_in_the_legend_not_written_on_top_of_each_other(
     assert [t.name for t in fig.data if t.showlegend is not False] == [
         "BiLSTM-attention · 选定阈值 63%", "TextCNN · 选定阈值 68%", "Linear (TF-IDF + SVM) · 选定阈值 73%"]
     assert figures.coverage_chart({"TextCNN": (coverage_rows(0)[0], None)}).data[0].name == "TextCNN"
+
+
+@pytest.mark.parametrize("lang, says", [("en", "axis starts at 89%"), ("zh-CN", "坐标轴从 89% 起"),
+                                        ("zh-TW", "座標軸從 89% 起")])
+def test_an_accuracy_axis_that_does_not_start_at_0_says_so(lang, says):
+    """The overview's bars began at 89 % with no sign of it."""
+    fig = figures.accuracy_bars([("a", 0.9090, "", False), ("b", 0.9173, "", True)], "t", lang=lang)
+    assert fig.layout.xaxis.range[0] == 0.89 and says in fig.layout.xaxis.title.text
+    for name, fig in every_figure(lang).items():
+        if name.startswith("experiments_") and not name.startswith("experiments_gradients"):
+            start = fig.layout.yaxis.range[0]
+            assert start > 0 and f"{start:.0%}" in fig.layout.yaxis.title.text, name
+
+
+def test_batch_size_values_are_not_under_the_line_markers():
+    """The seconds-per-epoch line's markers sat on the bars' "73.9%" labels: the accuracy is
+    written under each batch size on the axis instead, the pad-size bars keep theirs."""
+    fig = every_figure()["experiments_batch_size"]
+    assert not [t for t in fig.data if t.text] and "256<br>73.9%" in fig.layout.xaxis.ticktext
+    assert every_figure()["experiments_pad_size"].data[0].text
+
+
+def test_log_axes_label_a_few_round_values():
+    """Over one or two decades plotly labelled every digit ("4 3 2 … 9 8 7 6")."""
+    from cls_core.app.deep_figures import log_ticks
+    assert log_ticks([0.03, 1.28])[0] == [0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
+    assert log_ticks([1e-6, 10.0]) == ([1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1.0, 10.0],
+                                       ["1e-06", "1e-05", "0.0001", "0.001", "0.01", "0.1", "1", "10"])
+    for state in ("trained", "init"):
+        axis = every_figure()[f"experiments_gradients_{state}"].layout.yaxis
+        assert axis.type == "log" and 2 <= len(axis.tickvals) <= 8 and len(axis.ticktext) == len(axis.tickvals)

@@ -209,15 +209,18 @@ def training_curves(train, epochs, title, lang="en"):
                    yaxis2=dict(title=text("dev_accuracy", lang), overlaying="y", side="right", tickformat=".0%"))
 
 
-def accuracy_bars(rows, title):
+def accuracy_bars(rows, title, lang="en"):
     """rows: [(name, accuracy, note, ours)]; our models blue, published figures gray. The
-    axis spans the figures shown (a point either side), so differences are visible."""
+    axis spans the figures shown (a point either side), so differences are visible, and its
+    title says where it starts: not at 0."""
     bars = dict(type="bar", x=[r[1] for r in rows], y=[r[0] for r in rows], orientation="h",
                 text=[f"{r[1]:.2%}" for r in rows], textposition="inside",
                 marker_color=["#2a7ab9" if r[3] else "#9aa5b1" for r in rows], hovertext=[r[2] for r in rows])
     low, high = min(r[1] for r in rows), max(r[1] for r in rows)
-    return _figure([bars], title, height=80 + 34 * len(rows), margin=dict(l=10, r=20, t=50, b=40),
-                   xaxis=dict(range=[math.floor(low * 100 - 1) / 100, math.ceil(high * 100 + 0.5) / 100],
+    start = math.floor(low * 100 - 1) / 100
+    return _figure([bars], title, height=100 + 34 * len(rows), margin=dict(l=10, r=20, b=50),
+                   xaxis=dict(range=[start, math.ceil(high * 100 + 0.5) / 100], automargin=True,
+                              title=text("axis_accuracy_from", lang, low=start),
                               tickformat=".0%", dtick=0.01),  # whole percents: no label twice
                    yaxis=dict(automargin=True))
 

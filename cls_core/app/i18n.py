@@ -375,6 +375,9 @@ TEXTS = {
     "error_pick_unit": ("List the units and pick one first.", "请先列出单元并选择一个。"),
     "error_busy": ("The server is busy with other requests of this kind; please try again in a minute.",
                    "服务器正忙于处理同类请求，请一分钟后再试。"),
+
+    # helper-b
+    "axis_accuracy_from": ("accuracy (the axis starts at {low:.0%}, not 0)", "准确率（坐标轴从 {low:.0%} 起，不是从 0 起）"),
 }
 
 
