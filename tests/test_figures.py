@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -250,3 +252,12 @@ def test_log_axes_label_a_few_round_values():
     for state in ("trained", "init"):
         axis = every_figure()[f"experiments_gradients_{state}"].layout.yaxis
         assert axis.type == "log" and 2 <= len(axis.tickvals) <= 8 and len(axis.ticktext) == len(axis.tickvals)
+
+
+def test_chinese_hover_text_uses_full_width_colons_and_chinese_words():
+    for name, fig in every_figure("zh-CN").items():
+        for trace in fig.data:
+            hover = trace.hovertemplate or ""
+            assert ": " not in hover, (name, hover)
+            words = set(re.findall(r"[a-z]+", re.sub(r"%\{[^}]*\}|<[^>]*>", "", hover)))
+            assert not {"mean", "median", "test", "dev"} & words, (name, hover)

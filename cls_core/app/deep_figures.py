@@ -22,7 +22,8 @@ def methods_chart(chars, scores, lang="en"):
         traces.append(dict(type="bar", x=x, y=values / top, name=method_label(method, lang),
                            marker_color=method_colour(method),
                            customdata=[[ch, float(v)] for ch, v in zip(chars, values)],
-                           hovertemplate="%{customdata[0]}: %{customdata[1]:.4f}<extra></extra>"))
+                           hovertemplate="%{customdata[0]}" + text("colon", lang)
+                                         + "%{customdata[1]:.4f}<extra></extra>"))
     return _figure(traces, text("title_methods", lang), height=360, xaxis=_char_axis(chars), barmode="group",
                    legend=dict(orientation="h", y=-0.2))
 
@@ -37,7 +38,8 @@ def agreement_chart(summaries, lang="en"):
         traces.append(dict(type="bar", x=[summary["pairs"][p]["mean"] for p in names], y=labels, orientation="h",
                            name=model, marker_color=model_colour(model),
                            customdata=[[summary["pairs"][p]["median"], summary["pairs"][p]["n"]] for p in names],
-                           hovertemplate="mean %{x:.3f} · median %{customdata[0]:.3f} · n %{customdata[1]}"
+                           hovertemplate=f"{text('col_mean', lang)} %{{x:.3f}} · {text('col_median', lang)} "
+                                         f"%{{customdata[0]:.3f}} · {text('col_headlines', lang)} %{{customdata[1]}}"
                                          "<extra></extra>"))
     return _figure(traces, text("title_agreement", lang, n=f"{n:,}"), height=360,
                    xaxis=dict(range=[-1, 1], title=text("axis_spearman", lang)), yaxis=dict(automargin=True),
@@ -48,7 +50,7 @@ def unit_track_chart(chars, values, layer, direction, unit, lang="en"):
     values = np.asarray(values, dtype=float)
     bars = dict(type="bar", x=list(range(len(chars))), y=values, customdata=list(chars),
                 marker_color=np.where(values >= 0, PALETTE[1], PALETTE[3]),
-                hovertemplate="%{customdata}: %{y:.3f}<extra></extra>")
+                hovertemplate="%{customdata}" + text("colon", lang) + "%{y:.3f}<extra></extra>")
     title = text("title_unit_track", lang, unit=unit, layer=layer, direction=text(direction, lang))
     return _figure([bars], title, xaxis=_char_axis(chars), yaxis=dict(title=text("axis_activation", lang), range=[-1, 1]))
 
@@ -59,8 +61,9 @@ def projection_scatter(points, method="tsne", lang="en"):
     coords, labels, predicted = points["coords"], points["labels"], points["predicted"]
     classes, texts = [str(c) for c in points["classes"]], points["texts"]
     traces = []
-    hover = ("%{customdata[1]}<br>" + text("col_true", lang) + ": %{customdata[2]} · "
-             + text("col_predicted", lang) + ": %{customdata[3]}<extra></extra>")
+    colon = text("colon", lang)
+    hover = ("%{customdata[1]}<br>" + text("col_true", lang) + colon + "%{customdata[2]} · "
+             + text("col_predicted", lang) + colon + "%{customdata[3]}<extra></extra>")
 
     def trace(index, **style):
         custom = [[int(i), str(texts[i]), class_name(classes[labels[i]], lang), class_name(classes[predicted[i]], lang)]
@@ -84,8 +87,8 @@ def slices_chart(slices, which="length", lang="en"):
         rows = result[which]
         traces.append(dict(type="bar", x=[r["bin"] for r in rows], y=[r["accuracy"] for r in rows], name=model,
                            marker_color=model_colour(model), customdata=[r["headlines"] for r in rows],
-                           hovertemplate="%{x}: %{y:.1%} (%{customdata} " + text("headlines_n", lang)
-                                         + ")<extra></extra>"))
+                           hovertemplate="%{x}" + text("colon", lang) + "%{y:.1%} · %{customdata} "
+                                         + text("headlines_n", lang) + "<extra></extra>"))
     key = "title_slices_length" if which == "length" else "title_slices_unknown"
     return _figure(traces, text(key, lang), height=340, barmode="group",
                    yaxis=dict(title=text("axis_accuracy", lang), tickformat=".0%"), legend=dict(orientation="h", y=-0.25))
@@ -124,8 +127,8 @@ def _cells_figure(cells, lang):
         traces.append(dict(type="bar", x=[k.upper() for k in keys], y=[r["test_accuracy"] for r in runs],
                            name=text(direction, lang), marker_color=PALETTE[i],
                            customdata=[[r["dev_accuracy"], r["train_seconds"]] for r in runs],
-                           hovertemplate="test %{y:.2%} · dev %{customdata[0]:.2%} · %{customdata[1]:.0f} s"
-                                         "<extra></extra>"))
+                           hovertemplate=f"{text('split_test', lang)} %{{y:.2%}} · {text('split_dev', lang)} "
+                                         "%{customdata[0]:.2%} · %{customdata[1]:.0f} s<extra></extra>"))
     return _figure(traces, text("title_cells", lang), barmode="group",
                    yaxis=_accuracy_axis([r["test_accuracy"] for r in cells.values()], lang))
 
@@ -138,7 +141,7 @@ def _runs_figure(runs, section, lang):
     accuracy = [runs[k]["test_accuracy"] for k in keys]
     labels = [text("packed", lang) if k == "packed" else k for k in keys]
     bars = dict(type="bar", x=labels, y=accuracy, marker_color=PALETTE[0], name=text("axis_accuracy", lang),
-                hovertemplate="%{x}: %{y:.1%}<extra></extra>")
+                hovertemplate="%{x}" + text("colon", lang) + "%{y:.1%}<extra></extra>")
     if section == "pad_size":
         return _figure([dict(bars, text=[f"{a:.1%}" for a in accuracy], textposition="auto")], text("title_pad", lang),
                        yaxis=_accuracy_axis(accuracy, lang), legend=dict(orientation="h", y=-0.2))

@@ -132,7 +132,7 @@ def char_bars(chars, values, title, value_name="weight", cls=None, lang="en", re
     values = np.asarray(values, dtype=float)
     x = np.arange(len(chars))
     traces = []
-    hover = "%{customdata}: %{y:.4f}<extra></extra>"
+    hover = "%{customdata}" + text("colon", lang) + "%{y:.4f}<extra></extra>"
     if cls is not None:
         for keep, colour, key in ((values >= 0, TOWARD, "toward"), (values < 0, AWAY, "away")):
             traces.append(dict(type="bar", x=x[keep], y=values[keep], marker_color=colour,
@@ -155,7 +155,7 @@ def hidden_heatmap(chars, hidden, title, lang="en"):
     limit = float(np.abs(hidden).max()) or 1.0
     heatmap = dict(type="heatmap", z=hidden.T, x=list(range(len(chars))), colorscale="RdBu", zmid=0,
                    zmin=-limit, zmax=limit, customdata=np.tile(np.array(chars), (hidden.shape[1], 1)),
-                   hovertemplate="%{customdata} · %{y}: %{z:.3f}<extra></extra>")
+                   hovertemplate="%{customdata} · %{y}" + text("colon", lang) + "%{z:.3f}<extra></extra>")
     return _figure([heatmap], title, height=420, xaxis=_char_axis(chars), yaxis_title=text("axis_hidden_unit", lang))
 
 
@@ -165,7 +165,8 @@ def reading_chart(chars, probs, classes, lang="en", top_k=4):
     shown = np.argsort(-probs.max(axis=0))[:top_k]
     traces = [dict(type="scatter", x=list(range(len(chars))), y=probs[:, c], mode="lines+markers",
                    name=class_name(classes[c], lang), customdata=list(chars),
-                   hovertemplate=text("after_char", lang) + " %{customdata}: %{y:.1%}<extra></extra>")
+                   hovertemplate=text("after_char", lang) + " %{customdata}" + text("colon", lang)
+                                 + "%{y:.1%}<extra></extra>")
               for c in shown]
     return _figure(traces, text("title_reading", lang), height=360, xaxis=_char_axis(chars),
                    yaxis=dict(range=[0, 1], tickformat=".0%"), legend=dict(orientation="h", y=-0.2))
