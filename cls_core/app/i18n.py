@@ -379,6 +379,9 @@ TEXTS = {
     # helper-b
     "axis_accuracy_from": ("accuracy (the axis starts at {low:.0%}, not 0)", "准确率（坐标轴从 {low:.0%} 起，不是从 0 起）"),
     "colon": (": ", "："),  # between a label and its value in figures' hover text
+    "flip_not_chinese": (" No edit of a Chinese character tried changes the answer: this one touches punctuation, "
+                         "a digit or a Latin letter.",
+                         "试过的汉字改动都没有改变答案：这一处改的是标点、数字或拉丁字母。"),
 }
 
 
