@@ -66,3 +66,37 @@ def test_one_pass_gives_the_predictors_scores(predictor):
     same_length = [text[:t] + text[t + 1:] for t in range(len(text))]
     np.testing.assert_allclose(predictor.scores_in_one_pass(same_length), predictor.scores(same_length),
                                atol=1e-4)
+
+
+@pytest.fixture(scope="module")
+def textcnn(checkpoint_dir):
+    return Predictor.load(checkpoint_dir / SHIPPED_MODELS["TextCNN"], "cpu")
+
+
+def test_flips_edit_chinese_characters_first(textcnn):
+    """The surest flip found was '穿' replaced by ':', which reads as noise; an edit of
+    Chinese characters that flips the answer comes first."""
+    result = counterfactual.smallest_flip(textcnn, "组图：备战艺考 女生穿比基尼半裸对视男生")
+    flip = result["flip"]
+    assert flip["chinese"] is True and counterfactual.is_chinese(flip["edit"]["from"])
+    assert flip["edit"]["kind"] == "delete" or counterfactual.is_chinese(flip["edit"]["to"])
+    assert top(textcnn, flip["text"])[0] == flip["class_index"] != result["original_class_index"]
+    assert result["evaluations"] <= counterfactual.flip_budget(textcnn)
+
+
+def test_a_flip_only_by_punctuation_says_so(textcnn):
+    """No single edit of a Chinese character tried flips this one: the flip shown touches
+    punctuation, and the page says so in every language."""
+    from cls_core.app.wording import counterfactual_text
+    headline = "湖南理科裸分状元龙镜霓：自称不太用功(图)"
+    flip = counterfactual.smallest_flip(textcnn, headline)
+    found = flip["flip"]
+    assert found["chinese"] is False and not counterfactual._chinese_edit(
+        ("", 0, found["edit"]["from"], found["edit"]["to"]))
+    assert flip["evaluations"] == counterfactual.flip_budget(textcnn)  # the fallback had its share
+    reduction = counterfactual.input_reduction(textcnn, headline)
+    r = {"reduction": reduction, "flip": flip, "chars": list(textcnn.read_as(headline))}
+    assert "touches punctuation" in counterfactual_text(r, textcnn.classes, "en")
+    assert "这一处改的是标点" in counterfactual_text(r, textcnn.classes, "zh-CN")
+    chinese = dict(flip, flip=dict(found, chinese=True))
+    assert "touches punctuation" not in counterfactual_text(dict(r, flip=chinese), textcnn.classes, "en")

@@ -1,7 +1,10 @@
+import re
+
 import numpy as np
+import pytest
 
 from cls_core.app import figures
-from cls_core.app.i18n import class_name
+from cls_core.app.i18n import class_name, text
 
 
 def test_class_names_follow_the_language():
@@ -76,3 +79,185 @@ def test_highlight_scales_to_unit_range_and_shows_spaces():
     pairs = figures.highlight(["a", " ", "c"], [2.0, -1.0, 0.0])
     assert pairs == [("a", 1.0), ("␣", -0.5), ("c", 0.0)]
     assert figures.highlight(["a"], [0.0]) == [("a", 0.0)]
+
+
+# --- every figure of the app, from small made-up numbers ----------------------------------------
+
+MODELS = ["BiLSTM-attention", "TextCNN", "Linear (TF-IDF + SVM)"]
+
+
+def coverage_rows(model_index):
+    rows = [{"coverage": c, "accuracy": 0.9 + 0.05 * (1 - c) + 0.001 * model_index, "threshold": 0.5 + 0.4 * (1 - c)}
+            for c in (1.0, 0.9, 0.8, 0.7)]
+    return rows, dict(rows[1], threshold=0.63 + 0.05 * model_index)
+
+
+def every_figure(lang="en"):
+    """{name: figure} for every figure function of cls_core.app.figures and deep_figures."""
+    import json
+    from pathlib import Path
+
+    from cls_core.app import deep_figures
+    chars = list("国足完胜泰国队")
+    rng = np.random.default_rng(0)
+    experiments = json.loads((Path(__file__).resolve().parents[1] / "checkpoints" / "experiments.json")
+                             .read_text(encoding="utf-8"))
+    summary = {"headlines": 50, "pairs": {"attention vs occlusion": {"mean": 0.2, "median": 0.3, "n": 50},
+                                          "integrated_gradients vs occlusion": {"mean": 0.5, "median": 0.5, "n": 50}}}
+    slice_rows = {"length": [{"bin": "1–10", "accuracy": 0.9, "headlines": 10}, {"bin": "11–20", "accuracy": 0.92,
+                                                                                "headlines": 30}]}
+    slice_rows["unknown_share"] = slice_rows["length"]
+    points = {"coords": rng.normal(size=(6, 2)), "labels": np.array([0, 1, 2, 0, 1, 2]),
+              "predicted": np.array([0, 1, 1, 0, 2, 2]), "classes": ["finance", "sports", "game"],
+              "texts": [f"标题{i}" for i in range(6)]}
+    out = {
+        "char_bars": figures.char_bars(chars, rng.normal(size=7), text("title_occlusion", lang, cls="体育"),
+                                       "w", cls="体育", lang=lang),
+        "char_bars_reference": figures.char_bars(chars, rng.random(7), text("title_attention", lang), "a",
+                                                 lang=lang, reference=1 / 7),
+        "hidden_heatmap": figures.hidden_heatmap(chars, rng.normal(size=(7, 4)),
+                                                 text("title_hidden", lang, layer=1, direction="→"), lang),
+        "reading_chart": figures.reading_chart(chars, rng.dirichlet(np.ones(3), size=7), ["finance", "sports", "game"],
+                                               lang),
+        "reliability_diagram": figures.reliability_diagram(
+            [{"lower": 0.5, "upper": 1.0, "count": 4, "confidence": 0.8, "accuracy": 0.75}], lang),
+        "training_curves": figures.training_curves(
+            ([1, 2], [1.0, 0.9], "train"), [{"step": 2, "dev_loss": 0.8, "dev_acc": 0.7}],
+            text("title_training", lang, model="TextCNN"), lang),
+        "accuracy_bars": figures.accuracy_bars([("a", 0.9090, "", False), ("b", 0.9173, "", True)],
+                                               text("title_accuracy", lang), lang=lang),
+        "coverage_chart": figures.coverage_chart({m: coverage_rows(i) for i, m in enumerate(MODELS)}, lang),
+        "methods_chart": deep_figures.methods_chart(chars, {"attention": rng.random(7),
+                                                            "integrated_gradients": rng.normal(size=7),
+                                                            "occlusion": rng.normal(size=7)}, lang),
+        "agreement_chart": deep_figures.agreement_chart({m: summary for m in MODELS[:2]}, lang),
+        "unit_track_chart": deep_figures.unit_track_chart(chars, rng.uniform(-1, 1, 7), 1, "forward", 5, lang),
+        "projection_scatter": deep_figures.projection_scatter(points, "tsne", lang),
+        "slices_chart": deep_figures.slices_chart({m: slice_rows for m in MODELS}, "unknown_share", lang),
+    }
+    out.update({f"experiments_{k}": f for k, f in deep_figures.experiments_figures(experiments, lang).items()})
+    return out
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_every_figure_shares_one_background_and_font(lang):
+    """Drawn the same whatever plotly's default template is when the app runs: white, one
+    font, one ink (the page is kept light around them)."""
+    for name, fig in every_figure(lang).items():
+        layout = fig.layout
+        assert layout.paper_bgcolor == layout.plot_bgcolor == figures.BACKGROUND, name
+        assert (layout.font.family, layout.font.color) == (figures.FONT, figures.INK), name
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_every_figure_fits_a_phone(lang):
+    """On a 390 px phone: titles wrap (no line over ~20 Chinese characters) and start below
+    plotly's mode bar; legends lie in rows below the plot, not in the mode bar's corner;
+    character axes make room for their labels and may turn them."""
+    for name, fig in every_figure(lang).items():
+        title = fig.layout.title
+        assert all(figures._columns(line) <= figures.TITLE_COLUMNS for line in title.text.split("<br>")), name
+        assert (title.yref, title.yanchor, title.pad.t) == ("container", "top", figures.MODEBAR), name
+        assert fig.layout.margin.t >= figures.MODEBAR + figures.TITLE_LINE * (title.text.count("<br>") + 1), name
+        assert fig.layout.legend.orientation == "h" and fig.layout.legend.y < 0, name
+    axis = every_figure(lang)["methods_chart"].layout.xaxis
+    assert axis.automargin is True and axis.tickangle is None  # unset: plotly's "auto"
+
+
+def test_long_titles_wrap_at_a_separator():
+    assert figures.wrap_title("各方法一致吗？1,000 条测试标题上的平均 Spearman 秩相关") \
+        == "各方法一致吗？1,000 条测试标题上的平均<br>Spearman 秩相关"
+    assert figures.wrap_title("Reading the headline: the answer after each character") \
+        == "Reading the headline:<br>the answer after each character"
+    assert figures.wrap_title("短标题") == "短标题"
+
+
+def colours(fig):
+    """{trace name: colour} of a figure's named traces."""
+    return {t.name: t.marker.color if t.type == "bar" else t.line.color for t in fig.data if t.name}
+
+
+def test_a_method_keeps_its_colour_in_every_chart():
+    """Colours were given by position: attention red and integrated gradients green for one
+    headline, the reverse for another."""
+    from cls_core.app import deep_figures
+    chars, rng = list("国足完胜"), np.random.default_rng(0)
+    one = colours(deep_figures.methods_chart(chars, {"attention": rng.random(4), "integrated_gradients": rng.random(4),
+                                                     "occlusion": rng.random(4)}))
+    other = colours(deep_figures.methods_chart(chars, {"integrated_gradients": rng.random(4), "occlusion": rng.random(4),
+                                                       "attention": rng.random(4)}, "zh-CN"))
+    linear = colours(deep_figures.methods_chart(chars, {"ngram": rng.random(4), "occlusion": rng.random(4)}))
+    assert one["attention"] == other["注意力"] == figures.METHOD_COLOURS["attention"]
+    assert one["integrated gradients"] == other["积分梯度"] != one["attention"]
+    assert one["occlusion"] == other["遮挡"] == linear["occlusion"]
+    assert len(set(figures.METHOD_COLOURS.values())) == len(figures.METHOD_COLOURS)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_a_model_keeps_its_colour_in_every_chart(lang):
+    from cls_core.app import deep_figures
+    from cls_core.app.wording import model_label
+    summary = {"headlines": 5, "pairs": {"attention vs occlusion": {"mean": 0.2, "median": 0.3, "n": 5}}}
+    slice_rows = {"length": [{"bin": "1–10", "accuracy": 0.9, "headlines": 10}]}
+    seen = {}
+    for models in (MODELS, MODELS[::-1], MODELS[1:]):
+        shown = [model_label(m, lang) for m in models]
+        for fig in (figures.coverage_chart({m: coverage_rows(0) for m in shown}, lang),
+                    deep_figures.agreement_chart({m: summary for m in shown}, lang),
+                    deep_figures.slices_chart({m: slice_rows for m in shown}, "length", lang)):
+            for name, colour in colours(fig).items():
+                model = models[shown.index(name.split(" · ")[0])]
+                assert seen.setdefault(model, colour) == colour == figures.MODEL_COLOURS[model], (model, fig)
+    assert len(seen) == 3 and figures.model_colour("集成（各模型平均）") == figures.MODEL_COLOURS[
+        "Ensemble (average of the models)"]
+    assert figures.model_colour("some new model") == figures.model_colour("some new model")
+
+
+def test_coverage_thresholds_are_in_the_legend_not_written_on_top_of_each_other():
+    """Several models' thresholds ("63% 70% 73% 63%") were written beside their points,
+    which lie close together, so the labels overlapped."""
+    fig = figures.coverage_chart({m: coverage_rows(i) for i, m in enumerate(MODELS)}, "zh-CN")
+    assert not [t for t in fig.data if "text" in (t.mode or "") or t.text]
+    assert [t.name for t in fig.data if t.showlegend is not False] == [
+        "BiLSTM-attention · 选定阈值 63%", "TextCNN · 选定阈值 68%", "Linear (TF-IDF + SVM) · 选定阈值 73%"]
+    assert figures.coverage_chart({"TextCNN": (coverage_rows(0)[0], None)}).data[0].name == "TextCNN"
+
+
+@pytest.mark.parametrize("lang, says", [("en", "axis starts at 89%"), ("zh-CN", "坐标轴从 89% 起"),
+                                        ("zh-TW", "座標軸從 89% 起")])
+def test_an_accuracy_axis_that_does_not_start_at_0_says_so(lang, says):
+    """The overview's bars began at 89 % with no sign of it."""
+    fig = figures.accuracy_bars([("a", 0.9090, "", False), ("b", 0.9173, "", True)], "t", lang=lang)
+    assert fig.layout.xaxis.range[0] == 0.89 and says in fig.layout.xaxis.title.text
+    for name, fig in every_figure(lang).items():
+        if name.startswith("experiments_") and not name.startswith("experiments_gradients"):
+            start = fig.layout.yaxis.range[0]
+            assert start > 0 and f"{start:.0%}" in fig.layout.yaxis.title.text, name
+
+
+def test_batch_size_values_are_not_under_the_line_markers():
+    """The seconds-per-epoch line's markers sat on the bars' "73.9%" labels: the accuracy is
+    written under each batch size on the axis instead, the pad-size bars keep theirs."""
+    fig = every_figure()["experiments_batch_size"]
+    assert not [t for t in fig.data if t.text] and "256<br>73.9%" in fig.layout.xaxis.ticktext
+    assert every_figure()["experiments_pad_size"].data[0].text
+
+
+def test_log_axes_label_a_few_round_values():
+    """Over one or two decades plotly labelled every digit ("4 3 2 … 9 8 7 6")."""
+    from cls_core.app.deep_figures import log_ticks
+    assert log_ticks([0.03, 1.28])[0] == [0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
+    assert log_ticks([1e-6, 10.0]) == ([1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1.0, 10.0],
+                                       ["1e-06", "1e-05", "0.0001", "0.001", "0.01", "0.1", "1", "10"])
+    for state in ("trained", "init"):
+        axis = every_figure()[f"experiments_gradients_{state}"].layout.yaxis
+        assert axis.type == "log" and 2 <= len(axis.tickvals) <= 8 and len(axis.ticktext) == len(axis.tickvals)
+
+
+def test_chinese_hover_text_uses_full_width_colons_and_chinese_words():
+    for name, fig in every_figure("zh-CN").items():
+        for trace in fig.data:
+            hover = trace.hovertemplate or ""
+            assert ": " not in hover, (name, hover)
+            words = set(re.findall(r"[a-z]+", re.sub(r"%\{[^}]*\}|<[^>]*>", "", hover)))
+            assert not {"mean", "median", "test", "dev"} & words, (name, hover)

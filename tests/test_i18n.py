@@ -67,3 +67,29 @@ def test_every_text_the_app_asks_for_exists_and_every_text_is_used():
     prefixes = {c for c in constants if c.endswith("_")}
     unused = [k for k in i18n.TEXTS if k not in constants and not any(k.startswith(p) for p in prefixes)]
     assert not unused, unused
+
+
+CJK = r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]"
+
+
+def test_chinese_strings_use_full_width_colons():
+    """"真实: 教育" reads as English punctuation in a Chinese sentence: a colon after Chinese
+    text, or before it, is the full-width "：" (an ASCII one stays in "3:0", "tf-idf" and the like)."""
+    for key, (_, simplified) in i18n.TEXTS.items():
+        assert not re.search(CJK + r"\s*:|:\s*" + CJK + "|: ", simplified), (key, simplified)
+    assert i18n.text("colon", "zh-CN") == "：" and i18n.text("colon", "en") == ": "
+
+
+# (the term, variants that mean the same in the same views and must not appear beside it)
+ZH_TERMS = [("未知字", ["生字"]), ("n 元组", ["n-gram", "n元组", "N 元组"]),
+            ("字窗口", [r"\} 元(?!组)", r"\d 元(?!组)"])]
+
+
+@pytest.mark.parametrize("term, variants", ZH_TERMS)
+def test_one_chinese_term_per_idea(term, variants):
+    """"n-gram 得分" stood beside "n 元组", "按生字比例" under "按未知字比例", and "2 元" (a price)
+    named a 2-character window."""
+    strings = [simplified for _, simplified in i18n.TEXTS.values()]
+    assert any(term in s for s in strings)
+    for variant in variants:
+        assert not [s for s in strings if re.search(variant, s)], variant

@@ -9,16 +9,25 @@ toward the predicted class or draws attention, AWAY (violet) pushes away from it
 """
 
 import math
+import unicodedata
+import zlib
 
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from .i18n import class_name, text
+from .i18n import LANGUAGES, class_name, text
+from .wording import ENSEMBLE, model_label
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 PALETTE = ["#2a7ab9", "#c8553d", "#3b9c6e", "#8a63b8", "#d89a2b"]
 TOWARD, AWAY = "rgb(239, 68, 60)", "rgb(128, 90, 213)"  # gr.HighlightedText's colours for + and -
+# A model and an attribution method keep their colour in every chart, whatever else is shown.
+MODEL_COLOURS = {"BiLSTM-attention": PALETTE[0], "TextCNN": PALETTE[2], "Linear (TF-IDF + SVM)": PALETTE[4],
+                 ENSEMBLE: "#5c6f82"}
+METHOD_COLOURS = {"integrated_gradients": PALETTE[0], "attention": PALETTE[1], "occlusion": PALETTE[2],
+                  "ngram": PALETTE[4]}
+OTHER_COLOURS = ["#8a63b8", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]  # for names not listed: by name
 MAX_CHAR_TICKS = 40  # beyond this many characters, label every k-th so the labels stay apart
 
 # Every figure of the app is drawn on plotly's white template. As the default, plotly puts it
@@ -26,22 +35,94 @@ MAX_CHAR_TICKS = 40  # beyond this many characters, label every k-th so the labe
 # it is deep-copied and validated every time, for each of the six figures of a look inside
 # (python -m cls_core.bench --deep times one).
 pio.templates.default = "plotly_white"
+# ...and every figure states its background and ink itself (in _figure), so it looks the same
+# whatever template is the default when it is drawn. The page around it is kept light (the
+# app forces Gradio's light mode): a white figure in a dark page would be a white box.
+BACKGROUND, INK = "white", "#2a3f5f"  # plotly_white's paper and font colour
+# On a phone (390 px) a figure is about 370 px wide: a title of more than ~20 Chinese characters
+# (40 columns, a Chinese character two) at 15 px is cut, so longer ones wrap. Plotly's toolbar
+# (the mode bar, ~30 px high) sits at the top right, so titles start below it and legends go
+# below the plot.
+TITLE_COLUMNS, TITLE_SIZE, TITLE_LINE, MODEBAR = 40, 15, 20, 30
+BREAK_AFTER, BREAK_BEFORE = set("：:，,；;、）)?？"), set("（(")  # where a title best breaks
+
+
+def _fixed_colour(table, name):
+    return table.get(name) or OTHER_COLOURS[zlib.crc32(name.encode("utf-8")) % len(OTHER_COLOURS)]
+
+
+def model_colour(name):
+    """A model's colour, by its name or the name the page gives it in any language."""
+    labels = {model_label(model, lang): model for model in MODEL_COLOURS for lang in LANGUAGES}
+    return _fixed_colour(MODEL_COLOURS, labels.get(name, name))
+
+
+def method_colour(method):
+    """An attribution method's colour ("attention", "integrated_gradients", ...)."""
+    return _fixed_colour(METHOD_COLOURS, method)
+
+
+def _columns(s):
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _breaks(title):
+    """Positions a title may break before: after a space, after a separator, between Chinese
+    characters (not before closing punctuation nor after an opening one)."""
+    wide = [unicodedata.east_asian_width(ch) in "WF" for ch in title]
+    for i in range(1, len(title)):
+        before, ch = title[i - 1], title[i]
+        if before == " " or before in BREAK_AFTER or (
+                (wide[i - 1] or wide[i]) and ch not in BREAK_AFTER | set("。！”’ ") and before not in "（(“‘"):
+            yield i
+
+
+def wrap_title(title, columns=TITLE_COLUMNS):
+    """title in lines of at most `columns` columns joined by <br>: each line ends at the last
+    separator (colon, comma, before a parenthesis) in its second half, else at the last place
+    it can."""
+    lines = []
+    while _columns(title) > columns:
+        fits = [i for i in _breaks(title) if _columns(title[:i]) <= columns] or [len(title) // 2]
+        at_separator = [i for i in fits if (title[i - 1] in BREAK_AFTER or title[i].lstrip() in BREAK_BEFORE)
+                        and _columns(title[:i]) * 2 >= columns]
+        cut = (at_separator or fits)[-1]
+        lines.append(title[:cut].rstrip())
+        title = title[cut:].lstrip()
+    return "<br>".join(lines + [title])
+
+
+def _title(title):
+    """(plotly title, its lines): left-aligned below the mode bar."""
+    wrapped = wrap_title(title or "")
+    return dict(text=wrapped, x=0, xref="container", xanchor="left", y=1, yref="container", yanchor="top",
+                pad=dict(l=12, t=MODEBAR), font=dict(size=TITLE_SIZE)), wrapped.count("<br>") + 1
 
 
 def _figure(traces, title, height=320, **layout):
     """A figure from its traces (plain dicts: {"type": "bar", ...}) and layout in one
     constructor call, where plotly validates each part once. go.Bar objects are validated
     again when the figure copies them, and add_trace and update_layout on a built figure
-    cost more still; a look inside draws six (python -m cls_core.bench --deep)."""
-    layout.setdefault("margin", dict(l=60, r=20, t=50, b=40))
-    return go.Figure(data=traces, layout=dict(title=title, height=height, font_family=FONT, **layout))
+    cost more still; a look inside draws six (python -m cls_core.bench --deep).
+
+    The one layout every figure of the app shares: white background, one font and ink; the
+    title wrapped and below the mode bar, the legend in rows below the plot."""
+    title, lines = _title(title)
+    top = MODEBAR + TITLE_LINE * lines + 12
+    layout["margin"] = {**dict(l=60, r=20, b=40), **layout.get("margin", {}), "t": top}
+    layout["legend"] = {**dict(orientation="h", x=0, xanchor="left", y=-0.2, yanchor="top"), **layout.get("legend", {})}
+    height += TITLE_LINE * (lines - 1)
+    return go.Figure(data=traces, layout=dict(title=title, height=height, paper_bgcolor=BACKGROUND,
+                                              plot_bgcolor=BACKGROUND, font=dict(family=FONT, color=INK), **layout))
 
 
 def _char_axis(chars):
-    """One tick per character (duplicates stay apart); every k-th when there are many."""
+    """One tick per character (duplicates stay apart); every k-th when there are many. Plotly
+    turns the labels (tickangle left unset: "auto") when a narrow screen would make them
+    overlap, and makes room for them (automargin)."""
     step = math.ceil(len(chars) / MAX_CHAR_TICKS) if chars else 1
     ticks = list(range(0, len(chars), step))
-    return dict(tickmode="array", tickvals=ticks, ticktext=[chars[i] for i in ticks], tickangle=0)
+    return dict(tickmode="array", tickvals=ticks, ticktext=[chars[i] for i in ticks], automargin=True)
 
 
 def char_bars(chars, values, title, value_name="weight", cls=None, lang="en", reference=None):
@@ -51,7 +132,7 @@ def char_bars(chars, values, title, value_name="weight", cls=None, lang="en", re
     values = np.asarray(values, dtype=float)
     x = np.arange(len(chars))
     traces = []
-    hover = "%{customdata}: %{y:.4f}<extra></extra>"
+    hover = "%{customdata}" + text("colon", lang) + "%{y:.4f}<extra></extra>"
     if cls is not None:
         for keep, colour, key in ((values >= 0, TOWARD, "toward"), (values < 0, AWAY, "away")):
             traces.append(dict(type="bar", x=x[keep], y=values[keep], marker_color=colour,
@@ -74,7 +155,7 @@ def hidden_heatmap(chars, hidden, title, lang="en"):
     limit = float(np.abs(hidden).max()) or 1.0
     heatmap = dict(type="heatmap", z=hidden.T, x=list(range(len(chars))), colorscale="RdBu", zmid=0,
                    zmin=-limit, zmax=limit, customdata=np.tile(np.array(chars), (hidden.shape[1], 1)),
-                   hovertemplate="%{customdata} · %{y}: %{z:.3f}<extra></extra>")
+                   hovertemplate="%{customdata} · %{y}" + text("colon", lang) + "%{z:.3f}<extra></extra>")
     return _figure([heatmap], title, height=420, xaxis=_char_axis(chars), yaxis_title=text("axis_hidden_unit", lang))
 
 
@@ -84,7 +165,8 @@ def reading_chart(chars, probs, classes, lang="en", top_k=4):
     shown = np.argsort(-probs.max(axis=0))[:top_k]
     traces = [dict(type="scatter", x=list(range(len(chars))), y=probs[:, c], mode="lines+markers",
                    name=class_name(classes[c], lang), customdata=list(chars),
-                   hovertemplate=text("after_char", lang) + " %{customdata}: %{y:.1%}<extra></extra>")
+                   hovertemplate=text("after_char", lang) + " %{customdata}" + text("colon", lang)
+                                 + "%{y:.1%}<extra></extra>")
               for c in shown]
     return _figure(traces, text("title_reading", lang), height=360, xaxis=_char_axis(chars),
                    yaxis=dict(range=[0, 1], tickformat=".0%"), legend=dict(orientation="h", y=-0.2))
@@ -128,15 +210,18 @@ def training_curves(train, epochs, title, lang="en"):
                    yaxis2=dict(title=text("dev_accuracy", lang), overlaying="y", side="right", tickformat=".0%"))
 
 
-def accuracy_bars(rows, title):
+def accuracy_bars(rows, title, lang="en"):
     """rows: [(name, accuracy, note, ours)]; our models blue, published figures gray. The
-    axis spans the figures shown (a point either side), so differences are visible."""
+    axis spans the figures shown (a point either side), so differences are visible, and its
+    title says where it starts: not at 0."""
     bars = dict(type="bar", x=[r[1] for r in rows], y=[r[0] for r in rows], orientation="h",
                 text=[f"{r[1]:.2%}" for r in rows], textposition="inside",
                 marker_color=["#2a7ab9" if r[3] else "#9aa5b1" for r in rows], hovertext=[r[2] for r in rows])
     low, high = min(r[1] for r in rows), max(r[1] for r in rows)
-    return _figure([bars], title, height=80 + 34 * len(rows), margin=dict(l=10, r=20, t=50, b=40),
-                   xaxis=dict(range=[math.floor(low * 100 - 1) / 100, math.ceil(high * 100 + 0.5) / 100],
+    start = math.floor(low * 100 - 1) / 100
+    return _figure([bars], title, height=100 + 34 * len(rows), margin=dict(l=10, r=20, b=50),
+                   xaxis=dict(range=[start, math.ceil(high * 100 + 0.5) / 100], automargin=True,
+                              title=text("axis_accuracy_from", lang, low=start),
                               tickformat=".0%", dtick=0.01),  # whole percents: no label twice
                    yaxis=dict(automargin=True))
 
@@ -151,20 +236,22 @@ def highlight(chars, scores):
 
 def coverage_chart(curves, lang="en"):
     """curves: {model name: (coverage rows, the chosen threshold's row or None)} from
-    cls_core.models.unsure. Each model's line, and its chosen threshold as a marked point."""
+    cls_core.models.unsure. Each model's line, and its chosen threshold as a marked point;
+    the threshold's value is in the legend ("TextCNN · chosen threshold 63%") and the hover,
+    not written beside the point, where the labels of several models fell on each other."""
     traces = []
-    for i, (name, (rows, chosen)) in enumerate(curves.items()):
-        color = PALETTE[i % len(PALETTE)]
+    for name, (rows, chosen) in curves.items():
+        color = model_colour(name)
+        threshold = f"{text('chosen_threshold', lang)} {chosen['threshold']:.0%}" if chosen else ""
         traces.append(dict(type="scatter", x=[r["coverage"] for r in rows], y=[r["accuracy"] for r in rows],
-                           mode="lines", name=name, line=dict(color=color), customdata=[r["threshold"] for r in rows],
+                           mode="lines", name=f"{name} · {threshold}" if chosen else name, legendgroup=name,
+                           line=dict(color=color), customdata=[r["threshold"] for r in rows],
                            hovertemplate="%{x:.0%} · %{y:.1%} · %{customdata:.0%}<extra></extra>"))
         if chosen:
-            traces.append(dict(type="scatter", x=[chosen["coverage"]], y=[chosen["accuracy"]], mode="markers+text",
+            traces.append(dict(type="scatter", x=[chosen["coverage"]], y=[chosen["accuracy"]], mode="markers",
                                marker=dict(size=11, color=color, symbol="diamond"), showlegend=False,
-                               text=[f"{chosen['threshold']:.0%}"], textposition="bottom right",
-                               hovertemplate=f"{name}: {text('chosen_threshold', lang)} "
-                                             f"{chosen['threshold']:.0%}<br>%{{x:.1%}} · %{{y:.2%}}"
-                                             "<extra></extra>"))
+                               legendgroup=name, hovertemplate=f"{name} · {threshold}<br>%{{x:.1%}} · %{{y:.2%}}"
+                                                               "<extra></extra>"))
     return _figure(traces, text("title_coverage", lang), height=380, legend=dict(orientation="h", y=-0.25),
                    xaxis=dict(title=text("axis_coverage", lang), tickformat=".0%", autorange="reversed"),
                    yaxis=dict(title=text("axis_answered_accuracy", lang), tickformat=".0%"))

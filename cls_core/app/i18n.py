@@ -72,7 +72,7 @@ TEXTS = {
     "sure": ("✓ sure", "✓ 有把握"),
     "unsure": ("⚠ unsure: {reason}", "⚠ 没把握：{reason}"),
     "reason_not_chinese": ("not a Chinese headline", "不像中文标题"),
-    "reason_unknown_chars": ("too many unknown characters", "生字太多"),
+    "reason_unknown_chars": ("too many unknown characters", "未知字太多"),
     "reason_low_confidence": ("low confidence", "置信度低"),
     "true_label": ("**True label:** {truth} — {verdicts}", "**真实类别**：{truth} — {verdicts}"),
     "right": ("{model}: ✓ right", "{model}：✓ 正确"),
@@ -95,7 +95,7 @@ TEXTS = {
     "backward": ("backward", "反向"),
     "inside_button": ("Look inside", "查看内部"),
     "inside_summary": ("**{model}** reads {n} characters and answers **{cls}** ({p:.1%}).",
-                       "**{model}** 读了 {n} 个字符，回答 **{cls}**（{p:.1%}）。"),
+                       "**{model}** 读了 {n} 个字，回答 **{cls}**（{p:.1%}）。"),
     "attention_uniform": ("Attention is nearly uniform: no character gets more than {ratio:.1f}× the even share "
                           "(1/{n} = {share:.1%}), so the model reads the whole headline rather than a few "
                           "characters.",
@@ -122,7 +122,7 @@ TEXTS = {
     "col_filters": ("filters won", "胜出的卷积核数"),
     "col_contribution": ("contribution", "贡献"),
     "col_linear_score": ("tf-idf × weight", "tf-idf × 权重"),
-    "ngram_window": ("{k}-gram", "{k} 元"),
+    "ngram_window": ("{k} characters", "{k} 字窗口"),
     "title_occlusion": ("Occlusion: drop in p({cls}) without each character", "遮挡：去掉每个字后 p({cls}) 的下降"),
     "title_attention": ("Attention of each character, against the even share 1/n",
                         "每个字的注意力，对照平均份额 1/n"),
@@ -165,7 +165,7 @@ TEXTS = {
     "method_integrated_gradients": ("integrated gradients", "积分梯度"),
     "method_attention": ("attention", "注意力"),
     "method_occlusion": ("occlusion", "遮挡"),
-    "method_ngram": ("n-gram scores", "n-gram 得分"),
+    "method_ngram": ("n-gram scores", "n 元组得分"),
     "title_agreement": ("Do the methods agree? Mean Spearman rank correlation over {n} test headlines",
                         "各方法一致吗？{n} 条测试标题上的平均 Spearman 秩相关"),
     "axis_spearman": ("Spearman ρ", "Spearman ρ"),
@@ -237,7 +237,7 @@ TEXTS = {
     "cell_message": ("{total} headlines: true {true}, predicted {predicted} ({kind}).",
                      "{total} 条标题：真实 {true}，预测 {predicted}（{kind}）。"),
     "cell_correct": ("correct", "正确"),
-    "cell_mistakes": ("mistakes, most confident first", "错误，最自信的在前"),
+    "cell_mistakes": ("mistakes, most confident first", "判错的，最自信的在前"),
     "cell_rows": ("Headlines of the chosen cell", "所选格子的标题"),
     "col_headline": ("headline", "标题"),
     "col_true": ("true", "真实"),
@@ -261,7 +261,7 @@ TEXTS = {
     "disagree_message": ("The models disagree on {total} of {n:,} test headlines (first {shown} shown).",
                          "各模型在 {n:,} 条测试标题中的 {total} 条上意见不一（显示前 {shown} 条）。"),
     "plot_slices_length": ("Accuracy by headline length", "按标题长度的准确率"),
-    "plot_slices_unknown": ("Accuracy by share of unknown characters", "按生字比例的准确率"),
+    "plot_slices_unknown": ("Accuracy by share of unknown characters", "按未知字比例的准确率"),
     "title_slices_length": ("Accuracy by headline length (characters)", "按标题长度（字数）的准确率"),
     "title_slices_unknown": ("Accuracy by share of unknown characters", "按未知字比例的准确率"),
     "agree_title": ("Does attention explain the prediction?", "注意力能解释预测吗？"),
@@ -381,6 +381,13 @@ TEXTS = {
     "error_pick_unit": ("List the units and pick one first.", "请先列出单元并选择一个。"),
     "error_busy": ("The server is busy with other requests of this kind; please try again in a minute.",
                    "服务器正忙于处理同类请求，请一分钟后再试。"),
+
+    # helper-b
+    "axis_accuracy_from": ("accuracy (the axis starts at {low:.0%}, not 0)", "准确率（坐标轴从 {low:.0%} 起，不是从 0 起）"),
+    "colon": (": ", "："),  # between a label and its value in figures' hover text
+    "flip_not_chinese": (" No edit of a Chinese character tried changes the answer: this one touches punctuation, "
+                         "a digit or a Latin letter.",
+                         "试过的汉字改动都没有改变答案：这一处改的是标点、数字或拉丁字母。"),
 }
 
 

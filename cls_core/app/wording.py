@@ -78,7 +78,9 @@ def agreement_text(agreement, lang="en"):
 
 
 def counterfactual_text(r, classes, lang="en"):
-    """The fewest characters that keep the answer, and the smallest edit that flips it, in words."""
+    """The fewest characters that keep the answer, and the smallest edit that flips it, in words;
+    when that edit touches punctuation, a digit or a Latin letter (no edit of a Chinese
+    character tried flips it), the text says so."""
     reduction, flip = r["reduction"], r["flip"]
     lines = [text("reduction_line", lang, text=markdown_literal(reduction["text"]), k=len(reduction["kept"]),
                   n=len(r["chars"]), cls=class_name(classes[reduction["class_index"]], lang),
@@ -92,7 +94,10 @@ def counterfactual_text(r, classes, lang="en"):
                if edit["kind"] == "delete" else
                text("edit_replace", lang, old=markdown_literal(edit["from"]), new=markdown_literal(edit["to"]),
                     position=edit["position"] + 1))
-        lines.append(text("flip_line", lang, edit=how, text=markdown_literal(found["text"]),
-                          cls=class_name(classes[found["class_index"]], lang), p=found["probability"],
-                          was=class_name(classes[flip["original_class_index"]], lang)))
+        line = text("flip_line", lang, edit=how, text=markdown_literal(found["text"]),
+                    cls=class_name(classes[found["class_index"]], lang), p=found["probability"],
+                    was=class_name(classes[flip["original_class_index"]], lang))
+        if not found.get("chinese", True):  # the only flips found touch punctuation, digits or Latin letters
+            line += text("flip_not_chinese", lang)
+        lines.append(line)
     return "  \n".join(lines)
