@@ -153,17 +153,18 @@ def test_a_headline_number_out_of_range_is_a_hint(demo):
             numbered_headline(demo, bad)
 
 
-def test_slices_cover_every_evaluated_model(demo):
+def test_slices_cover_the_models_a_visitor_evaluated(demo):
     fresh = Demo(demo.registry, demo.data_dir)
-    assert evaluate_view.slices(fresh) == (None, None)  # nothing evaluated yet
-    evaluate_view.evaluation_report(fresh, "TextCNN")
-    evaluate_view.evaluation_report(fresh, "Linear (TF-IDF + SVM)")
-    by_length, by_unknown = evaluate_view.slices(fresh)
+    assert evaluate_view.slices(fresh, ()) == (None, None)  # nothing evaluated yet
+    evaluated = ("TextCNN", "Linear (TF-IDF + SVM)")
+    by_length, by_unknown = evaluate_view.slices(fresh, evaluated)
     assert [t.name for t in by_length.data] == ["TextCNN", "Linear (TF-IDF + SVM)"]
     assert sum(by_length.data[0].customdata) == len(fresh.test_split().texts)
     assert len(by_unknown.data) == 2
-    by_length, _ = evaluate_view.slices(fresh, "zh-CN")  # the legend names the models as the page does
+    by_length, _ = evaluate_view.slices(fresh, evaluated, "zh-CN")  # the legend names the models as the page does
     assert [t.name for t in by_length.data] == ["TextCNN", "线性模型（TF-IDF + SVM）"]
+    # another visitor who evaluated one model sees that one only, though both reports are kept
+    assert [t.name for t in evaluate_view.slices(fresh, ("TextCNN",))[0].data] == ["TextCNN"]
 
 
 def test_attention_agreement_for_each_network(demo):

@@ -13,6 +13,7 @@ import torch
 from cls_core.app import api
 from cls_core.app.batch import predict_file
 from cls_core.app.concurrency import INSPECT, Gate, Gates, Limit
+from cls_core.app.i18n import CLASS_GLOSS
 from cls_core.app.inputs import MAX_BATCH_LINES, MAX_CHARS, Downloads, clean_headline, csv_safe
 from cls_core.app.links import link_query, read_link
 from cls_core.app.service import ENSEMBLE, Demo
@@ -20,7 +21,8 @@ from cls_core.app.views import evaluate as evaluate_view
 from cls_core.app.views import overview
 from cls_core.app.views.inside import inside, look_inside
 from cls_core.app.views.map import draw_map
-from cls_core.app.views.predict import answer_panels, predict, predict_batch, random_test_headline, truth_line
+from cls_core.app.views.predict import (answer_panels, batch_message, predict, predict_batch, random_test_headline,
+                                        truth_line)
 from cls_core.app.views.units import unit_choices
 from cls_core.app.wording import UserError, attention_note
 from cls_core.data import DataFormatError, splits
@@ -251,12 +253,25 @@ def test_a_line_of_invisible_characters_is_skipped_like_a_blank_one(demo, tmp_pa
     table = tmp_path / "in.csv"
     table.write_text("id,headline\n1,\u200b\n2,国足胜泰国\n", encoding="utf-8")
     assert predict_file(demo.registry, table, demo.downloads)[1:] == (1, 1)
-    path, message = predict_batch(demo, source, "en")
+    result = predict_batch(demo, source, demo.model_names(), "en")
+    message = batch_message(result.headlines, result.skipped, demo.model_names(), "en")
     assert message.startswith("Predicted 2 headlines with BiLSTM-attention,") and message.endswith(
         " 3 empty lines skipped.")
-    assert predict_batch(demo, source, "zh-CN")[1].endswith("跳过了 3 个空行。")
+    assert batch_message(2, 3, ["TextCNN"], "zh-CN") == "已用 TextCNN 预测 2 条标题。 跳过了 3 个空行。"
     with pytest.raises(UserError, match="Upload"):
-        predict_batch(demo, None)
+        predict_batch(demo, None, ["TextCNN"])
+    with pytest.raises(UserError, match="model"):
+        predict_batch(demo, source, [])
+
+
+def test_a_batch_file_from_a_chinese_page_is_worded_in_chinese_with_the_ticked_models(demo, tmp_path):
+    source = tmp_path / "in.txt"
+    source.write_text("国足3:0完胜泰国队\n央行宣布下调存款准备金率\n", encoding="utf-8")
+    path = predict_batch(demo, source, ["TextCNN", "Linear (TF-IDF + SVM)"], "zh-CN").path
+    rows = list(csv.reader(open(path, encoding="utf-8")))
+    assert rows[0][:4] == ["标题", "模型读作", "TextCNN：预测", "线性模型（TF-IDF + SVM）：预测"]
+    assert not any("BiLSTM" in h for h in rows[0])  # only the models ticked
+    assert rows[1][2] == "体育" and rows[2][2] in CLASS_GLOSS.values()
 
 
 def test_csv_cells_that_start_a_formula_are_escaped():

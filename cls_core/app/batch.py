@@ -81,10 +81,10 @@ def predict_file(registry, path, downloads, names=None, lang="en"):
 
 
 def _header(names, classes, lang):
-    label = {n: model_label(n, lang) for n in names}
+    label = {n: model_label(n, lang) + text("colon", lang) for n in names}
     return ([text("col_headline", lang), text("col_read_as", lang)]
-            + [f"{label[n]}: {text('col_predicted', lang)}" for n in names]
-            + [f"{label[n]}: {text('col_probability', lang)}" for n in names]
-            + [f"{label[n]}: {text('col_unsure', lang)}" for n in names]
-            + [f"{label[n]}: {text('col_reason', lang)}" for n in names]
-            + [f"{label[names[-1]]}: p({class_name(c, lang)})" for c in classes])
+            + [f"{label[n]}{text('col_predicted', lang)}" for n in names]
+            + [f"{label[n]}{text('col_probability', lang)}" for n in names]
+            + [f"{label[n]}{text('col_unsure', lang)}" for n in names]
+            + [f"{label[n]}{text('col_reason', lang)}" for n in names]
+            + [f"{label[names[-1]]}p({class_name(c, lang)})" for c in classes])

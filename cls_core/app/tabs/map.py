@@ -57,7 +57,7 @@ class MapTab:
     def render(self, v, progress=None):
         out = {self.hint: hint_update(v, self.name), self.summary: "", self.plot: hidden()}
         if v.map_model:
-            stage = (lambda fraction, what: progress(fraction, desc=f"{text('drawing_map', v.lang)}: {what}")) \
+            stage = (lambda fraction, what: progress(fraction, desc=text("stage_" + what, v.lang))) \
                 if progress else None
             figure, out[self.summary] = draw_map(self.core, v.map_model, v.lang, progress=stage)
             out[self.plot] = shown(figure)
@@ -72,6 +72,7 @@ class MapTab:
         heavy = dict(api_visibility="private", concurrency_id="evaluate", concurrency_limit=None)
 
         def on_draw(v, model, progress=gr.Progress()):
+            progress(0, desc=text("drawing_map", v.lang))
             return answer(self, state, v, lambda v: replace(v, map_model=model), progress=progress)
 
         def on_model(v):  # the old map goes at once; the new one is drawn next

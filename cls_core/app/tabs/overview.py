@@ -44,7 +44,8 @@ class OverviewTab:
                                                                              for s in split_counts]),
                self.models: pd.DataFrame(overview.model_table(rows, lang), columns=[text(c, lang)
                                                                                    for c in MODEL_COLUMNS]),
-               self.accuracy: figures.accuracy_bars(overview.accuracy_bars(rows, lang), text("title_accuracy", lang))}
+               self.accuracy: figures.accuracy_bars(overview.accuracy_bars(rows, lang), text("title_accuracy", lang),
+                                                    lang=lang)}
         for name, (plot, note) in self.curves.items():
             curve = overview.training_curve(core.registry, name, lang)
             out[plot] = gr.update(value=curve, visible=curve is not None)
