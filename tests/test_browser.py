@@ -8,6 +8,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from page_strings import foreign_on, literal_parts
+
+from cls_core.app.i18n import LANGUAGES, language_for, template, text
 
 CHROMIUM = "/usr/bin/chromium"
 OUTPUT = Path(os.environ.get("TEST_OUTPUT", Path(__file__).resolve().parents[1] / "test-output"))
@@ -39,14 +42,13 @@ def has_value(page, selector, value):
     expect(page.locator(selector)).to_have_value(value, timeout=WAIT_MS)
 
 
-def open_page(browser, url, locale="en-US", width=1300, height=1000):
+def open_page(browser, url, locale="en-US", width=1300, height=1000, shown=None):
     context = browser.new_context(locale=locale, viewport={"width": width, "height": height})
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     page.goto(url)
     # the page has read the visitor's language (on load) before a visitor asks anything
-    shown = {"en-US": "English", "zh-CN": "简体中文", "zh-TW": "繁體中文（台灣）", "zh-HK": "繁體中文（香港）"}[locale]
-    has_value(page, "#language input", shown)
+    has_value(page, "#language input", shown or LANGUAGES[language_for(locale)])
     return page
 
 
@@ -185,16 +187,124 @@ def test_a_link_opens_the_view_it_names(browser, fresh_app_url):
         page.context.close()
 
 
-def test_the_language_switch_changes_the_page(browser, fresh_app_url):
-    page = open_page(browser, fresh_app_url, "en-US")
+def page_text(page):
+    """What the page shows on every tab: each tab opened in turn, its text and its figures'."""
+    shown = []
+    for tab in page.get_by_role("tab").all():
+        tab.click()
+        page.wait_for_function("() => !document.querySelector('.pending, .eta-bar')")
+        shown.append(page.evaluate("""() => document.body.innerText + "\\n" +
+            [...document.querySelectorAll(".js-plotly-plot text")].filter((t) => t.getClientRects().length)
+                .map((t) => t.textContent).join("\\n")"""))
+    return "\n".join(shown)
+
+
+def visit_every_view(page, lang):
+    """Predict, look inside, evaluate and draw the map, as a visitor in lang would."""
+    ask(page, "国足3:0完胜泰国队 晋级世界杯预选赛")
+    page.locator(".output-class").first.wait_for()
+    page.get_by_role("tab", name=text("tab_inside", lang)).click()
+    page.get_by_role("button", name=text("inside_button", lang)).click()
+    page.locator("div.tabitem .js-plotly-plot").first.wait_for()
+    page.get_by_role("tab", name=text("tab_evaluate", lang)).click()
+    page.get_by_role("button", name=text("eval_button", lang)).click()
+    page.locator("#confusion").wait_for()
+    page.get_by_role("tab", name=text("tab_map", lang)).click()
+    page.get_by_role("button", name=text("map_button", lang)).click()
+    page.locator("#map-plot .js-plotly-plot").wait_for()
+
+
+def switch_language(page, lang):
+    page.locator("#language input").click()
+    page.get_by_role("option", name=LANGUAGES[lang]).click()
+    page.get_by_role("tab", name=text("tab_inside", lang), exact=True).wait_for()
+
+
+SWITCHES = [("en-US", "zh-CN"), ("zh-CN", "en"), ("en-US", "zh-TW"), ("zh-CN", "zh-HK")]
+
+
+@pytest.mark.parametrize("locale,lang", SWITCHES)
+def test_a_language_switch_leaves_no_word_of_the_other_languages(browser, fresh_app_url, locale, lang):
+    page = open_page(browser, fresh_app_url, locale)
     try:
-        page.locator("#language input").click()
-        page.get_by_role("option", name="简体中文").click()
-        page.get_by_role("tab", name="模型内部").wait_for()
-        ask(page, "国足3:0完胜泰国队")
-        page.get_by_text("TextCNN · ✓ 有把握").wait_for()
+        visit_every_view(page, language_for(locale))
+        switch_language(page, lang)
+        shown = page_text(page)
+        assert not foreign_on(shown, lang), foreign_on(shown, lang)
+        # the views were redrawn in the new language, not emptied
+        map_part = max(literal_parts(template("map_summary", lang), lang), key=len)
+        for redrawn in (text("sure", lang), text("cell_hint", lang), map_part):
+            assert redrawn in shown, redrawn
+        page.screenshot(path=OUTPUT / f"switch-{locale}-to-{lang}.png", full_page=True)
     finally:
         page.context.close()
+
+
+@pytest.mark.parametrize("locale,lang", [("zh-CN", "en"), ("en-US", "zh-TW")])
+def test_a_link_in_another_language_renders_wholly_in_it(browser, fresh_app_url, locale, lang):
+    link = f"{fresh_app_url}?tab=inside&model=TextCNN&headline={quote('国足3:0完胜泰国队')}&lang={lang}"
+    page = open_page(browser, link, locale, shown=LANGUAGES[lang])
+    try:
+        page.get_by_role("tab", name=text("tab_inside", lang), selected=True).wait_for()
+        page.locator("div.tabitem .js-plotly-plot").first.wait_for()
+        shown = page_text(page)
+        assert not foreign_on(shown, lang), foreign_on(shown, lang)
+    finally:
+        page.context.close()
+
+
+def test_a_hint_is_inline_in_the_pages_language_and_goes_with_the_next_answer(zh):
+    zh.locator(HEADLINE).fill("   ")
+    zh.get_by_role("button", name="预测", exact=True).click()
+    zh.get_by_text("请先输入一条标题").wait_for()
+    assert zh.locator(".toast-wrap .toast-body, [data-testid=toast-body]").count() == 0  # no toast, no English title
+    ask(zh, "周杰伦新专辑首发")
+    zh.locator(".output-class").first.wait_for()
+    zh.get_by_text("请先输入一条标题").wait_for(state="hidden")
+
+
+def test_a_long_headline_is_kept_in_the_box_and_cut_with_a_notice(en):
+    en.get_by_role("tab", name="Predict").click()
+    long = "国足3:0完胜泰国队" * 30
+    ask(en, long)
+    en.get_by_text("only the first 200 were read").wait_for()
+    assert en.locator(HEADLINE).input_value() == long  # the box itself cut nothing
+
+
+def test_views_show_no_empty_frames_before_they_have_something_to_draw(browser, fresh_app_url):
+    page = open_page(browser, fresh_app_url, "en-US")
+    try:
+        for tab in ("Inside the model", "Map", "Evaluate"):
+            page.get_by_role("tab", name=tab).click()
+            panel = page.locator("div.tabitem").filter(visible=True)
+            assert panel.locator("[data-testid=plot], .js-plotly-plot").filter(visible=True).count() == 0, tab
+    finally:
+        page.context.close()
+
+
+def test_switching_the_maps_model_clears_the_old_map_at_once(en):
+    en.get_by_role("tab", name="Map").click()
+    en.get_by_role("radio", name="BiLSTM-attention").check()
+    en.get_by_role("button", name="Draw the map").click()
+    en.locator("#map-plot .js-plotly-plot").wait_for()
+    summary = en.locator("div.tabitem").filter(visible=True).get_by_text("test headlines (projected")
+    assert "BiLSTM-attention" in summary.inner_text()
+    en.get_by_role("radio", name="TextCNN").check()
+    # at once: no BiLSTM map under the TextCNN choice; then the TextCNN map
+    en.wait_for_function("() => !document.querySelector('#map-plot .js-plotly-plot')")
+    summary.wait_for()
+    assert "TextCNN" in summary.inner_text()
+
+
+def test_a_dark_system_theme_still_gets_the_light_page_the_figures_are_drawn_for(browser, fresh_app_url):
+    context = browser.new_context(locale="en-US", color_scheme="dark")
+    page = context.new_page()
+    try:
+        page.goto(fresh_app_url)
+        has_value(page, "#language input", "English")
+        assert page.evaluate("document.body.classList.contains('dark')") is False
+    finally:
+        context.close()
 
 
 # --- looking deeper -----------------------------------------------------------------------
@@ -311,12 +421,43 @@ def test_traditional_chinese_visitors(browser, fresh_app_url, locale):
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
 def test_a_phone_sees_the_whole_page(browser, fresh_app_url, locale):
     page = open_page(browser, fresh_app_url, locale, width=390, height=844)
+    lang = language_for(locale)
     try:
         ask(page, "国足3:0完胜泰国队")
         page.locator(".output-class").first.wait_for()
         if locale == "zh-CN":  # the pickers are reworded once the page knows the visitor's language
             page.get_by_text("线性模型（TF-IDF + SVM）").first.wait_for()
-        assert page.evaluate("document.documentElement.scrollWidth") <= 392  # nothing wider than the screen
+        assert page.locator("#headline").bounding_box()["width"] > 300  # not squeezed beside the models
+        title = page.locator("#title h1")  # "headline-lens" on one line, whole, beside the language
+        assert title.bounding_box()["height"] < 1.6 * title.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)")
+        assert title.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+        assert title.bounding_box()["x"] + title.evaluate("e => e.scrollWidth") <= \
+            page.locator("#language").bounding_box()["x"]
         page.screenshot(path=OUTPUT / f"phone-{locale}.png", full_page=True)
+        page.get_by_role("tab", name=text("tab_inside", lang)).click()
+        page.get_by_role("button", name=text("inside_button", lang)).click()
+        page.locator("div.tabitem .js-plotly-plot").first.wait_for()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 392  # nothing wider than the screen
+        # every chart title within its chart (and the screen), none under plotly's toolbar
+        cut = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot .gtitle')]
+            .filter((t) => t.getClientRects().length).filter((t) => {
+                const box = t.getBoundingClientRect(), plot = t.closest('.js-plotly-plot').getBoundingClientRect();
+                return box.left < plot.left - 1 || box.right > plot.right + 1; }).map((t) => t.textContent)""")
+        assert not cut, cut
+        page.screenshot(path=OUTPUT / f"phone-{locale}-inside.png", full_page=True)
+    finally:
+        page.context.close()
+
+
+def test_inside_reads_a_traditional_headline_one_way_everywhere(browser, fresh_app_url):
+    link = f"{fresh_app_url}?tab=inside&model=TextCNN&headline={quote('台積電營收創新高 恆指漲')}&lang=zh-TW"
+    page = open_page(browser, link, "zh-TW")
+    try:
+        page.get_by_text("模型讀作").first.wait_for()  # as on Predict: what the model read
+        page.locator("div.tabitem .js-plotly-plot").first.wait_for()
+        drawn = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot text')]
+            .filter((t) => t.getClientRects().length).map((t) => t.textContent).join('')""")
+        assert "積" in drawn and "积" not in drawn  # every chart shows the characters as typed
+        page.screenshot(path=OUTPUT / "zh-TW-inside-traditional.png", full_page=True)
     finally:
         page.context.close()

@@ -61,6 +61,19 @@ def hint_update(visitor, tab):
     return gr.update(value=text("hint", visitor.lang, text=text(key, visitor.lang, **fields)), visible=True)
 
 
+def merge(*updates):
+    """One dict of updates from several: two updates of one component become one (its new value
+    and its label in the new language, say); a plain value counts as its "value"."""
+    out = {}
+    for part in updates:
+        for component, update in part.items():
+            if component in out and isinstance(out[component], dict) | isinstance(update, dict):
+                old = out[component] if isinstance(out[component], dict) else {"value": out[component]}
+                update = {**old, **(update if isinstance(update, dict) else {"value": update})}
+            out[component] = update
+    return out
+
+
 def answer(tab, state, visitor, change=None, **render):
     """{state: the visitor after change, and tab's views drawn from it}. A UserError raised by
     change (the question is not askable) leaves the visitor as it was, with a hint; one raised

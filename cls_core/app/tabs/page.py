@@ -15,7 +15,7 @@ import gradio as gr
 from cls_core.app import api
 from cls_core.app.i18n import LANGUAGES, language_for, text
 from cls_core.app.links import link_query, read_link
-from cls_core.app.tabs.common import Words, answer
+from cls_core.app.tabs.common import Words, answer, merge
 from cls_core.app.tabs.evaluate import EvaluateTab
 from cls_core.app.tabs.experiments import ExperimentsTab
 from cls_core.app.tabs.inside import InsideTab
@@ -48,7 +48,10 @@ CSS = """
 .verdicts { min-height: 1.5em; }
 .hint { color: var(--color-accent); font-weight: 600; }
 #title h1 { white-space: nowrap; }
-@media (max-width: 640px) { .gradio-container { padding: 4px !important; } }
+@media (max-width: 640px) {
+  .gradio-container { padding: 4px !important; }
+  #title h1 { font-size: 1.35rem; }
+}
 """
 
 
@@ -71,7 +74,7 @@ def build_page(core):
         with gr.Row(equal_height=True):
             gr.Markdown("# headline-lens", elem_id="title")
             language = words(gr.Dropdown, ("label", "language"), choices=[(v, k) for k, v in LANGUAGES.items()],
-                             value=BUILT_IN, scale=0, min_width=180, elem_id="language")
+                             value=None, scale=0, min_width=130, elem_id="language")  # set on load
         words(gr.Markdown, ("value", "intro", {"ours": f"{ours:.1%}" if ours else "—",
                                                "reference": f"{reference:.1%}"}))
         words(gr.Markdown, ("value", "privacy"))
@@ -100,12 +103,9 @@ def build_page(core):
 
         def everything(v):
             """Every text and every view of the page for visitor v."""
-            out = {**words.updates(v.lang), **pickers(v.lang)}
+            out = merge(words.updates(v.lang), pickers(v.lang))
             for tab in tabs.values():
-                for component, update in answer(tab, state, v).items():
-                    if component in out and component is not state:  # its value and its label, in one update
-                        update = {**out[component], **(update if isinstance(update, dict) else {"value": update})}
-                    out[component] = update
+                out = merge(out, answer(tab, state, v))
                 v = out[state]
             return out
 
@@ -115,9 +115,11 @@ def build_page(core):
 
         def on_load(request: gr.Request):
             v = visitor_from_link(core, request, predict.default_models, inside.first_model)
-            return {language: v.lang, tab_row: gr.update(selected=v.tab), predict.headline: v.headline,
-                    predict.chosen: list(v.models), inside.headline: v.inside_headline or gr.skip(),
-                    inside.model: v.inside_model, **everything(v)}
+            asked = {language: v.lang, tab_row: gr.update(selected=v.tab), predict.headline: v.headline,
+                     predict.chosen: list(v.models), inside.model: v.inside_model}
+            if v.inside_headline:
+                asked[inside.headline] = v.inside_headline
+            return merge(everything(v), asked)
 
         page.load(on_load, None, [state, language, tab_row, predict.headline, predict.chosen, inside.headline,
                                   inside.model, *worded, *views], api_visibility="private")
