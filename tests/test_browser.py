@@ -139,7 +139,7 @@ def test_look_inside_each_model(en):
     en.get_by_role("button", name="Look inside").click()
     en.get_by_text("Hidden states, layer 2, forward").first.wait_for()
     en.get_by_text("the even share").first.wait_for()  # attention measured against 1/n, in words
-    en.get_by_text("How each method credits the characters").wait_for()
+    en.get_by_text("How each method credits").wait_for()
     assert en.get_by_label("BiLSTM layer").first.is_visible()
     en.screenshot(path=OUTPUT / "en-inside.png", full_page=True)
     en.get_by_role("radio", name="TextCNN").check()
@@ -156,7 +156,8 @@ def test_evaluate_shows_one_clickable_matrix(en):
     en.get_by_role("tab", name="Evaluate").click()
     en.get_by_role("button", name="Evaluate on the test split").click()
     en.get_by_text("on 10,000 test headlines").wait_for()
-    assert en.locator(".js-plotly-plot .heatmaplayer").count() == 0  # the table is the matrix
+    evaluate = en.locator("div.tabitem").filter(visible=True)
+    assert evaluate.locator(".js-plotly-plot .heatmaplayer").count() == 0  # the table is the matrix
     table = en.locator("div.block").filter(has_text="Confusion matrix: click a number").last
     table.locator("[role=gridcell]").nth(11 * 2 + 1).click()  # row 3 = stocks, column 1 = finance
     en.get_by_text("headlines: true 股票 stocks, predicted 财经 finance").wait_for()
@@ -319,7 +320,7 @@ def test_look_deeper_and_a_units_contexts(en):
     en.get_by_text("integrated gradients vs attention").wait_for()
     en.get_by_text("Hidden units of the BiLSTM").click()
     en.get_by_role("button", name="List the units").click()
-    en.get_by_text("units ranked; pick one").wait_for()
+    en.get_by_text("units ranked; the most topic-specific one is shown").wait_for()
     contexts = en.locator("div.block").filter(has_text="Where the unit fires most").last
     cell = contexts.locator("[role=gridcell]").nth(1)
     cell.wait_for()

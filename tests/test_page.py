@@ -110,3 +110,16 @@ def test_a_hint_is_worded_in_the_visitors_language(demo, lang):
     tab, _ = build(PredictTab, demo)
     v = Visitor(lang=lang).with_hint("predict", type("E", (), {"key": "error_empty", "fields": {}})())
     assert i18n.text("error_empty", lang) in tab.render(v)[tab.hint]["value"]
+
+
+def test_an_unexpected_failure_is_a_hint_in_the_visitors_language_not_a_trace(demo, monkeypatch):
+    tab, _ = build(PredictTab, demo)
+    state = gr.State()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+    monkeypatch.setattr("cls_core.app.tabs.predict.predict", broken)
+    out = answer(tab, state, Visitor(lang="zh-CN"), lambda v: replace(v, headline=HEADLINE, models=("TextCNN",),
+                                                                      predicted=True))
+    assert out[tab.hint]["visible"] and "服务器出了点问题" in out[tab.hint]["value"]
+    assert out[state].predicted is False

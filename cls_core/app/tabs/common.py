@@ -2,11 +2,15 @@
 component updates out; the page's fixed words, worded again in each language; a hint in
 the visitor's language when a question cannot be answered."""
 
+import logging
+
 import gradio as gr
 import pandas as pd
 
 from cls_core.app.i18n import text
 from cls_core.app.wording import UserError
+
+logger = logging.getLogger(__name__)
 
 
 class Words:
@@ -87,7 +91,10 @@ def answer(tab, state, visitor, change=None, **render):
         visitor = visitor.with_hint(tab.name, e)
     try:
         updates = tab.render(visitor, **render)
-    except UserError as e:
+    except Exception as e:  # noqa: BLE001 - the visitor gets a hint in their language, never a trace
+        if not isinstance(e, UserError):
+            logger.exception("drawing the %s tab failed", tab.name)
+            e = UserError("error_unexpected")
         visitor = tab.forget(visitor.with_hint(tab.name, e))
         updates = tab.render(visitor)
     return {state: visitor, **updates}

@@ -78,7 +78,7 @@ class InsideTab:
         return {self.model: gr.update(choices=self.core.registry.choices(lang, ensemble=False)),
                 self.direction: gr.update(choices=self._directions(lang))}
 
-    def render(self, v, progress=None):
+    def render(self, v):
         model = v.inside_model or self.first_model
         shape = self.core.registry.rnn_shape(model) if model in self.core.models else None
         out = {view: hidden() for view in self.views}
@@ -92,7 +92,7 @@ class InsideTab:
         if v.looked:
             out.update(self._look(v, model))
         if shape is not None and v.units_of == model:
-            out.update(self._units(v, model, progress))
+            out.update(self._units(v, model))
         return out
 
     def _look(self, v, model):
@@ -113,9 +113,7 @@ class InsideTab:
             out[slot] = gr.update(visible=True, value=value, label=label)
         return out
 
-    def _units(self, v, model, progress):
-        if progress:
-            progress(0, desc=text("indexing_units", v.lang))
+    def _units(self, v, model):
         choices = unit_choices(self.core, model, v.lang)
         out = {self.unit: gr.update(choices=choices, value=v.unit or None),
                self.units_message: text("units_ready", v.lang, n=len(choices))}
@@ -158,7 +156,11 @@ class InsideTab:
             return answer(self, state, v, lambda v: replace(v, layer=int(layer), direction=direction))
 
         def on_units(v, model, progress=gr.Progress()):
-            return answer(self, state, v, lambda v: replace(v, units_of=model, inside_model=model), progress=progress)
+            def change(v):  # the list, and the most topic-specific unit picked
+                progress(0, desc=text("indexing_units", v.lang))
+                first = unit_choices(self.core, model, v.lang)[0][1]
+                return replace(v, units_of=model, inside_model=model, unit=v.unit or first)
+            return answer(self, state, v, change)
 
         def on_unit(v, headline, unit):
             def change(v):
