@@ -121,16 +121,61 @@ def test_an_upward_import_inside_a_function_is_caught():
         path.unlink()
 
 
-def test_requirements_declare_every_package_imported():
+def declared(requirements):
+    """The distributions a requirements file names (lowercase, '-' for '_'; -r lines skipped)."""
     import re
+    return {re.split(r"[<>=\s#]", line.strip())[0].lower().replace("_", "-")
+            for line in (PACKAGE.parent / requirements).read_text().splitlines()
+            if line.strip() and not line.startswith(("#", "-"))}
+
+
+def imported_only_in_functions(path):
+    """Third-party top-level packages a file imports only inside function bodies."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    inside = {id(node) for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+              for node in ast.walk(f)}
+    where = {}  # package -> imported at module level?
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and not node.level:
+            names = [node.module or ""]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        for name in names:
+            top = name.split(".")[0]
+            if top != "cls_core":
+                where[top] = where.get(top, False) or id(node) not in inside
+    return {top for top, at_module_level in where.items() if not at_module_level}
+
+
+def test_requirements_declare_every_package_imported():
+    """Every third-party package imported is in requirements.txt; a benchmark's optional tool,
+    imported only inside a function of cls_core/bench (the package imports without it), may be
+    in requirements-dev.txt instead (playwright, for `python -m cls_core.bench --first-draw`)."""
     import sys
     distribution = {"sklearn": "scikit-learn"}  # import name -> the name pip installs
-    declared = {re.split(r"[<>=\s#]", line.strip())[0].lower().replace("_", "-")
-                for line in (PACKAGE.parent / "requirements.txt").read_text().splitlines()
-                if line.strip() and not line.startswith("#")}
-    imported = set()
+    declared_here, declared_dev = declared("requirements.txt"), declared("requirements-dev.txt")
+    imported, dev_only = set(), set()
     for path in [PACKAGE.parent / "app.py", *PACKAGE.rglob("*.py")]:
-        imported |= imports(path)[1]
+        theirs = imports(path)[1]
+        optional = imported_only_in_functions(path) if path.parent == PACKAGE / "bench" else set()
+        imported |= theirs - optional
+        dev_only |= optional
+    name = lambda m: distribution.get(m, m).replace("_", "-").lower()
     third_party = {m for m in imported if m and m not in sys.stdlib_module_names}
-    missing = {distribution.get(m, m).replace("_", "-") for m in third_party} - declared
+    missing = {name(m) for m in third_party} - declared_here
     assert not missing, f"imported but not in requirements.txt: {sorted(missing)}"
+    optional = {name(m) for m in dev_only if m not in sys.stdlib_module_names}
+    missing = optional - declared_here - declared_dev
+    assert not missing, f"imported by a benchmark but in neither requirements file: {sorted(missing)}"
+
+
+def test_a_benchmark_tool_imported_in_a_function_counts_as_optional():
+    path = PACKAGE / "bench" / "_probe.py"  # parsed, never imported
+    path.write_text("import numpy\nfrom playwright import x\n\ndef f():\n    import numpy\n"
+                    "    from playwright.sync_api import sync_playwright\n    import browser_tool.sub\n")
+    try:
+        assert imported_only_in_functions(path) == {"browser_tool"}
+    finally:
+        path.unlink()

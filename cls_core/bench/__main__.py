@@ -7,10 +7,12 @@
     python -m cls_core.bench --app        # the app under load against a no-op Gradio app;
                                           # start-up, RSS, one call over HTTP and gradio_client
     python -m cls_core.bench --deep       # one full "look inside" per model, as the app does it
+    python -m cls_core.bench --first-draw # each view's first drawing time in headless Chromium,
+                                          # on the app as a fresh clone serves it (needs playwright)
 
 One module each: cls_core.bench.models (the table, each model in a fresh process),
 .reference (the ratios against the reference project's shapes), .look (one look inside),
-.load (the app under HTTP load).
+.load (the app under HTTP load), .first_draw (the views in a browser).
 """
 
 import argparse
@@ -18,9 +20,11 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import torch
 
+from cls_core.bench.first_draw import bench_first_draw, print_first_draw
 from cls_core.bench.load import bench_app, print_app
 from cls_core.bench.look import bench_deep, print_deep
 from cls_core.bench.models import bench_one
@@ -38,7 +42,10 @@ def main(argv=None):
     parser.add_argument("--app", action="store_true", help="measure the app under load instead")
     parser.add_argument("--ratios", action="store_true", help="only the networks against the reference's")
     parser.add_argument("--deep", action="store_true", help="only one full look inside per model")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    parser.add_argument("--first-draw", action="store_true",
+                        help="each view's first drawing time in headless Chromium on a fresh clone's app")
+    parser.add_argument("--json", nargs="?", const=True, metavar="PATH",
+                        help="print the figures as JSON too; with PATH, write them there instead")
     parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's, one per core); "
                         "1 keeps a machine shared with other work from stalling both sides' thread pools")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one model in this process
@@ -49,18 +56,18 @@ def main(argv=None):
     if args.one:
         print(json.dumps(bench_one(args.one, args.checkpoints, data_dir, args.device)))
         return
+    if args.first_draw:
+        r = bench_first_draw(args.checkpoints)
+        print_first_draw(r)
+        return emit(r, args.json)
     if args.deep:
         r = bench_deep(args.checkpoints)
         print_deep(r)
-        if args.json:
-            print(json.dumps(r, indent=1))
-        return
+        return emit(r, args.json)
     if args.app or args.ratios:
         r = bench_app(args.checkpoints, data_dir) if args.app else bench_ratios(args.checkpoints, data_dir, args.device)
         (print_app if args.app else print_ratios)(r)
-        if args.json:
-            print(json.dumps(r, indent=1))
-        return
+        return emit(r, args.json)
     print(f"{'model':<24}{'train hl/s':>11}{'test set s':>11}{'predict p50/p95 ms':>20}"
           f"{'inspect p50/p95 ms':>20}{'deep look p50/p95 ms':>22}{'peak RSS MB':>12}")
     for name in SHIPPED_MODELS:
@@ -77,6 +84,15 @@ def main(argv=None):
               f"{r['inspect']['p50_ms']:>12.1f} / {r['inspect']['p95_ms']:<6.1f}"
               f"{r['deep_inspect']['p50_ms']:>14.1f} / {r['deep_inspect']['p95_ms']:<6.1f}{r['peak_rss_mb']:>12.0f}")
     print_ratios(bench_ratios(args.checkpoints, data_dir, args.device))
+
+
+def emit(r, where):
+    """--json: print the figures as JSON; --json PATH: write them to PATH."""
+    if where is True:
+        print(json.dumps(r, indent=1, ensure_ascii=False))
+    elif where:
+        Path(where).write_text(json.dumps(r, indent=1, ensure_ascii=False), encoding="utf-8")
+        print(f"figures written to {where}")
 
 
 if __name__ == "__main__":
