@@ -11,6 +11,7 @@ import functools
 from dataclasses import replace
 
 import gradio as gr
+import plotly.graph_objects as go
 
 from cls_core.app import api
 from cls_core.app.i18n import LANGUAGES, language_for, text
@@ -48,9 +49,10 @@ CSS = """
 .verdicts { min-height: 1.5em; }
 .hint { color: var(--color-accent); font-weight: 600; }
 #title h1 { white-space: nowrap; }
+#plotly-warmup { position: absolute; left: -10000px; width: 10px; height: 10px; overflow: hidden; }
 @media (max-width: 640px) {
   .gradio-container { padding: 4px !important; }
-  #title h1 { font-size: 1.35rem; }
+  #header { flex-direction: column; align-items: stretch; }
 }
 """
 
@@ -71,14 +73,17 @@ def build_page(core):
     ours, reference = best_accuracy(core.registry), max(acc for _, acc in PUBLISHED)
     with gr.Blocks(title="headline-lens", analytics_enabled=False, delete_cache=(3600, 3600)) as page:
         state = gr.State(Visitor(lang=BUILT_IN))
-        with gr.Row(equal_height=True):
+        with gr.Row(equal_height=True, elem_id="header"):
             gr.Markdown("# headline-lens", elem_id="title")
             language = words(gr.Dropdown, ("label", "language"), choices=[(v, k) for k, v in LANGUAGES.items()],
-                             value=None, scale=0, min_width=130, elem_id="language")  # set on load
+                             value=None, scale=0, min_width=200, elem_id="language")  # set on load
         words(gr.Markdown, ("value", "intro", {"ours": f"{ours:.1%}" if ours else "—",
                                                "reference": f"{reference:.1%}"}))
         words(gr.Markdown, ("value", "privacy"))
         problems = gr.Markdown(visible=bool(core.registry.unavailable))
+        # An empty figure, out of sight, so that the browser loads its plotting code while the
+        # page opens, not when the visitor's first figure arrives.
+        gr.Plot(go.Figure(), show_label=False, container=False, elem_id="plotly-warmup")
         tabs = {}
         with gr.Tabs(selected="predict") as tab_row:
             for tab_id, tab_type in TABS.items():
