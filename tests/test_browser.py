@@ -161,6 +161,7 @@ def test_evaluate_shows_one_clickable_matrix(en):
     table = en.locator("div.block").filter(has_text="Confusion matrix: click a number").last
     table.locator("[role=gridcell]").nth(11 * 2 + 1).click()  # row 3 = stocks, column 1 = finance
     en.get_by_text("headlines: true 股票 stocks, predicted 财经 finance").wait_for()
+    assert table.locator(".selection-button").filter(visible=True).count() == 0  # nothing covers the neighbours
     en.get_by_text("Accuracy by headline length").wait_for()  # the slices
     en.get_by_text("Accuracy by share of unknown").first.wait_for()
     en.screenshot(path=OUTPUT / "en-evaluate.png", full_page=True)

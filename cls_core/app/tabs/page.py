@@ -48,6 +48,7 @@ FULL_LINK_JS = """(query) => {
 CSS = """
 .verdicts { min-height: 1.5em; }
 .hint { color: var(--color-accent); font-weight: 600; }
+.selection-button { display: none; }  /* a clicked cell's row and column handles would cover its neighbours */
 #title h1 { white-space: nowrap; }
 #plotly-warmup { position: absolute; left: -10000px; width: 10px; height: 10px; overflow: hidden; }
 @media (max-width: 640px) {
