@@ -49,6 +49,8 @@ def open_page(browser, url, locale="en-US", width=1300, height=1000, shown=None)
     page.goto(url)
     # the page has read the visitor's language (on load) before a visitor asks anything
     has_value(page, "#language input", shown or LANGUAGES[language_for(locale)])
+    lang = next(code for code, name in LANGUAGES.items() if name == (shown or LANGUAGES[language_for(locale)]))
+    page.locator("#language").get_by_text(text("language", lang), exact=True).wait_for()  # the views are drawn
     return page
 
 

@@ -1,6 +1,6 @@
 """What every tab shares: the visitor's state (cls_core.app.visitor) in, a dict of
-component updates out; the page's fixed words, worded again in each language; a hint in
-the visitor's language when a question cannot be answered."""
+component updates out; the page's fixed words in the visitor's language; a hint in the
+visitor's language when a question cannot be answered."""
 
 import logging
 
@@ -14,33 +14,21 @@ logger = logging.getLogger(__name__)
 
 
 class Words:
-    """The page's fixed text: each component is made with the keys of its texts, so that the
-    whole page can be worded again in any language.
+    """Components made with the page's fixed texts in one language (the page is drawn anew
+    for each visitor and at each switch of language).
 
         words = Words("zh-CN")
         box = words(gr.Textbox, ("label", "headline_label", {"n": 200}), lines=1)
-        words.updates("en")   # {box: gr.update(label="Headline (up to 200 …)")}
     """
 
     def __init__(self, lang):
-        self.lang = lang   # the language the page is built in
-        self.entries = []  # (component, property, key, fields)
+        self.lang = lang
 
     def __call__(self, component_type, *texts, **kwargs):
         """component_type(**kwargs) with each (property, key[, fields]) of texts filled in."""
-        texts = [(prop, key, rest[0] if rest else {}) for prop, key, *rest in texts]
-        for prop, key, fields in texts:
-            kwargs[prop] = text(key, self.lang, **fields)
-        component = component_type(**kwargs)
-        self.entries += [(component, *entry) for entry in texts]
-        return component
-
-    def updates(self, lang):
-        """{component: gr.update(...)} wording every registered text in lang."""
-        grouped = {}
-        for component, prop, key, fields in self.entries:
-            grouped.setdefault(component, {})[prop] = text(key, lang, **fields)
-        return {component: gr.update(**props) for component, props in grouped.items()}
+        for prop, key, *fields in texts:
+            kwargs[prop] = text(key, self.lang, **(fields[0] if fields else {}))
+        return component_type(**kwargs)
 
 
 def hidden():

@@ -58,8 +58,6 @@ class EvaluateTab:
                       self.agree_message, self.agree_plot, self.agree_rows, self.disagree_message,
                       self.disagree_rows]
 
-    def pickers(self, lang):
-        return {self.model: gr.update(choices=self.core.registry.choices(lang))}
 
     def render(self, v, progress=None):
         lang = v.lang

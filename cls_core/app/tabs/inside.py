@@ -74,9 +74,6 @@ class InsideTab:
     def _directions(lang):
         return [(text(d, lang), d) for d in ("forward", "backward")]
 
-    def pickers(self, lang):
-        return {self.model: gr.update(choices=self.core.registry.choices(lang, ensemble=False)),
-                self.direction: gr.update(choices=self._directions(lang))}
 
     def render(self, v):
         model = v.inside_model or self.first_model

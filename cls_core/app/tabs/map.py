@@ -51,8 +51,6 @@ class MapTab:
             self.open_button = words(gr.Button, ("value", "map_open_button"), elem_id="map-open", scale=1)
         self.views = [self.hint, self.summary, self.plot]
 
-    def pickers(self, lang):
-        return {self.model: gr.update(choices=self.core.registry.choices(lang, networks=True))}
 
     def render(self, v, progress=None):
         out = {self.hint: hint_update(v, self.name), self.summary: "", self.plot: hidden()}

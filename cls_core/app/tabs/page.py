@@ -27,7 +27,6 @@ from cls_core.app.views.overview import PUBLISHED, best_accuracy
 from cls_core.app.visitor import Visitor
 from cls_core.app.wording import ENSEMBLE, UserError
 
-BUILT_IN = "zh-CN"  # the language the page is built in, before it knows the visitor's
 TABS = {"predict": PredictTab, "inside": InsideTab, "map": MapTab, "evaluate": EvaluateTab,
         "experiments": ExperimentsTab, "overview": OverviewTab}
 
@@ -70,82 +69,94 @@ def api_errors(fn):
 
 
 def build_page(core):
-    words = Words(BUILT_IN)
-    ours, reference = best_accuracy(core.registry), max(acc for _, acc in PUBLISHED)
+    """The page: its root holds only the visitor's state, the language and the API endpoints,
+    so that an API call's session copies a few components' configs; the rest is drawn for each
+    visitor (gr.render) in their language, and drawn again when they switch."""
     with gr.Blocks(title="headline-lens", analytics_enabled=False, delete_cache=(3600, 3600)) as page:
-        state = gr.State(Visitor(lang=BUILT_IN))
+        state = gr.State(None)
         with gr.Row(equal_height=True, elem_id="header"):
             gr.Markdown("# headline-lens", elem_id="title")
-            language = words(gr.Dropdown, ("label", "language"), choices=[(v, k) for k, v in LANGUAGES.items()],
-                             value=None, scale=0, min_width=200, elem_id="language")  # set on load
-        words(gr.Markdown, ("value", "intro", {"ours": f"{ours:.1%}" if ours else "—",
-                                               "reference": f"{reference:.1%}"}))
-        words(gr.Markdown, ("value", "privacy"))
-        problems = gr.Markdown(visible=bool(core.registry.unavailable))
-        # An empty figure, out of sight, so that the browser loads its plotting code while the
-        # page opens, not when the visitor's first figure arrives.
-        gr.Plot(go.Figure(), show_label=False, container=False, elem_id="plotly-warmup")
-        tabs = {}
-        with gr.Tabs(selected="predict") as tab_row:
-            for tab_id, tab_type in TABS.items():
-                with words(gr.Tab, ("label", "tab_" + tab_id), id=tab_id) as tab:
-                    tabs[tab_id] = tab_type(core, words)
-                tab.select(lambda v, tab_id=tab_id: replace(v, tab=tab_id), state, state, api_visibility="private")
-        with gr.Row():
-            link_button = words(gr.Button, ("value", "copy_link"), size="sm", scale=0, min_width=220)
-            link = words(gr.Textbox, ("label", "link_label"), buttons=["copy"], interactive=False, scale=4,
-                         show_label=False, elem_id="link")
-        predict, inside = tabs["predict"], tabs["inside"]
-        for tab in tabs.values():
-            if hasattr(tab, "wire"):
-                tab.wire(state) if tab is not tabs["map"] else tab.wire(state, inside, tab_row)
-        views = [view for tab in tabs.values() for view in tab.views]
+            language = gr.Dropdown(choices=[(v, k) for k, v in LANGUAGES.items()], value=None, label=" ",
+                                   scale=0, min_width=200, elem_id="language")  # set on load
 
-        def pickers(lang):
-            out = {problems: "  \n".join(text("warning", lang, text=p) for p in core.registry.problem_lines(lang))}
-            for tab in tabs.values():
-                out.update(tab.pickers(lang) if hasattr(tab, "pickers") else {})
-            return out
-
-        def everything(v):
-            """Every text and every view of the page for visitor v."""
-            out = merge(words.updates(v.lang), pickers(v.lang))
-            for tab in tabs.values():
-                out = merge(out, answer(tab, state, v))
-                v = out[state]
-            return out
-
-        worded = list(words.updates(BUILT_IN)) + list(pickers(BUILT_IN))
-        language.input(lambda v, lang: everything(replace(v, lang=lang)), [state, language],
-                       [state, *worded, *views], api_visibility="private")
+        @gr.render(inputs=[state, language], triggers=[language.change])
+        def draw(v, lang):
+            if lang:  # once the page knows the visitor (on load), and at each switch
+                draw_page(core, state, language, replace(v or Visitor(), lang=lang))
 
         def on_load(request: gr.Request):
-            v = visitor_from_link(core, request, predict.default_models, inside.first_model)
-            asked = {language: v.lang, tab_row: gr.update(selected=v.tab), predict.headline: v.headline,
-                     predict.chosen: list(v.models), inside.model: v.inside_model}
-            if v.inside_headline:
-                asked[inside.headline] = v.inside_headline
-            return merge(everything(v), asked)
+            v = visitor_from_link(core, request)
+            return v, v.lang
 
-        page.load(on_load, None, [state, language, tab_row, predict.headline, predict.chosen, inside.headline,
-                                  inside.model, *worded, *views], api_visibility="private")
-
-        def on_link(v):
-            if v.tab == "inside":
-                return link_query("inside", v.inside_headline, [v.inside_model] if v.inside_model else [], v.lang)
-            if v.tab == "predict":
-                return link_query("predict", v.headline, v.models, v.lang)
-            return link_query(v.tab, lang=v.lang)
-
-        link_button.click(on_link, state, link, api_visibility="private").then(None, link, link, js=FULL_LINK_JS)
+        page.load(on_load, None, [state, language], api_visibility="private")
         add_api(core)
     return page
 
 
-def visitor_from_link(core, request, default_models, first_model):
+def draw_page(core, state, language, v):
+    """Every part of the page below the header, in v's language; its views, drawn from v,
+    arrive right after (a timer's first tick), so that the page shows at once."""
+    words = Words(v.lang)
+    ours, reference = best_accuracy(core.registry), max(acc for _, acc in PUBLISHED)
+    words(gr.Markdown, ("value", "intro", {"ours": f"{ours:.1%}" if ours else "—", "reference": f"{reference:.1%}"}))
+    words(gr.Markdown, ("value", "privacy"))
+    problems = "  \n".join(text("warning", v.lang, text=p) for p in core.registry.problem_lines(v.lang))
+    gr.Markdown(problems, visible=bool(problems))
+    # An empty figure, out of sight, so that the browser loads its plotting code while the
+    # page opens, not when the visitor's first figure arrives.
+    gr.Plot(go.Figure(), show_label=False, container=False, elem_id="plotly-warmup")
+    tabs = {}
+    with gr.Tabs(selected=v.tab) as tab_row:
+        for tab_id, tab_type in TABS.items():
+            with words(gr.Tab, ("label", "tab_" + tab_id), id=tab_id) as tab:
+                tabs[tab_id] = tab_type(core, words)
+            tab.select(lambda v, tab_id=tab_id: replace(v, tab=tab_id), state, state, api_visibility="private")
+    with gr.Row():
+        link_button = words(gr.Button, ("value", "copy_link"), size="sm", scale=0, min_width=220)
+        link = words(gr.Textbox, ("label", "link_label"), buttons=["copy"], interactive=False, scale=4,
+                     show_label=False, elem_id="link")
+    predict, inside = tabs["predict"], tabs["inside"]
+    for tab in tabs.values():
+        if hasattr(tab, "wire"):
+            tab.wire(state) if tab is not tabs["map"] else tab.wire(state, inside, tab_row)
+    link_button.click(lambda v: link_of(v), state, link, api_visibility="private").then(
+        None, link, link, js=FULL_LINK_JS)
+
+    def fill():
+        """The visitor's views (from kept results where they were computed before), and the inputs they asked with."""
+        out = {timer: gr.Timer(active=False), language: gr.update(label=text("language", v.lang)),
+               predict.chosen: list(v.models), inside.model: v.inside_model}
+        for box, asked in ((predict.headline, v.headline), (inside.headline, v.inside_headline)):
+            if asked:  # what the visitor asked with (a link's headline); a box being typed in stays as it is
+                out[box] = asked
+        visitor = v
+        for tab in tabs.values():
+            out = merge(out, answer(tab, state, visitor))
+            visitor = out[state]
+        return out
+
+    timer = gr.Timer(0.01)
+    views = [view for tab in tabs.values() for view in tab.views]
+    timer.tick(fill, None, [timer, state, language, predict.headline, predict.chosen, inside.headline, inside.model,
+                            *views], trigger_mode="once", api_visibility="private")
+
+
+def link_of(v):
+    """The query of a link to the visitor's view."""
+    if v.tab == "inside":
+        return link_query("inside", v.inside_headline, [v.inside_model] if v.inside_model else [], v.lang)
+    if v.tab == "predict":
+        return link_query("predict", v.headline, v.models, v.lang)
+    return link_query(v.tab, lang=v.lang)
+
+
+def visitor_from_link(core, request):
     """The visitor a link (or a plain visit) opens: its tab, models and headline analysed, in
     its language, else the browser's."""
     asked = read_link(dict(request.query_params), core.model_names())
+    default_models = tuple(core.model_names()[:2])
+    singles = core.model_names(ensemble=False)
+    first_model = singles[0] if singles else ""
     lang = asked["lang"] or language_for(request.headers.get("accept-language"))
     v = Visitor(lang=lang, tab=asked["tab"], models=tuple(asked["models"] or default_models),
                 inside_model=first_model)

@@ -45,8 +45,6 @@ class PredictTab:
             self.batch_file = words(gr.File, ("label", "batch_download"), visible=False)
         self.views = [self.hint, self.truth, self.note, *self.panels, self.batch_message, self.batch_file]
 
-    def pickers(self, lang):
-        return {self.chosen: gr.update(choices=self.core.registry.choices(lang))}
 
     def render(self, v):
         lang = v.lang
