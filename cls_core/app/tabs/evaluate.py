@@ -25,9 +25,10 @@ class EvaluateTab:
         self.core = core
         names = core.model_names()
         with gr.Row():
-            self.model = words(gr.Dropdown, ("label", "eval_model"), choices=core.registry.choices(words.lang),
+            self.model = words(gr.Dropdown, ("label", "eval_model"), interactive=True,
+                               choices=core.registry.choices(words.lang),
                                value=names[0] if names else None)
-            self.normalize = words(gr.Checkbox, ("label", "row_normalised"))
+            self.normalize = words(gr.Checkbox, ("label", "row_normalised"), interactive=True)
             self.button = words(gr.Button, ("value", "eval_button"), variant="primary")
         self.hint = gr.Markdown(visible=False, elem_classes="hint")
         self.summary = gr.Markdown()

@@ -27,14 +27,18 @@ class InsideTab:
         self.first_model = singles[0] if singles else ""
         words(gr.Markdown, ("value", "inside_intro"))
         with gr.Row(elem_classes="ask"):
-            self.headline = words(gr.Textbox, ("label", "headline_label", {"n": MAX_CHARS}), value=EXAMPLES[0],
+            self.headline = words(gr.Textbox, ("label", "headline_label", {"n": MAX_CHARS}), interactive=True,
+                                  value=EXAMPLES[0],
                                   lines=1, max_lines=3, scale=3, min_width=300, elem_id="inside-headline")
-            self.model = words(gr.Radio, ("label", "inside_model"), choices=registry.choices(words.lang, ensemble=False),
+            self.model = words(gr.Radio, ("label", "inside_model"), interactive=True,
+                               choices=registry.choices(words.lang, ensemble=False),
                                value=self.first_model or None, scale=2, min_width=300)
         with gr.Row():
-            self.layer = words(gr.Slider, ("label", "layer_label"), minimum=1, maximum=2, value=2, step=1,
+            self.layer = words(gr.Slider, ("label", "layer_label"), interactive=True,
+                               minimum=1, maximum=2, value=2, step=1,
                                visible=False)
-            self.direction = words(gr.Radio, ("label", "direction_label"), choices=self._directions(words.lang),
+            self.direction = words(gr.Radio, ("label", "direction_label"), interactive=True,
+                                   choices=self._directions(words.lang),
                                    value="forward", visible=False)
             self.button = words(gr.Button, ("value", "inside_button"), variant="primary")
         self.hint = gr.Markdown(visible=False, elem_classes="hint")

@@ -39,14 +39,16 @@ class MapTab:
         self.first_model = networks[0] if networks else ""
         words(gr.Markdown, ("value", "map_intro"))
         with gr.Row():
-            self.model = words(gr.Radio, ("label", "map_model"), choices=core.registry.choices(words.lang, networks=True),
+            self.model = words(gr.Radio, ("label", "map_model"), interactive=True,
+                               choices=core.registry.choices(words.lang, networks=True),
                                value=self.first_model or None, scale=3, min_width=300)
             self.button = words(gr.Button, ("value", "map_button"), variant="primary", scale=1)
         self.hint = gr.Markdown(visible=False, elem_classes="hint")
         self.summary = gr.Markdown()
         self.plot = gr.Plot(show_label=False, visible=False, elem_id="map-plot")
         with gr.Row():
-            self.number = words(gr.Number, ("label", "map_open_label"), precision=0, minimum=0, value=None,
+            self.number = words(gr.Number, ("label", "map_open_label"), interactive=True,
+                                precision=0, minimum=0, value=None,
                                 elem_id="map-number", scale=3)
             self.open_button = words(gr.Button, ("value", "map_open_button"), elem_id="map-open", scale=1)
         self.views = [self.hint, self.summary, self.plot]

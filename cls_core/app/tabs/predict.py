@@ -24,9 +24,11 @@ class PredictTab:
         self.default_models = tuple(names[:2])
         with gr.Row(elem_classes="ask"):
             self.headline = words(gr.Textbox, ("label", "headline_label", {"n": MAX_CHARS}),
-                                  ("placeholder", "headline_placeholder"), lines=1, max_lines=3, scale=3,
+                                  ("placeholder", "headline_placeholder"), interactive=True,
+                                  lines=1, max_lines=3, scale=3,
                                   min_width=300, elem_id="headline")
-            self.chosen = words(gr.CheckboxGroup, ("label", "models_label"), choices=core.registry.choices(words.lang),
+            self.chosen = words(gr.CheckboxGroup, ("label", "models_label"), interactive=True,
+                                choices=core.registry.choices(words.lang),
                                 value=list(self.default_models), scale=2, min_width=300)
         with gr.Row():
             self.predict_button = words(gr.Button, ("value", "predict_button"), variant="primary")
