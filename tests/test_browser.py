@@ -222,6 +222,7 @@ def switch_language(page, lang):
     page.locator("#language input").click()
     page.get_by_role("option", name=LANGUAGES[lang]).click()
     page.get_by_role("tab", name=text("tab_inside", lang), exact=True).wait_for()
+    page.locator("#language").get_by_text(text("language", lang), exact=True).wait_for()  # the views redrawn
 
 
 SWITCHES = [("en-US", "zh-CN"), ("zh-CN", "en"), ("en-US", "zh-TW"), ("zh-CN", "zh-HK")]

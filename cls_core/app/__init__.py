@@ -1,5 +1,5 @@
-"""The app layer: what the Gradio page (app.py) needs, testable without a browser. The only
-layer that imports gradio, plotly or pandas.
+"""The app layer: what the Gradio page needs, testable without a browser, then the page
+itself (tabs/). The only layer that imports gradio, plotly or pandas.
 
     service      Demo: what all visitors share, made of the parts below
     registry     ModelRegistry: the shipped models, loaded once; their names, locks and shapes
@@ -14,4 +14,7 @@ layer that imports gradio, plotly or pandas.
     deep         the look-deeper views of one model; figures, deep_figures: plotly figures
     wording      how answers are worded, and UserError; i18n: every word, in four languages
     serving      process settings for serving many small requests
+    recent       the results of visitors' questions, kept to redraw their views
+    visitor      one visitor's state: what they asked, as keys
+    tabs/        the page: one module per tab, each drawing its views from the visitor's state
 """

@@ -7,7 +7,7 @@ the folder of downloads.
     predict(demo, "国足3:0完胜泰国队", demo.model_names())      # cls_core.app.views.predict
 
 What each tab shows is a view of it (cls_core.app.views), and the API's answers are in
-cls_core.app.api; app.py only wires Gradio widgets to them.
+cls_core.app.api; the page (cls_core.app.tabs) wires Gradio widgets to them.
 """
 
 from dataclasses import dataclass, field
