@@ -164,6 +164,9 @@ def test_evaluate_shows_one_clickable_matrix(en):
     table.locator("[role=gridcell]").nth(11 * 2 + 1).click()  # row 3 = stocks, column 1 = finance
     en.get_by_text("headlines: true 股票 stocks, predicted 财经 finance").wait_for()
     assert table.locator(".selection-button").filter(visible=True).count() == 0  # nothing covers the neighbours
+    # every column of the English matrix within the page's width at 1300 px, the last one too
+    assert table.locator("table").first.evaluate("t => t.getBoundingClientRect().right <= "
+                                                 "t.closest('.table-wrap, .block').getBoundingClientRect().right + 1")
     en.get_by_text("Accuracy by headline length").wait_for()  # the slices
     en.get_by_text("Accuracy by share of unknown").first.wait_for()
     en.screenshot(path=OUTPUT / "en-evaluate.png", full_page=True)

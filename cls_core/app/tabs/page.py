@@ -78,6 +78,9 @@ def build_page(core):
             gr.Markdown("# headline-lens", elem_id="title")
             language = gr.Dropdown(choices=[(v, k) for k, v in LANGUAGES.items()], value=None, label=" ",
                                    scale=0, min_width=200, elem_id="language")  # set on load
+        # An empty figure, out of sight, so that the browser loads its plotting code while the
+        # page opens, not when the visitor's first figure arrives.
+        gr.Plot(go.Figure(layout=dict(template="none")), show_label=False, container=False, elem_id="plotly-warmup")
 
         @gr.render(inputs=[state, language], triggers=[language.change])
         def draw(v, lang):
@@ -102,9 +105,6 @@ def draw_page(core, state, language, v):
     words(gr.Markdown, ("value", "privacy"))
     problems = "  \n".join(text("warning", v.lang, text=p) for p in core.registry.problem_lines(v.lang))
     gr.Markdown(problems, visible=bool(problems))
-    # An empty figure, out of sight, so that the browser loads its plotting code while the
-    # page opens, not when the visitor's first figure arrives.
-    gr.Plot(go.Figure(), show_label=False, container=False, elem_id="plotly-warmup")
     tabs = {}
     with gr.Tabs(selected=v.tab) as tab_row:
         for tab_id, tab_type in TABS.items():
