@@ -76,7 +76,7 @@ try {
     .observe({type: 'longtask', buffered: true});
 } catch (e) {}"""
 # Where the permalink's time went, in ms from navigation start.
-TIMELINE_JS = """() => {
+TIMELINE_JS = r"""() => {
   const nav = performance.getEntriesByType('navigation')[0], res = performance.getEntriesByType('resource');
   const span = (pattern) => res.filter(e => pattern.test(e.name)).map(e => [e.startTime, e.responseEnd]);
   const longest = (window.__benchLong || []).sort((a, b) => b[1] - a[1])[0] || null;
