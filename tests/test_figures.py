@@ -261,3 +261,11 @@ def test_chinese_hover_text_uses_full_width_colons_and_chinese_words():
             assert ": " not in hover, (name, hover)
             words = set(re.findall(r"[a-z]+", re.sub(r"%\{[^}]*\}|<[^>]*>", "", hover)))
             assert not {"mean", "median", "test", "dev"} & words, (name, hover)
+
+
+def test_the_maps_ten_topics_have_colours_far_apart():
+    """On the map the slate of one topic and the grey of another looked alike (distance 39 in RGB)."""
+    from cls_core.app.deep_figures import TOPIC_COLOURS
+    rgb = [tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in TOPIC_COLOURS]
+    nearest = min(sum((a - b) ** 2 for a, b in zip(x, y)) ** 0.5 for i, x in enumerate(rgb) for y in rgb[i + 1:])
+    assert len(set(TOPIC_COLOURS)) == 10 and nearest > 60

@@ -12,6 +12,10 @@ from cls_core.app.figures import PALETTE, _char_axis, _figure, method_colour, mo
 from cls_core.app.i18n import class_name, text
 from cls_core.app.wording import method_label, pair_label
 
+# Ten topics told apart on the map (Tableau 10): no two of them alike, none black (the mistakes' ✕).
+TOPIC_COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
+                 "#2f4b7c"]
+
 
 def methods_chart(chars, scores, lang="en"):
     """Grouped bars: each method's per-character scores scaled by its largest |score|."""
@@ -72,7 +76,7 @@ def projection_scatter(points, method="tsne", lang="en"):
                            hovertemplate=hover, **style))
     for c, name in enumerate(classes):
         trace(np.flatnonzero(labels == c), name=class_name(name, lang),
-              marker=dict(size=4, opacity=0.6, color=(PALETTE + ["#5c6f82", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"])[c % 10]))
+              marker=dict(size=4, opacity=0.6, color=TOPIC_COLOURS[c % len(TOPIC_COLOURS)]))
     trace(np.flatnonzero(labels != predicted), name=text("legend_mistakes", lang),
           marker=dict(size=6, symbol="x-thin", line=dict(width=1.5, color="black")))
     return _figure(traces, text("title_map", lang, method="t-SNE" if method == "tsne" else "PCA"), height=620,

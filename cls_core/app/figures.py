@@ -43,7 +43,7 @@ BACKGROUND, INK = "white", "#2a3f5f"  # plotly_white's paper and font colour
 # (40 columns, a Chinese character two) at 15 px is cut, so longer ones wrap. Plotly's toolbar
 # (the mode bar, ~30 px high) sits at the top right, so titles start below it and legends go
 # below the plot.
-TITLE_COLUMNS, TITLE_SIZE, TITLE_LINE, MODEBAR = 36, 15, 20, 30
+TITLE_COLUMNS, TITLE_SIZE, TITLE_LINE, MODEBAR = 40, 14, 19, 30
 BREAK_AFTER, BREAK_BEFORE = set("：:，,；;、）)?？"), set("（(")  # where a title best breaks
 
 

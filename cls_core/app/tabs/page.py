@@ -122,23 +122,32 @@ def draw_page(core, state, language, v):
     link_button.click(lambda v: link_of(v), state, link, api_visibility="private").then(
         None, link, link, js=FULL_LINK_JS)
 
-    def fill():
-        """The visitor's views (from kept results where they were computed before), and the inputs they asked with."""
-        out = {timer: gr.Timer(active=False), language: gr.update(label=text("language", v.lang)),
-               predict.chosen: list(v.models), inside.model: v.inside_model}
-        for box, asked in ((predict.headline, v.headline), (inside.headline, v.inside_headline)):
-            if asked:  # what the visitor asked with (a link's headline); a box being typed in stays as it is
-                out[box] = asked
-        visitor = v
-        for tab in tabs.values():
-            out = merge(out, answer(tab, state, visitor))
+    def fill(visitor, names):
+        out = {}
+        for name in names:
+            out = merge(out, answer(tabs[name], state, visitor))
             visitor = out[state]
         return out
 
+    def fill_open_tab():
+        """The open tab's views first (from kept results where they were computed before),
+        and the inputs the visitor asked with."""
+        out = {timer: gr.Timer(active=False), predict.chosen: list(v.models), inside.model: v.inside_model}
+        for box, asked in ((predict.headline, v.headline), (inside.headline, v.inside_headline)):
+            if asked:  # what the visitor asked with (a link's headline); a box being typed in stays as it is
+                out[box] = asked
+        return merge(out, fill(v, [v.tab]))
+
+    def fill_other_tabs(visitor):
+        """Then the other tabs' views; the language's label last says the page is complete."""
+        out = fill(visitor, [name for name in tabs if name != v.tab])
+        return {**out, language: gr.update(label=text("language", v.lang))}
+
     timer = gr.Timer(0.01)
     views = [view for tab in tabs.values() for view in tab.views]
-    timer.tick(fill, None, [timer, state, language, predict.headline, predict.chosen, inside.headline, inside.model,
-                            *views], trigger_mode="once", api_visibility="private")
+    timer.tick(fill_open_tab, None, [timer, state, predict.headline, predict.chosen, inside.headline, inside.model,
+                                     *views], trigger_mode="once", api_visibility="private").then(
+        fill_other_tabs, state, [state, language, *views], api_visibility="private")
 
 
 def link_of(v):
