@@ -261,14 +261,18 @@ def test_a_link_in_another_language_renders_wholly_in_it(browser, fresh_app_url,
         page.context.close()
 
 
-def test_a_hint_is_inline_in_the_pages_language_and_goes_with_the_next_answer(zh):
-    zh.locator(HEADLINE).fill("   ")
-    zh.get_by_role("button", name="预测", exact=True).click()
-    zh.get_by_text("请先输入一条标题").wait_for()
-    assert zh.locator(".toast-wrap .toast-body, [data-testid=toast-body]").count() == 0  # no toast, no English title
-    ask(zh, "周杰伦新专辑首发")
-    zh.locator(".output-class").first.wait_for()
-    zh.get_by_text("请先输入一条标题").wait_for(state="hidden")
+def test_a_hint_is_inline_in_the_pages_language_and_goes_with_the_next_answer(browser, fresh_app_url):
+    zh = open_page(browser, fresh_app_url, "zh-CN")
+    try:
+        zh.locator(HEADLINE).fill("   ")
+        zh.get_by_role("button", name="预测", exact=True).click()
+        zh.get_by_text("请先输入一条标题").wait_for()
+        assert zh.locator(".toast-wrap .toast-body, [data-testid=toast-body]").count() == 0  # no toast, no title
+        ask(zh, "周杰伦新专辑首发")
+        zh.locator(".output-class").first.wait_for()
+        zh.get_by_text("请先输入一条标题").wait_for(state="hidden")
+    finally:
+        zh.context.close()
 
 
 def test_a_long_headline_is_kept_in_the_box_and_cut_with_a_notice(en):
