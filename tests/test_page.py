@@ -123,23 +123,3 @@ def test_an_unexpected_failure_is_a_hint_in_the_visitors_language_not_a_trace(de
                                                                       predicted=True))
     assert out[tab.hint]["visible"] and "服务器出了点问题" in out[tab.hint]["value"]
     assert out[state].predicted is False
-
-
-def test_an_evaluation_uses_every_core_and_gives_the_serving_setting_back(demo, monkeypatch):
-    import torch
-
-    from cls_core.app.serving import all_cores
-    seen = []
-    fresh = Demo(demo.registry, demo.data_dir)
-    real = evaluate.evaluate
-    monkeypatch.setattr(evaluate, "evaluate", lambda *a, **k: seen.append(torch.get_num_threads()) or real(*a, **k))
-    monkeypatch.setattr("os.cpu_count", lambda: 2)
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)  # as the app serves
-    try:
-        evaluate.evaluation_report(fresh, "TextCNN")
-        assert seen == [2] and torch.get_num_threads() == 1
-        with all_cores():
-            assert torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(before)

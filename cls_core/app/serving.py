@@ -16,7 +16,6 @@ language and the API endpoints, and the rest of the page is drawn for each visit
 """
 
 import os
-from contextlib import contextmanager
 
 import torch
 
@@ -26,15 +25,3 @@ def configure_for_serving(threads=None):
     threads = int(threads or os.environ.get("CLS_TORCH_THREADS") or 1)
     torch.set_num_threads(threads)
     return threads
-
-
-@contextmanager
-def all_cores():
-    """For one long job that runs alone (a whole test split scored; the evaluate gate lets one
-    run at a time): every core for torch meanwhile, then the serving setting again."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(os.cpu_count() or 1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)

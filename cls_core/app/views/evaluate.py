@@ -11,7 +11,6 @@ from cls_core.app import deep, figures
 from cls_core.app.evaluations import report_key
 from cls_core.app.i18n import class_name, text
 from cls_core.app.inputs import csv_safe
-from cls_core.app.serving import all_cores
 from cls_core.data.splits import folder_of_test_split
 from cls_core.app.wording import ENSEMBLE, model_label
 from cls_core.evaluation.evaluate import evaluate
@@ -26,7 +25,7 @@ def evaluation_report(demo, name, progress=None):
     key = report_key([demo.predictor(m).path for m in members], folder_of_test_split(demo.data_dir) / "test.txt")
 
     def score():
-        with demo.gates.evaluate(), all_cores():
+        with demo.gates.evaluate():
             report = evaluate(demo.predictor(name), test, progress=progress)
         return dict(report, model=name)
     return demo.evaluations.get(key, score)
