@@ -129,25 +129,40 @@ def draw_page(core, state, language, v):
             visitor = out[state]
         return out
 
-    def fill_open_tab():
-        """The open tab's views first (from kept results where they were computed before),
-        and the inputs the visitor asked with."""
-        out = {timer: gr.Timer(active=False), predict.chosen: list(v.models), inside.model: v.inside_model}
-        for box, asked in ((predict.headline, v.headline), (inside.headline, v.inside_headline)):
-            if asked:  # what the visitor asked with (a link's headline); a box being typed in stays as it is
-                out[box] = asked
-        return merge(out, fill(v, [v.tab]))
+    # The open tab comes drawn with its views (from kept results where they were computed
+    # before) and the inputs the visitor asked with; files, and the other tabs, right after.
+    opened = {predict.chosen: list(v.models), inside.model: v.inside_model}
+    for box, asked in ((predict.headline, v.headline), (inside.headline, v.inside_headline)):
+        if asked:  # what the visitor asked with (a link's headline); a box being typed in stays as it is
+            opened[box] = asked
+    opened = merge(opened, fill(v, [v.tab]))
+    drawn = opened.pop(state)
+    later = {c: u for c, u in opened.items() if isinstance(c, gr.File)}
+    for component, update in opened.items():
+        if component not in later:
+            show(component, update)
 
-    def fill_other_tabs(visitor):
-        """Then the other tabs' views; the language's label last says the page is complete."""
-        out = fill(visitor, [name for name in tabs if name != v.tab])
-        return {**out, language: gr.update(label=text("language", v.lang))}
+    def fill_other_tabs():
+        """The other tabs' views; the language's label last says the page is complete."""
+        out = merge(later, fill(drawn, [name for name in tabs if name != v.tab]))
+        return {**out, timer: gr.Timer(active=False), language: gr.update(label=text("language", v.lang))}
 
     timer = gr.Timer(0.01)
     views = [view for tab in tabs.values() for view in tab.views]
-    timer.tick(fill_open_tab, None, [timer, state, predict.headline, predict.chosen, inside.headline, inside.model,
-                                     *views], trigger_mode="once", api_visibility="private").then(
-        fill_other_tabs, state, [state, language, *views], api_visibility="private")
+    timer.tick(fill_other_tabs, None, [timer, state, language, *views], trigger_mode="once",
+               api_visibility="private")
+
+
+def show(component, update):
+    """Draw component with what an event's update would give it (its value as the component
+    shows values: postprocessed)."""
+    props = dict(update) if isinstance(update, dict) else {"value": update}
+    props.pop("__type__", None)
+    if "value" in props:
+        value = component.postprocess(props.pop("value"))
+        component.value = value.model_dump() if hasattr(value, "model_dump") else value
+    for prop, value in props.items():
+        setattr(component, prop, value)
 
 
 def link_of(v):
