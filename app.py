@@ -24,6 +24,7 @@ from cls_core.app.service import Demo  # noqa: E402
 from cls_core.app.serving import configure_for_serving  # noqa: E402
 from cls_core.app.tabs.page import CSS, PAGE_JS, build_page  # noqa: E402
 from cls_core.data import resolve_data_dir  # noqa: E402
+from cls_core.models.precision import add_precision_argument  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -33,6 +34,7 @@ def parse_args(argv=None):
     p.add_argument("--share", action="store_true", help="also serve a public gradio.live link")
     p.add_argument("--auth", default=os.environ.get("APP_AUTH"), help="USER:PASS login (or env APP_AUTH)")
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
+    add_precision_argument(p)
     p.add_argument("--checkpoints", default="checkpoints")
     p.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews; the test split "
                                       "falls back to the copy shipped in data/demo/")
@@ -51,7 +53,7 @@ def main(argv=None):
     elif args.share:
         print("warning: --share without --auth: anyone with the public link can use this app "
               "(add --auth USER:PASS or set APP_AUTH)", file=sys.stderr)
-    core = Demo.load(args.checkpoints, resolve_data_dir(args.data_dir), args.device)
+    core = Demo.load(args.checkpoints, resolve_data_dir(args.data_dir), args.device, args.precision)
     for problem in core.registry.problem_lines():
         print("warning:", problem, file=sys.stderr)
     if not core.models:

@@ -132,7 +132,7 @@ def test_normalize_many_is_normalize_headline(test_texts):
 
 @pytest.mark.parametrize("name", ["textcnn", "bilstm_att"])
 def test_shipped_network_fast_path_gives_the_training_paths_logits(checkpoint_dir, test_texts, name):
-    predictor = Predictor.load(checkpoint_dir / f"{name}.pt", device="cpu")
+    predictor = Predictor.load(checkpoint_dir / f"{name}.pt", device="cpu", precision="fp32")
     assert predictor.fast is not None
     texts = test_texts[::25] + ODD
     read = [predictor.normalize(t) for t in texts]

@@ -397,6 +397,10 @@ def test_overview_numbers(fresh):
     assert all(r["accuracy"] > 0.85 for r in rows)  # recorded test accuracy of the shipped models
     table = overview.model_table(rows, "zh-CN")
     assert table[-1][0] == "集成（各模型平均）" and table[-1][3].endswith("%")
+    # what each model computes in, as loaded: the networks as the machine's probe chose, the linear model in fp64
+    precisions = fresh.registry.precisions()
+    assert [row[-1] for row in table[:-1]] == [precisions[r["name"]] for r in rows[:-1]]
+    assert precisions["Linear (TF-IDF + SVM)"] == "fp64" and precisions["TextCNN"] in ("fp32", "bf16")
     bars = overview.accuracy_bars(rows)
     assert len(bars) == len(overview.PUBLISHED) + 4 and bars[-1][3] is True
     assert overview.best_accuracy(fresh.registry) == max(r["accuracy"] for r in rows)

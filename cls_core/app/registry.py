@@ -25,14 +25,18 @@ class ModelRegistry:
         self._locks = {}
 
     @classmethod
-    def load(cls, checkpoint_dir="checkpoints", device="auto"):
+    def load(cls, checkpoint_dir="checkpoints", device="auto", precision="auto"):
         models, unavailable = {}, {}
         for name, filename in SHIPPED_MODELS.items():
             try:
-                models[name] = Predictor.load(Path(checkpoint_dir) / filename, device)
+                models[name] = Predictor.load(Path(checkpoint_dir) / filename, device, precision)
             except (CheckpointError, RuntimeError, OSError) as e:
                 unavailable[name] = str(e)
         return cls(models, checkpoint_dir, unavailable)
+
+    def precisions(self):
+        """{display name: "fp32" or "bf16"}: what each loaded model computes in."""
+        return {name: p.precision for name, p in self.models.items()}
 
     def problem_lines(self, lang="en"):
         """What could not be loaded, one line per model, in lang."""

@@ -38,8 +38,8 @@ class Demo:
     _test: object = None
 
     @classmethod
-    def load(cls, checkpoint_dir="checkpoints", data_dir="data/THUCNews", device="auto"):
-        return cls(ModelRegistry.load(checkpoint_dir, device), Path(data_dir))
+    def load(cls, checkpoint_dir="checkpoints", data_dir="data/THUCNews", device="auto", precision="auto"):
+        return cls(ModelRegistry.load(checkpoint_dir, device, precision), Path(data_dir))
 
     @property
     def models(self):

@@ -30,6 +30,7 @@ from cls_core.bench.look import bench_deep, print_deep
 from cls_core.bench.models import bench_one
 from cls_core.bench.reference import bench_ratios, print_ratios
 from cls_core.data import add_data_dir_argument, resolve_data_dir
+from cls_core.models.precision import add_precision_argument
 from cls_core.models.predictor import SHIPPED_MODELS, add_device_argument
 
 
@@ -39,6 +40,7 @@ def main(argv=None):
     parser.add_argument("--checkpoints", default="checkpoints")
     add_data_dir_argument(parser)
     add_device_argument(parser)
+    add_precision_argument(parser)
     parser.add_argument("--app", action="store_true", help="measure the app under load instead")
     parser.add_argument("--ratios", action="store_true", help="only the networks against the reference's")
     parser.add_argument("--deep", action="store_true", help="only one full look inside per model")
@@ -54,36 +56,38 @@ def main(argv=None):
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.one:
-        print(json.dumps(bench_one(args.one, args.checkpoints, data_dir, args.device)))
+        print(json.dumps(bench_one(args.one, args.checkpoints, data_dir, args.device, args.precision)))
         return
     if args.first_draw:
         r = bench_first_draw(args.checkpoints)
         print_first_draw(r)
         return emit(r, args.json)
     if args.deep:
-        r = bench_deep(args.checkpoints)
+        r = bench_deep(args.checkpoints, args.precision)
         print_deep(r)
         return emit(r, args.json)
     if args.app or args.ratios:
-        r = bench_app(args.checkpoints, data_dir) if args.app else bench_ratios(args.checkpoints, data_dir, args.device)
+        r = (bench_app(args.checkpoints, data_dir) if args.app
+             else bench_ratios(args.checkpoints, data_dir, args.device, args.precision))
         (print_app if args.app else print_ratios)(r)
         return emit(r, args.json)
-    print(f"{'model':<24}{'train hl/s':>11}{'test set s':>11}{'predict p50/p95 ms':>20}"
+    print(f"{'model':<24}{'precision':>10}{'train hl/s':>11}{'test set s':>11}{'predict p50/p95 ms':>20}"
           f"{'inspect p50/p95 ms':>20}{'deep look p50/p95 ms':>22}{'peak RSS MB':>12}")
     for name in SHIPPED_MODELS:
         out = subprocess.run([sys.executable, "-m", "cls_core.bench", "--one", name, "--checkpoints",
-                              args.checkpoints, "--data-dir", str(data_dir), "--device", args.device]
+                              args.checkpoints, "--data-dir", str(data_dir), "--device", args.device,
+                              "--precision", args.precision]
                              + (["--threads", str(args.threads)] if args.threads else []),
                              capture_output=True, text=True, env=dict(os.environ))
         if out.returncode:
             print(f"{name}: failed\n{out.stderr[-1000:]}")
             continue
         r = json.loads(out.stdout.splitlines()[-1])
-        print(f"{name:<24}{r['train_headlines_per_s']:>11.0f}{r['test_set_seconds']:>11.2f}"
+        print(f"{name:<24}{r['precision']:>10}{r['train_headlines_per_s']:>11.0f}{r['test_set_seconds']:>11.2f}"
               f"{r['predict']['p50_ms']:>12.1f} / {r['predict']['p95_ms']:<6.1f}"
               f"{r['inspect']['p50_ms']:>12.1f} / {r['inspect']['p95_ms']:<6.1f}"
               f"{r['deep_inspect']['p50_ms']:>14.1f} / {r['deep_inspect']['p95_ms']:<6.1f}{r['peak_rss_mb']:>12.0f}")
-    print_ratios(bench_ratios(args.checkpoints, data_dir, args.device))
+    print_ratios(bench_ratios(args.checkpoints, data_dir, args.device, args.precision))
 
 
 def emit(r, where):

@@ -43,18 +43,18 @@ def training_throughput(predictor, texts, labels, steps=30, batch_size=64):
     return len(encoded) / seconds
 
 
-def bench_one(name, checkpoints, data_dir, device):
-    predictor = Predictor.load(Path(checkpoints) / SHIPPED_MODELS[name], device)  # this model alone
+def bench_one(name, checkpoints, data_dir, device, precision="auto"):
+    predictor = Predictor.load(Path(checkpoints) / SHIPPED_MODELS[name], device, precision)  # this model alone
     core = Demo(ModelRegistry({name: predictor}, checkpoints), Path(data_dir))
     test, train = load_split(data_dir, "test"), load_split(data_dir, "train")
     predictor.predict_proba(test.texts[:64])  # warm-up
     start = time.perf_counter()
     predictor.predict_proba(test.texts)
     test_seconds = time.perf_counter() - start
-    result = {"model": name, "device": str(getattr(predictor, "device", "cpu")),
+    result = {"model": name, "device": str(getattr(predictor, "device", "cpu")), "precision": predictor.precision,
               "test_set_seconds": round(test_seconds, 2),
               "predict": percentiles(timed(lambda: predictor.predict([HEADLINE]), 200)),
-              "inspect": percentiles(timed(lambda: inside(core, HEADLINE, name), 20)),
+              "inspect": percentiles(timed(lambda: inside(Demo(core.registry, core.data_dir), HEADLINE, name), 20)),
               "deep_inspect": percentiles(measure_deep_inspection(core, name, repeats=20))}
     result["train_headlines_per_s"] = round(training_throughput(predictor, train.texts, train.labels), 1)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

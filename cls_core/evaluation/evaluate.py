@@ -19,6 +19,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss
 from cls_core.models.calibration import expected_calibration_error, reliability_bins
 from cls_core.models.checkpoint import CheckpointError, atomic_write_text
 from cls_core.data import DataFormatError, add_data_dir_argument, load_split, resolve_data_dir
+from cls_core.models.precision import add_precision_argument
 from cls_core.models.predictor import add_device_argument, load_predictor
 from cls_core.models.unsure import answered_at, coverage_curve
 
@@ -54,7 +55,8 @@ def evaluate(predictor, dataset, with_predictions=True, progress=None, chunk=100
             progress(min(1.0, (i + chunk) / len(dataset)))
     calibrated, uncalibrated = (np.concatenate([p[k] for p in parts]) for k in (0, 1))
     seconds = time.perf_counter() - start
-    report = {"model": predictor.name, "headlines": len(dataset), "seconds": round(seconds, 3)}
+    report = {"model": predictor.name, "headlines": len(dataset), "seconds": round(seconds, 3),
+              "precision": predictor.precision}
     report.update(classification_report(calibrated, dataset.labels, dataset.classes))
     report["ece"] = {"before": expected_calibration_error(uncalibrated, dataset.labels),
                      "after": expected_calibration_error(calibrated, dataset.labels)}
@@ -88,11 +90,12 @@ def main(argv=None):
     parser.add_argument("--split", default="test", choices=["train", "dev", "test"])
     add_data_dir_argument(parser)
     add_device_argument(parser)
+    add_precision_argument(parser)
     parser.add_argument("--json", help="write the full report (with every prediction) here")
     parser.add_argument("--summary-json", help="write only the headline figures here, as {split: {...}}")
     args = parser.parse_args(argv)
     try:
-        predictor = load_predictor(args.checkpoint, args.device)
+        predictor = load_predictor(args.checkpoint, args.device, args.precision)
         dataset = load_split(resolve_data_dir(args.data_dir), args.split)
         report = evaluate(predictor, dataset)
     except (CheckpointError, DataFormatError, FileNotFoundError, ValueError, RuntimeError) as e:

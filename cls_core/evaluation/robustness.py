@@ -28,6 +28,7 @@ from cls_core.evaluation.evaluate import evaluate, summary
 from cls_core.data.normalize import clean_characters, normalize_headline, opencc_converter
 from cls_core.models.predictor import (ENSEMBLE_METRICS, SHIPPED_MODELS, Ensemble, Predictor, add_device_argument,
                                        assess, ensemble_record)
+from cls_core.models.precision import add_precision_argument
 from cls_core.models.unsure import fit_confidence_threshold
 
 CONVERSIONS = ("s2twp", "s2hk")
@@ -143,6 +144,7 @@ def main(argv=None):
     add_data_dir_argument(parser)
     parser.add_argument("--today", default=str(TODAY), help="hand-written headlines of today's style")
     add_device_argument(parser)
+    add_precision_argument(parser)
     parser.add_argument("--choose", action="store_true", help="compare OpenCC configurations on dev")
     parser.add_argument("--write", action="store_true",
                         help=f"fit the ensemble's threshold on dev and write {ENSEMBLE_METRICS}")
@@ -159,7 +161,7 @@ def main(argv=None):
                       + f"{row['simplified_unchanged']:>18.2%}")
             return
         paths = args.checkpoint or [str(Path(args.checkpoints) / f) for f in SHIPPED_MODELS.values()]
-        members = {Path(p).stem: Predictor.load(p, args.device) for p in paths}
+        members = {Path(p).stem: Predictor.load(p, args.device, args.precision) for p in paths}
         threshold = (fit_ensemble(members, data_dir, args.checkpoints) if args.write and len(members) > 1
                      else (ensemble_record(args.checkpoints, list(members.values())) or {}).get("unsure_threshold"))
         results = measure(members, data_dir, args.today, threshold, args.split)

@@ -21,6 +21,8 @@ attributions and training keep the nn.Module and its gradients.
 """
 
 
+import copy
+
 import numpy as np
 import torch
 import torch.nn as nn
@@ -104,6 +106,11 @@ class FastEncoder:
                 yield index, torch.from_numpy(chars[at]), torch.from_numpy(bigrams[at])
 
 
+def _cast(module, dtype):
+    """A copy of module in dtype (None stays None); the network's own module is left as it is."""
+    return None if module is None else copy.deepcopy(module).to(dtype)
+
+
 # --- the networks ------------------------------------------------------------------------------
 
 def bigram_first_chars(encoder):
@@ -137,6 +144,13 @@ class Folding:
         else:
             self.K = min(folded, bigram_embedding.shape[0] - 2, len(first_chars) - 2) if first_chars is not None else 0
             self.first_chars = first_chars[2:2 + self.K].to(bigram_embedding.device) if self.K else None
+
+    def to(self, dtype):
+        """The same folding, with the rare bigrams' embeddings in dtype."""
+        other = copy.copy(self)
+        if self.bigram_embedding is not None:
+            other.bigram_embedding = self.bigram_embedding.to(dtype)
+        return other
 
     def table(self, char_rows, bigram_map):
         """The folded table [2V + K, width] from A = char_rows [V, width], B = embedding @ bigram_map."""
@@ -196,6 +210,12 @@ class FastTextCNN:
     def nbytes(self):
         return sum(t.numel() * t.element_size() for t in self.tables + self.bigram_maps)
 
+    def to(self, dtype):
+        """A twin whose rare bigrams' products are computed in dtype. The tables stay float32:
+        summing rows of them is bound by memory, not arithmetic, and torch's bf16 bags are slower."""
+        return FastTextCNN(self.windows, self.folding.to(dtype), self.tables,
+                           [m.to(dtype) for m in self.bigram_maps], self.biases, self.classifier)
+
     @torch.no_grad()
     def logits(self, chars, bigrams, lengths):
         """The TextCNN's logits [B, C] for a 0-padded batch: chars, bigrams [B, T], lengths [B]."""
@@ -213,7 +233,7 @@ class FastTextCNN:
             n = T - k + 1
             h = F.embedding_bag((rows.unfold(1, k, 1) * k + offsets).reshape(-1, k), table, mode="sum")
             if rare is not None and U:  # the rare bigrams' part: a second bag that skips the other positions
-                per_offset = (embedded @ bigram_map).view(-1, table.shape[1])             # [(U+1)*k, F]
+                per_offset = (embedded @ bigram_map).to(table.dtype).view(-1, table.shape[1])  # [(U+1)*k, F]
                 at = which.unfold(1, k, 1)
                 index = torch.where(at < U, at * k + offsets, U * k)
                 h += F.embedding_bag(index.reshape(-1, k), per_offset, mode="sum", padding_idx=U * k)
@@ -277,6 +297,13 @@ class FastBiLSTM:
     def nbytes(self):
         return sum(t.numel() * t.element_size() for t in (self.table, self.bigram_map, self.w_hh))
 
+    def to(self, dtype):
+        """A twin computing in dtype (every table and layer cast; logits come back as float32)."""
+        return FastBiLSTM(self.folding.to(dtype), self.table.to(dtype), self.bigram_map.to(dtype),
+                          self.w_hh.to(dtype), _cast(self.upper, dtype), _cast(self.attention_proj, dtype),
+                          _cast(self.attention_vector, dtype), _cast(self.classifier, dtype),
+                          self.directions, self.hidden)
+
     def _recurrence(self, gates, w_hh):
         """The first layer's outputs [L, dirs, n, H] from its input gates [L, dirs, n, 4H]
         (the backward direction reversed in time, in and out)."""
@@ -317,7 +344,7 @@ class FastBiLSTM:
             x = self.upper(x)[0]
         scores = self.attention_vector(torch.tanh(self.attention_proj(x))).squeeze(-1)   # [L, n]
         attention = torch.softmax(scores.float(), dim=0).to(x.dtype)
-        return self.classifier(torch.einsum("ln,lnh->nh", attention, x))
+        return self.classifier(torch.einsum("ln,lnh->nh", attention, x)).float()
 
     @torch.no_grad()
     def logits(self, chars, bigrams, lengths):

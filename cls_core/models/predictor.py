@@ -8,6 +8,7 @@
 """
 
 import argparse
+import copy
 import hashlib
 import json
 import sys
@@ -23,6 +24,7 @@ from cls_core.data import TextEncoder
 from cls_core.models.fast import FastEncoder, fast_path
 from cls_core.models.linear import LinearModel
 from cls_core.models.networks import build_model
+from cls_core.models.precision import add_precision_argument, dtype_of, resolve_precision
 from cls_core.data.normalize import normalize_many, normalizer_for
 from cls_core.models.unsure import unknown_share, verdict
 
@@ -94,6 +96,10 @@ class Predictor:
     A network predicts through its fast path (cls_core.models.fast), built from its weights here;
     `model` stays the nn.Module for inspection. A model changed later needs a new Predictor.
 
+    `precision` ("fp32" or "bf16", see cls_core.models.precision) is what the fast path and
+    the network's batched forward compute in; the nn.Module itself keeps its float32
+    weights, so that gradients (integrated gradients, training) stay float32.
+
     `sha256` is the fingerprint of the checkpoint bytes it was loaded from (None for one
     built in memory): what it computes once and keeps (cls_core.explain.cache) is filed
     under it, so that a checkpoint rewritten at the same path is never answered for by
@@ -102,7 +108,7 @@ class Predictor:
 
     def __init__(self, kind, classes, temperature=1.0, metrics=None, path=None,
                  model=None, encoder=None, device="cpu", linear=None, config=None,
-                 normalization=None, unsure_threshold=None, extras=None, sha256=None):
+                 normalization=None, unsure_threshold=None, extras=None, sha256=None, precision="fp32"):
         self.kind, self.classes, self.temperature = kind, list(classes), float(temperature)
         self.metrics, self.path, self.config, self.sha256 = metrics or {}, path, config or {}, sha256
         self.model, self.encoder, self.device, self.linear = model, encoder, torch.device(device), linear
@@ -110,7 +116,10 @@ class Predictor:
         self.normalize = normalizer_for(normalization, str(path or kind))
         self.unsure_threshold = unsure_threshold
         self.extras = extras or {}  # what training recorded for the app: class counts, per-step loss
+        self.precision = precision if model is not None else "fp64"  # the linear model: scikit-learn's float64
         self.fast = fast_path(model, encoder) if model is not None else None
+        if self.fast is not None and self.precision != "fp32":
+            self.fast = self.fast.to(dtype_of(self.precision))
         self.fast_encoder = FastEncoder(encoder) if encoder is not None else None
         if linear is not None:  # the linear model lowercases, and its 1-grams are its characters
             self._known = {f for f in linear.features.tolist() if len(f) == 1}
@@ -118,7 +127,7 @@ class Predictor:
             self._known = encoder.vocab.stoi if encoder else {}
 
     @classmethod
-    def load(cls, path, device="auto"):
+    def load(cls, path, device="auto", precision="auto"):
         path = Path(path)
         data = checkpoint_bytes(path)  # read once: the fingerprint is of the very bytes loaded
         sha256 = hashlib.sha256(data).hexdigest()
@@ -140,7 +149,17 @@ class Predictor:
                    encoder=TextEncoder.from_json(payload["encoder"]), device=device,
                    config=payload["config"], normalization=payload.get("normalization"),
                    unsure_threshold=payload.get("unsure_threshold"), sha256=sha256,
-                   extras={k: payload[k] for k in ("class_counts", "train_loss_per_step") if k in payload})
+                   extras={k: payload[k] for k in ("class_counts", "train_loss_per_step") if k in payload},
+                   precision=resolve_precision(precision, device))
+
+    def in_fp32(self):
+        """This predictor computing in float32 (itself when it does): for results kept on disk,
+        which are filed by checkpoint and must not depend on the machine that computed them."""
+        if self.precision == "fp32":
+            return self
+        twin = copy.copy(self)
+        twin.precision, twin.fast = "fp32", fast_path(self.model, self.encoder)
+        return twin
 
     @property
     def name(self):
@@ -186,9 +205,13 @@ class Predictor:
         padded_chars, padded_bigrams = np.zeros(filled.shape, dtype=np.int64), np.zeros(filled.shape, dtype=np.int64)
         padded_chars[filled], padded_bigrams[filled] = chars, bigrams
         network = self.fast if self.kind == "textcnn" and self.fast is not None else self.model.eval()
-        with torch.no_grad():
+        with torch.no_grad(), self.autocast():
             logits = network(*(torch.from_numpy(a).to(self.device) for a in (padded_chars, padded_bigrams, lengths)))
         return logits.float().cpu().numpy()
+
+    def autocast(self):
+        """A context in which the nn.Module computes in this predictor's precision."""
+        return torch.autocast(self.device.type, dtype=dtype_of(self.precision), enabled=self.precision != "fp32")
 
     def calibrated(self, scores):
         """Calibrated probabilities [N, C] of scores [N, C]: softmax(scores / temperature)."""
@@ -229,6 +252,7 @@ class Ensemble:
             raise ValueError("ensemble members disagree on the class names")
         self.members, self.classes = members, members[0].classes
         self.name = "+".join(m.name for m in members)
+        self.precision = "+".join(m.precision for m in members)
         self.normalize = members[0].normalize
         self.unsure_threshold = unsure_threshold
 
@@ -270,9 +294,9 @@ def load_ensemble(members, checkpoint_dir):
     return Ensemble(members, record.get("unsure_threshold") if record else None)
 
 
-def load_predictor(paths, device="auto"):
+def load_predictor(paths, device="auto", precision="auto"):
     """One checkpoint -> its Predictor; several -> their Ensemble."""
-    members = [Predictor.load(p, device) for p in paths]
+    members = [Predictor.load(p, device, precision) for p in paths]
     if len(members) == 1:
         return members[0]
     return load_ensemble(members, Path(paths[0]).parent)
@@ -286,9 +310,10 @@ def main(argv=None):
                         help="checkpoint file; repeat to average several (default checkpoints/textcnn.pt)")
     parser.add_argument("--top-k", type=int, default=3)
     add_device_argument(parser)
+    add_precision_argument(parser)
     args = parser.parse_args(argv)
     try:
-        predictor = load_predictor(args.checkpoint or ["checkpoints/textcnn.pt"], args.device)
+        predictor = load_predictor(args.checkpoint or ["checkpoints/textcnn.pt"], args.device, args.precision)
     except (CheckpointError, RuntimeError) as e:
         sys.exit(f"error: {e}")
     for text, top in zip(args.headlines, predictor.predict(args.headlines, args.top_k)):

@@ -9,7 +9,7 @@ from cls_core.app.i18n import text
 from cls_core.app.views import overview
 from cls_core.app.wording import model_label
 
-MODEL_COLUMNS = ("col_model", "col_parameters", "col_file_mb", "col_test_accuracy", "col_calibration")
+MODEL_COLUMNS = ("col_model", "col_parameters", "col_file_mb", "col_test_accuracy", "col_calibration", "col_computes_in")
 
 
 class OverviewTab:
@@ -23,6 +23,7 @@ class OverviewTab:
         self.counts = words(gr.Dataframe, ("label", "per_class_counts"), interactive=False)
         words(gr.Markdown, ("value", "overview_models"))
         self.models = gr.Dataframe(interactive=False)
+        words(gr.Markdown, ("value", "precision_note"))
         self.accuracy = gr.Plot(show_label=False)
         self.curves = {name: (gr.Plot(show_label=False, visible=False), gr.Markdown(visible=False))
                        for name in core.models}

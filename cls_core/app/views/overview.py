@@ -54,13 +54,14 @@ def model_rows(registry):
         params = p.linear.parameters() if p.linear is not None else count_parameters(p.model)
         test = p.metrics.get("test", {})
         rows.append({"name": name, "parameters": params, "megabytes": Path(p.path).stat().st_size / 1e6,
-                     "accuracy": test.get("accuracy"), "ece": (test.get("ece") or {}).get("after")})
+                     "accuracy": test.get("accuracy"), "ece": (test.get("ece") or {}).get("after"),
+                     "precision": p.precision})
     record = ensemble_record(registry.checkpoint_dir, list(registry.models.values()))
     if ENSEMBLE in registry.names() and record:
         test = record.get("test", {})
         rows.append({"name": ENSEMBLE, "parameters": sum(r["parameters"] for r in rows),
                      "megabytes": sum(r["megabytes"] for r in rows), "accuracy": test.get("accuracy"),
-                     "ece": (test.get("ece") or {}).get("after")})
+                     "ece": (test.get("ece") or {}).get("after"), "precision": " + ".join(r["precision"] for r in rows)})
     return rows
 
 
@@ -68,7 +69,7 @@ def model_table(rows, lang="en"):
     def share(x):
         return f"{x:.2%}" if x is not None else "—"
     return [[model_label(r["name"], lang), f"{r['parameters']:,}", f"{r['megabytes']:.1f}", share(r["accuracy"]),
-             share(r["ece"])] for r in rows]
+             share(r["ece"]), r["precision"]] for r in rows]
 
 
 def accuracy_bars(rows, lang="en"):
