@@ -103,3 +103,27 @@ def test_a_predictor_built_in_memory_has_no_entries(data_dir):
     predictor = Predictor("linear", ["a", "b", "c"])
     with pytest.raises(ValueError, match="not loaded from a checkpoint file"):
         cache.entry_path("agreement", predictor, data_dir / "test.txt")
+
+
+def test_bf16_builds_are_filed_apart_and_fp32_entries_are_read_by_both(data_dir, monkeypatch, tmp_path):
+    """A predictor serving in bf16 never writes an fp32 entry (shipped entries are fp32), and
+    reads one where it exists rather than building its own."""
+    runs = []
+
+    def test_agreement(predictor, dataset, sample, progress=None):
+        runs.append(predictor.precision)
+        return {"precision": predictor.precision}
+    monkeypatch.setattr(attribution, "test_agreement", test_agreement)
+    path = tmp_path / "model.pt"
+    write_checkpoint(path, 2.0)
+    bf16, fp32 = Predictor.load(path, "cpu", "bf16"), Predictor.load(path, "cpu", "fp32")
+    assert attribution.cached_agreement(bf16, data_dir, sample=3) == {"precision": "bf16"}
+    assert attribution.cached_agreement(fp32, data_dir, sample=3) == {"precision": "fp32"}  # not the bf16 one
+    assert attribution.cached_agreement(bf16, data_dir, sample=3) == {"precision": "bf16"}  # its own, kept
+    assert runs == ["bf16", "fp32"]
+    names = sorted(p.name for p in cache.cache_dir().iterdir() if p.name.startswith("agreement"))
+    assert len(names) == 2 and sum("-bf16-" in n for n in names) == 1
+    for kept in cache.cache_dir().glob("agreement-3-*-bf16-*"):
+        kept.unlink()
+    assert attribution.cached_agreement(Predictor.load(path, "cpu", "bf16"), data_dir, sample=3) == {"precision": "fp32"}
+    assert runs == ["bf16", "fp32"]

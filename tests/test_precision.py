@@ -61,14 +61,6 @@ def test_many_lengths_in_one_pass_in_bf16(twins, sample):
     np.testing.assert_allclose(bf16.scores(texts), bf16.scores_in_one_pass(texts), atol=0.1)
 
 
-def test_in_fp32_is_the_fp32_predictor(twins, sample):
-    fp32, bf16 = twins
-    texts = sample[0][:50]
-    assert fp32.in_fp32() is fp32
-    np.testing.assert_allclose(bf16.in_fp32().scores(texts), fp32.scores(texts), atol=1e-5)
-    assert bf16.precision == "bf16"  # the twin is a copy
-
-
 def test_explicit_precision_is_kept_and_bad_one_refused():
     assert precision.resolve_precision("fp32", "cpu") == "fp32"
     assert precision.resolve_precision("bf16", "cpu") == "bf16"

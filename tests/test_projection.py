@@ -17,12 +17,13 @@ def cache_in(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("kind", ["bilstm_att", "textcnn"])
-def test_representation_is_what_the_classifier_reads(checkpoint_dir, small_data_dir, kind):
-    predictor = Predictor.load(checkpoint_dir / f"{kind}.pt", "cpu")
+@pytest.mark.parametrize("precision, tolerance", [("fp32", 1e-5), ("bf16", 0.01)])
+def test_representation_is_what_the_classifier_reads(checkpoint_dir, small_data_dir, kind, precision, tolerance):
+    predictor = Predictor.load(checkpoint_dir / f"{kind}.pt", "cpu", precision)
     texts = load_split(small_data_dir, "test").texts[:40]
     vectors, probs = projection.representations(predictor, texts)
     assert vectors.shape == (40, predictor.model.classifier.in_features)
-    assert np.allclose(probs, predictor.predict_proba(texts), atol=1e-5)
+    assert np.allclose(probs, predictor.predict_proba(texts), atol=tolerance)
 
 
 def test_map_is_cached_and_drawn(checkpoint_dir, small_data_dir, cache_in, monkeypatch):

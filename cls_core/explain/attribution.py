@@ -212,7 +212,7 @@ def entry_name(sample=SAMPLE):
 def cached_agreement(predictor, data_dir, sample=SAMPLE, progress=None):
     """test_agreement, computed once per checkpoint (and sample size) and kept on disk."""
     return cache.cached(entry_name(sample), predictor, Path(data_dir) / "test.txt",
-                        lambda: test_agreement(predictor.in_fp32(), load_split(data_dir, "test"), sample, progress=progress),
+                        lambda: test_agreement(predictor, load_split(data_dir, "test"), sample, progress=progress),
                         ".json")
 
 

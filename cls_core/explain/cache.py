@@ -65,19 +65,28 @@ def entry_path(name, predictor, data=None, suffix=".npz"):
     return cache_dir() / file_name(name, sha, sha256_file(data) if data else None, suffix)
 
 
-def cached(name, predictor, data, build, suffix=".npz"):
+def cached(name, predictor, data, build, suffix=".npz", precision=None):
     """The entry `name` of the predictor's checkpoint over the data file `data` (None for
     none): read from the cache, else from the shipped entries, else build() is computed,
     written and read back, so that a fresh entry and a kept one look alike. build returns
-    {name: array} for ".npz", a JSON-ready value for ".json"."""
+    {name: array} for ".npz", a JSON-ready value for ".json".
+
+    A predictor serving in bf16 builds in bf16, and files what it builds under a name of its
+    own ("<name>-bf16"), so that no fp32 entry, the shipped ones above all, ever holds bf16
+    results; it reads an fp32 entry where there is one (the float32 figures are the reference).
+    `precision` says what build() computes in when that is not the predictor's own."""
     checkpoint_sha256, data_sha256 = _checkpoint_sha256(predictor), sha256_file(data) if data else None
-    path = cache_dir() / file_name(name, checkpoint_sha256, data_sha256, suffix)
     load, save = (load_json, save_json) if suffix == ".json" else (load_arrays, save_arrays)
-    if not path.exists():
-        shipped = shipped_entry(path.name, checkpoint_sha256, data_sha256)
-        if shipped is not None:
-            return load(shipped)
-        save(path, build())
+    fp32 = cache_dir() / file_name(name, checkpoint_sha256, data_sha256, suffix)
+    path = fp32.with_name(file_name(f"{name}-bf16", checkpoint_sha256, data_sha256, suffix)) \
+        if (precision or getattr(predictor, "precision", "fp32")) == "bf16" else fp32
+    for kept in dict.fromkeys([path, fp32]):
+        if kept.exists():
+            return load(kept)
+    shipped = shipped_entry(fp32.name, checkpoint_sha256, data_sha256)
+    if shipped is not None:
+        return load(shipped)
+    save(path, build())
     return load(path)
 
 

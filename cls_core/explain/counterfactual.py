@@ -141,12 +141,18 @@ def _smallest(values, k):
     return candidates[np.argsort(values[candidates], kind="stable")[:k]]
 
 
+@lru_cache(maxsize=8)
+def _chinese_mask(vocabulary):
+    """Which of a vocabulary's characters are Chinese (a look inside asks for each of its searches)."""
+    return np.array([is_chinese(v) for v in vocabulary])
+
+
 def _replacements(estimates, vocabulary, chars, k, chinese):
     """The k best-ranked replacements (kind, position, from, to), best first: of a Chinese
     character by a Chinese character (chinese=True), or the others."""
     if k <= 0:
         return []
-    both = np.array([is_chinese(ch) for ch in chars])[:, None] & np.array([is_chinese(v) for v in vocabulary])
+    both = np.array([is_chinese(ch) for ch in chars])[:, None] & _chinese_mask(tuple(vocabulary))
     ranked = np.where(both == chinese, estimates, np.inf)
     flat = _smallest(ranked.ravel(), k)
     return [("replace", int(t), chars[t], vocabulary[v])

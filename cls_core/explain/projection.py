@@ -45,8 +45,10 @@ def representations(predictor, texts, batch_size=512, progress=None):
     vectors, probs = [None] * len(texts), np.zeros((len(texts), len(predictor.classes)), dtype=np.float32)
     for index in length_buckets([len(c) for c, _ in encoded], batch_size):
         chars, bigrams, lengths = (t.to(predictor.device) for t in pad_batch([encoded[i] for i in index]))
-        features = model.features(chars, bigrams, lengths)
-        probs[index] = predictor.calibrated(model.classifier(features).float().cpu().numpy())
+        with predictor.autocast():
+            features = model.features(chars, bigrams, lengths)
+            logits = model.classifier(features)
+        probs[index] = predictor.calibrated(logits.float().cpu().numpy())
         for i, row in zip(index, features.float().cpu().numpy()):
             vectors[i] = row
         if progress:

@@ -87,8 +87,10 @@ def unit_index(predictor, data_dir, k=TOP_K):
     """The corpus index of this checkpoint over data_dir's test split: read from the cache,
     else built and cached (`python -m cls_core.explain.units` times both)."""
     _require_bilstm(predictor)
+    # float32 whatever the predictor serves in: the index shows the very activations that
+    # Inside's hidden states and unit tracks (float32, through the network itself) show
     return cache.cached(entry_name(k), predictor, Path(data_dir) / "test.txt",
-                        lambda: build_index(predictor, load_split(data_dir, "test"), k))
+                        lambda: build_index(predictor, load_split(data_dir, "test"), k), precision="fp32")
 
 
 def _direction(direction):

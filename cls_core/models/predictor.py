@@ -8,7 +8,6 @@
 """
 
 import argparse
-import copy
 import hashlib
 import json
 import sys
@@ -152,15 +151,6 @@ class Predictor:
                    extras={k: payload[k] for k in ("class_counts", "train_loss_per_step") if k in payload},
                    precision=resolve_precision(precision, device))
 
-    def in_fp32(self):
-        """This predictor computing in float32 (itself when it does): for results kept on disk,
-        which are filed by checkpoint and must not depend on the machine that computed them."""
-        if self.precision == "fp32":
-            return self
-        twin = copy.copy(self)
-        twin.precision, twin.fast = "fp32", fast_path(self.model, self.encoder)
-        return twin
-
     @property
     def name(self):
         return Path(self.path).stem if self.path else self.kind
@@ -211,7 +201,7 @@ class Predictor:
 
     def autocast(self):
         """A context in which the nn.Module computes in this predictor's precision."""
-        return torch.autocast(self.device.type, dtype=dtype_of(self.precision), enabled=self.precision != "fp32")
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16")
 
     def calibrated(self, scores):
         """Calibrated probabilities [N, C] of scores [N, C]: softmax(scores / temperature)."""
