@@ -28,6 +28,11 @@ def answers(url):
         return False
 
 
+def clean_environ():
+    """This process's environment less anything that says where to listen."""
+    return {k: v for k, v in os.environ.items() if k not in ("GRADIO_SERVER_NAME", "GRADIO_SERVER_PORT", "PORT")}
+
+
 # --- where to listen, without starting anything -------------------------------------------
 
 def test_without_flags_or_variables_the_app_listens_on_localhost_7860():
@@ -64,13 +69,20 @@ def test_a_variable_that_does_not_decide_is_not_read():
     assert listen_address(environ={"GRADIO_SERVER_PORT": "9000", "PORT": "abc"}) == ("127.0.0.1", 9000)
 
 
+def test_a_port_flag_that_is_no_port_is_refused_by_the_parser(capsys):
+    import app as app_module
+    with pytest.raises(SystemExit):
+        app_module.parse_args(["--port", "65536"])
+    assert "argument --port: '65536' is not a port" in capsys.readouterr().err
+    assert app_module.parse_args([]).port is None  # no default: the environment may still decide
+
+
 def test_app_py_stops_with_a_plain_message_on_a_bad_port_variable(tmp_path):
     """Gradio itself reads $GRADIO_SERVER_PORT as it is imported and raises a bare ValueError;
     app.py checks the variable first."""
-    for environ, flags in [({"GRADIO_SERVER_PORT": "abc"}, []), ({"PORT": "70000"}, [])]:
-        run = subprocess.run([sys.executable, "app.py", "--checkpoints", str(tmp_path), *flags], cwd=ROOT,
-                             capture_output=True, text=True, timeout=120, env=dict(os.environ, **environ))
-        name, value = next(iter(environ.items()))
+    for name, value in [("GRADIO_SERVER_PORT", "abc"), ("PORT", "70000")]:
+        run = subprocess.run([sys.executable, "app.py", "--checkpoints", str(tmp_path)], cwd=ROOT, text=True,
+                             capture_output=True, timeout=120, env=dict(clean_environ(), **{name: value}))
         assert run.returncode != 0
         assert f"error: {name}='{value}' is not a port" in run.stderr
         assert "Traceback" not in run.stderr
@@ -85,7 +97,7 @@ def test_the_app_started_with_the_hosts_variables_listens_where_they_say(checkpo
     host = "127.0.0.2"
     port, other_port = free_port(host), free_port()
     log_path = tmp_path / "app.log"
-    environ = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", CLS_DATA_DIR="",
+    environ = dict(clean_environ(), GRADIO_ANALYTICS_ENABLED="False", CLS_DATA_DIR="",
                    GRADIO_SERVER_NAME=host, GRADIO_SERVER_PORT=str(port), PORT=str(other_port))
     with open(log_path, "w") as log:
         process = subprocess.Popen([sys.executable, "app.py", "--device", "cpu", "--precision", "fp32",
@@ -121,7 +133,9 @@ def test_the_readme_header_tells_spaces_how_to_run_the_app():
     assert header["sdk"] == "gradio" and header["app_file"] == "app.py"
     assert (ROOT / header["app_file"]).exists()
     assert header["sdk_version"] == gradio.__version__  # the Gradio the tests ran against
-    assert header["python_version"] == f"{sys.version_info.major}.{sys.version_info.minor}"
+    # the Python the project is written for, and the Docker image's, are one
+    assert header["python_version"] == "3.11"
+    assert f"FROM python:{header['python_version']}-slim" in (ROOT / "Dockerfile").read_text()
     assert {"title", "emoji", "colorFrom", "colorTo"} <= header.keys()
 
 
