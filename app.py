@@ -3,6 +3,7 @@
     python app.py                      # http://127.0.0.1:7860, the shipped checkpoints
     python app.py --share              # plus a public link (add --auth on a public link)
     python app.py --auth user:secret   # require a login (or set APP_AUTH)
+    GRADIO_SERVER_NAME=0.0.0.0 GRADIO_SERVER_PORT=7860 python app.py   # as a host runs it (or PORT=...)
 
 Links open a view directly: /?tab=inside&model=TextCNN&headline=国足3:0完胜泰国队&lang=zh-CN
 (tab: predict, inside, map, evaluate, experiments, overview; model: one name, or several joined
@@ -18,6 +19,13 @@ import sys
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
 
+from cls_core.app.address import check_gradio_port_variable, listen_address, parse_port  # noqa: E402
+
+try:  # Gradio reads $GRADIO_SERVER_PORT as it is imported, and stops on a bad one with a bare ValueError
+    check_gradio_port_variable()
+except ValueError as e:
+    sys.exit(f"error: {e}")
+
 from cls_core.app.concurrency import QUEUE_SIZE, WORKERS  # noqa: E402
 from cls_core.app.inputs import MAX_UPLOAD_BYTES  # noqa: E402
 from cls_core.app.service import Demo  # noqa: E402
@@ -27,10 +35,19 @@ from cls_core.data import resolve_data_dir  # noqa: E402
 from cls_core.models.precision import add_precision_argument  # noqa: E402
 
 
+def port_argument(text):
+    try:
+        return parse_port(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=7860)
+    # No defaults here: a flag left out falls to the host's environment, then to 127.0.0.1:7860
+    # (cls_core/app/address.py).
+    p.add_argument("--host", help="default: $GRADIO_SERVER_NAME, else 127.0.0.1")
+    p.add_argument("--port", type=port_argument, help="default: $GRADIO_SERVER_PORT, else $PORT, else 7860")
     p.add_argument("--share", action="store_true", help="also serve a public gradio.live link")
     p.add_argument("--auth", default=os.environ.get("APP_AUTH"), help="USER:PASS login (or env APP_AUTH)")
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
@@ -43,6 +60,10 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    try:
+        host, port = listen_address(args.host, args.port)
+    except ValueError as e:  # a port variable set to something that is no port
+        sys.exit(f"error: {e}")
     configure_for_serving()  # one torch thread per Gradio worker: see cls_core/app/serving.py
     auth = None
     if args.auth:
@@ -60,7 +81,7 @@ def main(argv=None):
         sys.exit("error: no model could be loaded; see the warnings above")
     app = build_page(core)
     app.queue(default_concurrency_limit=WORKERS, max_size=QUEUE_SIZE)
-    launch = dict(server_name=args.host, server_port=args.port, auth=auth, show_error=True,
+    launch = dict(server_name=host, server_port=port, auth=auth, show_error=True,
                   max_file_size=MAX_UPLOAD_BYTES, css=CSS, js=PAGE_JS, footer_links=[])
     try:
         app.launch(share=args.share, **launch)

@@ -9,10 +9,12 @@
     python -m cls_core.bench --deep       # one full "look inside" per model, as the app does it
     python -m cls_core.bench --first-draw # each view's first drawing time in headless Chromium,
                                           # on the app as a fresh clone serves it (needs playwright)
+    python -m cls_core.bench --startup    # the app as a host starts it: start-up time, memory
 
 One module each: cls_core.bench.models (the table, each model in a fresh process),
 .reference (the ratios against the reference project's shapes), .look (one look inside),
-.load (the app under HTTP load), .first_draw (the views in a browser).
+.load (the app under HTTP load), .first_draw (the views in a browser), .startup (start-up and
+memory as a host runs the app).
 """
 
 import argparse
@@ -29,6 +31,7 @@ from cls_core.bench.load import bench_app, print_app
 from cls_core.bench.look import bench_deep, print_deep
 from cls_core.bench.models import bench_one
 from cls_core.bench.reference import bench_ratios, print_ratios
+from cls_core.bench.startup import bench_startup, print_startup
 from cls_core.data import add_data_dir_argument, resolve_data_dir
 from cls_core.models.precision import add_precision_argument
 from cls_core.models.predictor import SHIPPED_MODELS, add_device_argument
@@ -46,6 +49,8 @@ def main(argv=None):
     parser.add_argument("--deep", action="store_true", help="only one full look inside per model")
     parser.add_argument("--first-draw", action="store_true",
                         help="each view's first drawing time in headless Chromium on a fresh clone's app")
+    parser.add_argument("--startup", action="store_true",
+                        help="start-up time and memory of the app as a host starts it (environment, no flags)")
     parser.add_argument("--json", nargs="?", const=True, metavar="PATH",
                         help="print the figures as JSON too; with PATH, write them there instead")
     parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's, one per core); "
@@ -58,6 +63,10 @@ def main(argv=None):
     if args.one:
         print(json.dumps(bench_one(args.one, args.checkpoints, data_dir, args.device, args.precision)))
         return
+    if args.startup:
+        r = bench_startup()
+        print_startup(r)
+        return emit(r, args.json)
     if args.first_draw:
         r = bench_first_draw(args.checkpoints)
         print_first_draw(r)
