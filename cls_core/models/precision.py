@@ -29,11 +29,12 @@ DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
 PROBE_MARGIN = 1.3
 
 
-def add_precision_argument(parser):
-    """The --precision flag of every command that runs a network (read it with resolve_precision)."""
+def add_precision_argument(parser, help=None):
+    """The --precision flag of every command that runs a network (read it with resolve_precision,
+    or training_precision for training)."""
     parser.add_argument("--precision", default="auto", choices=PRECISIONS,
-                        help="the networks' float type; auto: bf16 where a short timed probe finds it faster "
-                             "on this machine (or the GPU supports it), else fp32")
+                        help=help or "the networks' float type; auto: bf16 where a short timed probe finds it "
+                                     "faster on this machine (or the GPU supports it), else fp32")
 
 
 def dtype_of(precision):
