@@ -50,11 +50,14 @@ def main(argv=None):
                         help="train --model's shipped recipe in fp32, then in bf16 autocast, into --out-dir")
     parser.add_argument("--model", default="textcnn", choices=["textcnn", "bilstm_att"],
                         help="with --train-precision")
-    parser.add_argument("--out-dir", help="with --train-precision: where the trainings write (not checkpoints/)")
+    parser.add_argument("--out-dir", help="with --train-precision: where the trainings write (not checkpoints/); "
+                        "without it, only the alternating timing of the training step")
     parser.add_argument("--gpu", action="store_true",
                         help="every CUDA path once (cls_core.bench.gpu; --device cuda unless given)")
     parser.add_argument("--limit", type=int,
                         help="with --gpu: at most N headlines of each split (the CPU test's tiny run)")
+    parser.add_argument("--pack", metavar="DIR",
+                        help="with --gpu: write DIR/data, the small data folder a GPU call carries, and stop")
     parser.add_argument("--json", nargs="?", const=True, metavar="PATH",
                         help="print the figures as JSON too; with PATH, write them there instead")
     parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's, one per core); "
@@ -67,17 +70,15 @@ def main(argv=None):
     if args.gpu:
         from cls_core.bench.gpu import main as gpu_main
         return gpu_main(args.checkpoints, data_dir, "cuda" if args.device == "auto" else args.device,
-                        args.limit, args.json)
+                        args.limit, args.json, args.pack)
     if args.one:
         from cls_core.bench.models import bench_one
         print(json.dumps(bench_one(args.one, args.checkpoints, data_dir, args.device)))
         return
     if args.train_precision:
         from cls_core.bench.precision import bench_train_precision, print_train_precision
-        if not args.out_dir:
-            parser.error("--train-precision needs --out-dir")
         r = bench_train_precision(args.model, args.checkpoints, data_dir, args.out_dir,
-                                  device="cpu" if args.device == "auto" else args.device)
+                                  device="cpu" if args.device == "auto" else args.device, threads=args.threads or 1)
         print_train_precision(r)
         return emit(r, args.json)
     if args.first_draw:
