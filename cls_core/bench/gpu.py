@@ -136,9 +136,9 @@ def evaluate_test(predictor, test):
     gap = float(np.abs(module - predictor.scores(test.texts)).max())
     recorded = predictor.metrics.get("test", {})
     figures = {"headlines": len(test), "accuracy": report["accuracy"], "fast_seconds": round(fast_seconds, 3),
-               "module_accuracy": float((module.argmax(1) == labels).mean()), "module_seconds": round(module_seconds, 3),
-               "max_logit_gap": gap, "recorded_accuracy": recorded.get("accuracy"),
-               "recorded_headlines": recorded.get("headlines")}
+               "module_accuracy": float((module.argmax(1) == labels).mean()),
+               "module_seconds": round(module_seconds, 3), "max_logit_gap": gap,
+               "recorded_accuracy": recorded.get("accuracy"), "recorded_headlines": recorded.get("headlines")}
     summary = (f"{len(test):,} headlines: fast path {report['accuracy']:.2%} in {fast_seconds:.2f} s, "
                f"module {figures['module_accuracy']:.2%} in {module_seconds:.2f} s, largest logit gap {gap:.1e}; "
                f"recorded on the CPU: {recorded.get('accuracy', float('nan')):.2%} "
@@ -217,8 +217,8 @@ def machine(device):
     """What the table was measured on."""
     about = {"device": str(device), "torch": torch.__version__, "python": sys.version.split()[0]}
     if torch.device(device).type == "cuda":
-        about.update(gpu=torch.cuda.get_device_name(), capability=".".join(map(str, torch.cuda.get_device_capability())),
-                     bf16=torch.cuda.is_bf16_supported(), cuda=torch.version.cuda)
+        about.update(gpu=torch.cuda.get_device_name(), cuda=torch.version.cuda, bf16=torch.cuda.is_bf16_supported(),
+                     capability=".".join(map(str, torch.cuda.get_device_capability())))
     else:
         about.update(threads=torch.get_num_threads())
     return about

@@ -197,7 +197,8 @@ class NetworkTraining:
         self.autocast_dtype, needs_scaler = training_precision(args.precision, self.device)
         self.precision = PRECISION_NAMES[self.autocast_dtype]
         self.say(f"{args.model}: {count_parameters(self.model):,} parameters, vocabulary {len(self.encoder.vocab)}, "
-                 f"device {self.device}, {self.precision}" + (f", {self.world_size} processes" if self.world_size > 1 else ""))
+                 f"device {self.device}, training in {self.precision}"
+                 + (f", {self.world_size} processes" if self.world_size > 1 else ""))
         self.objective = Objective(args.label_smoothing, args.clip, args.char_dropout, self.read_teacher(),
                                    args.distill_weight)
         self.encoded = [self.encoder.encode(t) for t in self.train.texts]
