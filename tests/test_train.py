@@ -55,6 +55,7 @@ def test_checkpoint_carries_what_it_promises(trained_textcnn, small_data_dir):
     assert predictor.temperature > 0 and predictor.kind == "textcnn"
     metrics = json.loads(trained_textcnn.with_suffix(".metrics.json").read_text())
     assert set(metrics) >= {"dev", "test", "temperature", "parameters", "train_seconds"}
+    assert metrics["train_precision"] == "fp32"  # --precision auto on the CPU
     # the recorded test figure is what evaluate measures
     report = evaluate(predictor, load_split(small_data_dir, "test"))
     assert report["accuracy"] == pytest.approx(metrics["test"]["accuracy"], abs=1e-9)
