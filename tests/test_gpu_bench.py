@@ -69,7 +69,7 @@ def test_every_step_runs_on_the_cpu_on_a_tiny_slice(small_data_dir, tmp_path):
     assert r["machine"]["device"] == "cpu"
     for name in NETWORKS:
         trained, evaluated = rows["train", name]["figures"], rows["evaluate", name]["figures"]
-        assert trained["train_precision"] in ("fp32", "bf16") and 0 <= trained["dev_accuracy"] <= 1
+        assert trained["train_precision"] == "fp32" and 0 <= trained["dev_accuracy"] <= 1  # auto, on the CPU
         # the shipped networks on 100 test headlines of every topic: the fast path is the module
         assert evaluated["headlines"] == 100 and evaluated["accuracy"] > 0.8
         assert evaluated["accuracy"] == evaluated["module_accuracy"] and evaluated["max_logit_gap"] < 1e-3
