@@ -55,6 +55,7 @@ def test_checkpoint_carries_what_it_promises(trained_textcnn, small_data_dir):
     assert predictor.temperature > 0 and predictor.kind == "textcnn"
     metrics = json.loads(trained_textcnn.with_suffix(".metrics.json").read_text())
     assert set(metrics) >= {"dev", "test", "temperature", "parameters", "train_seconds"}
+    assert metrics["train_precision"] == "fp32"  # --precision auto on the CPU
     # the recorded test figure is what evaluate measures
     report = evaluate(predictor, load_split(small_data_dir, "test"))
     assert report["accuracy"] == pytest.approx(metrics["test"]["accuracy"], abs=1e-9)
@@ -140,3 +141,32 @@ def test_character_dropout_hides_characters_and_their_bigrams_never_padding():
     torch.manual_seed(0)
     some, _ = hide_characters(torch.full((50, 40), 7), torch.full((50, 40), 9), share=0.25)
     assert 0.2 < (some == 1).float().mean() < 0.3
+
+
+@pytest.mark.parametrize("kind", ["textcnn", "bilstm_att"])
+def test_a_bf16_step_computes_in_bf16_and_keeps_fp32_weights(kind, small_data_dir, tiny_network):
+    from cls_core.data import TextEncoder, Vocab, bigram_tokens, pad_batch
+    from cls_core.training.loop import Objective, train_step
+    train = load_split(small_data_dir, "train")
+    texts = train.texts[:32]
+    encoder = TextEncoder(Vocab.build(texts, 1), Vocab.build((bigram_tokens(t) for t in texts), 1))
+    model, _ = tiny_network(kind, encoder)
+    model.train().requires_grad_(True)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    batch = pad_batch([encoder.encode(t) for t in texts])  # headlines of many lengths: the LSTM packs them
+    logits, loss = train_step(model, batch, torch.tensor(train.labels[:32]), optimizer, Objective(clip=1.0),
+                              autocast_dtype=torch.bfloat16)
+    assert logits.dtype == torch.bfloat16 and loss.dtype == torch.float32 and torch.isfinite(loss)
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    assert any(not torch.equal(before[k], v) for k, v in model.state_dict().items())  # it stepped
+
+
+def test_training_in_bf16_on_the_cpu_records_it(small_data_dir, tmp_path):
+    out = tmp_path / "bilstm_att.pt"
+    train_main(["--model", "bilstm_att", "--data-dir", str(small_data_dir), "--train-limit", "300", "--epochs", "1",
+                "--hidden", "16", "--ema", "0", "--precision", "bf16", "--device", "cpu", "--out", str(out)])
+    metrics = json.loads(out.with_suffix(".metrics.json").read_text())
+    assert metrics["train_precision"] == "bf16" and load_checkpoint(out)["metrics"]["train_precision"] == "bf16"
+    assert all(math.isfinite(r["train_loss"]) for r in read_log(out.with_suffix(".log.jsonl")))
+    assert np.isfinite(Predictor.load(out, "cpu").predict_proba(["国足3:0完胜泰国队"])).all()

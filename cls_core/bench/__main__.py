@@ -10,11 +10,18 @@
     python -m cls_core.bench --first-draw # each view's first drawing time in headless Chromium,
                                           # on the app as a fresh clone serves it (needs playwright)
     python -m cls_core.bench --startup    # the app as a host starts it: start-up time, memory
+    python -m cls_core.bench --train-precision --model textcnn --out-dir /tmp/p
+                                          # fp32 against bf16 training: time to the reference's
+                                          # dev accuracy and to our best
+    python -m cls_core.bench --gpu --json out.json
+                                          # every CUDA path once, timed, on a GPU machine
 
 One module each: cls_core.bench.models (the table, each model in a fresh process),
 .reference (the ratios against the reference project's shapes), .look (one look inside),
 .load (the app under HTTP load), .first_draw (the views in a browser), .startup (start-up and
-memory as a host runs the app).
+memory as a host runs the app), .precision (fp32 against bf16 training), .gpu (the CUDA
+paths). Each is imported only when asked for: the GPU machine has neither gradio nor plotly,
+and --gpu imports neither.
 """
 
 import argparse
@@ -26,12 +33,6 @@ from pathlib import Path
 
 import torch
 
-from cls_core.bench.first_draw import bench_first_draw, print_first_draw
-from cls_core.bench.load import bench_app, print_app
-from cls_core.bench.look import bench_deep, print_deep
-from cls_core.bench.models import bench_one
-from cls_core.bench.reference import bench_ratios, print_ratios
-from cls_core.bench.startup import bench_startup, print_startup
 from cls_core.data import add_data_dir_argument, resolve_data_dir
 from cls_core.models.precision import add_precision_argument
 from cls_core.models.predictor import SHIPPED_MODELS, add_device_argument
@@ -51,6 +52,18 @@ def main(argv=None):
                         help="each view's first drawing time in headless Chromium on a fresh clone's app")
     parser.add_argument("--startup", action="store_true",
                         help="start-up time and memory of the app as a host starts it (environment, no flags)")
+    parser.add_argument("--train-precision", action="store_true",
+                        help="train --model's shipped recipe in fp32, then in bf16 autocast, into --out-dir")
+    parser.add_argument("--model", default="textcnn", choices=["textcnn", "bilstm_att"],
+                        help="with --train-precision")
+    parser.add_argument("--out-dir", help="with --train-precision: where the trainings write (not checkpoints/); "
+                        "without it, only the alternating timing of the training step")
+    parser.add_argument("--gpu", action="store_true",
+                        help="every CUDA path once (cls_core.bench.gpu; --device cuda unless given)")
+    parser.add_argument("--limit", type=int,
+                        help="with --gpu: at most N headlines of each split (the CPU test's tiny run)")
+    parser.add_argument("--pack", metavar="DIR",
+                        help="with --gpu: write DIR/data, the small data folder a GPU call carries, and stop")
     parser.add_argument("--json", nargs="?", const=True, metavar="PATH",
                         help="print the figures as JSON too; with PATH, write them there instead")
     parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's, one per core); "
@@ -60,25 +73,44 @@ def main(argv=None):
     data_dir = resolve_data_dir(args.data_dir)
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.gpu:
+        from cls_core.bench.gpu import main as gpu_main
+        return gpu_main(args.checkpoints, data_dir, "cuda" if args.device == "auto" else args.device,
+                        args.limit, args.json, args.pack)
     if args.one:
+        from cls_core.bench.models import bench_one
         print(json.dumps(bench_one(args.one, args.checkpoints, data_dir, args.device, args.precision)))
         return
     if args.startup:
+        from cls_core.bench.startup import bench_startup, print_startup
         r = bench_startup()
         print_startup(r)
         return emit(r, args.json)
+    if args.train_precision:
+        from cls_core.bench.precision import bench_train_precision, print_train_precision
+        r = bench_train_precision(args.model, args.checkpoints, data_dir, args.out_dir,
+                                  device="cpu" if args.device == "auto" else args.device, threads=args.threads or 1)
+        print_train_precision(r)
+        return emit(r, args.json)
     if args.first_draw:
+        from cls_core.bench.first_draw import bench_first_draw, print_first_draw
         r = bench_first_draw(args.checkpoints)
         print_first_draw(r)
         return emit(r, args.json)
     if args.deep:
+        from cls_core.bench.look import bench_deep, print_deep
         r = bench_deep(args.checkpoints, args.precision)
         print_deep(r)
         return emit(r, args.json)
-    if args.app or args.ratios:
-        r = (bench_app(args.checkpoints, data_dir) if args.app
-             else bench_ratios(args.checkpoints, data_dir, args.device, args.precision))
-        (print_app if args.app else print_ratios)(r)
+    from cls_core.bench.reference import bench_ratios, print_ratios
+    if args.app:
+        from cls_core.bench.load import bench_app, print_app
+        r = bench_app(args.checkpoints, data_dir)
+        print_app(r)
+        return emit(r, args.json)
+    if args.ratios:
+        r = bench_ratios(args.checkpoints, data_dir, args.device, args.precision)
+        print_ratios(r)
         return emit(r, args.json)
     print(f"{'model':<24}{'precision':>10}{'train hl/s':>11}{'test set s':>11}{'predict p50/p95 ms':>20}"
           f"{'inspect p50/p95 ms':>20}{'deep look p50/p95 ms':>22}{'peak RSS MB':>12}")

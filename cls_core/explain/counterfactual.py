@@ -101,13 +101,13 @@ def _network_estimates(predictor, chars, c, runner_up):
     ids, bigrams = encoder.encode("".join(chars))
     x = torch.tensor([ids], device=predictor.device)
     b = torch.tensor([bigrams], device=predictor.device)
-    grad = layer_gradient(model, model.embedding.chars, (x, b, torch.tensor([len(ids)])),
+    grad = layer_gradient(model, model.embedding.chars, (x, b, torch.tensor([len(ids)], device=predictor.device)),
                           lambda logits: logits[0, c] - logits[0, runner_up])[0]          # [T, E]
     table = model.embedding.chars.weight.detach()                       # [V, E]
     with torch.no_grad():
         estimates = grad @ table.T - (grad * table[x[0]]).sum(-1, keepdim=True)
     estimates[:, :2] = float("inf")                                     # never <PAD> or <UNK>
-    estimates[torch.arange(len(ids)), x[0]] = float("inf")              # nor the same character
+    estimates[torch.arange(len(ids), device=x.device), x[0]] = float("inf")  # nor the same character
     return estimates.cpu().numpy(), encoder.vocab.itos
 
 

@@ -6,9 +6,11 @@ and the experiments share.
                 Objective(label_smoothing=0.1, clip=1.0), scheduler)
 
 A step reads one batch of encoded headlines, takes the loss of Objective, and steps the
-optimiser and the learning-rate schedule. Mixed precision (a GradScaler that is enabled)
-and the distillation targets of a teacher are optional; without them the step is a plain
-forward, backward and optimiser step.
+optimiser and the learning-rate schedule. Mixed precision and the distillation targets of a
+teacher are optional; without them the step is a plain fp32 forward, backward and optimiser
+step. Mixed precision is an autocast dtype (cls_core.models.precision.training_precision):
+bf16 needs nothing more, its exponent being fp32's; fp16 needs an enabled GradScaler, which
+scales the loss up so that small gradients do not underflow to zero.
 """
 
 from dataclasses import dataclass
@@ -53,27 +55,30 @@ def hide_characters(chars, bigrams, share):
     return chars.masked_fill(hidden, UNK_ID), bigrams.masked_fill(hidden & (bigrams > 0), UNK_ID)
 
 
-def train_step(network, batch, labels, optimizer, objective, scheduler=None, scaler=None, soft_targets=None):
-    """One optimiser step on batch = (chars, bigrams, lengths); returns (logits, loss)."""
+def train_step(network, batch, labels, optimizer, objective, scheduler=None, scaler=None, soft_targets=None,
+               autocast_dtype=None):
+    """One optimiser step on batch = (chars, bigrams, lengths); returns (logits, loss).
+    autocast_dtype: bf16 or fp16 to compute the forward pass in under autocast (None: fp32);
+    scaler: a GradScaler, used when enabled (fp16 needs one)."""
     chars, bigrams, lengths = batch
     if objective.char_dropout:
         chars, bigrams = hide_characters(chars, bigrams, objective.char_dropout)
-    mixed = scaler is not None and scaler.is_enabled()
-    with torch.autocast(chars.device.type, dtype=torch.float16, enabled=mixed):
+    scaled = scaler is not None and scaler.is_enabled()
+    with torch.autocast(chars.device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
         logits = network(chars, bigrams, lengths)
         loss = F.cross_entropy(logits.float(), labels, label_smoothing=objective.label_smoothing)
         if soft_targets is not None:  # cross-entropy against the teacher's probabilities
             soft = F.cross_entropy(logits.float(), soft_targets)
             loss = (1 - objective.distill_weight) * loss + objective.distill_weight * soft
     optimizer.zero_grad(set_to_none=True)
-    if mixed:
+    if scaled:
         scaler.scale(loss).backward()
         scaler.unscale_(optimizer)  # so that clipping sees the true gradients
     else:
         loss.backward()
     if objective.clip is not None:
         torch.nn.utils.clip_grad_norm_(network.parameters(), objective.clip)
-    if mixed:
+    if scaled:
         scaler.step(optimizer)
         scaler.update()
     else:
@@ -84,10 +89,11 @@ def train_step(network, batch, labels, optimizer, objective, scheduler=None, sca
 
 
 def train_epoch(network, encoded, labels, batches, optimizer, device, objective=None, scheduler=None,
-                scaler=None, after_step=None):
+                scaler=None, after_step=None, autocast_dtype=None):
     """One train_step per batch of `batches` (index arrays into encoded, the (chars, bigrams)
     id lists, and labels, a LongTensor); after_step(index, logits, labels, loss), when
-    given, runs after each step (weight averages, running figures, logs)."""
+    given, runs after each step (weight averages, running figures, logs). scaler and
+    autocast_dtype: the mixed precision, as train_step takes it."""
     objective = objective or Objective()
     network.train()
     for index in batches:
@@ -95,6 +101,6 @@ def train_epoch(network, encoded, labels, batches, optimizer, device, objective=
         y = labels[index].to(device)
         soft = objective.teacher[index].to(device) if objective.teacher is not None else None
         logits, loss = train_step(network, (chars, bigrams, lengths), y, optimizer, objective, scheduler,
-                                  scaler, soft)
+                                  scaler, soft, autocast_dtype)
         if after_step is not None:
             after_step(index, logits, y, loss)

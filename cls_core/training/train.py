@@ -4,11 +4,16 @@
     python -m cls_core.train --model bilstm_att --cell lstm --epochs 12 --out checkpoints/bilstm_att.pt
     python -m cls_core.train --model linear --out checkpoints/linear.npz
     python -m cls_core.train ... --resume          # carry on from the last finished epoch
+    python -m cls_core.train ... --precision bf16  # bf16 autocast (default auto: see below)
     torchrun --nproc_per_node=4 -m cls_core.train --model textcnn ...   # 4 processes, DistributedDataParallel
 
 Beside the checkpoint it writes NAME.log.jsonl (per-step and per-epoch metrics, for the
 app's training curves), NAME.metrics.json (dev/test figures) and, while it runs,
 NAME.last.pt (the state a --resume needs; removed once training ends).
+
+--precision (cls_core.models.precision.training_precision): on CUDA, "auto" trains under bf16
+autocast where the GPU supports it, else fp16 autocast with a GradScaler; on the CPU it trains
+in fp32. The checkpoint's metrics say which ("train_precision").
 
 Under torchrun the networks train with DistributedDataParallel (NCCL between GPUs, gloo
 between CPUs). --batch-size is the global batch, the headlines of one optimiser step over
@@ -40,11 +45,16 @@ from cls_core.models.calibration import fit_temperature
 from cls_core.models.checkpoint import CheckpointError, atomic_write_text, load_checkpoint, save_checkpoint
 from cls_core.models.linear import LinearModel, out_of_fold_proba
 from cls_core.models.networks import build_model, count_parameters, init_from_pretrained
+from cls_core.models.precision import add_precision_argument, training_precision
 from cls_core.models.predictor import Predictor, add_device_argument, load_predictor, network_logits
 from cls_core.models.unsure import fit_confidence_threshold
 from cls_core.training.distributed import (epoch_batches, from_rank0, join_processes, launched_on_several,
                                            leave_processes, replicated, summed)
 from cls_core.training.loop import Objective, one_cycle_adamw, train_epoch
+
+
+# What --precision trains in, named by its autocast dtype (None: none, plain fp32).
+PRECISION_NAMES = {None: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}
 
 
 def side_paths(out):
@@ -125,20 +135,20 @@ def teacher_probabilities(sources, train, device):
 @dataclass
 class Optimisation:
     """The optimiser and what steps with it: the one-cycle schedule, the mixed-precision
-    scaler (enabled on CUDA) and the weight average (None with --ema 0)."""
+    scaler (enabled for fp16 autocast alone) and the weight average (None with --ema 0)."""
     optimizer: torch.optim.Optimizer
     scheduler: torch.optim.lr_scheduler.LRScheduler
     scaler: torch.amp.GradScaler
     ema: AveragedModel | None
 
     @classmethod
-    def for_model(cls, model, args, steps_per_epoch, device):
+    def for_model(cls, model, args, steps_per_epoch, needs_scaler=False):
         optimizer, scheduler = one_cycle_adamw(model, args.lr, args.weight_decay, args.epochs * steps_per_epoch,
                                                args.warmup)
         # Weight averaging: an exponential moving average of the weights is what gets evaluated
         # and saved; it generalises better than the last noisy step.
         ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(args.ema)) if args.ema else None
-        return cls(optimizer, scheduler, torch.amp.GradScaler("cuda", enabled=device.type == "cuda"), ema)
+        return cls(optimizer, scheduler, torch.amp.GradScaler("cuda", enabled=needs_scaler), ema)
 
     def averaged(self, model):
         """The weights evaluated and saved: the average's, else the model's own."""
@@ -184,14 +194,17 @@ class NetworkTraining:
         self.normalization = normalization_record()
         self.encoder = build_encoder(args, self.train)
         self.model, self.config = self.build_network()
+        self.autocast_dtype, needs_scaler = training_precision(args.precision, self.device)
+        self.precision = PRECISION_NAMES[self.autocast_dtype]
         self.say(f"{args.model}: {count_parameters(self.model):,} parameters, vocabulary {len(self.encoder.vocab)}, "
-                 f"device {self.device}" + (f", {self.world_size} processes" if self.world_size > 1 else ""))
+                 f"device {self.device}, training in {self.precision}"
+                 + (f", {self.world_size} processes" if self.world_size > 1 else ""))
         self.objective = Objective(args.label_smoothing, args.clip, args.char_dropout, self.read_teacher(),
                                    args.distill_weight)
         self.encoded = [self.encoder.encode(t) for t in self.train.texts]
         self.lengths = [len(c) for c, _ in self.encoded]
         self.labels = torch.tensor(self.train.labels)
-        self.optimisation = Optimisation.for_model(self.model, args, len(self.batches(epoch=1)), self.device)
+        self.optimisation = Optimisation.for_model(self.model, args, len(self.batches(epoch=1)), needs_scaler)
         self.state, self.network, self.log = new_state(), self.model, None
 
     def say(self, *text):
@@ -287,7 +300,8 @@ class NetworkTraining:
 
         start = time.perf_counter()
         train_epoch(self.network, self.encoded, self.labels, bar, self.optimisation.optimizer, self.device,
-                    self.objective, self.optimisation.scheduler, self.optimisation.scaler, after_step)
+                    self.objective, self.optimisation.scheduler, self.optimisation.scaler, after_step,
+                    self.autocast_dtype)
         state["elapsed"] += time.perf_counter() - start
         state["epoch"] = epoch
         return dict(figures, start=start)
@@ -343,7 +357,7 @@ class NetworkTraining:
         predictor.temperature = fit_temperature(dev_scores, dev.labels)
         predictor.unsure_threshold = fit_confidence_threshold(predictor.calibrated(dev_scores))
         metrics = checkpoint_metrics(predictor, self.data_dir, dev, state["elapsed"], count_parameters(model))
-        metrics["epochs"] = state["epoch"]
+        metrics["epochs"], metrics["train_precision"] = state["epoch"], self.precision
         save_checkpoint(args.out, {
             "kind": args.model, "config": self.config, "state_dict": model.state_dict(),
             "encoder": self.encoder.to_json(), "classes": train.classes, "temperature": predictor.temperature,
@@ -393,6 +407,8 @@ def build_parser():
     p.add_argument("--out", help="checkpoint path (default checkpoints/MODEL.pt, .npz for linear)")
     add_data_dir_argument(p)
     add_device_argument(p)
+    add_precision_argument(p, help="the forward pass's float type (autocast): auto = bf16 on a CUDA GPU that "
+                                   "has it, fp16 with a GradScaler on one that has not, fp32 on the CPU")
     p.add_argument("--resume", action="store_true", help="continue from NAME.last.pt if present")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--train-limit", type=int, help="use only the first N training headlines")
