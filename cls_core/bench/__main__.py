@@ -7,12 +7,14 @@
     python -m cls_core.bench --app        # the app under load against a no-op Gradio app;
                                           # start-up, RSS, one call over HTTP and gradio_client
     python -m cls_core.bench --deep       # one full "look inside" per model, as the app does it
+    python -m cls_core.bench --soak       # the app's RSS over rounds of looks inside, predictions and
+                                          # evaluations over HTTP (--rounds N, default 3)
     python -m cls_core.bench --first-draw # each view's first drawing time in headless Chromium,
                                           # on the app as a fresh clone serves it (needs playwright)
 
 One module each: cls_core.bench.models (the table, each model in a fresh process),
 .reference (the ratios against the reference project's shapes), .look (one look inside),
-.load (the app under HTTP load), .first_draw (the views in a browser).
+.load (the app under HTTP load), .soak (its memory over rounds), .first_draw (the views in a browser).
 """
 
 import argparse
@@ -29,6 +31,7 @@ from cls_core.bench.load import bench_app, print_app
 from cls_core.bench.look import bench_deep, print_deep
 from cls_core.bench.models import bench_one
 from cls_core.bench.reference import bench_ratios, print_ratios
+from cls_core.bench.soak import bench_soak, print_soak
 from cls_core.data import add_data_dir_argument, resolve_data_dir
 from cls_core.models.predictor import SHIPPED_MODELS, add_device_argument
 
@@ -42,6 +45,8 @@ def main(argv=None):
     parser.add_argument("--app", action="store_true", help="measure the app under load instead")
     parser.add_argument("--ratios", action="store_true", help="only the networks against the reference's")
     parser.add_argument("--deep", action="store_true", help="only one full look inside per model")
+    parser.add_argument("--soak", action="store_true", help="the app's memory over rounds of load")
+    parser.add_argument("--rounds", type=int, default=3, help="--soak: rounds after which RSS is read (default 3)")
     parser.add_argument("--first-draw", action="store_true",
                         help="each view's first drawing time in headless Chromium on a fresh clone's app")
     parser.add_argument("--json", nargs="?", const=True, metavar="PATH",
@@ -56,6 +61,10 @@ def main(argv=None):
     if args.one:
         print(json.dumps(bench_one(args.one, args.checkpoints, data_dir, args.device)))
         return
+    if args.soak:
+        r = bench_soak(args.checkpoints, data_dir, args.rounds)
+        print_soak(r)
+        return emit(r, args.json)
     if args.first_draw:
         r = bench_first_draw(args.checkpoints)
         print_first_draw(r)
