@@ -8,7 +8,8 @@
                                           # start-up, RSS, one call over HTTP and gradio_client
     python -m cls_core.bench --deep       # one full "look inside" per model, as the app does it
     python -m cls_core.bench --soak       # the app's RSS over rounds of looks inside, predictions and
-                                          # evaluations over HTTP (--rounds N, default 3)
+                                          # evaluations over HTTP (--rounds N, default 3); with
+                                          # --in-process the same rounds on the service alone
     python -m cls_core.bench --first-draw # each view's first drawing time in headless Chromium,
                                           # on the app as a fresh clone serves it (needs playwright)
 
@@ -47,6 +48,8 @@ def main(argv=None):
     parser.add_argument("--deep", action="store_true", help="only one full look inside per model")
     parser.add_argument("--soak", action="store_true", help="the app's memory over rounds of load")
     parser.add_argument("--rounds", type=int, default=3, help="--soak: rounds after which RSS is read (default 3)")
+    parser.add_argument("--in-process", action="store_true", help="--soak: on the app's service in one process, "
+                        "without Gradio, with the RSS after malloc_trim too")
     parser.add_argument("--first-draw", action="store_true",
                         help="each view's first drawing time in headless Chromium on a fresh clone's app")
     parser.add_argument("--json", nargs="?", const=True, metavar="PATH",
@@ -62,7 +65,7 @@ def main(argv=None):
         print(json.dumps(bench_one(args.one, args.checkpoints, data_dir, args.device)))
         return
     if args.soak:
-        r = bench_soak(args.checkpoints, data_dir, args.rounds)
+        r = bench_soak(args.checkpoints, data_dir, args.rounds, args.in_process)
         print_soak(r)
         return emit(r, args.json)
     if args.first_draw:

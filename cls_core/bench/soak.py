@@ -2,7 +2,10 @@
 over its HTTP API in rounds, with the server's resident memory read after each round.
 
     python -m cls_core.bench --soak [--rounds 3]
-    MALLOC_ARENA_MAX=2 python -m cls_core.bench --soak     # the server inherits the environment
+    CLS_MALLOC_DEFAULTS=1 python -m cls_core.bench --soak   # glibc's malloc defaults (the server
+                                                            # inherits the environment)
+    python -m cls_core.bench --soak --in-process            # the rounds on the service alone, and
+                                                            # the RSS after malloc_trim(0) as well
 
 A round is what a busy few minutes bring: LOOKS looks inside (/inspect, the single models in
 turn), PREDICTIONS predictions (/predict, every model and the ensemble) and one full
@@ -17,13 +20,19 @@ machine may be shared, and a busy machine makes rounds slower, not bigger). The 
 (GOAL_RSS_GIB, GOAL_GROWTH) are those of issue 18.
 """
 
+import json
 import os
 import random
+import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from cls_core.app import api
+from cls_core.app.allocator import glibc, limit_fragmentation
+from cls_core.app.serving import configure_for_serving
+from cls_core.app.service import Demo
 from cls_core.app.wording import ENSEMBLE
 from cls_core.bench.load import free_port, http_call, start_server
 from cls_core.data import load_split
@@ -53,75 +62,129 @@ def round_calls(headlines, models, round_index, looks=LOOKS, predictions=PREDICT
             "evaluate": [[m] for m in everyone]}
 
 
-def run_round(url, calls, clients=CLIENTS):
-    """Every call of a round at once, `clients` threads per endpoint (one per evaluation):
-    {endpoint: errors}, and the seconds the round took."""
-    def one(endpoint_and_inputs):
-        endpoint, inputs = endpoint_and_inputs
+def run_round(call, calls, clients=CLIENTS):
+    """Every call of a round at once through call(endpoint, inputs), `clients` threads per
+    endpoint (one per evaluation): {endpoint: [errors]}, and the seconds the round took."""
+    def one(endpoint, inputs):
         try:
-            http_call(url, inputs, timeout=600, endpoint=endpoint)
-            return endpoint, None
+            call(endpoint, inputs)
+            return None
         except Exception as e:  # counted and shown, so that a refused call is never a silent gap
-            return endpoint, f"{type(e).__name__}: {e}"[:200]
+            return f"{type(e).__name__}: {e}"[:200]
 
     start = time.perf_counter()
     pools = {endpoint: ThreadPoolExecutor(len(inputs) if endpoint == "evaluate" else clients)
              for endpoint, inputs in calls.items()}
-    futures = [pools[e].submit(one, (e, inputs)) for e, batch in calls.items() for inputs in batch]
+    futures = [(e, pools[e].submit(one, e, inputs)) for e, batch in calls.items() for inputs in batch]
     errors = {e: [] for e in calls}
-    for f in futures:
-        endpoint, error = f.result()
-        if error:
-            errors[endpoint].append(error)
+    for endpoint, f in futures:
+        if f.result():
+            errors[endpoint].append(f.result())
     for pool in pools.values():
         pool.shutdown()
     return errors, time.perf_counter() - start
 
 
-def bench_soak(checkpoints, data_dir, rounds=3, settle=2.0):
-    """Rounds of calls against `python app.py --device cpu`; after each (and `settle` seconds
-    of quiet) the server's RSS and peak. Returns the figures (see print_soak)."""
+def soak(call, pid, texts, models, rounds, settle=2.0, trim=None):
+    """Rounds of calls; after each (and `settle` seconds of quiet) the memory of process pid,
+    and with trim (a function returning memory in bytes after glibc's malloc_trim) that too."""
+    out = []
+    for r in range(rounds):
+        errors, seconds = run_round(call, round_calls(texts, models, r))
+        time.sleep(settle)
+        row = dict(memory(pid), seconds=round(seconds, 1), load=[round(x, 2) for x in os.getloadavg()],
+                   errors={e: len(v) for e, v in errors.items()}, first_errors=[v[0] for v in errors.values() if v])
+        if trim:
+            row["rss_trimmed"] = trim()
+        out.append(row)
+    return out
+
+
+def figures(rounds, **fields):
+    """The soak's figures: the rounds, the growth from the first to the last, the goals."""
+    first, last = rounds[0]["rss"], rounds[-1]["rss"]
+    growth = round(last / first - 1, 4)
+    if "rss_trimmed" in rounds[0]:  # the trims change what the next round finds: this is the growth to read
+        fields["growth_trimmed"] = round(rounds[-1]["rss_trimmed"] / rounds[0]["rss_trimmed"] - 1, 4)
+    return dict(fields, rounds=rounds, growth=growth,
+                goals={"rss_after_first_round": first <= GOAL_RSS_GIB * GIB, "growth_first_to_last": growth <= GOAL_GROWTH})
+
+
+def malloc_environment():
+    """The variables that set the app's malloc (cls_core.app.allocator) found in this environment."""
+    return {k: v for k, v in os.environ.items() if k in ("CLS_MALLOC_DEFAULTS", "MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_")}
+
+
+def bench_soak(checkpoints, data_dir, rounds=3, in_process=False):
+    """Rounds of calls against `python app.py --device cpu` (in_process: against the app's
+    service in a fresh process of its own, without Gradio; see soak_in_process). Returns the
+    figures (see print_soak)."""
     root = Path(__file__).resolve().parents[2]
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    common = dict(malloc=malloc_environment(), load_before=load_before,
+                  per_round={"looks": LOOKS, "predictions": PREDICTIONS, "evaluations": len(SHIPPED_MODELS) + 1})
+    if in_process:
+        out = subprocess.run([sys.executable, "-m", "cls_core.bench.soak", str(checkpoints), str(data_dir), str(rounds)],
+                             cwd=root, capture_output=True, text=True, env=dict(os.environ))
+        if out.returncode:
+            raise RuntimeError(out.stderr[-2000:])
+        return dict(json.loads(out.stdout.splitlines()[-1]), **common)
     test = load_split(folder_of_test_split(data_dir), "test")
-    models = [m for m in SHIPPED_MODELS]
     port = free_port()
     server, url, startup = start_server([sys.executable, "app.py", "--device", "cpu", "--port", str(port),
                                          "--checkpoints", str(checkpoints), "--data-dir", str(data_dir)], root, port)
     try:
-        result = {"startup_seconds": round(startup, 1), "started": memory(server.pid),
-                  "malloc_arena_max": os.environ.get("MALLOC_ARENA_MAX"),
-                  "per_round": {"looks": LOOKS, "predictions": PREDICTIONS, "evaluations": len(models) + 1},
-                  "load_before": [round(x, 2) for x in os.getloadavg()], "rounds": []}
-        for r in range(rounds):
-            errors, seconds = run_round(url, round_calls(test.texts, models, r))
-            time.sleep(settle)
-            result["rounds"].append(dict(memory(server.pid), seconds=round(seconds, 1),
-                                         load=[round(x, 2) for x in os.getloadavg()],
-                                         errors={e: len(v) for e, v in errors.items()},
-                                         first_errors=[v[0] for v in errors.values() if v]))
-        first, last = result["rounds"][0]["rss"], result["rounds"][-1]["rss"]
-        result["growth"] = round(last / first - 1, 4)
-        result["goals"] = {"rss_after_first_round": first <= GOAL_RSS_GIB * GIB,
-                           "growth_first_to_last": result["growth"] <= GOAL_GROWTH}
-        return result
+        started = memory(server.pid)
+        return figures(soak(lambda e, inputs: http_call(url, inputs, timeout=600, endpoint=e), server.pid,
+                            test.texts, list(SHIPPED_MODELS), rounds),
+                       where="app.py over HTTP", startup_seconds=round(startup, 1), started=started, **common)
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
+def soak_in_process(checkpoints, data_dir, rounds):
+    """The same rounds on the app's service in this process (cls_core.app.api, no Gradio, no
+    HTTP), with malloc set as app.py sets it, and after each round the RSS once more after
+    glibc's malloc_trim(0) hands back the free memory it holds: memory that grows before the
+    trim and not after it was freed, not leaked."""
+    limit_fragmentation()  # as app.py does first; here after this module's imports, whose
+    # few threads may hold an arena each already (the limit counts them)
+    configure_for_serving()
+    start = time.perf_counter()
+    demo = Demo.load(checkpoints, data_dir, "cpu")
+    answers = {"predict": api.predict_answer, "inspect": api.inspect_answer, "evaluate": api.evaluate_answer}
+    libc = glibc()
+
+    def trim():
+        libc.malloc_trim(0)
+        return memory("self")["rss"]
+    started = memory("self")
+    return figures(soak(lambda e, inputs: answers[e](demo, *inputs), "self", demo.test_split().texts,
+                        demo.model_names(ensemble=False), rounds, trim=trim if libc else None),
+                   where="the app's service in one process, no Gradio", startup_seconds=round(time.perf_counter() - start, 1),
+                   started=started)
+
+
 def print_soak(r):
-    per = r["per_round"]
-    print(f"app started in {r['startup_seconds']} s at {r['started']['rss'] / GIB:.2f} GiB RSS; "
-          f"MALLOC_ARENA_MAX={r['malloc_arena_max'] or 'unset'}; load average before "
-          f"{' '.join(map(str, r['load_before']))}")
+    per, malloc = r["per_round"], r["malloc"]
+    print(f"{r['where']}: started in {r['startup_seconds']} s at {r['started']['rss'] / GIB:.2f} GiB RSS; malloc: "
+          + (" ".join(f"{k}={v}" for k, v in malloc.items()) or "as app.py sets it (cls_core.app.allocator)")
+          + f"; load average before {' '.join(map(str, r['load_before']))}")
     print(f"each round: {per['looks']} looks inside, {per['predictions']} predictions, "
           f"{per['evaluations']} evaluations at once")
     for i, row in enumerate(r["rounds"], 1):
         errors = sum(row["errors"].values())
-        print(f"round {i}: RSS {row['rss'] / GIB:.3f} GiB, peak {row['peak'] / GIB:.3f} GiB, {row['seconds']} s, "
+        trimmed = f" ({row['rss_trimmed'] / GIB:.3f} after malloc_trim)" if "rss_trimmed" in row else ""
+        print(f"round {i}: RSS {row['rss'] / GIB:.3f} GiB{trimmed}, peak {row['peak'] / GIB:.3f} GiB, {row['seconds']} s, "
               f"load average {' '.join(map(str, row['load']))}, {errors} errors"
               + (f" ({row['first_errors'][0]})" if errors else ""))
     goals = r["goals"]
     print(f"RSS after round 1: {r['rounds'][0]['rss'] / GIB:.3f} GiB (goal <= {GOAL_RSS_GIB} GiB: "
           f"{'met' if goals['rss_after_first_round'] else 'not met'}); growth round 1 -> {len(r['rounds'])}: "
-          f"{r['growth']:+.1%} (goal <= {GOAL_GROWTH:+.0%}: {'met' if goals['growth_first_to_last'] else 'not met'})")
+          f"{r['growth']:+.1%} (goal <= {GOAL_GROWTH:+.0%}: {'met' if goals['growth_first_to_last'] else 'not met'})"
+          + (f"; after malloc_trim {r['growth_trimmed']:+.1%}" if "growth_trimmed" in r else ""))
+
+
+if __name__ == "__main__":  # bench_soak(in_process=True) runs this in a fresh process: prints the figures as JSON
+    print(json.dumps(soak_in_process(sys.argv[1], sys.argv[2], int(sys.argv[3]))))
