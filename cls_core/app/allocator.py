@@ -3,9 +3,8 @@ on many threads for a long time. app.py calls `limit_fragmentation()` first thin
 torch or Gradio start a thread.
 
 With glibc's defaults the app's resident memory kept growing round after round of the same
-load (`python -m cls_core.bench --soak`) while the Python objects it holds did not (tracemalloc
-saw under 0.1 MB more), and `malloc_trim(0)` after each round brought most of it back: memory
-freed but kept by malloc, not leaked. Two defaults cause it:
+load (`python -m cls_core.bench --soak`), while after glibc's `malloc_trim(0)` it stayed about
+flat (`--soak --in-process`): memory freed but kept by malloc, not leaked. Two defaults cause it:
 
 - Arenas. glibc gives threads up to 8 heaps ("arenas") per core, and Gradio's worker threads,
   the integrated-gradients pool and the evaluations each land in their own; a block freed in
