@@ -14,7 +14,7 @@ from pathlib import Path
 
 # Twice the reports the app shows (three models and their ensemble), so that every model's
 # stays while checkpoints replaced under a running app leave their old reports behind. A
-# report holds every test headline's prediction: about 1 MB pickled.
+# report holds every test headline's prediction.
 REPORTS_KEPT = 8
 
 
