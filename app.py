@@ -17,6 +17,9 @@ import argparse
 import os
 import sys
 
+from cls_core.app.allocator import limit_fragmentation
+
+limit_fragmentation()  # before torch or Gradio start a thread: see cls_core/app/allocator.py
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
 
 from cls_core.app.address import check_gradio_port_variable, listen_address, parse_port  # noqa: E402

@@ -15,6 +15,7 @@ itself (tabs/). The only layer that imports gradio, plotly or pandas.
     wording      how answers are worded, and UserError; i18n: every word, in four languages
     serving      process settings for serving many small requests
     address      where to listen: a flag, else the host's environment, else localhost:7860
+    allocator    glibc malloc's settings for a long-running server, made before any thread starts
     recent       the results of visitors' questions, kept to redraw their views
     visitor      one visitor's state: what they asked, as keys
     tabs/        the page: one module per tab, each drawing its views from the visitor's state

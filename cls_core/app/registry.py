@@ -22,7 +22,9 @@ class ModelRegistry:
         self.models = dict(models)                # display name -> Predictor
         self.checkpoint_dir = Path(checkpoint_dir)
         self.unavailable = dict(unavailable or {})  # display name -> why it did not load
-        self._locks = {}
+        # one per name served, made here: a lock asked for by any other name (a request's
+        # model name is the visitor's text) is refused, not made and kept for ever
+        self._locks = {name: threading.RLock() for name in self.names()}
 
     @classmethod
     def load(cls, checkpoint_dir="checkpoints", device="auto", precision="auto"):
@@ -73,7 +75,9 @@ class ModelRegistry:
         on the network's copy, put hooks on an embedding while they run, so no other request
         may run the network or its copy (inspection, units, the map) meanwhile. Prediction
         takes the fast path, which the hooks do not touch, and needs no lock."""
-        return self._locks.setdefault(name, threading.RLock())
+        if name not in self._locks:
+            raise UserError("error_not_loaded", name=repr(name))
+        return self._locks[name]
 
     def window_count(self):
         """How many window sizes the convolutional models have (0 without one)."""

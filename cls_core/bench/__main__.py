@@ -7,6 +7,9 @@
     python -m cls_core.bench --app        # the app under load against a no-op Gradio app;
                                           # start-up, RSS, one call over HTTP and gradio_client
     python -m cls_core.bench --deep       # one full "look inside" per model, as the app does it
+    python -m cls_core.bench --soak       # the app's RSS over rounds of looks inside, predictions and
+                                          # evaluations over HTTP (--rounds N, default 3); with
+                                          # --in-process the same rounds on the service alone
     python -m cls_core.bench --first-draw # each view's first drawing time in headless Chromium,
                                           # on the app as a fresh clone serves it (needs playwright)
     python -m cls_core.bench --startup    # the app as a host starts it: start-up time, memory
@@ -18,10 +21,10 @@
 
 One module each: cls_core.bench.models (the table, each model in a fresh process),
 .reference (the ratios against the reference project's shapes), .look (one look inside),
-.load (the app under HTTP load), .first_draw (the views in a browser), .startup (start-up and
-memory as a host runs the app), .precision (fp32 against bf16 training), .gpu (the CUDA
-paths). Each is imported only when asked for: the GPU machine has neither gradio nor plotly,
-and --gpu imports neither.
+.load (the app under HTTP load), .soak (its memory over rounds), .first_draw (the views in a
+browser), .startup (start-up and memory as a host runs the app), .precision (fp32 against bf16
+training), .gpu (the CUDA paths). Each is imported only when asked for: the GPU machine has
+neither gradio nor plotly, and --gpu imports neither.
 """
 
 import argparse
@@ -48,6 +51,10 @@ def main(argv=None):
     parser.add_argument("--app", action="store_true", help="measure the app under load instead")
     parser.add_argument("--ratios", action="store_true", help="only the networks against the reference's")
     parser.add_argument("--deep", action="store_true", help="only one full look inside per model")
+    parser.add_argument("--soak", action="store_true", help="the app's memory over rounds of load")
+    parser.add_argument("--rounds", type=int, default=3, help="--soak: rounds after which RSS is read (default 3)")
+    parser.add_argument("--in-process", action="store_true", help="--soak: on the app's service in one process, "
+                        "without Gradio, with the RSS after malloc_trim too")
     parser.add_argument("--first-draw", action="store_true",
                         help="each view's first drawing time in headless Chromium on a fresh clone's app")
     parser.add_argument("--startup", action="store_true",
@@ -91,6 +98,11 @@ def main(argv=None):
         r = bench_train_precision(args.model, args.checkpoints, data_dir, args.out_dir,
                                   device="cpu" if args.device == "auto" else args.device, threads=args.threads or 1)
         print_train_precision(r)
+        return emit(r, args.json)
+    if args.soak:
+        from cls_core.bench.soak import bench_soak, print_soak
+        r = bench_soak(args.checkpoints, data_dir, args.rounds, args.in_process)
+        print_soak(r)
         return emit(r, args.json)
     if args.first_draw:
         from cls_core.bench.first_draw import bench_first_draw, print_first_draw

@@ -54,14 +54,16 @@ def start_server(args, cwd, port, timeout=300):
             time.sleep(0.1)
 
 
-def http_call(url, data, timeout=60):
-    """One call over Gradio's HTTP call API: POST the inputs, then read the event stream."""
-    request = urllib.request.Request(url + "gradio_api/call/predict", json.dumps({"data": data}).encode(),
+def http_call(url, data, timeout=60, endpoint="predict"):
+    """One call of an endpoint over Gradio's HTTP call API: POST the inputs, then read the
+    event stream; returns the endpoint's output (the "data" of its "complete" event)."""
+    request = urllib.request.Request(f"{url}gradio_api/call/{endpoint}", json.dumps({"data": data}).encode(),
                                      {"Content-Type": "application/json"})
     event = json.load(urllib.request.urlopen(request, timeout=timeout))["event_id"]
-    reply = urllib.request.urlopen(f"{url}gradio_api/call/predict/{event}", timeout=timeout).read().decode()
+    reply = urllib.request.urlopen(f"{url}gradio_api/call/{endpoint}/{event}", timeout=timeout).read().decode()
     if "event: complete" not in reply:
         raise RuntimeError(reply[-300:])
+    return json.loads(reply.split("event: complete", 1)[1].split("data:", 1)[1].strip().splitlines()[0])
 
 
 def load(url, clients, calls):

@@ -27,9 +27,10 @@ from functools import lru_cache
 
 NAME = "nfkc+opencc"
 OPENCC_CONFIG = "tw2sp"
+CONVERTERS_KEPT = 8  # configurations: this one, the page's two (i18n), robustness's six at most
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=CONVERTERS_KEPT)
 def opencc_converter(config):
     """The OpenCC converter for a configuration name (loaded once)."""
     import opencc  # the pip package "opencc", pinned in requirements.txt
