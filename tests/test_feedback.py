@@ -254,3 +254,13 @@ def test_an_acknowledged_correction_survives_kill_9_and_fifty_sessions_are_each_
     rows = FeedbackStore(db).rows()
     assert len(rows) == 76 and len({r["headline"] for r in rows}) == 76
     assert sum(r["headline"].startswith(f"{HEADLINE} ") and "flood" not in r["headline"] for r in rows) == 50
+
+
+def test_review_is_never_shown_on_a_share_link_without_a_login(tmp_path, capsys):
+    import app as app_module
+    db = ["--feedback-db", str(tmp_path / "f.sqlite3")]
+    corrections, review = app_module.open_corrections(app_module.parse_args(["--review", "--share", *db]), None)
+    assert corrections is not None and review is False and "--review is not shown" in capsys.readouterr().err
+    assert app_module.open_corrections(app_module.parse_args(["--review", "--share", *db]), ("u", "p"))[1] is True
+    assert app_module.open_corrections(app_module.parse_args(["--review", *db]), None)[1] is True
+    assert app_module.open_corrections(app_module.parse_args(["--review", "--no-feedback", *db]), None) == (None, False)
