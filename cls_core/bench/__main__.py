@@ -6,6 +6,7 @@
     python -m cls_core.bench --ratios     # only the latter: ratio and normalisation cost
     python -m cls_core.bench --app        # the app under load against a no-op Gradio app;
                                           # start-up, RSS, one call over HTTP and gradio_client
+    python -m cls_core.bench --flag       # keeping a correction: /flag over HTTP and gradio_client
     python -m cls_core.bench --deep       # one full "look inside" per model, as the app does it
     python -m cls_core.bench --first-draw # each view's first drawing time in headless Chromium,
                                           # on the app as a fresh clone serves it (needs playwright)
@@ -25,7 +26,7 @@ from pathlib import Path
 import torch
 
 from cls_core.bench.first_draw import bench_first_draw, print_first_draw
-from cls_core.bench.load import bench_app, print_app
+from cls_core.bench.load import bench_app, bench_flag, print_app, print_flag
 from cls_core.bench.look import bench_deep, print_deep
 from cls_core.bench.models import bench_one
 from cls_core.bench.reference import bench_ratios, print_ratios
@@ -42,6 +43,7 @@ def main(argv=None):
     add_device_argument(parser)
     add_precision_argument(parser)
     parser.add_argument("--app", action="store_true", help="measure the app under load instead")
+    parser.add_argument("--flag", action="store_true", help="only the latency of keeping a correction (/flag)")
     parser.add_argument("--ratios", action="store_true", help="only the networks against the reference's")
     parser.add_argument("--deep", action="store_true", help="only one full look inside per model")
     parser.add_argument("--first-draw", action="store_true",
@@ -58,6 +60,10 @@ def main(argv=None):
     if args.one:
         print(json.dumps(bench_one(args.one, args.checkpoints, data_dir, args.device, args.precision)))
         return
+    if args.flag:
+        r = bench_flag(args.checkpoints, data_dir)
+        print_flag(r)
+        return emit(r, args.json)
     if args.first_draw:
         r = bench_first_draw(args.checkpoints)
         print_first_draw(r)

@@ -1,11 +1,14 @@
 """The app under load against a no-op Gradio app with the same queue, then its start-up, RSS
-and one call over the HTTP call API and through gradio_client.
+and one call over the HTTP call API and through gradio_client; and the latency of keeping
+a correction (/flag).
 
     python -m cls_core.bench --app
+    python -m cls_core.bench --flag
 """
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -54,12 +57,12 @@ def start_server(args, cwd, port, timeout=300):
             time.sleep(0.1)
 
 
-def http_call(url, data, timeout=60):
+def http_call(url, data, timeout=60, api="predict"):
     """One call over Gradio's HTTP call API: POST the inputs, then read the event stream."""
-    request = urllib.request.Request(url + "gradio_api/call/predict", json.dumps({"data": data}).encode(),
+    request = urllib.request.Request(f"{url}gradio_api/call/{api}", json.dumps({"data": data}).encode(),
                                      {"Content-Type": "application/json"})
     event = json.load(urllib.request.urlopen(request, timeout=timeout))["event_id"]
-    reply = urllib.request.urlopen(f"{url}gradio_api/call/predict/{event}", timeout=timeout).read().decode()
+    reply = urllib.request.urlopen(f"{url}gradio_api/call/{api}/{event}", timeout=timeout).read().decode()
     if "event: complete" not in reply:
         raise RuntimeError(reply[-300:])
 
@@ -136,3 +139,37 @@ def print_app(r):
               f"{row['p95_ratio']:.2f}x")
     for key, label in (("predict_http_api", "HTTP call API"), ("predict_gradio_client", "gradio_client")):
         print(f"one /predict call via {label}: p50 {r[key]['p50_ms']:.1f} ms, p95 {r[key]['p95_ms']:.1f} ms")
+
+
+def bench_flag(checkpoints, data_dir, repeats=100):
+    """/flag over the HTTP call API and through gradio_client, each call a correction kept
+    (committed to disk) in a database of its own, thrown away after. A gradio_client session
+    may keep 30 corrections a minute: the client is renewed (untimed) every 25 calls."""
+    from gradio_client import Client
+    root = Path(__file__).resolve().parents[2]
+    folder = Path(tempfile.mkdtemp(prefix="flag-bench-"))
+    port = free_port()
+    app, url, _ = start_server([sys.executable, "app.py", "--port", str(port), "--checkpoints", str(checkpoints),
+                                "--data-dir", str(data_dir), "--feedback-db", str(folder / "feedback.sqlite3")],
+                               root, port)
+    try:
+        flag = [HEADLINE, "TextCNN", "finance"]  # every model answers sports
+        http_call(url, flag, api="flag")  # warm-up
+        result = {"flag_http_api": percentiles(timed(lambda: http_call(url, flag, api="flag"), repeats))}
+        seconds = []
+        for start in range(0, repeats, 25):
+            client = Client(url, verbose=False)
+            seconds += timed(lambda: client.predict(*flag, api_name="/flag"), min(25, repeats - start))
+        result["flag_gradio_client"] = percentiles(seconds)
+        result["calls"] = repeats
+        return result
+    finally:
+        app.terminate()
+        app.wait(timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def print_flag(r):
+    for key, label in (("flag_http_api", "HTTP call API"), ("flag_gradio_client", "gradio_client")):
+        print(f"one /flag call via {label} ({r['calls']} calls): p50 {r[key]['p50_ms']:.1f} ms, "
+              f"p95 {r[key]['p95_ms']:.1f} ms")
