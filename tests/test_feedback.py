@@ -264,3 +264,24 @@ def test_review_is_never_shown_on_a_share_link_without_a_login(tmp_path, capsys)
     assert app_module.open_corrections(app_module.parse_args(["--review", "--share", *db]), ("u", "p"))[1] is True
     assert app_module.open_corrections(app_module.parse_args(["--review", *db]), None)[1] is True
     assert app_module.open_corrections(app_module.parse_args(["--review", "--no-feedback", *db]), None) == (None, False)
+
+
+def test_the_box_shows_under_an_answer_only_while_corrections_are_kept(keeping, demo):
+    import gradio as gr
+
+    from cls_core.app.tabs.common import Words
+    from cls_core.app.tabs.inside import InsideTab
+    from cls_core.app.tabs.predict import PredictTab
+    from cls_core.app.visitor import Visitor
+    v = Visitor(lang="zh-TW", headline=HEADLINE, models=("TextCNN", "BiLSTM-attention"), predicted=True,
+                inside_headline=HEADLINE, inside_model="TextCNN", looked=True)
+    for core, shown in ((keeping, True), (Demo(demo.registry, demo.data_dir), False)):
+        with gr.Blocks():
+            predict, inside = PredictTab(core, Words("zh-TW")), InsideTab(core, Words("zh-TW"))
+        drawn = predict.render(v)
+        assert drawn[predict.correct.row]["visible"] is shown
+        assert drawn[predict.correct.model]["value"] == "TextCNN"
+        assert ("體育", "sports") in predict.correct.topic.choices  # the topics as this visitor's page names them
+        assert predict.render(Visitor(lang="zh-TW"))[predict.correct.row]["visible"] is False  # no answer: no box
+        drawn = inside.render(v)
+        assert drawn[inside.correct.row]["visible"] is shown and drawn[inside.correct.model]["value"] == "TextCNN"
