@@ -160,6 +160,24 @@ def test_a_flood_from_one_visitor_is_refused_and_kept_from_no_one_else(keeping, 
     assert set(keeping.corrections.rate._events) == {"flood"}  # the idle visitor is forgotten
 
 
+def test_all_visitors_together_are_bounded_too(keeping, store):
+    keeping.corrections.total = RateLimit(per_minute=3, clock=lambda: 0.0)
+    for i in range(3):
+        flag_answer(keeping, f"{HEADLINE}{i}", "TextCNN", "finance", session=f"visitor {i}")
+    with pytest.raises(UserError) as refused:
+        flag_answer(keeping, HEADLINE, "TextCNN", "finance", session="visitor 4")
+    assert refused.value.key == "error_busy" and store.count() == 3
+
+
+def test_the_commit_is_git_s_or_the_one_an_image_is_given(monkeypatch, tmp_path):
+    from cls_core.feedback import app_commit
+    monkeypatch.delenv("HEADLINE_LENS_COMMIT", raising=False)
+    assert app_commit() is None or len(app_commit()) == 40
+    assert app_commit(tmp_path) is None  # not a git checkout
+    monkeypatch.setenv("HEADLINE_LENS_COMMIT", "0123abc")
+    assert app_commit(tmp_path) == "0123abc"
+
+
 # --- review and training -------------------------------------------------------------------
 
 def test_export_writes_text_tab_class_name_that_training_reads(store, tmp_path, capsys):

@@ -4,7 +4,7 @@ correct (RateLimit), and Corrections, which checks a correction, adds what the a
 (the model's answer, the checkpoint, the app's commit) and keeps it in the FeedbackStore
 (cls_core.feedback). Every refusal is a UserError, worded for the visitor; nothing is kept
 then, and nothing about the visitor is kept ever: the rate limit counts per Gradio session,
-in memory only.
+in memory only (and all sessions together, since each HTTP call API request is a session).
 
     corrections = Corrections(FeedbackStore(path))
     corrections.flag(demo, "国足3:0完胜泰国队", "TextCNN", "体育", session="abc123")   # -> record id
@@ -21,7 +21,8 @@ from cls_core.app.wording import UserError
 from cls_core.data.normalize import drop_invisible
 from cls_core.feedback import Correction, FeedbackError, StoreFull, app_commit
 
-RATE_PER_MINUTE = 30
+RATE_PER_MINUTE = 30          # from one Gradio session
+TOTAL_RATE_PER_MINUTE = 600   # from everyone: each HTTP call API request is a session of its own
 TOPIC_MAX_CHARS = 50
 
 
@@ -76,6 +77,7 @@ class Corrections:
     def __init__(self, store, rate=None, commit="unknown"):
         self.store = store
         self.rate = rate or RateLimit()
+        self.total = RateLimit(TOTAL_RATE_PER_MINUTE)
         self.commit = app_commit() if commit == "unknown" else commit
 
     def flag(self, demo, headline, model, topic, session=None):
@@ -92,6 +94,8 @@ class Corrections:
         correction = parse_topic(topic, predictor.classes)
         if not self.rate.allow(session or "no session"):
             raise UserError("error_feedback_rate", n=self.rate.per_minute)
+        if not self.total.allow("everyone"):
+            raise UserError("error_busy")
         probs, assessment, _ = model_answer(demo, model, typed)
         top = int(probs[0].argmax())
         if predictor.classes[top] == correction:  # not a correction: keep nothing

@@ -77,7 +77,10 @@ def default_db_path():
 
 
 def app_commit(root=None):
-    """The git commit the app runs from (`git rev-parse HEAD`), or None outside a git checkout."""
+    """The git commit the app runs from: $HEADLINE_LENS_COMMIT (an image built without .git
+    can be given it), else `git rev-parse HEAD`, else None."""
+    if os.environ.get("HEADLINE_LENS_COMMIT"):
+        return os.environ["HEADLINE_LENS_COMMIT"]
     root = root or Path(__file__).resolve().parents[2]
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
