@@ -16,6 +16,7 @@ This file only reads the arguments, loads the models and starts the page
 
 import argparse
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -64,8 +65,13 @@ def open_corrections(args, auth):
         print("warning: --review is not shown on a --share link without --auth", file=sys.stderr)
         review = False
     path = args.feedback_db or default_db_path()
+    try:
+        store = FeedbackStore(path, args.feedback_max_mb)
+    except (OSError, sqlite3.Error, ValueError) as e:
+        sys.exit(f"error: the corrections database {path} cannot be opened ({e}); "
+                 f"give another with --feedback-db PATH, or run with --no-feedback")
     print(f"corrections are kept in {path}", file=sys.stderr)
-    return Corrections(FeedbackStore(path, args.feedback_max_mb)), review
+    return Corrections(store), review
 
 
 def main(argv=None):

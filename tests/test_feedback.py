@@ -303,3 +303,12 @@ def test_the_box_shows_under_an_answer_only_while_corrections_are_kept(keeping, 
         assert predict.render(Visitor(lang="zh-TW"))[predict.correct.row]["visible"] is False  # no answer: no box
         drawn = inside.render(v)
         assert drawn[inside.correct.row]["visible"] is shown and drawn[inside.correct.model]["value"] == "TextCNN"
+
+
+def test_a_database_that_cannot_be_opened_stops_the_app_with_a_way_out(tmp_path):
+    import app as app_module
+    (tmp_path / "not-a-folder").write_text("")
+    with pytest.raises(SystemExit, match="--no-feedback"):
+        app_module.open_corrections(app_module.parse_args(
+            ["--feedback-db", str(tmp_path / "not-a-folder" / "f.sqlite3")]), None)
+
