@@ -16,7 +16,7 @@ from conftest import start_app
 from cls_core.app.api import flag_answer
 from cls_core.app.corrections import Corrections, RateLimit, parse_topic
 from cls_core.app.service import Demo
-from cls_core.app.wording import UserError
+from cls_core.app.wording import ENSEMBLE, UserError
 from cls_core.data import DataFormatError, read_named_split
 from cls_core.feedback import SCHEMA_VERSION, Correction, FeedbackStore, StoreFull
 from cls_core.feedback.__main__ import main as feedback_main
@@ -116,6 +116,8 @@ def test_a_correction_keeps_the_models_answer_and_the_checkpoint(keeping, store)
     assert row["answer"] == "sports" and 0.5 < row["probability"] <= 1 and row["correction"] == "finance"
     assert row["checkpoint_sha256"] == keeping.predictor("TextCNN").sha256 and row["app_commit"] == "abc123"
     assert kept.correction == "finance"
+    _, by_all = flag_answer(keeping, HEADLINE, ENSEMBLE, "finance")
+    assert by_all.checkpoint_sha256 == "+".join(p.sha256 for p in keeping.models.values())
 
 
 @pytest.mark.parametrize("topic", ["finance", "FINANCE", "财经 finance", "财经", "財經"])

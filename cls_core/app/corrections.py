@@ -47,6 +47,14 @@ def parse_topic(topic, classes):
     return name
 
 
+def checkpoint_sha256(predictor):
+    """The sha256 of the checkpoint file that answered; for the ensemble, its members' joined by '+'."""
+    members = getattr(predictor, "members", None)
+    if members:
+        return "+".join(m.sha256 or "" for m in members)
+    return predictor.sha256
+
+
 class RateLimit:
     """At most `per_minute` events per key in any 60 seconds. Keys (Gradio session hashes)
     live in memory only and go once their last event is a minute old."""
@@ -82,9 +90,9 @@ class Corrections:
 
     def flag(self, demo, headline, model, topic, session=None):
         """Keep "model's answer to headline is wrong; it is topic"; returns (the record's id,
-        the Correction kept) once it is on disk. UserError (nothing kept) for an empty or too long headline, an
-        unknown model or topic, the model's own answer as the topic, a visitor over the rate
-        limit, or a full database."""
+        the Correction kept) once it is on disk. UserError (nothing kept) for an empty or too
+        long headline, an unknown model or topic, the model's own answer as the topic, a
+        visitor (or all of them) over the rate limit, or a full database."""
         typed = drop_invisible(str(headline or ""))
         if not typed:
             raise UserError("error_empty")
@@ -99,11 +107,11 @@ class Corrections:
         probs, assessment, _ = model_answer(demo, model, typed)
         top = int(probs[0].argmax())
         if predictor.classes[top] == correction:  # not a correction: keep nothing
-            raise UserError("error_feedback_same", topic=class_name(correction))
+            raise UserError("error_feedback_same")
         record = Correction(headline=typed, read_as=assessment.read_as, model=model,
                             answer=predictor.classes[top], probability=round(float(probs[0, top]), 6),
                             correction=correction, app_commit=self.commit,
-                            checkpoint_sha256=getattr(predictor, "sha256", None))
+                            checkpoint_sha256=checkpoint_sha256(predictor))
         try:
             return self.store.add(record), record
         except StoreFull:

@@ -394,8 +394,8 @@ TEXTS = {
                      "✓ 已保存为第 {id} 条更正：{model} 说是{answer}，你说是{topic}。谢谢！"),
     "error_pick_topic": ("Pick the right topic first.", "请先选择正确的主题。"),
     "error_unknown_topic": ("Unknown topic “{topic}”; give one of: {topics}.", "未知的主题“{topic}”；请给出以下之一：{topics}。"),
-    "error_feedback_same": ("The model already answered {topic}: pick the topic it should have answered.",
-                            "模型的答案已经是{topic}：请选择它本该给出的主题。"),
+    "error_feedback_same": ("That is the model's own answer: pick the topic it should have answered.",
+                            "这正是模型自己的答案：请选择它本该给出的主题。"),
     "error_feedback_too_long": ("A correction takes a headline of up to {max} characters; this one has {n}. "
                                 "Nothing was kept.", "更正只接受最多 {max} 个字符的标题；这条有 {n} 个。没有保存任何内容。"),
     "error_feedback_rate": ("More than {n} corrections a minute from one visitor: nothing was kept. "
