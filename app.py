@@ -4,6 +4,8 @@
     python app.py --share              # plus a public link (add --auth on a public link)
     python app.py --auth user:secret   # require a login (or set APP_AUTH)
     GRADIO_SERVER_NAME=0.0.0.0 GRADIO_SERVER_PORT=7860 python app.py   # as a host runs it (or PORT=...)
+    python app.py --review             # also a tab reviewing visitors' corrections
+    python app.py --feedback-db PATH   # where corrections are kept (--no-feedback: nowhere)
 
 Links open a view directly: /?tab=inside&model=TextCNN&headline=国足3:0完胜泰国队&lang=zh-CN
 (tab: predict, inside, map, evaluate, experiments, overview; model: one name, or several joined
@@ -15,7 +17,9 @@ This file only reads the arguments, loads the models and starts the page
 
 import argparse
 import os
+import sqlite3
 import sys
+from pathlib import Path
 
 from cls_core.app.allocator import limit_fragmentation
 
@@ -30,11 +34,13 @@ except ValueError as e:
     sys.exit(f"error: {e}")
 
 from cls_core.app.concurrency import QUEUE_SIZE, WORKERS  # noqa: E402
+from cls_core.app.corrections import Corrections  # noqa: E402
 from cls_core.app.inputs import MAX_UPLOAD_BYTES  # noqa: E402
 from cls_core.app.service import Demo  # noqa: E402
 from cls_core.app.serving import configure_for_serving  # noqa: E402
 from cls_core.app.tabs.page import CSS, PAGE_JS, build_page  # noqa: E402
 from cls_core.data import resolve_data_dir  # noqa: E402
+from cls_core.feedback import DEFAULT_MAX_MB, FeedbackStore, default_db_path  # noqa: E402
 from cls_core.models.precision import add_precision_argument  # noqa: E402
 
 
@@ -58,7 +64,34 @@ def parse_args(argv=None):
     p.add_argument("--checkpoints", default="checkpoints")
     p.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews; the test split "
                                       "falls back to the copy shipped in data/demo/")
+    g = p.add_argument_group("visitors' corrections")
+    g.add_argument("--feedback-db", type=Path, default=None,
+                   help=f"the SQLite file corrections are kept in (default $HEADLINE_LENS_FEEDBACK_DB, "
+                        f"else {default_db_path()})")
+    g.add_argument("--feedback-max-mb", type=float, default=DEFAULT_MAX_MB,
+                   help="refuse corrections once the database is this large")
+    g.add_argument("--no-feedback", action="store_true", help="keep no corrections (no button, /flag refuses)")
+    g.add_argument("--review", action="store_true",
+                   help="show a tab reviewing the corrections (refused on a --share link without --auth)")
     return p.parse_args(argv)
+
+
+def open_corrections(args, auth):
+    """(Corrections or None, review shown): the feedback store as the arguments ask."""
+    if args.no_feedback:
+        return None, False
+    review = args.review
+    if review and args.share and not auth:
+        print("warning: --review is not shown on a --share link without --auth", file=sys.stderr)
+        review = False
+    path = args.feedback_db or default_db_path()
+    try:
+        store = FeedbackStore(path, args.feedback_max_mb)
+    except (OSError, sqlite3.Error, ValueError) as e:
+        sys.exit(f"error: the corrections database {path} cannot be opened ({e}); "
+                 f"give another with --feedback-db PATH, or run with --no-feedback")
+    print(f"corrections are kept in {path}", file=sys.stderr)
+    return Corrections(store), review
 
 
 def main(argv=None):
@@ -82,6 +115,7 @@ def main(argv=None):
         print("warning:", problem, file=sys.stderr)
     if not core.models:
         sys.exit("error: no model could be loaded; see the warnings above")
+    core.corrections, core.review = open_corrections(args, auth)
     app = build_page(core)
     app.queue(default_concurrency_limit=WORKERS, max_size=QUEUE_SIZE)
     launch = dict(server_name=host, server_port=port, auth=auth, show_error=True,

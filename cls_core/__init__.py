@@ -7,6 +7,7 @@
     evaluation/  test-split reports, slices, robustness
     explain/     occlusion and attention, integrated gradients, counterfactuals, hidden units,
                  the map, and the cache of what they compute once per checkpoint
+    feedback/    visitors' corrections kept in SQLite, listed and exported (no gradio there)
     app/         what the page needs: models loaded for the app, the tab views, figures, words
     bench/       the benchmarks
 

@@ -109,7 +109,8 @@ def checkpoint_dir():
 
 
 def start_app(log_path, *args, env=None):
-    """Run `python app.py ARGS` on a free localhost port; returns (process, url) once it answers."""
+    """Run `python app.py ARGS` on a free localhost port; returns (process, url) once it answers.
+    Corrections go to feedback.sqlite3 beside the log unless env or ARGS say otherwise."""
     import socket
     import subprocess
     import sys
@@ -122,7 +123,9 @@ def start_app(log_path, *args, env=None):
     log = open(log_path, "w")
     process = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--device", "cpu", *args],
                                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                               env=dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", **(env or {})))
+                               env=dict(os.environ, GRADIO_ANALYTICS_ENABLED="False",
+                                        HEADLINE_LENS_FEEDBACK_DB=str(Path(log_path).parent / "feedback.sqlite3"),
+                                        **(env or {})))
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 180
     while True:

@@ -117,7 +117,8 @@ def test_the_api_publishes_each_endpoints_parameters(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     for name, expected in {"/predict": [("headline", None), ("model", "TextCNN"), ("top_k", 5)],
                            "/inspect": [("headline", None), ("model", "BiLSTM-attention")],
-                           "/evaluate": [("model", "TextCNN")]}.items():
+                           "/evaluate": [("model", "TextCNN")],
+                           "/flag": [("headline", None), ("model", None), ("topic", None)]}.items():
         parameters = endpoints[name]["parameters"]
         assert [(p["parameter_name"], p.get("parameter_default")) for p in parameters] == expected, name
     assert [p["python_type"]["type"] for p in endpoints["/predict"]["parameters"]] == ["str", "str", "int"]

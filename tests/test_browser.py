@@ -407,6 +407,19 @@ def test_chinese_visitors_see_a_chinese_page(zh):
     zh.screenshot(path=OUTPUT / "zh-overview.png", full_page=True)
 
 
+def test_a_visitor_says_an_answer_is_wrong_and_is_thanked_in_their_language(zh):
+    zh.get_by_role("tab", name="预测").click()
+    zh.get_by_text("只有当你点击“这个答案错了”时，我们才会保存").wait_for()  # the notice says what is kept
+    ask(zh, "国足3:0完胜泰国队 晋级世界杯预选赛")
+    zh.get_by_text("TextCNN · ✓ 有把握").wait_for()
+    zh.locator("#predict-correct-topic input").click()
+    zh.get_by_role("option", name="财经", exact=True).click()
+    zh.locator("#predict-correct-button").click()
+    zh.locator("#predict-correct-message").get_by_text("BiLSTM-attention 说是体育，你说是财经。谢谢！").wait_for()
+    assert "已保存为第" in zh.locator("#predict-correct-message").inner_text()
+    zh.screenshot(path=OUTPUT / "zh-correction.png", full_page=True)
+
+
 # Words in which Taiwan's and Hong Kong's phrasing differ (OpenCC s2twp and s2hk): the link
 # button, 檢視/連結 against 視圖/鏈接 (static text: Gradio's i18n, in the browser), and the
 # ensemble, 整合 against 集成 (the model picker: reworded by the server).

@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # Named by the issues to come; they must keep these names once they exist.
-RESERVED = {"cls_core.report", "cls_core.feedback"}
+RESERVED = {"cls_core.report"}
 # Runs each module as `python -m` would (runpy, as __main__) with --help, all in one process
 # so that torch is imported once; prints {module: [exit code, what it printed]}.
 RUN_EACH = """

@@ -10,7 +10,7 @@ import cls_core
 
 PACKAGE = Path(cls_core.__file__).parent
 # Subpackage -> layer; a module may import a lower layer or its own subpackage.
-LAYERS = {"data": 0, "models": 1, "evaluation": 2, "explain": 2, "training": 3, "app": 4, "bench": 5}
+LAYERS = {"data": 0, "models": 1, "evaluation": 2, "explain": 2, "training": 3, "feedback": 3, "app": 4, "bench": 5}
 ENTRY_POINTS = {"cls_core.predict", "cls_core.train", "cls_core.evaluate"}  # forwarders for the documented commands
 UI_PACKAGES = {"gradio", "gradio_client", "plotly", "pandas"}
 

@@ -9,7 +9,8 @@ itself (tabs/). The only layer that imports gradio, plotly or pandas.
     inputs       input limits, cleaning a headline, CSV cells, the downloads folder
     links        links that open one view of the page
     batch        a file of headlines in, a CSV of predictions out
-    api          the /predict, /inspect and /evaluate answers
+    api          the /predict, /inspect, /evaluate and /flag answers
+    corrections  visitors' corrections: topics in any language, the rate limit, what is kept
     views/       what each tab shows (plain values, tables, figures)
     deep         the look-deeper views of one model; figures, deep_figures: plotly figures
     wording      how answers are worded, and UserError; i18n: every word, in four languages

@@ -1,9 +1,11 @@
 """The app's API (gradio_client, or plain HTTP): /predict, /inspect and /evaluate answer
-with plain JSON, English class names and stable reason codes, whatever the page's language."""
+with plain JSON, English class names and stable reason codes, whatever the page's language;
+/flag keeps a visitor's correction and answers with its record's id."""
 
 from cls_core.app.views.evaluate import evaluation_report
 from cls_core.app.views.inside import inspect_with_gradients
 from cls_core.app.views.predict import predict
+from cls_core.app.wording import UserError
 
 REPORT_FIELDS = ("model", "headlines", "accuracy", "macro_f1", "ece", "nll", "confusion")
 
@@ -32,3 +34,12 @@ def evaluate_answer(demo, model):
     """/evaluate: accuracy, macro-F1, ECE, NLL and the confusion matrix on the test split."""
     report = evaluation_report(demo, model)
     return {k: report[k] for k in REPORT_FIELDS}
+
+
+def flag_answer(demo, headline, model, topic, session=None):
+    """/flag: keep "model's answer to headline is wrong, it is topic" (a class name as in
+    class.txt, or the topic as the page shows it in any language); (record id, Correction).
+    `session` (the Gradio session hash) is only counted, in memory, for the rate limit."""
+    if demo.corrections is None:
+        raise UserError("error_feedback_off")
+    return demo.corrections.flag(demo, headline, model, topic, session)

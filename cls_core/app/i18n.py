@@ -378,6 +378,45 @@ TEXTS = {
     "flip_not_chinese": (" No edit of a Chinese character tried changes the answer: this one touches punctuation, "
                          "a digit or a Latin letter.",
                          "试过的汉字改动都没有改变答案：这一处改的是标点、数字或拉丁字母。"),
+
+    # --- corrections (issue 19) -------------------------------------------------------------
+    "privacy_feedback": ("Typed headlines are not stored. Only when you click “This answer is wrong” do we keep: "
+                         "the headline as typed and as the model read it, the model, its answer and probability, "
+                         "the topic you pick, the time, the app's version (git commit) and the model file's "
+                         "sha256 — never your IP address or login name.",
+                         "输入的标题不会被保存。只有当你点击“这个答案错了”时，我们才会保存：你输入的标题和模型读到的标题、"
+                         "模型、它的答案和概率、你选的主题、时间、本应用的版本（git commit）和模型文件的 sha256——"
+                         "从不保存你的 IP 地址或登录名。"),
+    "correct_model": ("Which answer is wrong", "哪个答案错了"),
+    "correct_topic": ("The right topic", "正确的主题"),
+    "correct_button": ("✗ This answer is wrong", "✗ 这个答案错了"),
+    "correct_done": ("✓ Kept as correction #{id}: {model} said {answer}; you say {topic}. Thank you.",
+                     "✓ 已保存为第 {id} 条更正：{model} 说是{answer}，你说是{topic}。谢谢！"),
+    "error_pick_topic": ("Pick the right topic first.", "请先选择正确的主题。"),
+    "error_unknown_topic": ("Unknown topic “{topic}”; give one of: {topics}.", "未知的主题“{topic}”；请给出以下之一：{topics}。"),
+    "error_feedback_same": ("That is the model's own answer: pick the topic it should have answered.",
+                            "这正是模型自己的答案：请选择它本该给出的主题。"),
+    "error_feedback_too_long": ("A correction takes a headline of up to {max} characters; this one has {n}. "
+                                "Nothing was kept.", "更正只接受最多 {max} 个字符的标题；这条有 {n} 个。没有保存任何内容。"),
+    "error_feedback_rate": ("More than {n} corrections a minute from one visitor: nothing was kept. "
+                            "Please wait a minute.", "同一访客每分钟最多 {n} 条更正：这条没有保存。请稍等一分钟。"),
+    "error_feedback_full": ("The corrections database is full: nothing was kept. Please tell whoever runs this app.",
+                            "更正数据库已满：这条没有保存。请告知本应用的运行者。"),
+    "error_feedback_invalid": ("This correction is out of bounds: nothing was kept.", "这条更正超出限制：没有保存。"),
+    "error_feedback_off": ("Corrections are turned off on this server (--no-feedback).",
+                           "此服务器关闭了更正功能（--no-feedback）。"),
+    "tab_review": ("Review corrections", "审阅更正"),
+    "review_intro": ("Corrections visitors made (this tab shows because the app was started with --review). "
+                     "{n} kept.", "访客提交的更正（因为本应用以 --review 启动，才显示此标签页）。共保存 {n} 条。"),
+    "review_refresh": ("Refresh", "刷新"),
+    "review_pairs": ("Answer → correction", "答案 → 更正"),
+    "review_rows": ("The corrections, newest first", "各条更正（最新的在前）"),
+    "review_export": ("Export as TSV (text<TAB>label)", "导出为 TSV（text<TAB>label）"),
+    "review_download": ("Corrections (TSV, for --extra-train)", "更正（TSV，供 --extra-train 使用）"),
+    "col_answer": ("answer", "答案"),
+    "col_correction": ("correction", "更正"),
+    "col_count": ("count", "次数"),
+    "col_time": ("time (UTC)", "时间（UTC）"),
 }
 
 

@@ -1,7 +1,7 @@
 """What the app shares between all its visitors: the models (cls_core.app.registry), the test
 split served (cls_core.app.served_data), the reports computed so far
-(cls_core.app.evaluations), the gates that bound heavy work (cls_core.app.concurrency) and
-the folder of downloads.
+(cls_core.app.evaluations), the gates that bound heavy work (cls_core.app.concurrency), the
+folder of downloads, and the visitors' corrections when they are kept (cls_core.app.corrections).
 
     demo = Demo.load("checkpoints", "data/THUCNews", device="cpu")
     predict(demo, "国足3:0完胜泰国队", demo.model_names())      # cls_core.app.views.predict
@@ -35,6 +35,8 @@ class Demo:
     evaluations: Evaluations = field(default_factory=Evaluations)
     downloads: Downloads = field(default_factory=Downloads)
     recent: Recent = field(default_factory=Recent)  # results of visitors' questions, to redraw views
+    corrections: object = None  # cls_core.app.corrections.Corrections; None: nothing is ever stored
+    review: bool = False        # show the corrections' review tab (app.py --review)
     _test: object = None
 
     @classmethod

@@ -6,6 +6,7 @@
     python -m cls_core.bench --ratios     # only the latter: ratio and normalisation cost
     python -m cls_core.bench --app        # the app under load against a no-op Gradio app;
                                           # start-up, RSS, one call over HTTP and gradio_client
+    python -m cls_core.bench --flag       # keeping a correction: /flag over HTTP and gradio_client
     python -m cls_core.bench --deep       # one full "look inside" per model, as the app does it
     python -m cls_core.bench --soak       # the app's RSS over rounds of looks inside, predictions and
                                           # evaluations over HTTP (--rounds N, default 3); with
@@ -49,6 +50,7 @@ def main(argv=None):
     add_device_argument(parser)
     add_precision_argument(parser)
     parser.add_argument("--app", action="store_true", help="measure the app under load instead")
+    parser.add_argument("--flag", action="store_true", help="only the latency of keeping a correction (/flag)")
     parser.add_argument("--ratios", action="store_true", help="only the networks against the reference's")
     parser.add_argument("--deep", action="store_true", help="only one full look inside per model")
     parser.add_argument("--soak", action="store_true", help="the app's memory over rounds of load")
@@ -103,6 +105,11 @@ def main(argv=None):
         from cls_core.bench.soak import bench_soak, print_soak
         r = bench_soak(args.checkpoints, data_dir, args.rounds, args.in_process)
         print_soak(r)
+        return emit(r, args.json)
+    if args.flag:
+        from cls_core.bench.load import bench_flag, print_flag
+        r = bench_flag(args.checkpoints, data_dir)
+        print_flag(r)
         return emit(r, args.json)
     if args.first_draw:
         from cls_core.bench.first_draw import bench_first_draw, print_first_draw

@@ -1,11 +1,14 @@
 """The app under load against a no-op Gradio app with the same queue, then its start-up, RSS
-and one call over the HTTP call API and through gradio_client.
+and one call over the HTTP call API and through gradio_client; and the latency of keeping
+a correction (/flag).
 
     python -m cls_core.bench --app
+    python -m cls_core.bench --flag
 """
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -138,3 +141,55 @@ def print_app(r):
               f"{row['p95_ratio']:.2f}x")
     for key, label in (("predict_http_api", "HTTP call API"), ("predict_gradio_client", "gradio_client")):
         print(f"one /predict call via {label}: p50 {r[key]['p50_ms']:.1f} ms, p95 {r[key]['p95_ms']:.1f} ms")
+
+
+def bench_flag(checkpoints, data_dir, repeats=100):
+    """/flag over the HTTP call API and through gradio_client, each call a correction kept
+    (committed to disk) in a database of its own, thrown away after; /predict beside it. A gradio_client session
+    may keep 30 corrections a minute: the client is renewed (untimed) every 25 calls."""
+    from gradio_client import Client
+    root = Path(__file__).resolve().parents[2]
+    folder = Path(tempfile.mkdtemp(prefix="flag-bench-"))
+    port = free_port()
+    app, url, _ = start_server([sys.executable, "app.py", "--port", str(port), "--checkpoints", str(checkpoints),
+                                "--data-dir", str(data_dir), "--feedback-db", str(folder / "feedback.sqlite3")],
+                               root, port)
+    try:
+        result = {"calls": repeats, "store_add": bench_store_add(folder / "alone.sqlite3", repeats)}
+        # /predict beside it, timed the same way: what any call costs, against which /flag's
+        # extra (the model's answer again, the commit to disk) shows
+        for api, data in (("flag", [HEADLINE, "TextCNN", "finance"]),  # every model answers sports
+                          ("predict", [HEADLINE, "TextCNN", 5])):
+            http_call(url, data, endpoint=api)  # warm-up
+            result[f"{api}_http_api"] = percentiles(timed(lambda: http_call(url, data, endpoint=api), repeats))
+            seconds = []
+            for start in range(0, repeats, 25):
+                client = Client(url, verbose=False)
+                seconds += timed(lambda: client.predict(*data, api_name=f"/{api}"), min(25, repeats - start))
+            result[f"{api}_gradio_client"] = percentiles(seconds)
+        return result
+    finally:
+        app.terminate()
+        app.wait(timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def bench_store_add(path, repeats):
+    """The store's own share: one correction committed (fsynced) in this process, no Gradio."""
+    from cls_core.feedback import Correction, FeedbackStore
+    store = FeedbackStore(path)
+    try:
+        return percentiles(timed(lambda: store.add(Correction(HEADLINE, HEADLINE, "TextCNN", "sports", 0.9,
+                                                              "finance")), repeats))
+    finally:
+        store.close()
+
+
+def print_flag(r):
+    print(f"one correction committed by the store alone: p50 {r['store_add']['p50_ms']:.2f} ms, "
+          f"p95 {r['store_add']['p95_ms']:.2f} ms")
+    for api in ("flag", "predict"):
+        for way, label in (("http_api", "HTTP call API"), ("gradio_client", "gradio_client")):
+            key = f"{api}_{way}"
+            print(f"one /{api} call via {label} ({r['calls']} calls): p50 {r[key]['p50_ms']:.1f} ms, "
+                  f"p95 {r[key]['p95_ms']:.1f} ms")

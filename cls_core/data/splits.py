@@ -1,13 +1,14 @@
 """THUCNews splits: finding them and reading them strictly.
 
 A split file holds one `headline<TAB>label` per line (UTF-8, label = line index in
-class.txt). Every reader here fails loudly, naming file and line, because a silently
+class.txt); extra training files (corrections, your own data) name the class instead
+(`headline<TAB>sports`, read_named_split). Every reader here fails loudly, naming file and line, because a silently
 skipped line would quietly change every accuracy figure downstream.
 """
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -96,12 +97,49 @@ def read_split(path, num_classes):
     return texts, labels
 
 
+def read_named_split(path, classes):
+    """Read `headline<TAB>class name` lines (the labels are names from class.txt, e.g.
+    `sports`: what `python -m cls_core.feedback export` writes, and your own data). Returns
+    (texts, labels as indices into classes); blank lines are skipped, any other fault stops."""
+    index = {name: i for i, name in enumerate(classes)}
+    texts, labels = [], []
+    for number, line in _decoded_lines(path):
+        if not line.strip():
+            continue
+        text, tab, label = line.rpartition("\t")
+        where = f"{path}:{number}"
+        if not tab:
+            raise DataFormatError(f"{where}: expected 'headline<TAB>class name', found no tab")
+        if not text.strip():
+            raise DataFormatError(f"{where}: empty headline")
+        if label.strip() not in index:
+            raise DataFormatError(f"{where}: label {label.strip()!r} is not a class of class.txt "
+                                  f"({', '.join(classes)})")
+        texts.append(text.strip())
+        labels.append(index[label.strip()])
+    if not texts:
+        raise DataFormatError(f"{path}: no headlines")
+    return texts, labels
+
+
+def with_extra(dataset, paths):
+    """dataset with the headlines of each `headline<TAB>class name` file in paths appended,
+    and a record of each file (path, sha256, headlines) in dataset.extra."""
+    for path in paths or ():
+        texts, labels = read_named_split(path, dataset.classes)
+        dataset.texts, dataset.labels = dataset.texts + texts, dataset.labels + labels
+        dataset.extra.append({"path": str(path), "sha256": sha256_file(path), "headlines": len(texts)})
+    return dataset
+
+
 @dataclass
 class Dataset:
-    """One split: texts, integer labels and the class names they index."""
+    """One split: texts, integer labels and the class names they index; `extra` records
+    the files folded in (read_named_split: path, sha256, headlines), none for a plain split."""
     texts: list
     labels: list
     classes: list
+    extra: list = field(default_factory=list)
 
     def __len__(self):
         return len(self.texts)

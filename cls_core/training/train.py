@@ -38,7 +38,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 from cls_core.data import (DataFormatError, TextEncoder, Vocab, add_data_dir_argument, bigram_tokens, class_counts,
-                           load_pretrained, load_split, resolve_data_dir, sha256_file)
+                           load_pretrained, load_split, resolve_data_dir, sha256_file, with_extra)
 from cls_core.data.normalize import normalization_record, normalize_headline
 from cls_core.evaluation.evaluate import evaluate, summary
 from cls_core.models.calibration import fit_temperature
@@ -73,6 +73,7 @@ def read_splits(args):
         train.texts, train.labels = train.texts[:args.train_limit], train.labels[:args.train_limit]
     if args.dev_limit:
         dev.texts, dev.labels = dev.texts[:args.dev_limit], dev.labels[:args.dev_limit]
+    train = with_extra(train, args.extra_train)  # after --train-limit: the extra files are kept whole
     for split in (train, dev):
         split.texts = [normalize_headline(t) for t in split.texts]
     return data_dir, train, dev
@@ -358,6 +359,7 @@ class NetworkTraining:
         predictor.unsure_threshold = fit_confidence_threshold(predictor.calibrated(dev_scores))
         metrics = checkpoint_metrics(predictor, self.data_dir, dev, state["elapsed"], count_parameters(model))
         metrics["epochs"], metrics["train_precision"] = state["epoch"], self.precision
+        metrics["extra_train"] = train.extra  # what besides train.txt it learned from
         save_checkpoint(args.out, {
             "kind": args.model, "config": self.config, "state_dict": model.state_dict(),
             "encoder": self.encoder.to_json(), "classes": train.classes, "temperature": predictor.temperature,
@@ -395,6 +397,7 @@ def fit_linear(args):
     model.unsure_threshold = fit_confidence_threshold(predictor.calibrated(dev_scores))
     model.metrics = checkpoint_metrics(predictor, data_dir, dev, seconds, model.parameters())
     model.metrics["train_sha256"] = sha256_file(data_dir / "train.txt")
+    model.metrics["extra_train"] = train.extra  # what besides train.txt it learned from
     model.save(args.out)
     atomic_write_text(side_paths(args.out)["metrics"], json.dumps(model.metrics, indent=1))
     return Path(args.out)
@@ -413,6 +416,9 @@ def build_parser():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--train-limit", type=int, help="use only the first N training headlines")
     p.add_argument("--dev-limit", type=int, help="use only the first N dev headlines")
+    p.add_argument("--extra-train", action="append", metavar="FILE",
+                   help="also train on FILE's `headline<TAB>class name` lines (e.g. corrections exported "
+                        "by python -m cls_core.feedback); repeatable; recorded in the checkpoint's metrics")
     g = p.add_argument_group("inputs")
     g.add_argument("--embedding", default="tencent", choices=["tencent", "random"])
     g.add_argument("--embed-dim", type=int, default=200, help="with --embedding random")

@@ -8,6 +8,7 @@ import gradio as gr
 from cls_core.app.i18n import text
 from cls_core.app.inputs import MAX_CHARS
 from cls_core.app.tabs.common import answer, hidden, hint_update, shown, table
+from cls_core.app.tabs.correct import CorrectionBox
 from cls_core.app.tabs.predict import EXAMPLES
 from cls_core.app.views.inside import inside_summary, look_inside
 from cls_core.app.views.map import numbered_headline
@@ -43,6 +44,7 @@ class InsideTab:
             self.button = words(gr.Button, ("value", "inside_button"), variant="primary")
         self.hint = gr.Markdown(visible=False, elem_classes="hint")
         self.summary = gr.Markdown()
+        self.correct = CorrectionBox(core, words, "inside", pick_model=False)
         highlight = dict(show_legend=False, combine_adjacent=False, visible=False)
         self.weights = gr.HighlightedText(**highlight)
         self.windows = [gr.HighlightedText(**highlight) for _ in range(registry.window_count())]
@@ -72,7 +74,8 @@ class InsideTab:
         self.views = [self.hint, self.summary, self.weights, *self.windows, self.occlusion, self.weights_plot,
                       self.occlusion_plot, self.reading_plot, self.hidden_plot, self.norm_plot, self.ngram_table,
                       self.methods_plot, self.agreement, self.counterfactuals, self.layer, self.direction,
-                      self.units_box, self.unit, self.units_message, self.unit_plot, self.unit_rows]
+                      self.units_box, self.unit, self.units_message, self.unit_plot, self.unit_rows,
+                      *self.correct.views]
 
     @staticmethod
     def _directions(lang):
@@ -83,6 +86,7 @@ class InsideTab:
         model = v.inside_model or self.first_model
         shape = self.core.registry.rnn_shape(model) if model in self.core.models else None
         out = {view: hidden() for view in self.views}
+        out.update(self.correct.render(v.lang, "", []))
         out.update({self.hint: hint_update(v, self.name), self.summary: "", self.agreement: "",
                     self.counterfactuals: "", self.units_message: "",
                     self.layer: gr.update(visible=shape is not None, maximum=max((shape or (2,))[0], 2),
@@ -92,6 +96,7 @@ class InsideTab:
                     self.unit: gr.update(choices=[], value=None)})
         if v.looked:
             out.update(self._look(v, model))
+            out.update(self.correct.render(v.lang, v.inside_headline, [model]))
         if shape is not None and v.units_of == model:
             out.update(self._units(v, model))
         return out
@@ -142,6 +147,7 @@ class InsideTab:
     def wire(self, state):
         outputs = [state, *self.views]
         inspect = dict(api_visibility="private", concurrency_id="inspect", concurrency_limit=None)
+        self.correct.wire(state, lambda v: v.inside_headline if v.looked else "")
 
         def on_look(v, headline, model):
             return answer(self, state, v, lambda v: replace(v, inside_headline=headline, inside_model=model,

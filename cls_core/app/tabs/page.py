@@ -23,6 +23,7 @@ from cls_core.app.tabs.inside import InsideTab
 from cls_core.app.tabs.map import MAP_CLICK_JS, MapTab
 from cls_core.app.tabs.overview import OverviewTab
 from cls_core.app.tabs.predict import PredictTab
+from cls_core.app.tabs.review import ReviewTab
 from cls_core.app.views.overview import PUBLISHED, best_accuracy
 from cls_core.app.visitor import Visitor
 from cls_core.app.wording import ENSEMBLE, UserError
@@ -102,12 +103,13 @@ def draw_page(core, state, language, v):
     words = Words(v.lang)
     ours, reference = best_accuracy(core.registry), max(acc for _, acc in PUBLISHED)
     words(gr.Markdown, ("value", "intro", {"ours": f"{ours:.1%}" if ours else "—", "reference": f"{reference:.1%}"}))
-    words(gr.Markdown, ("value", "privacy"))
+    words(gr.Markdown, ("value", "privacy" if core.corrections is None else "privacy_feedback"))
     problems = "  \n".join(text("warning", v.lang, text=p) for p in core.registry.problem_lines(v.lang))
     gr.Markdown(problems, visible=bool(problems))
     tabs = {}
+    shown_tabs = {**TABS, "review": ReviewTab} if core.review and core.corrections is not None else TABS
     with gr.Tabs(selected=v.tab) as tab_row:
-        for tab_id, tab_type in TABS.items():
+        for tab_id, tab_type in shown_tabs.items():
             with words(gr.Tab, ("label", "tab_" + tab_id), id=tab_id) as tab:
                 tabs[tab_id] = tab_type(core, words)
             tab.select(lambda v, tab_id=tab_id: replace(v, tab=tab_id), state, state, api_visibility="private")
@@ -196,7 +198,7 @@ def visitor_from_link(core, request):
 
 
 def add_api(core):
-    """/predict, /inspect, /evaluate for gradio_client: plain JSON in, plain JSON out."""
+    """/predict, /inspect, /evaluate and /flag for gradio_client: plain JSON in, plain JSON out."""
     @api_errors
     def api_predict(headline: str, model: str = "TextCNN", top_k: int = 5) -> dict:
         """Top classes of a headline with calibrated probabilities, and the verdict."""
@@ -213,6 +215,15 @@ def add_api(core):
         """Accuracy, macro-F1, ECE and the confusion matrix on the test split."""
         return api.evaluate_answer(core, model)
 
+    @api_errors
+    def api_flag(headline: str, model: str, topic: str, request: gr.Request) -> int:
+        """Keep a correction: model's answer to headline is wrong, the right topic is topic
+        (a class name as in class.txt, e.g. "sports", or the topic as the page shows it in
+        any language, e.g. "体育"). Returns the stored record's id."""
+        record_id, _ = api.flag_answer(core, headline, model, topic, request.session_hash)
+        return record_id
+
     gr.api(api_predict, api_name="predict")
+    gr.api(api_flag, api_name="flag")
     gr.api(api_inspect, api_name="inspect", concurrency_id="inspect", concurrency_limit=None)
     gr.api(api_evaluate, api_name="evaluate", concurrency_id="evaluate", concurrency_limit=None)

@@ -7,6 +7,7 @@ import gradio as gr
 
 from cls_core.app.inputs import MAX_CHARS
 from cls_core.app.tabs.common import answer, hidden, hint_update
+from cls_core.app.tabs.correct import CorrectionBox
 from cls_core.app.views.predict import (answer_panels, batch_message, predict, predict_batch,
                                         random_test_headline, truth_line)
 
@@ -38,6 +39,7 @@ class PredictTab:
         self.note = gr.Markdown()
         with gr.Row(equal_height=True):
             self.panels = [gr.Label(num_top_classes=5, visible=False) for _ in names]
+        self.correct = CorrectionBox(core, words, "predict")
         self.examples = words(gr.Dataset, ("label", "examples_label"), components=[gr.Textbox(render=False)],
                               samples=[[e] for e in EXAMPLES], type="index")
         with words(gr.Accordion, ("label", "batch_title"), open=False):
@@ -45,19 +47,20 @@ class PredictTab:
             self.upload = words(gr.UploadButton, ("label", "upload_button"), file_types=[".txt", ".csv"])
             self.batch_message = gr.Markdown()
             self.batch_file = words(gr.File, ("label", "batch_download"), visible=False)
-        self.views = [self.hint, self.truth, self.note, *self.panels, self.batch_message, self.batch_file]
-
+        self.views = [self.hint, self.truth, self.note, *self.panels, self.batch_message, self.batch_file,
+                      *self.correct.views]
 
     def render(self, v):
         lang = v.lang
         out = {self.hint: hint_update(v, self.name), self.truth: "", self.note: "",
-               **{panel: hidden() for panel in self.panels}}
+               **{panel: hidden() for panel in self.panels}, **self.correct.render(lang, "", [])}
         if v.predicted:
             read, notice, results = predict(self.core, v.headline, list(v.models), lang=lang)
             out[self.note], items = answer_panels(read, notice, results, lang)
             out[self.truth] = truth_line(v.truth, results, lang) if v.truth else ""
             for panel, (label, value) in zip(self.panels, items):
                 out[panel] = gr.update(visible=True, value=value, label=label)
+            out.update(self.correct.render(lang, v.headline, list(v.models)))
         if v.batch:
             path, n, skipped, names = v.batch
             out[self.batch_message] = batch_message(n, skipped, names, lang)
@@ -90,6 +93,7 @@ class PredictTab:
                 return replace(v, batch=(str(result.path), result.headlines, result.skipped, tuple(models)))
             return answer(self, state, v, change)
 
+        self.correct.wire(state, lambda v: v.headline if v.predicted else "")
         private = dict(api_visibility="private")
         gr.on([self.predict_button.click, self.headline.submit], ask, [state, self.headline, self.chosen], outputs,
               **private)

@@ -21,15 +21,20 @@ def predict(demo, headline, names, top_k=5, lang="en"):
     headline, notice = clean_headline(headline, lang)
     results = {}
     for name in names:
-        probs, assessment, ms = demo.recent.get(("predict", name, headline), lambda: _answer(demo, name, headline))
+        probs, assessment, ms = model_answer(demo, name, headline)
         top = np.argsort(-probs[0])[:max(1, min(int(top_k), probs.shape[1]))]
         results[name] = ({class_name(demo.predictor(name).classes[i], lang): float(probs[0, i]) for i in top}, ms,
                          assessment.as_dict())
     return headline, notice, results
 
 
+def model_answer(demo, name, headline):
+    """(probabilities [1, C], assessment, milliseconds) of one model for one cleaned headline,
+    computed once and kept a while (a correction of an answer just shown reuses it)."""
+    return demo.recent.get(("predict", name, headline), lambda: _answer(demo, name, headline))
+
+
 def _answer(demo, name, headline):
-    """(probabilities, assessment, milliseconds) of one model for one headline."""
     start = time.perf_counter()
     probs, (assessment,) = demo.predictor(name).predict_assessed([headline])
     return probs, assessment, (time.perf_counter() - start) * 1000
