@@ -378,6 +378,12 @@ TEXTS = {
     "flip_not_chinese": (" No edit of a Chinese character tried changes the answer: this one touches punctuation, "
                          "a digit or a Latin letter.",
                          "试过的汉字改动都没有改变答案：这一处改的是标点、数字或拉丁字母。"),
+    # --- report (issue 19) ----------------------------------------------------------------
+    "report_button": ("⬇ The report to hand out (one HTML file, this language)", "⬇ 可分发的报告（一个 HTML 文件，当前语言）"),
+    "report_file_label": ("Report: opens offline in any browser", "报告：任何浏览器都能离线打开"),
+    "report_writing": ("writing the report", "正在生成报告"),
+    "error_no_report": ("No report record beside these checkpoints: run python -m cls_core.report --record",
+                        "这些模型检查点旁没有报告记录：请运行 python -m cls_core.report --record"),
 }
 
 
