@@ -72,7 +72,8 @@ def _breaks(title):
     wide = [unicodedata.east_asian_width(ch) in "WF" for ch in title]
     for i in range(1, len(title)):
         before, ch = title[i - 1], title[i]
-        if before == " " or before in BREAK_AFTER or (
+        thousands = before == "," and ch.isdigit()  # "1,000" is one number
+        if before == " " or (before in BREAK_AFTER and not thousands) or (
                 (wide[i - 1] or wide[i]) and ch not in BREAK_AFTER | set("。！”’ ") and before not in "（(“‘"):
             yield i
 

@@ -159,8 +159,12 @@ def robustness(records, lang):
 
 def slices(records, lang):
     results = {model_label(n, lang): r["slices"] for n, r in records.measured["models"].items() if "slices" in r}
+    bilstm = records.measured["models"]["BiLSTM-attention"]["slices"]
+    prose = say("slices", lang, model=model_label("BiLSTM-attention", lang), short=bilstm["length"][0]["accuracy"],
+                long=bilstm["length"][-1]["accuracy"], unknown=bilstm["unknown_share"][-1]["accuracy"],
+                unknown_n=bilstm["unknown_share"][-1]["headlines"])
     return Section("slices", say("h_slices", lang), [
-        say("slices", lang), Figure(deep_figures.slices_chart(results, "length", lang), RECORD_COMMAND),
+        prose, Figure(deep_figures.slices_chart(results, "length", lang), RECORD_COMMAND),
         Figure(deep_figures.slices_chart(results, "unknown_share", lang), RECORD_COMMAND)])
 
 

@@ -100,9 +100,12 @@ WORDS = {
     "h_slices": ("Where accuracy drops: length and unknown characters", "准确率在哪里下降：长度与未知字"),
     "slices": ("Accuracy by the length of the headline as read, and by the share of its characters a model never "
                "saw in training. Short headlines and those with many unknown characters give the models the "
-               "least to go on.",
+               "least to go on: the {model} is right on {short:.1%} of the headlines of at most 12 characters and "
+               "{long:.1%} of those of 25 or more, and on {unknown:.1%} of the {unknown_n} with more than 10 % "
+               "unknown characters.",
                "按模型读到的标题长度，以及标题中模型训练时从未见过的字所占比例，分别统计准确率。短标题和未知字多的标题给模型的"
-               "线索最少。"),
+               "线索最少：{model}在不超过 12 个字的标题上答对 {short:.1%}，在 25 个字及以上的标题上答对 {long:.1%}，"
+               "在未知字超过 10% 的 {unknown_n} 条标题上答对 {unknown:.1%}。"),
 
     # --- 7. attention -------------------------------------------------------------------------------
     "h_attention": ("Does attention explain the prediction?", "注意力能解释预测吗？"),

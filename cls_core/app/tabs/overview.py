@@ -18,7 +18,7 @@ class OverviewTab:
     def __init__(self, core, words):
         self.core = core
         words(gr.Markdown, ("value", "overview_what"))
-        with gr.Row(equal_height=True):
+        with gr.Row():
             self.report_button = words(gr.Button, ("value", "report_button"), elem_id="report-button", scale=0,
                                        min_width=280)
             self.report_file = words(gr.File, ("label", "report_file_label"), visible=False, scale=1)
