@@ -145,3 +145,13 @@ def test_the_overview_writes_the_report_in_the_visitors_language():
     path = report_file(demo, "zh-HK")
     assert Path(path).name == "headline-lens-report-zh-HK.html"
     assert words.say("title", "zh-HK") in Path(path).read_text(encoding="utf-8")
+
+
+def test_the_worked_examples_are_chosen_by_rule():
+    """The first headline of a usual length the model gets right and is sure of, the first it
+    gets wrong while sure, the first it is unsure of; too short or too long ones are passed over."""
+    from cls_core.app.report.measure import choose_examples
+    test = SimpleNamespace(texts=["短", "十二个字的标题正确而有把握", "十二个字的标题错误但有把握", "十二个字的标题正确而没把握",
+                                  "十二个字的标题正确而有把握"], labels=[0, 0, 0, 0, 0])
+    record = {"at_threshold": {"threshold": 0.6}, "predicted": [0, 0, 1, 0, 0], "probability": [0.9, 0.9, 0.8, 0.5, 0.9]}
+    assert choose_examples(test, record) == [("right", 1), ("wrong", 2), ("unsure", 3)]
