@@ -11,5 +11,6 @@
     app/         what the page needs: models loaded for the app, the tab views, figures, words
     bench/       the benchmarks
 
-`python -m cls_core.train`, `.evaluate` and `.predict` are forwarded to their layers.
+`python -m cls_core.train`, `.evaluate`, `.predict` and `.report` are forwarded to their layers
+(the report to hand out and the model card live in app/report/: the Overview offers the report).
 """

@@ -487,3 +487,35 @@ def test_inside_reads_a_traditional_headline_one_way_everywhere(browser, fresh_a
         page.screenshot(path=OUTPUT / "zh-TW-inside-traditional.png", full_page=True)
     finally:
         page.context.close()
+
+
+def test_the_report_opens_offline_with_every_figure_drawn(browser):
+    """The report to hand out (python -m cls_core.report), opened from a file with the network
+    cut off, in English and Chinese: every figure drawn, nothing fetched, no console error.
+    Screenshots of its sections go to test-output/report-LANG-SECTION.png."""
+    from cls_core.app.report.page import write_report
+    from cls_core.app.report.record import Records
+    for lang in ("en", "zh-CN"):
+        path = OUTPUT / f"report-{lang}.html"
+        write_report(Records.load(), lang, path)
+        context = browser.new_context(offline=True, viewport={"width": 1100, "height": 900}, locale=lang)
+        page = context.new_page()
+        errors, fetched = [], []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: fetched.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
+        page.goto(path.as_uri())
+        figures = page.locator(".plotly-graph-div").count()
+        assert figures >= 15
+        page.wait_for_function("n => document.querySelectorAll('.plotly-graph-div .main-svg').length >= n",
+                               arg=figures, timeout=WAIT_MS)
+        undrawn = page.evaluate("[...document.querySelectorAll('.plotly-graph-div')]"
+                                ".filter(d => !d.querySelector('.main-svg')).map(d => d.id)")
+        assert not undrawn
+        for section in ("what", "classes", "calibration", "robustness", "examples", "limits"):
+            page.locator(f"#{section}").scroll_into_view_if_needed()
+            page.evaluate(f"document.getElementById('{section}').scrollIntoView()")
+            page.screenshot(path=OUTPUT / f"report-{lang}-{section}.png")
+        context.close()
+        assert not errors, (lang, errors)
+        assert not fetched, (lang, fetched)

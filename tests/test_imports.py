@@ -11,7 +11,7 @@ import cls_core
 PACKAGE = Path(cls_core.__file__).parent
 # Subpackage -> layer; a module may import a lower layer or its own subpackage.
 LAYERS = {"data": 0, "models": 1, "evaluation": 2, "explain": 2, "training": 3, "feedback": 3, "app": 4, "bench": 5}
-ENTRY_POINTS = {"cls_core.predict", "cls_core.train", "cls_core.evaluate"}  # forwarders for the documented commands
+ENTRY_POINTS = {"cls_core.predict", "cls_core.train", "cls_core.evaluate", "cls_core.report"}  # forwarders for the documented commands
 UI_PACKAGES = {"gradio", "gradio_client", "plotly", "pandas"}
 
 
@@ -154,7 +154,7 @@ def test_requirements_declare_every_package_imported():
     imported only inside a function of cls_core/bench (the package imports without it), may be
     in requirements-dev.txt instead (playwright, for `python -m cls_core.bench --first-draw`)."""
     import sys
-    distribution = {"sklearn": "scikit-learn"}  # import name -> the name pip installs
+    distribution = {"sklearn": "scikit-learn", "markdown_it": "markdown-it-py"}  # import name -> the name pip installs
     declared_here, declared_dev = declared("requirements.txt"), declared("requirements-dev.txt")
     imported, dev_only = set(), set()
     for path in [PACKAGE.parent / "app.py", *PACKAGE.rglob("*.py")]:

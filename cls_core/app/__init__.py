@@ -19,5 +19,6 @@ itself (tabs/). The only layer that imports gradio, plotly or pandas.
     allocator    glibc malloc's settings for a long-running server, made before any thread starts
     recent       the results of visitors' questions, kept to redraw their views
     visitor      one visitor's state: what they asked, as keys
+    report/      the report to hand out (one HTML file) and the model card, from the shipped records
     tabs/        the page: one module per tab, each drawing its views from the visitor's state
 """

@@ -72,7 +72,8 @@ def _breaks(title):
     wide = [unicodedata.east_asian_width(ch) in "WF" for ch in title]
     for i in range(1, len(title)):
         before, ch = title[i - 1], title[i]
-        if before == " " or before in BREAK_AFTER or (
+        thousands = before == "," and ch.isdigit()  # "1,000" is one number
+        if before == " " or (before in BREAK_AFTER and not thousands) or (
                 (wide[i - 1] or wide[i]) and ch not in BREAK_AFTER | set("。！”’ ") and before not in "（(“‘"):
             yield i
 
@@ -255,3 +256,44 @@ def coverage_chart(curves, lang="en"):
     return _figure(traces, text("title_coverage", lang), height=380, legend=dict(orientation="h", y=-0.25),
                    xaxis=dict(title=text("axis_coverage", lang), tickformat=".0%", autorange="reversed"),
                    yaxis=dict(title=text("axis_answered_accuracy", lang), tickformat=".0%"))
+
+
+def per_class_bars(scores, classes, title, value_name, lang="en"):
+    """scores: {model name: one value per class}; a group of bars per class, a colour per
+    model (its colour everywhere)."""
+    names = [class_name(c, lang) for c in classes]
+    traces = [dict(type="bar", x=names, y=list(values), name=name, marker_color=model_colour(name),
+                   hovertemplate="%{x}" + text("colon", lang) + "%{y:.1%}<extra>" + name + "</extra>")
+              for name, values in scores.items()]
+    low = min(min(v) for v in scores.values())
+    return _figure(traces, title, height=380, barmode="group", legend=dict(orientation="h", y=-0.25),
+                   yaxis=dict(title=value_name, tickformat=".0%", range=[math.floor(low * 20) / 20, 1]))
+
+
+def confusion_heatmap(confusion, classes, title, axis_true, axis_predicted, lang="en"):
+    """The confusion matrix as a heatmap of each true class's shares (rows: true classes,
+    top to bottom in class order; columns: answers), the count in the hover."""
+    counts = np.asarray(confusion, dtype=float)
+    totals = counts.sum(axis=1, keepdims=True)
+    shares = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+    names = [class_name(c, lang) for c in classes]
+    heatmap = dict(type="heatmap", z=shares, x=names, y=names, colorscale="Blues", zmin=0, zmax=1,
+                   text=[[f"{s:.0%}" if s >= 0.01 else "" for s in row] for row in shares], texttemplate="%{text}",
+                   customdata=counts.astype(int), colorbar=dict(tickformat=".0%"),
+                   hovertemplate=f"{axis_true} %{{y}} → {axis_predicted} %{{x}}{text('colon', lang)}"
+                                 "%{z:.1%} (%{customdata})<extra></extra>")
+    return _figure([heatmap], title, height=480, xaxis=dict(title=axis_predicted, automargin=True),
+                   yaxis=dict(title=axis_true, autorange="reversed", automargin=True))
+
+
+def variant_bars(rows, variants, title, lang="en"):
+    """rows: {model name: {variant: accuracy}}; variants: [(key, label)] in order. A group
+    of bars per variant of the input, a colour per model; the axis starts near the lowest."""
+    traces = [dict(type="bar", x=[label for _, label in variants], y=[row.get(k) for k, _ in variants], name=name,
+                   marker_color=model_colour(name),
+                   hovertemplate="%{x}" + text("colon", lang) + "%{y:.2%}<extra>" + name + "</extra>")
+              for name, row in rows.items()]
+    low = min(v for row in rows.values() for v in row.values() if v is not None)
+    return _figure(traces, title, height=380, barmode="group", legend=dict(orientation="h", y=-0.25),
+                   yaxis=dict(title=text("axis_accuracy", lang), tickformat=".0%",
+                              range=[math.floor(low * 20) / 20, 1]))

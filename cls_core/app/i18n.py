@@ -417,6 +417,12 @@ TEXTS = {
     "col_correction": ("correction", "更正"),
     "col_count": ("count", "次数"),
     "col_time": ("time (UTC)", "时间（UTC）"),
+    # --- report (issue 19) ----------------------------------------------------------------
+    "report_button": ("⬇ The report to hand out (one HTML file, this language)", "⬇ 可分发的报告（一个 HTML 文件，当前语言）"),
+    "report_file_label": ("Report: opens offline in any browser", "报告：任何浏览器都能离线打开"),
+    "report_writing": ("writing the report", "正在生成报告"),
+    "error_no_report": ("No report record beside these checkpoints: run python -m cls_core.report --record",
+                        "这些模型检查点旁没有报告记录：请运行 python -m cls_core.report --record"),
 }
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 from cls_core.app import figures
 from cls_core.app.i18n import text
 from cls_core.app.views import overview
-from cls_core.app.wording import model_label
+from cls_core.app.wording import UserError, model_label
 
 MODEL_COLUMNS = ("col_model", "col_parameters", "col_file_mb", "col_test_accuracy", "col_calibration", "col_computes_in")
 
@@ -18,6 +18,10 @@ class OverviewTab:
     def __init__(self, core, words):
         self.core = core
         words(gr.Markdown, ("value", "overview_what"))
+        with gr.Row():
+            self.report_button = words(gr.Button, ("value", "report_button"), elem_id="report-button", scale=0,
+                                       min_width=280)
+            self.report_file = words(gr.File, ("label", "report_file_label"), visible=False, scale=1)
         words(gr.Markdown, ("value", "overview_data"))
         self.data_sentence = gr.Markdown()
         self.counts = words(gr.Dataframe, ("label", "per_class_counts"), interactive=False)
@@ -29,6 +33,18 @@ class OverviewTab:
                        for name in core.models}
         self.views = [self.data_sentence, self.counts, self.models, self.accuracy,
                       *(view for pair in self.curves.values() for view in pair)]
+
+    def wire(self, state):
+        def on_report(v, progress=gr.Progress()):
+            progress(0, desc=text("report_writing", v.lang))
+            try:
+                return gr.update(value=str(overview.report_file(self.core, v.lang)), visible=True)
+            except UserError as e:
+                raise gr.Error(e.text(v.lang)) from None
+
+        # The report is written in the visitor's language when asked, and not kept in the
+        # visitor's state: after a switch of language the button writes it in the new one.
+        self.report_button.click(on_report, [state], [self.report_file], api_visibility="private")
 
     @staticmethod
     def forget(v):  # nothing the visitor asked for: nothing to drop

@@ -9,6 +9,8 @@ import pandas as pd
 
 from cls_core.app import figures
 from cls_core.app.i18n import class_name, text
+from cls_core.app.report.page import write_report
+from cls_core.app.report.record import Records
 from cls_core.app.wording import ENSEMBLE, UserError, model_label
 from cls_core.data import DataFormatError, load_split
 from cls_core.models.networks import count_parameters
@@ -115,3 +117,15 @@ def training_curve(registry, name, lang="en"):
             return None
         train = ([r["step"] for r in logged], [r["train_loss"] for r in logged], text("train_loss_running", lang))
     return figures.training_curves(train, epochs, text("title_training", lang, model=model_label(name, lang)), lang)
+
+
+def report_file(demo, lang="en"):
+    """The report to hand out (cls_core.app.report) in lang, written from the records beside
+    the served checkpoints into the downloads folder; its path. It runs no model."""
+    try:
+        records = Records.load(demo.checkpoint_dir)
+    except FileNotFoundError:
+        raise UserError("error_no_report") from None
+    path = demo.downloads.new_path(f"headline-lens-report-{lang}.html")
+    write_report(records, lang, path)
+    return path
