@@ -123,7 +123,7 @@ def bench_ratios(checkpoints, data_dir, device, precision="auto", threads=None, 
     one = timed(lambda: normalize_headline(HEADLINE), 1000)
     all_s = min(timed(lambda: ours.normalize_many(texts), rounds))
     return {"networks": rows, "normalize_per_headline_us": round(float(np.median(one)) * 1e6, 1),
-            "normalize_test_split_s": round(all_s, 3), "probe": cpu_verdict() if torch.device(device).type != "cuda" else None,
+            "normalize_test_split_s": round(all_s, 3), "probe": cpu_verdict() if ours.device.type == "cpu" else None,
             "load_average": os.getloadavg(),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
