@@ -8,6 +8,7 @@
                                           # start-up, RSS, one call over HTTP and gradio_client
     python -m cls_core.bench --flag       # keeping a correction: /flag over HTTP and gradio_client
     python -m cls_core.bench --deep       # one full "look inside" per model, as the app does it
+    python -m cls_core.bench --answers    # bf16 against fp32 on the full test split: same answers?
     python -m cls_core.bench --soak       # the app's RSS over rounds of looks inside, predictions and
                                           # evaluations over HTTP (--rounds N, default 3); with
                                           # --in-process the same rounds on the service alone
@@ -53,6 +54,7 @@ def main(argv=None):
     parser.add_argument("--flag", action="store_true", help="only the latency of keeping a correction (/flag)")
     parser.add_argument("--ratios", action="store_true", help="only the networks against the reference's")
     parser.add_argument("--deep", action="store_true", help="only one full look inside per model")
+    parser.add_argument("--answers", action="store_true", help="bf16 against fp32 answers on the full test split")
     parser.add_argument("--soak", action="store_true", help="the app's memory over rounds of load")
     parser.add_argument("--rounds", type=int, default=3, help="--soak: rounds after which RSS is read (default 3)")
     parser.add_argument("--in-process", action="store_true", help="--soak: on the app's service in one process, "
@@ -90,6 +92,11 @@ def main(argv=None):
         from cls_core.bench.models import bench_one
         print(json.dumps(bench_one(args.one, args.checkpoints, data_dir, args.device, args.precision)))
         return
+    if args.answers:
+        from cls_core.bench.answers import bench_answers, print_answers
+        r = bench_answers(args.checkpoints, data_dir)
+        print_answers(r)
+        return emit(r, args.json)
     if args.startup:
         from cls_core.bench.startup import bench_startup, print_startup
         r = bench_startup()
