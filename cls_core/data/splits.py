@@ -72,8 +72,9 @@ def read_classes(path):
     return names
 
 
-def read_split(path, num_classes):
-    """Read `headline<TAB>label` lines. Returns (texts, labels); blank lines are skipped."""
+def _read_labelled(path, what, label_of):
+    """(texts, labels) of `headline<TAB>label` lines, label_of(label, where) turning each label
+    into a class index (or raising DataFormatError); blank lines are skipped."""
     texts, labels = [], []
     for number, line in _decoded_lines(path):
         if not line.strip():
@@ -81,20 +82,27 @@ def read_split(path, num_classes):
         text, tab, label = line.rpartition("\t")
         where = f"{path}:{number}"
         if not tab:
-            raise DataFormatError(f"{where}: expected 'headline<TAB>label', found no tab")
+            raise DataFormatError(f"{where}: expected 'headline<TAB>{what}', found no tab")
         if not text.strip():
             raise DataFormatError(f"{where}: empty headline")
-        try:
-            label = int(label.strip())
-        except ValueError:
-            raise DataFormatError(f"{where}: label {label.strip()!r} is not an integer") from None
-        if not 0 <= label < num_classes:
-            raise DataFormatError(f"{where}: label {label} is out of range 0..{num_classes - 1}")
+        labels.append(label_of(label.strip(), where))
         texts.append(text.strip())
-        labels.append(label)
     if not texts:
         raise DataFormatError(f"{path}: no headlines")
     return texts, labels
+
+
+def read_split(path, num_classes):
+    """Read `headline<TAB>label` lines. Returns (texts, labels); blank lines are skipped."""
+    def label_of(label, where):
+        try:
+            label = int(label)
+        except ValueError:
+            raise DataFormatError(f"{where}: label {label!r} is not an integer") from None
+        if not 0 <= label < num_classes:
+            raise DataFormatError(f"{where}: label {label} is out of range 0..{num_classes - 1}")
+        return label
+    return _read_labelled(path, "label", label_of)
 
 
 def read_named_split(path, classes):
@@ -102,24 +110,13 @@ def read_named_split(path, classes):
     `sports`: what `python -m cls_core.feedback export` writes, and your own data). Returns
     (texts, labels as indices into classes); blank lines are skipped, any other fault stops."""
     index = {name: i for i, name in enumerate(classes)}
-    texts, labels = [], []
-    for number, line in _decoded_lines(path):
-        if not line.strip():
-            continue
-        text, tab, label = line.rpartition("\t")
-        where = f"{path}:{number}"
-        if not tab:
-            raise DataFormatError(f"{where}: expected 'headline<TAB>class name', found no tab")
-        if not text.strip():
-            raise DataFormatError(f"{where}: empty headline")
-        if label.strip() not in index:
-            raise DataFormatError(f"{where}: label {label.strip()!r} is not a class of class.txt "
-                                  f"({', '.join(classes)})")
-        texts.append(text.strip())
-        labels.append(index[label.strip()])
-    if not texts:
-        raise DataFormatError(f"{path}: no headlines")
-    return texts, labels
+
+    def label_of(label, where):
+        if label not in index:
+            raise DataFormatError(f"{where}: label {label!r} is not a class of class.txt ({', '.join(classes)})")
+        return index[label]
+    return _read_labelled(path, "class name", label_of)
+
 
 
 def with_extra(dataset, paths):
