@@ -11,7 +11,7 @@ HEADLINES = ["国足3:0完胜泰国队", "央行宣布下调存款准备金率",
 
 @pytest.fixture(scope="module", params=list(SHIPPED_MODELS.values()))
 def predictor(request, checkpoint_dir):
-    return Predictor.load(checkpoint_dir / request.param, "cpu")
+    return Predictor.load(checkpoint_dir / request.param, "cpu", "fp32")  # exact comparisons; bf16: test_precision
 
 
 def top(predictor, text):
@@ -70,7 +70,7 @@ def test_one_pass_gives_the_predictors_scores(predictor):
 
 @pytest.fixture(scope="module")
 def textcnn(checkpoint_dir):
-    return Predictor.load(checkpoint_dir / SHIPPED_MODELS["TextCNN"], "cpu")
+    return Predictor.load(checkpoint_dir / SHIPPED_MODELS["TextCNN"], "cpu", "fp32")
 
 
 def test_flips_edit_chinese_characters_first(textcnn):

@@ -43,7 +43,7 @@ from cls_core.models.precision import add_precision_argument
 from cls_core.models.predictor import SHIPPED_MODELS, add_device_argument
 
 
-def main(argv=None):
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="python -m cls_core.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoints", default="checkpoints")
@@ -80,7 +80,11 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's, one per core); "
                         "1 keeps a machine shared with other work from stalling both sides' thread pools")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one model in this process
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
     data_dir = resolve_data_dir(args.data_dir)
     if args.threads:
         torch.set_num_threads(args.threads)

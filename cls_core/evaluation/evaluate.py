@@ -56,7 +56,7 @@ def evaluate(predictor, dataset, with_predictions=True, progress=None, chunk=100
     calibrated, uncalibrated = (np.concatenate([p[k] for p in parts]) for k in (0, 1))
     seconds = time.perf_counter() - start
     report = {"model": predictor.name, "headlines": len(dataset), "seconds": round(seconds, 3),
-              "precision": predictor.precision}
+              "precision": getattr(predictor, "precision", None)}
     report.update(classification_report(calibrated, dataset.labels, dataset.classes))
     report["ece"] = {"before": expected_calibration_error(uncalibrated, dataset.labels),
                      "after": expected_calibration_error(calibrated, dataset.labels)}
