@@ -72,7 +72,10 @@ def test_every_step_runs_on_the_cpu_on_a_tiny_slice(small_data_dir, tmp_path):
         assert trained["train_precision"] == "fp32" and 0 <= trained["dev_accuracy"] <= 1  # auto, on the CPU
         # the shipped networks on 100 test headlines of every topic: the fast path is the module
         assert evaluated["headlines"] == 100 and evaluated["accuracy"] > 0.8
-        assert evaluated["accuracy"] == evaluated["module_accuracy"] and evaluated["max_logit_gap"] < 1e-3
+        # the fast path in the precision served (bf16 where the probe chose it), the module in fp32
+        exact = evaluated["precision"] == "fp32"
+        assert abs(evaluated["accuracy"] - evaluated["module_accuracy"]) <= (0 if exact else 0.02)
+        assert evaluated["max_logit_gap"] < (1e-3 if exact else 0.1)
         assert abs(rows["look", name]["figures"]["ig_delta"]) <= 0.05
         assert rows["map", name]["figures"]["headlines"] == 100
     assert rows["ddp", "textcnn"]["figures"]["backend"] == "gloo"

@@ -138,7 +138,8 @@ def evaluate_test(predictor, test):
     synchronize(predictor.device)
     module_seconds = time.perf_counter() - start
     recorded = predictor.metrics.get("test", {})
-    figures = {"headlines": len(test), "accuracy": report["accuracy"], "fast_seconds": round(fast_seconds, 3),
+    figures = {"headlines": len(test), "precision": predictor.precision, "accuracy": report["accuracy"],
+               "fast_seconds": round(fast_seconds, 3),
                "module_accuracy": float((module.argmax(1) == labels).mean()),
                "module_seconds": round(module_seconds, 3), "max_logit_gap": gap,
                "recorded_accuracy": recorded.get("accuracy"), "recorded_headlines": recorded.get("headlines")}
