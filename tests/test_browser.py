@@ -504,7 +504,7 @@ def test_the_report_opens_offline_with_every_figure_drawn(browser):
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("request", lambda r: fetched.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
-        page.goto(path.as_uri())
+        page.goto(path.resolve().as_uri())
         figures = page.locator(".plotly-graph-div").count()
         assert figures >= 15
         page.wait_for_function("n => document.querySelectorAll('.plotly-graph-div .main-svg').length >= n",
