@@ -119,8 +119,8 @@ def train_and_score(corpus, schedule, cell="lstm", bidirectional=True, pad_size=
         epoch_seconds.append(time.perf_counter() - start)
         dev_per_epoch.append(round(accuracy(model, encoded["dev"], labels["dev"]), 4))
     result = {"dev_accuracy": dev_per_epoch[-1], "test_accuracy": round(accuracy(model, encoded["test"], labels["test"]), 4),
-              "dev_accuracy_per_epoch": dev_per_epoch, "train_seconds": round(sum(epoch_seconds), 1),
-              "seconds_per_epoch": round(float(np.mean(epoch_seconds)), 1), "parameters": count_parameters(model),
+              "dev_accuracy_per_epoch": dev_per_epoch, "train_seconds": round(sum(epoch_seconds), 3),
+              "seconds_per_epoch": round(float(np.mean(epoch_seconds)), 3), "parameters": count_parameters(model),
               "batch_size": batch_size}
     return model, result
 
