@@ -26,7 +26,6 @@ import random
 import subprocess
 import sys
 import time
-import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -164,24 +163,7 @@ def soak_in_process(checkpoints, data_dir, rounds):
     rows = soak(lambda e, inputs: answers[e](demo, *inputs), "self", demo.test_split().texts,
                 demo.model_names(ensemble=False), rounds, trim=trim if libc else None)
     return figures(rows, where="the app's service in one process, no Gradio", started=started,
-                   startup_seconds=round(time.perf_counter() - start, 1), api_session_bytes=api_session_bytes(demo))
-
-
-def api_session_bytes(demo, sessions=50):
-    """Python memory of one Gradio session as an API call makes it (each call of the HTTP call
-    API is a new session, kept until Gradio's state_session_capacity pushes it out): the
-    mean over `sessions` sessions of the app's page, by tracemalloc."""
-    from gradio.state_holder import SessionState  # Gradio only here: the rounds above run without it
-
-    from cls_core.app.tabs.page import build_page
-    page = build_page(demo)
-    SessionState(page)  # what the first session makes once
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    kept = [SessionState(page) for _ in range(sessions)]
-    size = (tracemalloc.get_traced_memory()[0] - before) / len(kept)
-    tracemalloc.stop()
-    return round(size)
+                   startup_seconds=round(time.perf_counter() - start, 1))
 
 
 def print_soak(r):
@@ -202,10 +184,6 @@ def print_soak(r):
           f"{'met' if goals['rss_after_first_round'] else 'not met'}); growth round 1 -> {len(r['rounds'])}: "
           f"{r['growth']:+.1%} (goal <= {GOAL_GROWTH:+.0%}: {'met' if goals['growth_first_to_last'] else 'not met'})"
           + (f"; after malloc_trim {r['growth_trimmed']:+.1%}" if "growth_trimmed" in r else ""))
-    if "api_session_bytes" in r:
-        print(f"one API call's Gradio session: {r['api_session_bytes'] / 1024:.0f} KiB of Python memory, kept until "
-              f"Gradio's state_session_capacity (default 10,000 sessions) pushes it out")
-
 
 if __name__ == "__main__":  # bench_soak(in_process=True) runs this in a fresh process: prints the figures as JSON
     print(json.dumps(soak_in_process(sys.argv[1], sys.argv[2], int(sys.argv[3]))))
