@@ -33,3 +33,23 @@ def test_an_app_missing_a_model_shows_no_three_model_figures(tmp_path, checkpoin
     assert ENSEMBLE in demo.model_names()
     assert demo.predictor(ENSEMBLE).unsure_threshold is None
     assert [r["name"] for r in demo.model_rows()] == ["BiLSTM-attention", "TextCNN"]
+
+
+def test_an_ensemble_scoring_many_texts_in_threads_gives_what_one_by_one_gives(shipped, data_dir):
+    """From PARALLEL_FROM texts on the members score in threads side by side (Evaluate's
+    whole test split); the average is the same as the members' one after the other."""
+    from cls_core.data import load_split
+    from cls_core.evaluation.evaluate import evaluate
+    from cls_core.models import predictor as predictor_module
+    texts = load_split(data_dir, "test").texts[:predictor_module.PARALLEL_FROM]
+    ensemble = load_ensemble(list(shipped.values()), "no-such-dir")
+    members = [m.probabilities(texts)[0] for m in ensemble.members]
+    assert ensemble.probabilities(texts)[0] == pytest.approx(sum(members) / len(members), abs=1e-12)
+    # evaluate scores the split shortest first; each prediction is still its own headline's
+    test = load_split(data_dir, "test")
+    test.texts, test.labels = texts, test.labels[:len(texts)]
+    report = evaluate(shipped["TextCNN"], test)
+    probs = shipped["TextCNN"].predict_proba(texts)
+    assert [p["text"] for p in report["predictions"]] == texts
+    assert [p["predicted"] for p in report["predictions"]] == probs.argmax(axis=1).tolist()
+    assert [p["probability"] for p in report["predictions"]] == pytest.approx(probs.max(axis=1), abs=1e-5)

@@ -48,12 +48,16 @@ def evaluate(predictor, dataset, with_predictions=True, progress=None, chunk=100
     if list(predictor.classes) != list(dataset.classes):
         raise ValueError(f"the model's classes {predictor.classes} differ from the data's {dataset.classes}")
     start = time.perf_counter()
+    # Shortest first: a chunk's texts are padded to its longest, so chunks of like lengths
+    # compute little padding. The probabilities are put back in the dataset's order.
+    order = np.argsort([len(t) for t in dataset.texts], kind="stable")
     parts = []
     for i in range(0, len(dataset), chunk):
-        parts.append(predictor.probabilities(dataset.texts[i:i + chunk]))
+        parts.append(predictor.probabilities([dataset.texts[j] for j in order[i:i + chunk]]))
         if progress:
             progress(min(1.0, (i + chunk) / len(dataset)))
-    calibrated, uncalibrated = (np.concatenate([p[k] for p in parts]) for k in (0, 1))
+    back = np.argsort(order)
+    calibrated, uncalibrated = (np.concatenate([p[k] for p in parts])[back] for k in (0, 1))
     seconds = time.perf_counter() - start
     report = {"model": predictor.name, "headlines": len(dataset), "seconds": round(seconds, 3),
               "precision": getattr(predictor, "precision", None)}
