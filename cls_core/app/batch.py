@@ -61,7 +61,8 @@ def predict_file(registry, path, downloads, names=None, lang="en"):
     probability and verdict, and every class's probability from the last model. Returns a
     BatchResult."""
     headlines, skipped = read_headlines(path)
-    names, classes = list(names or registry.names()), registry.classes
+    names = list(names or registry.names())
+    classes = registry.classes_of(names[-1])  # the last model's probabilities are written out
     answers = {n: registry.predictor(n).predict_assessed(headlines) for n in names}
     target = downloads.new_path("predictions.csv")
     with open(target, "w", encoding="utf-8", newline="") as f:
