@@ -70,14 +70,15 @@ class OverviewTab:
     def render(self, v):
         lang, core = v.lang, self.core
         data_set = v.data_set if v.data_set in core.registry.folders else overview.THUCNEWS
-        split_counts, classes = overview.class_counts(core, data_set)
+        split_counts = overview.class_counts(core, data_set)
         sizes = ", ".join(f"{text('split_' + s, lang)} {sum(c):,}" for s, c in split_counts.items())
         rows = core.model_rows()
         sentence = (text("data_sentence", lang, counts=sizes) if data_set == overview.THUCNEWS else
-                    text("data_sentence_own", lang, folder=data_set, counts=sizes, n=len(classes)))
+                    text("data_sentence_own", lang, folder=data_set, counts=sizes,
+                         n=len(overview.data_set_classes(core, data_set))))
         out = {self.data_set: gr.update(value=data_set, choices=overview.data_sets(core.registry)),
                self.data_sentence: sentence,
-               self.counts: pd.DataFrame(overview.class_count_rows(classes, split_counts, lang),
+               self.counts: pd.DataFrame(overview.class_count_rows(core, split_counts, lang, data_set),
                                          columns=[text("col_class", lang)] + [text("split_" + s, lang)
                                                                              for s in split_counts]),
                self.models: pd.DataFrame(overview.model_table(rows, lang), columns=[text(c, lang)
@@ -85,6 +86,9 @@ class OverviewTab:
                self.accuracy: figures.accuracy_bars(overview.accuracy_bars(rows, lang), text("title_accuracy", lang),
                                                     lang=lang)}
         for name, (plot, note) in self.curves.items():
+            if name not in core.models:  # unloaded since the page was drawn
+                out[plot], out[note] = gr.update(visible=False), gr.update(visible=False)
+                continue
             curve = overview.training_curve(core.registry, name, lang)
             out[plot] = gr.update(value=curve, visible=curve is not None)
             out[note] = gr.update(value=text("no_curve_linear", lang, model=model_label(name, lang)),

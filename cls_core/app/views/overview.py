@@ -46,14 +46,25 @@ def recorded_counts(predictor):
     return out
 
 
-def class_counts(demo, data_set=THUCNEWS):
-    """({split: [count per class]}, the class names): train and dev as the checkpoints recorded
-    them (else read from the data directory, or the models folder's dev.tsv, if there), test
-    from the test split served. data_set: THUCNEWS, or the name of a models folder."""
+def _data_set_models(demo, data_set):
+    """(models folder or None for THUCNews, the models trained on data_set)."""
     folder = data_set if data_set in demo.registry.folders else None
-    names = demo.registry.singles_in(folder)
+    return folder, demo.registry.singles_in(folder)
+
+
+def data_set_classes(demo, data_set=THUCNEWS):
+    """The label names of a data set (THUCNEWS, or the name of a models folder)."""
+    _, names = _data_set_models(demo, data_set)
+    return demo.classes_of(names[0]) if names else demo.classes
+
+
+def class_counts(demo, data_set=THUCNEWS):
+    """{split: [count per class]}: train and dev as the checkpoints recorded them (else read
+    from the data directory, or the models folder's dev.tsv, if there), test from the test
+    split served. data_set: THUCNEWS, or the name of a models folder."""
+    folder, names = _data_set_models(demo, data_set)
     if not names:
-        return {}, demo.classes
+        return {}
     classes = demo.classes_of(names[0])
     recorded = next((c for c in map(recorded_counts, (demo.models[n] for n in names)) if c), {})
     counts = {}
@@ -77,12 +88,13 @@ def class_counts(demo, data_set=THUCNEWS):
         counts["test"] = np.bincount(test.labels, minlength=len(test.classes)).tolist()
     except UserError:
         pass
-    return counts, classes
+    return counts
 
 
-def class_count_rows(classes, counts, lang="en"):
+def class_count_rows(demo, counts, lang="en", data_set=THUCNEWS):
     """[class, count per split] for the table under the data sentence."""
-    return [[class_name(c, lang)] + [counts[s][i] for s in counts] for i, c in enumerate(classes)]
+    return [[class_name(c, lang)] + [counts[s][i] for s in counts]
+            for i, c in enumerate(data_set_classes(demo, data_set))]
 
 
 def model_rows(registry):
