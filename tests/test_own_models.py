@@ -278,3 +278,15 @@ def test_a_link_opens_an_own_model_in_inside(own):
     v = visitor_from_link(own, FakeRequest({"tab": "inside", "model": "mine/bilstm_att", "headline": WEATHER}))
     assert v.inside_model == "mine/bilstm_att" and v.looked and v.layer == own.registry.rnn_shape(v.inside_model)[0]
     assert link_of(v).startswith("?tab=inside&model=mine%2Fbilstm_att")
+
+
+def test_a_folder_without_its_test_split_says_so(models_dir, checkpoint_dir, small_data_dir, tmp_path):
+    folder = tmp_path / "models" / "untested"
+    shutil.copytree(models_dir / "mine", folder)
+    (folder / "test.tsv").unlink()
+    demo = Demo.load(checkpoint_dir, small_data_dir, "cpu", models_dir=tmp_path / "models")
+    assert api.predict_answer(demo, WEATHER, "untested/linear")["top"]  # predicting needs no test split
+    for view in (lambda: evaluate_view.evaluation_report(demo, "untested/linear"),
+                 lambda: draw_map(demo, "untested/textcnn"), lambda: unit_choices(demo, "untested/bilstm_att")):
+        with pytest.raises(UserError, match="test split is not available.*untested/test.tsv"):
+            view()
