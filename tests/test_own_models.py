@@ -22,7 +22,7 @@ from cls_core.app.tabs.evaluate import EvaluateTab
 from cls_core.app.tabs.inside import InsideTab
 from cls_core.app.tabs.map import MapTab
 from cls_core.app.tabs.overview import OverviewTab
-from cls_core.app.tabs.page import link_of, picker_updates, visitor_from_link
+from cls_core.app.tabs.page import draw_page, link_of, picker_updates, visitor_from_link
 from cls_core.app.tabs.predict import PredictTab
 from cls_core.app.views import evaluate as evaluate_view
 from cls_core.app.views import overview
@@ -264,8 +264,11 @@ def test_pickers_refresh_when_a_folder_is_added(own, models_dir, tmp_path):
         assert ("more/linear", "more/linear") in updates[predict_tab.chosen]["choices"]
         assert (model_label(folder_ensemble_name("more")), folder_ensemble_name("more")) not in \
             updates[inside_tab.model]["choices"]  # Inside looks inside one model at a time
+        predict(own, WEATHER, ["more/linear"])
+        evaluate_view.slices(own, ("more/linear",))
     finally:
         assert own.remove_folder("more")
+    assert not [key for key in own.recent.keys() if "more/linear" in str(key)]  # nothing kept for it
     assert ("more/linear", "more/linear") not in predict_tab.refresh("en")[predict_tab.chosen]["choices"]
 
 
@@ -290,3 +293,11 @@ def test_a_folder_without_its_test_split_says_so(models_dir, checkpoint_dir, sma
                  lambda: draw_map(demo, "untested/textcnn"), lambda: unit_choices(demo, "untested/bilstm_att")):
         with pytest.raises(UserError, match="test split is not available.*untested/test.tsv"):
             view()
+
+
+def test_the_whole_page_draws_with_own_models(own):
+    with gr.Blocks():
+        state, language = gr.State(None), gr.Dropdown(choices=["en"])
+        for tab in ("predict", "inside", "evaluate", "overview"):
+            draw_page(own, state, language, Visitor(lang="zh-HK", tab=tab, models=("mine/linear",),
+                                                    inside_model="mine/textcnn"))
