@@ -167,7 +167,9 @@ def test_links_carry_an_own_models_name(own):
 
 
 def test_folders_come_and_go_while_the_app_runs(models_dir, checkpoint_dir, tmp_path):
-    registry = ModelRegistry.load(checkpoint_dir, "cpu", models_dir=tmp_path / "none")
+    (tmp_path / "models" / "no-checkpoint").mkdir(parents=True)
+    (tmp_path / "models" / "no-checkpoint" / "test.tsv").write_text("北京暴雨\t天气\n", encoding="utf-8")
+    registry = ModelRegistry.load(checkpoint_dir, "cpu", models_dir=tmp_path / "models")
     assert registry.names() == SHIPPED + [ENSEMBLE] and registry.folders == {}
     folder = tmp_path / "again"
     shutil.copytree(models_dir / "mine", folder)
