@@ -6,10 +6,11 @@
     GRADIO_SERVER_NAME=0.0.0.0 GRADIO_SERVER_PORT=7860 python app.py   # as a host runs it (or PORT=...)
     python app.py --review             # also a tab reviewing visitors' corrections
     python app.py --feedback-db PATH   # where corrections are kept (--no-feedback: nowhere)
+    python app.py --models DIR         # also serve your own models, DIR/NAME/MODEL.pt as NAME/MODEL
 
 Links open a view directly: /?tab=inside&model=TextCNN&headline=国足3:0完胜泰国队&lang=zh-CN
 (tab: predict, inside, map, evaluate, experiments, overview; model: one name, or several joined
-by commas). On the map, clicking a point opens its headline in Inside.
+by commas; a model of your own: model=NAME/MODEL). On the map, clicking a point opens its headline in Inside.
 
 This file only reads the arguments, loads the models and starts the page
 (cls_core.app.tabs.page, one module per tab there).
@@ -62,6 +63,9 @@ def parse_args(argv=None):
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
     add_precision_argument(p)
     p.add_argument("--checkpoints", default="checkpoints")
+    p.add_argument("--models", type=Path, default=Path("models") if Path("models").is_dir() else None,
+                   help="serve every model of your own under DIR too: DIR/NAME/MODEL.pt (or .npz) as "
+                        "NAME/MODEL, measured on DIR/NAME/test.tsv (default: models/ when there is one)")
     p.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews; the test split "
                                       "falls back to the copy shipped in data/demo/")
     g = p.add_argument_group("visitors' corrections")
@@ -110,7 +114,9 @@ def main(argv=None):
     elif args.share:
         print("warning: --share without --auth: anyone with the public link can use this app "
               "(add --auth USER:PASS or set APP_AUTH)", file=sys.stderr)
-    core = Demo.load(args.checkpoints, resolve_data_dir(args.data_dir), args.device, args.precision)
+    if args.models is not None and not args.models.is_dir():
+        sys.exit(f"error: --models {args.models}: no such folder")
+    core = Demo.load(args.checkpoints, resolve_data_dir(args.data_dir), args.device, args.precision, args.models)
     for problem in core.registry.problem_lines():
         print("warning:", problem, file=sys.stderr)
     if not core.models:

@@ -210,8 +210,9 @@ TEXTS = {
     "eval_model": ("Model", "模型"),
     "row_normalised": ("Row-normalised (share of each true class)", "按行归一（占每个真实类别的比例）"),
     "eval_button": ("Evaluate on the test split", "在测试集上评估"),
-    "eval_intro": ("Scores every headline of the test split (10,000); the result is cached.",
-                   "为测试集的每条标题打分（10,000 条）；结果会被缓存。"),
+    "eval_intro": ("Scores every headline of the model's test split (THUCNews's: 10,000; a model of your own: "
+                   "its folder's test.tsv); the result is cached.",
+                   "为模型测试集的每条标题打分（THUCNews：10,000 条；你自己的模型：其文件夹中的 test.tsv）；结果会被缓存。"),
     "evaluating": ("Evaluating on the test split", "正在测试集上评估"),
     "eval_summary": ("**{model}** on {n:,} test headlines: accuracy **{acc:.2%}**, macro-F1 **{f1:.2%}**, "
                      "calibration error (ECE) {ece:.2%} ({seconds:.1f} s to score).",
@@ -320,6 +321,11 @@ TEXTS = {
     "split_dev": ("dev", "验证集"),
     "split_test": ("test", "测试集"),
     "per_class_counts": ("Headlines per class", "每个类别的标题数"),
+    "data_set_label": ("Data set", "数据集"),
+    "data_sentence_own": ("Your own data, models/{folder}: {counts} lines over {n} labels. Train and dev counts are "
+                          "those its models recorded when they were trained; the test lines are models/{folder}/test.tsv.",
+                          "你自己的数据 models/{folder}：{counts} 行，{n} 个标签。训练集和验证集的数量来自其模型在训练时的记录；"
+                          "测试行来自 models/{folder}/test.tsv。"),
     "overview_models": ("## The models", "## 模型"),
     "col_model": ("model", "模型"),
     "col_parameters": ("parameters", "参数量"),

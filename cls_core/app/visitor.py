@@ -37,6 +37,8 @@ class Visitor:
     predictions_csv: str = ""
     agreement: bool = False
     disagreements: bool = False
+    # Overview
+    data_set: str = "THUCNews"  # whose headlines are counted: THUCNews, or a models folder of yours
 
     def with_hint(self, tab, error):
         """This visitor with the hint of a UserError shown on tab."""

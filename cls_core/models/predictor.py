@@ -149,7 +149,7 @@ class Predictor:
                    encoder=TextEncoder.from_json(payload["encoder"]), device=device,
                    config=payload["config"], normalization=payload.get("normalization"),
                    unsure_threshold=payload.get("unsure_threshold"), sha256=sha256,
-                   extras={k: payload[k] for k in ("class_counts", "train_loss_per_step") if k in payload},
+                   extras={k: payload[k] for k in ("class_counts", "train_loss_per_step", "data") if k in payload},
                    precision=resolve_precision(precision, device))
 
     @property
