@@ -90,7 +90,8 @@ def read_own_data(args):
 class RunFiles:
     """The files one run writes into its output folder (the checkpoint, its side files, the
     split files), and which of them were there before, so that a failed or stopped run removes
-    exactly what it wrote, and the folder too when it made it and leaves it empty."""
+    exactly what it wrote, and the folders too (models/NAME, models/) that it made and leaves
+    empty."""
 
     def __init__(self, out, own, side_files):
         self.out, self.own = Path(out), own
@@ -98,7 +99,8 @@ class RunFiles:
         self.split_paths = {name: self.folder / f"{name}.tsv" for name in SPLIT_FILES}
         paths = [self.out, *side_files, *self.split_paths.values()]
         self.created = [p for p in paths if not p.exists()]
-        self.made_folder = not self.folder.exists()
+        # the folders this run will make, deepest first
+        self.made_folders = [f for f in (self.folder, *self.folder.parents) if not f.exists()]
         self.check_splits()
 
     def split_text(self, name):
@@ -121,8 +123,9 @@ class RunFiles:
     def remove_created(self):
         for path in self.created:
             path.unlink(missing_ok=True)
-        if self.made_folder and self.folder.is_dir() and not any(self.folder.iterdir()):
-            self.folder.rmdir()
+        for folder in self.made_folders:
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
 
 
 class Stopped(Exception):
