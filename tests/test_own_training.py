@@ -101,6 +101,7 @@ def test_the_log_says_what_a_live_reader_shows(trained):
     epochs = [r for r in lines if r["type"] == "epoch"]
     assert [r["epoch"] for r in epochs] == [1, 2, 3, 4]
     assert all({"dev_acc", "dev_loss", "elapsed", "wall", "train_loss"} <= r.keys() for r in epochs)
+    assert all(r["epochs"] == 4 for r in lines)
     steps = [r for r in lines if r["type"] == "step"]
     assert steps and all({"epoch", "step", "train_loss", "window_loss", "wall"} <= r.keys() for r in steps)
 
@@ -153,7 +154,8 @@ def test_other_bad_files_leave_nothing(tmp_path):
     vectors = tmp_path / "vectors.txt"
     vectors.write_text("3 2\n晴 0.1 0.2\n天 0.3\n", encoding="utf-8")
     for args, message in [(own_args("linear", latin, folder / "linear.npz", tmp_path), "latin.tsv:11: not valid UTF-8"),
-                          (own_args("linear", big, folder / "linear.npz", tmp_path), "big.tsv: 20.6 MB; the limit is 20 MB"),
+                          (own_args("linear", big, folder / "linear.npz", tmp_path),
+                           "big.tsv: 20.6 MB; the limit is 20 MB"),
                           (own_args("linear", mine, folder / "linear.npz", tmp_path, "--dev-file", str(bad_dev)),
                            "dev.tsv: labels not in the training file: '美食'"),
                           (own_args("textcnn", mine, folder / "t.pt", tmp_path, "--pretrained", str(vectors)),

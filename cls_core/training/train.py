@@ -22,11 +22,12 @@ stopped (Ctrl-C, SIGTERM) removes every file it wrote.
 
 NAME.log.jsonl, one JSON object a line, flushed as written (a reader may follow it live):
 
-    {"type": "step", "epoch": 1, "step": 50, "train_loss": 1.93, "train_acc": 0.41,
+    {"type": "step", "epoch": 1, "epochs": 10, "step": 50, "train_loss": 1.93, "train_acc": 0.41,
      "window_loss": 1.71, "lr": 0.0012, "wall": 6.2}
-        every --log-every steps; train_loss and train_acc are the running means over the
-        epoch so far, window_loss the mean over the last --log-every steps
-    {"type": "epoch", "epoch": 1, "step": 125, "train_loss": 1.52, "train_acc": 0.55,
+        every --log-every steps; epochs: the most this run trains (--epochs; early stopping
+        may end it sooner); train_loss and train_acc are the running means over the epoch
+        so far, window_loss the mean over the last --log-every steps
+    {"type": "epoch", "epoch": 1, "epochs": 10, "step": 125, "train_loss": 1.52, "train_acc": 0.55,
      "dev_loss": 0.81, "dev_acc": 0.83, "lr": 0.0019, "elapsed": 14.1, "wall": 15.3,
      "headlines_per_s": 570.2}
         after each epoch; elapsed: seconds spent in training steps so far (over resumes),
@@ -385,7 +386,7 @@ class NetworkTraining:
             if state["step"] % self.args.log_every == 0 and self.log is not None:
                 seen = figures["seen"]
                 bar.set_postfix(loss=f"{figures['loss_sum'] / seen:.3f}", acc=f"{figures['correct'] / seen:.3f}")
-                self.write_log({"type": "step", "epoch": epoch, "step": state["step"],
+                self.write_log({"type": "step", "epoch": epoch, "epochs": self.args.epochs, "step": state["step"],
                                 "train_loss": figures["loss_sum"] / seen, "train_acc": figures["correct"] / seen,
                                 "window_loss": float(np.mean(state["step_losses"][-self.args.log_every:])),
                                 "lr": self.optimisation.scheduler.get_last_lr()[0], "wall": self.wall()})
@@ -416,11 +417,11 @@ class NetworkTraining:
         dev_loss = F.cross_entropy(dev_logits, dev_labels).item()
         dev_acc = (dev_logits.argmax(-1) == dev_labels).float().mean().item()
         seen = figures["seen"]
-        self.write_log({"type": "epoch", "epoch": epoch, "step": state["step"],
+        self.write_log({"type": "epoch", "epoch": epoch, "epochs": self.args.epochs, "step": state["step"],
                         "train_loss": figures["loss_sum"] / seen, "train_acc": figures["correct"] / seen,
-                        "dev_loss": dev_loss, "dev_acc": dev_acc,
-                        "lr": self.optimisation.scheduler.get_last_lr()[0], "elapsed": round(state["elapsed"], 1),
-                        "wall": self.wall(), "headlines_per_s": round(seen / (time.perf_counter() - figures["start"]), 1)})
+                        "dev_loss": dev_loss, "dev_acc": dev_acc, "lr": self.optimisation.scheduler.get_last_lr()[0],
+                        "elapsed": round(state["elapsed"], 1), "wall": self.wall(),
+                        "headlines_per_s": round(seen / (time.perf_counter() - figures["start"]), 1)})
         print(f"epoch {epoch}: dev loss {dev_loss:.4f} acc {dev_acc:.2%} ({state['elapsed']:.0f} s so far)")
         if dev_acc > state["best_acc"]:
             state["best_acc"] = dev_acc
