@@ -226,3 +226,11 @@ def test_the_weight_average_of_a_small_file_spans_about_an_epoch():
     from cls_core.training.train import THUCNEWS_EMA, epoch_long_ema
     assert epoch_long_ema(125) == 0.992 and epoch_long_ema(20) == 0.95
     assert epoch_long_ema(1000) == epoch_long_ema(50_000) == THUCNEWS_EMA == 0.999  # never longer than THUCNews's
+
+
+def test_the_other_training_options_work_as_on_thucnews(tmp_path):
+    out = tmp_path / "m" / "gru.pt"
+    train_main(own_args("bilstm_att", write_two_topics(tmp_path / "mine.tsv"), out, tmp_path, "--cell", "gru",
+                        "--unidirectional", "--embed-dim", "8") + ["--epochs", "1"])
+    config = load_checkpoint(out)["config"]
+    assert config["cell"] == "gru" and config["bidirectional"] is False and config["hidden"] == 16
