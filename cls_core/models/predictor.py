@@ -115,7 +115,7 @@ class Predictor:
         self.normalization = normalization
         self.normalize = normalizer_for(normalization, str(path or kind))
         self.unsure_threshold = unsure_threshold
-        self.extras = extras or {}  # what training recorded for the app: class counts, per-step loss
+        self.extras = extras or {}  # what training recorded for the app: class counts, per-step loss, own data
         self.precision = precision if model is not None else "fp64"  # the linear model: scikit-learn's float64
         self.fast = fast_path(model, encoder) if model is not None else None
         if self.fast is not None and self.precision != "fp32":
