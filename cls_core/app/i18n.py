@@ -423,6 +423,17 @@ TEXTS = {
     "report_writing": ("writing the report", "正在生成报告"),
     "error_no_report": ("No report record beside these checkpoints: run python -m cls_core.report --record",
                         "这些模型检查点旁没有报告记录：请运行 python -m cls_core.report --record"),
+    # --- training in the browser (app.py --allow-training) ----------------------------------
+    "error_train_name": ("A model's name takes 1 to 40 letters, digits, - and _.",
+                         "模型名称须为 1 到 40 个字母、数字、- 或 _。"),
+    "error_train_name_taken": ("There is a model named “{name}” already, or one being trained: pick another name.",
+                               "已有名为“{name}”的模型，或正在训练：请换一个名称。"),
+    "error_train_model": ("Pick a model to train.", "请选择要训练的模型。"),
+    "error_train_epochs": ("Epochs: from 1 to {max}.", "训练轮数：1 到 {max}。"),
+    "error_train_file": ("The file cannot be trained on:\n{problems}", "这个文件无法用于训练：\n{problems}"),
+    "error_train_busy": ("{n} trainings are waiting already; please try again later.",
+                         "已有 {n} 个训练在排队；请稍后再试。"),
+    "error_train_no_model": ("There is no trained model named “{name}”.", "没有名为“{name}”的已训练模型。"),
 }
 
 
