@@ -6,16 +6,20 @@
     GRADIO_SERVER_NAME=0.0.0.0 GRADIO_SERVER_PORT=7860 python app.py   # as a host runs it (or PORT=...)
     python app.py --review             # also a tab reviewing visitors' corrections
     python app.py --feedback-db PATH   # where corrections are kept (--no-feedback: nowhere)
+    python app.py --allow-training     # also a tab training models on visitors' own labelled files
+                                       # (into --models DIR; refused on --share without --auth)
 
 Links open a view directly: /?tab=inside&model=TextCNN&headline=国足3:0完胜泰国队&lang=zh-CN
-(tab: predict, inside, map, evaluate, experiments, overview; model: one name, or several joined
-by commas). On the map, clicking a point opens its headline in Inside.
+(tab: predict, inside, map, evaluate, experiments, overview, and review or train where shown;
+model: one name, or several joined by commas). On the map, clicking a point opens its headline in Inside.
 
 This file only reads the arguments, loads the models and starts the page
 (cls_core.app.tabs.page, one module per tab there).
 """
 
 import argparse
+import atexit
+import functools
 import os
 import sqlite3
 import sys
@@ -39,7 +43,9 @@ from cls_core.app.inputs import MAX_UPLOAD_BYTES  # noqa: E402
 from cls_core.app.service import Demo  # noqa: E402
 from cls_core.app.serving import configure_for_serving  # noqa: E402
 from cls_core.app.tabs.page import CSS, PAGE_JS, build_page  # noqa: E402
+from cls_core.app.training_jobs import TrainingQueue, training_command  # noqa: E402
 from cls_core.data import resolve_data_dir  # noqa: E402
+from cls_core.data.labelled import MAX_BYTES as MAX_TRAINING_FILE_BYTES  # noqa: E402
 from cls_core.feedback import DEFAULT_MAX_MB, FeedbackStore, default_db_path  # noqa: E402
 from cls_core.models.precision import add_precision_argument  # noqa: E402
 
@@ -73,7 +79,31 @@ def parse_args(argv=None):
     g.add_argument("--no-feedback", action="store_true", help="keep no corrections (no button, /flag refuses)")
     g.add_argument("--review", action="store_true",
                    help="show a tab reviewing the corrections (refused on a --share link without --auth)")
+    g = p.add_argument_group("training in the browser")
+    g.add_argument("--allow-training", action="store_true",
+                   help="show a Train tab: visitors upload a labelled file and train a model on it, one at a "
+                        "time, into --models (refused on a --share link without --auth)")
+    g.add_argument("--max-train-minutes", type=float, default=30, help="stop a training after this long")
+    g.add_argument("--models", type=Path, default=Path("models"),
+                   help="where trained models are kept, one folder each (default models/)")
     return p.parse_args(argv)
+
+
+def open_training(args, auth, registry):
+    """The training queue as the arguments ask (None: no Train tab)."""
+    if not args.allow_training:
+        return None
+    device = "cpu" if args.device == "auto" else args.device  # the page's models keep the GPU to themselves
+    queue = TrainingQueue(args.models, registry.add_folder, args.max_train_minutes * 60,
+                          command=functools.partial(training_command, device=device))
+    atexit.register(queue.close)  # a training in progress goes with the app, and leaves nothing
+    for name in queue.trained_models():  # what earlier runs trained is served again
+        try:
+            registry.add_folder(args.models / name)
+        except Exception as e:  # noqa: BLE001 - one folder that does not load leaves the others served
+            print(f"warning: {args.models / name} does not load: {e}", file=sys.stderr)
+    print(f"training allowed: trained models go to {args.models}/", file=sys.stderr)
+    return queue
 
 
 def open_corrections(args, auth):
@@ -110,16 +140,26 @@ def main(argv=None):
     elif args.share:
         print("warning: --share without --auth: anyone with the public link can use this app "
               "(add --auth USER:PASS or set APP_AUTH)", file=sys.stderr)
+    if args.allow_training and args.share and not auth:  # before minutes of loading
+        sys.exit("error: --allow-training on a --share link needs --auth USER:PASS (or APP_AUTH): anyone "
+                 "with the link could run trainings on this machine")
+    if args.max_train_minutes <= 0:
+        sys.exit("error: --max-train-minutes takes a positive number")
     core = Demo.load(args.checkpoints, resolve_data_dir(args.data_dir), args.device, args.precision)
     for problem in core.registry.problem_lines():
         print("warning:", problem, file=sys.stderr)
     if not core.models:
         sys.exit("error: no model could be loaded; see the warnings above")
     core.corrections, core.review = open_corrections(args, auth)
+    core.training = open_training(args, auth, core.registry)
     app = build_page(core)
     app.queue(default_concurrency_limit=WORKERS, max_size=QUEUE_SIZE)
+    # Gradio refuses larger uploads before any handler sees them; with training allowed the
+    # limit is a training file's, and batch prediction keeps its own 2 MB check (batch.read_lines).
     launch = dict(server_name=host, server_port=port, auth=auth, show_error=True,
-                  max_file_size=MAX_UPLOAD_BYTES, css=CSS, js=PAGE_JS, footer_links=[])
+                  max_file_size=MAX_TRAINING_FILE_BYTES if core.training else MAX_UPLOAD_BYTES,
+                  allowed_paths=[str(args.models)] if core.training else None,  # checkpoints to download
+                  css=CSS, js=PAGE_JS, footer_links=[])
     try:
         app.launch(share=args.share, **launch)
     except Exception as e:  # no route to the share server: keep serving locally

@@ -12,7 +12,7 @@ import pytest
 from owndata import write_labelled_set
 
 from cls_core.app.training_jobs import (CANCELLED, DONE, FAILED, RUNNING, TIMED_OUT, WAITING, TrainingOptions,
-                                        TrainingQueue, error_text, log_every, read_new_lines, training_command)
+                                        TrainingQueue, batch_size, error_text, log_every, read_new_lines, training_command)
 from cls_core.app.wording import UserError
 
 # argv: OUT BEHAVIOUR PIDS. Notes its pid, niceness and threads in PIDS; writes OUT's log as cls_core.training.train does, then per BEHAVIOUR:
@@ -226,9 +226,10 @@ def test_the_command_line_is_the_training_clis():
                                lines=16_000)
     assert command[1:] == ["-m", "cls_core.train", "--model", "textcnn", "--train-file", "up.tsv", "--epochs", "4",
                            "--out", "models/.staging/j/mine/textcnn.pt", "--device", "cpu",
-                           "--embedding", "random", "--log-every", "4"]
+                           "--embedding", "random", "--batch-size", "64", "--log-every", "4"]
     linear = training_command("up.tsv", TrainingOptions("linear", 1, "mine"), "x/linear.npz", lines=400)
     assert "--log-every" not in linear and "--embedding" not in linear
+    assert batch_size(400) == 16 and batch_size(200_000) == 64 and batch_size(20) == 8
     assert log_every(400) == 1 and log_every(200_000) == 50
 
 

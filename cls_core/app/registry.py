@@ -18,10 +18,12 @@ from cls_core.models.predictor import SHIPPED_MODELS, Predictor, load_ensemble
 
 
 class ModelRegistry:
-    def __init__(self, models, checkpoint_dir, unavailable=None):
+    def __init__(self, models, checkpoint_dir, unavailable=None, device="auto", precision="auto"):
         self.models = dict(models)                # display name -> Predictor
         self.checkpoint_dir = Path(checkpoint_dir)
         self.unavailable = dict(unavailable or {})  # display name -> why it did not load
+        self.device, self.precision = device, precision  # how models added later load
+        self.folders = {}                         # models/NAME -> the names of its models (add_folder)
         # one per name served, made here: a lock asked for by any other name (a request's
         # model name is the visitor's text) is refused, not made and kept for ever
         self._locks = {name: threading.RLock() for name in self.names()}
@@ -34,7 +36,7 @@ class ModelRegistry:
                 models[name] = Predictor.load(Path(checkpoint_dir) / filename, device, precision)
             except (CheckpointError, RuntimeError, OSError) as e:
                 unavailable[name] = str(e)
-        return cls(models, checkpoint_dir, unavailable)
+        return cls(models, checkpoint_dir, unavailable, device, precision)
 
     def precisions(self):
         """{display name: "fp32" or "bf16"}: what each loaded model computes in."""
@@ -45,9 +47,15 @@ class ModelRegistry:
         return [text("model_unavailable", lang, name=n, error=e) for n, e in self.unavailable.items()]
 
     def names(self, ensemble=True):
-        """The loaded models, then the ensemble of them when there are two or more."""
+        """The loaded models, then the ensemble of the shipped ones when there are two or more
+        (models of one's own answer other classes: they stay out of it)."""
         names = list(self.models)
-        return names + [ENSEMBLE] if ensemble and len(names) > 1 else names
+        return names + [ENSEMBLE] if ensemble and len(self.shipped()) > 1 else names
+
+    def shipped(self):
+        """The loaded models that are not of a folder of one's own (add_folder)."""
+        own = {name for names in self.folders.values() for name in names}
+        return [name for name in self.models if name not in own]
 
     def network_names(self):
         """The neural networks (not the linear model): what has a representation to map."""
@@ -65,7 +73,7 @@ class ModelRegistry:
     def predictor(self, name):
         """The Predictor of a loaded model, or the ensemble of them all (ENSEMBLE)."""
         if name == ENSEMBLE:
-            return load_ensemble(list(self.models.values()), self.checkpoint_dir)
+            return load_ensemble([self.models[n] for n in self.shipped()], self.checkpoint_dir)
         if name not in self.models:
             raise UserError("error_not_loaded", name=repr(name))
         return self.models[name]
@@ -93,3 +101,23 @@ class ModelRegistry:
     def has_units(self, name):
         """Whether the model has hidden units to show (the BiLSTM)."""
         return self.rnn_shape(name) is not None
+
+    # --- models of one's own, trained in the browser (a minimal add/remove: see the report of
+    # the Train tab's branch; the helper-models branch's registry supersedes it) -------------
+
+    def add_folder(self, folder):
+        """Load every checkpoint of folder (models/NAME) as a model named NAME/MODEL; returns
+        the names. Nothing is added unless all of them load."""
+        folder = Path(folder)
+        paths = [p for p in sorted(folder.glob("*.pt")) + sorted(folder.glob("*.npz")) if not p.name.endswith(".last.pt")]
+        loaded = {f"{folder.name}/{p.stem}": Predictor.load(p, self.device, self.precision) for p in paths}
+        for name, predictor in loaded.items():
+            self._locks[name] = threading.RLock()
+            self.models[name] = predictor
+        self.folders[folder.name] = list(loaded)
+        return list(loaded)
+
+    def remove_folder(self, name):
+        """Serve the models of models/NAME no more (a request holding one finishes with it)."""
+        for model in self.folders.pop(name, []):
+            self.models.pop(model, None)

@@ -60,10 +60,19 @@ def checkpoint_name(model):
     return f"{model}.npz" if model == "linear" else f"{model}.pt"
 
 
-def log_every(lines, batch_size=64, points_per_epoch=50):
+TRAIN_SHARE = 0.8          # of a file's lines, what the training CLI trains on (the rest: dev, test)
+
+
+def batch_size(lines, largest=64, smallest=8, fewest_steps=20):
+    """Headlines per step: the CLI's 64, less for a small file, so that an epoch has at least
+    fewest_steps steps (a handful of steps leaves the learning-rate schedule nothing to do)."""
+    return max(smallest, min(largest, int(lines * TRAIN_SHARE) // fewest_steps))
+
+
+def log_every(lines, points_per_epoch=50):
     """How many steps between two log lines, so that an epoch gives about points_per_epoch
-    points of the loss curve whatever the file's size (the training uses 80% of the lines)."""
-    steps = max(1, int(lines * 0.8) // batch_size)
+    points of the loss curve whatever the file's size."""
+    steps = max(1, int(lines * TRAIN_SHARE) // batch_size(lines))
     return max(1, steps // points_per_epoch)
 
 
@@ -74,7 +83,7 @@ def training_command(upload, options, out, lines, device="cpu"):
     command = [sys.executable, "-m", "cls_core.train", "--model", options.model, "--train-file", str(upload),
                "--epochs", str(options.epochs), "--out", str(out), "--device", device]
     if options.model != "linear":
-        command += ["--embedding", "random", "--log-every", str(log_every(lines))]
+        command += ["--embedding", "random", "--batch-size", str(batch_size(lines)), "--log-every", str(log_every(lines))]
     return command
 
 
