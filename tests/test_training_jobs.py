@@ -247,3 +247,40 @@ def test_the_log_is_read_whole_lines_at_a_time(tmp_path):
 def test_a_failures_text_is_its_error_lines_else_its_last_lines():
     assert error_text("loading\nerror: bad label\n") == "error: bad label"
     assert error_text("\n".join(f"line {i}" for i in range(30))).splitlines()[0] == "line 10"
+
+
+# --- what the Train tab shows (cls_core.app.views.train) and how app.py opens it ------------
+
+def test_the_tab_words_a_jobs_state_in_the_visitors_language(tmp_path, queue):
+    from cls_core.app.views.train import job_view
+    first = queue.submit(upload(tmp_path, "a.tsv"), TrainingOptions("bilstm_att", 2, "slow-a"))
+    second = queue.submit(upload(tmp_path, "b.tsv"), TrainingOptions("textcnn", 1, "broken-b"))
+    wait_for(lambda: first.state == RUNNING and first.epochs)
+    assert job_view(queue, second.id, "zh-CN")[0] == "**broken-b**（TextCNN）正在排队：前面还有 1 个训练。"
+    status, figure = job_view(queue, first.id, "en")
+    assert status.startswith("**slow-a** (BiLSTM-attention) is training: epoch 1 of 2 done")
+    assert figure.data[0].y == (1.75, 1.5, 1.25) and figure.data[2].y == (0.5,)  # loss per step, dev accuracy
+    queue.cancel(first.id)
+    wait_for(lambda: second.state == FAILED)
+    status, _ = job_view(queue, second.id, "zh-CN")
+    assert status.startswith("✗ **broken-b**（TextCNN）训练失败") and "label 'x' has 3 examples" in status
+    assert job_view(queue, "unknown", "en") == ("", None)
+
+
+def test_an_uploads_summary_names_the_file_not_its_folder(tmp_path):
+    from cls_core.app.views.train import file_summary, suggested_name
+    bad = tmp_path / "my file.tsv"
+    bad.write_text("标题\t体育\n没有标签\n", encoding="utf-8")
+    summary = file_summary(str(bad))
+    assert not summary.ok and summary.problems[0].startswith("my file.tsv:2: 1 columns")
+    good = file_summary(str(upload(tmp_path)))
+    assert good.ok and good.lines == 400 and good.class_counts == {"健康": 100, "天气": 100, "旅游": 100, "美食": 100}
+    assert suggested_name(str(bad)) == "my-file"
+
+
+def test_training_on_a_public_link_needs_a_login(tmp_path, capsys, monkeypatch):
+    import app as app_module
+    monkeypatch.delenv("APP_AUTH", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        app_module.main(["--share", "--allow-training", "--checkpoints", str(tmp_path)])
+    assert "--allow-training on a --share link needs --auth" in str(stopped.value)

@@ -476,6 +476,7 @@ TEXTS = {
     "train_timed_out": ("The training of **{name}** was stopped at the time limit ({minutes} minutes); "
                         "nothing was kept. Try fewer epochs or a smaller file.",
                         "**{name}** 的训练达到时间上限（{minutes} 分钟）被停止，没有保留任何内容。请减少训练轮数或使用更小的文件。"),
+    "train_loss_recent": ("train loss (mean of the steps since the last point)", "训练损失（上一点以来各步的平均）"),
     "train_open": ("Open in Predict", "在“预测”中打开"),
     "train_models": ("Trained models", "已训练的模型"),
     "train_download": ("⬇ Download its checkpoint", "⬇ 下载其模型文件"),

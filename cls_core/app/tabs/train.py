@@ -27,7 +27,7 @@ class TrainTab:
                                                          min_examples=MIN_EXAMPLES,
                                                          minutes=round(self.jobs.max_seconds / 60))))
         self.file = words(gr.File, ("label", "train_file"), file_types=[".tsv", ".csv", ".txt"], type="filepath",
-                          elem_id="train-file")
+                          height=120, elem_id="train-file")
         self.checked = gr.Markdown(elem_id="train-checked")
         with gr.Row():
             self.counts = words(gr.Dataframe, ("label", "train_counts"), interactive=False, visible=False, scale=1)
@@ -35,25 +35,28 @@ class TrainTab:
                                   lines=8, max_lines=20, scale=2, elem_id="train-problems")
         with gr.Row():
             self.model = words(gr.Dropdown, ("label", "train_model"), choices=model_choices(words.lang),
-                               value="textcnn", interactive=True)
+                               value="textcnn", interactive=True, elem_id="train-model")
             self.epochs = words(gr.Slider, ("label", "train_epochs"), minimum=1, maximum=MAX_EPOCHS, step=1, value=5,
-                                interactive=True)
+                                interactive=True, elem_id="train-epochs")
             self.model_name = words(gr.Textbox, ("label", "train_name"), ("placeholder", "train_name_placeholder"),
                                     interactive=True, max_lines=1, elem_id="train-name")
         with gr.Row():
             self.train = words(gr.Button, ("value", "train_button"), variant="primary")
-            self.cancel = words(gr.Button, ("value", "train_cancel"), variant="stop")
+            self.cancel = words(gr.Button, ("value", "train_cancel"), variant="stop", visible=False)
         self.hint = gr.Markdown(visible=False, elem_classes="hint")
         self.status = gr.Markdown(elem_id="train-status")
-        self.curves = gr.Plot(show_label=False, visible=False)
-        self.open = words(gr.Button, ("value", "train_open"), visible=False, variant="primary")
+        self.curves = gr.Plot(show_label=False, visible=False, elem_id="train-curves")
+        self.open = words(gr.Button, ("value", "train_open"), visible=False, variant="primary", elem_id="train-open")
         with gr.Row(equal_height=True):
             self.trained = words(gr.Dropdown, ("label", "train_models"), choices=[], value=None, interactive=True,
                                  scale=2, elem_id="train-models")
-            self.download = words(gr.DownloadButton, ("label", "train_download"), visible=False, scale=1)
-            self.delete = words(gr.Button, ("value", "train_delete"), variant="stop", visible=False, scale=1)
+            self.download = words(gr.DownloadButton, ("label", "train_download"), visible=False, scale=1,
+                                         elem_id="train-download")
+            self.delete = words(gr.Button, ("value", "train_delete"), variant="stop", visible=False, scale=1,
+                                elem_id="train-delete")
         self.timer = gr.Timer(POLL_SECONDS, active=False)
-        self.views = [self.hint, self.checked, self.counts, self.problems, self.status, self.curves, self.open,
+        self.views = [self.hint, self.checked, self.counts, self.problems, self.cancel, self.status, self.curves,
+                      self.open,
                       self.trained, self.download, self.delete, self.timer]
 
     def render(self, v):
@@ -81,7 +84,9 @@ class TrainTab:
         checkpoint = self.jobs.checkpoint(chosen) if chosen else None
         out[self.download] = gr.update(value=str(checkpoint) if checkpoint else None, visible=checkpoint is not None)
         out[self.delete] = gr.update(visible=chosen is not None)
-        out[self.timer] = gr.update(active=is_active(self.jobs, v.train_job))
+        active = is_active(self.jobs, v.train_job)
+        out[self.cancel] = gr.update(visible=active)
+        out[self.timer] = gr.update(active=active)
         return out
 
     @staticmethod

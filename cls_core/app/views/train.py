@@ -100,7 +100,7 @@ def curves(progress, lang):
         return None
     steps = [s for s, _ in progress["steps"]]
     losses = [loss for _, loss in progress["steps"]]
-    return figures.training_curves((steps, losses, text("train_loss_running", lang)), progress["epochs"],
+    return figures.training_curves((steps, losses, text("train_loss_recent", lang)), progress["epochs"],
                                    text("title_training", lang, model=progress["options"].name), lang)
 
 
