@@ -5,7 +5,7 @@ headline is normalised, and text -> ids. Imports nothing else of cls_core.
     python -m cls_core.data check                                       # verify in place
 """
 
-from cls_core.data.embeddings import load_pretrained
+from cls_core.data.embeddings import load_pretrained, read_word2vec, tencent_available
 from cls_core.data.encoding import END, PAD, UNK, TextEncoder, Vocab, bigram_tokens, length_buckets, pad_batch
 from cls_core.data.splits import (DEFAULT_DATA_DIR, EMBEDDING_FILE, EMBEDDING_VOCAB_FILE, KNOWN_FILES, SPLITS,
                                   DataFormatError, Dataset, add_data_dir_argument, class_counts, load_split,
@@ -15,4 +15,5 @@ from cls_core.data.splits import (DEFAULT_DATA_DIR, EMBEDDING_FILE, EMBEDDING_VO
 __all__ = ["DEFAULT_DATA_DIR", "EMBEDDING_FILE", "EMBEDDING_VOCAB_FILE", "END", "KNOWN_FILES", "PAD", "SPLITS", "UNK",
            "DataFormatError", "Dataset", "TextEncoder", "Vocab", "add_data_dir_argument", "bigram_tokens",
            "class_counts", "length_buckets", "load_pretrained", "load_split", "pad_batch", "read_classes",
-           "read_named_split", "read_split", "resolve_data_dir", "sha256_file", "with_extra"]
+           "read_named_split", "read_split", "read_word2vec", "resolve_data_dir", "sha256_file", "tencent_available",
+           "with_extra"]

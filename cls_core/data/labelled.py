@@ -79,6 +79,12 @@ def _is_csv(path, first_line):
     return "\t" not in first_line
 
 
+def is_csv_file(path):
+    """Whether check_labelled_file reads path as CSV (what the checkpoint's record says of it)."""
+    first_line = Path(path).read_bytes()[:65536].split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    return _is_csv(path, first_line)
+
+
 def _tsv_rows(text):
     """(line number, fields, expected field count) of each non-blank line; a `text<TAB>label`
     header is skipped."""
@@ -120,9 +126,10 @@ def _csv_rows(path, text, text_column, label_column, report):
 
 
 def check_labelled_file(path, text_column="text", label_column="label", min_examples=MIN_EXAMPLES,
-                        max_bytes=MAX_BYTES, max_lines=MAX_LINES):
+                        max_bytes=MAX_BYTES, max_lines=MAX_LINES, min_classes=MIN_CLASSES):
     """Read a labelled file and find every problem in it; raises nothing (a missing file is a
-    problem too). The texts and labels read are in the report."""
+    problem too). The texts and labels read are in the report. min_classes is 1 for a dev or
+    test file, which may hold a single label."""
     report = LabelledFileReport(str(path))
     path = Path(path)
     if not path.is_file():
@@ -159,7 +166,7 @@ def check_labelled_file(path, text_column="text", label_column="label", min_exam
     counts = report.class_counts
     if not counts:
         report.problem(f"{path}: no labelled lines")
-    elif not MIN_CLASSES <= len(counts) <= MAX_CLASSES:
+    elif not min_classes <= len(counts) <= MAX_CLASSES:
         report.problem(f"{path}: {len(counts)} labels; a model needs {MIN_CLASSES} to {MAX_CLASSES}")
     for label, count in counts.items():
         if count < min_examples:
@@ -173,7 +180,8 @@ def read_labelled_file(path, text_column="text", label_column="label", classes=N
     or a DataFormatError listing its problems. With classes given (a dev or test file read
     against the training file's classes), a label outside them is a problem and the
     per-label minimum does not apply."""
-    report = check_labelled_file(path, text_column, label_column, min_examples=0 if classes else min_examples)
+    report = check_labelled_file(path, text_column, label_column, min_examples=0 if classes else min_examples,
+                                 min_classes=1 if classes else MIN_CLASSES)
     if classes is not None and report.ok:
         unknown = sorted(set(report.labels) - set(classes))
         if unknown:

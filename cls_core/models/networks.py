@@ -181,6 +181,8 @@ def init_from_pretrained(embedding, vocab, chars, matrix):
     cls_core.data.load_pretrained gives them); returns how many it copied."""
     row = {ch: i for i, ch in enumerate(chars)}
     known = [(i, row[ch]) for i, ch in enumerate(vocab.itos) if ch in row and i > 0]
+    if not known:  # vectors of one's own may share no character with the data
+        return 0
     with torch.no_grad():
         ours, theirs = zip(*known)
         embedding.weight[list(ours)] = torch.as_tensor(matrix[list(theirs)])

@@ -114,7 +114,7 @@ class Predictor:
         self.normalization = normalization
         self.normalize = normalizer_for(normalization, str(path or kind))
         self.unsure_threshold = unsure_threshold
-        self.extras = extras or {}  # what training recorded for the app: class counts, per-step loss
+        self.extras = extras or {}  # what training recorded for the app: class counts, per-step loss, own data
         self.precision = precision if model is not None else "fp64"  # the linear model: scikit-learn's float64
         self.fast = fast_path(model, encoder) if model is not None else None
         if self.fast is not None and self.precision != "fp32":
@@ -148,7 +148,7 @@ class Predictor:
                    encoder=TextEncoder.from_json(payload["encoder"]), device=device,
                    config=payload["config"], normalization=payload.get("normalization"),
                    unsure_threshold=payload.get("unsure_threshold"), sha256=sha256,
-                   extras={k: payload[k] for k in ("class_counts", "train_loss_per_step") if k in payload},
+                   extras={k: payload[k] for k in ("class_counts", "train_loss_per_step", "data") if k in payload},
                    precision=resolve_precision(precision, device))
 
     @property

@@ -44,6 +44,12 @@ def one_cycle_adamw(model, lr, weight_decay, total_steps, warmup=0.1):
     """(optimizer, scheduler): AdamW under a one-cycle schedule that warms up over the
     first `warmup` share of the steps to lr, then anneals."""
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    # OneCycleLR divides by the length of each phase in steps less one: a warm-up of exactly
+    # one step (or a phase of none) divides by zero. A short run (a small labelled file of
+    # one's own) warms up over at least 2 steps, and over at most half of them.
+    total_steps = max(total_steps, 4)
+    if warmup > 0:
+        warmup = min(max(warmup, 2 / total_steps), 0.5)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=total_steps, pct_start=warmup)
     return optimizer, scheduler
 

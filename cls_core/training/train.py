@@ -7,9 +7,32 @@
     python -m cls_core.train ... --precision bf16  # bf16 autocast (default auto: see below)
     torchrun --nproc_per_node=4 -m cls_core.train --model textcnn ...   # 4 processes, DistributedDataParallel
 
+Your own data (cls_core.training.own_data): any labelled file, `text<TAB>label` lines or CSV
+with a header; without --train-file the run trains on THUCNews in --data-dir.
+
+    python -m cls_core.train --model textcnn --train-file mine.tsv --out models/mine/textcnn.pt
+    python -m cls_core.train --model linear --train-file mine.csv --text-column title \
+        --label-column topic [--dev-file dev.csv] [--test-file test.csv] --out models/mine/linear.npz
+
 Beside the checkpoint it writes NAME.log.jsonl (per-step and per-epoch metrics, for the
 app's training curves), NAME.metrics.json (dev/test figures) and, while it runs,
-NAME.last.pt (the state a --resume needs; removed once training ends).
+NAME.last.pt (the state a --resume needs; removed once training ends). With --train-file it
+writes dev.tsv and test.tsv into the checkpoint's folder too, and a run that fails or is
+stopped (Ctrl-C, SIGTERM) removes every file it wrote.
+
+NAME.log.jsonl, one JSON object a line, flushed as written (a reader may follow it live):
+
+    {"type": "step", "epoch": 1, "step": 50, "train_loss": 1.93, "train_acc": 0.41,
+     "window_loss": 1.71, "lr": 0.0012, "wall": 6.2}
+        every --log-every steps; train_loss and train_acc are the running means over the
+        epoch so far, window_loss the mean over the last --log-every steps
+    {"type": "epoch", "epoch": 1, "step": 125, "train_loss": 1.52, "train_acc": 0.55,
+     "dev_loss": 0.81, "dev_acc": 0.83, "lr": 0.0019, "elapsed": 14.1, "wall": 15.3,
+     "headlines_per_s": 570.2}
+        after each epoch; elapsed: seconds spent in training steps so far (over resumes),
+        wall: seconds since this process began training, dev evaluation included
+
+The linear model trains in one fit and writes no log.
 
 --precision (cls_core.models.precision.training_precision): on CUDA, "auto" trains under bf16
 autocast where the GPU supports it, else fp16 autocast with a GradScaler; on the CPU it trains
@@ -25,6 +48,7 @@ on --resume, so on several machines --out must lie on a filesystem they share.
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -37,8 +61,10 @@ import torch.nn.functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
-from cls_core.data import (DataFormatError, TextEncoder, Vocab, add_data_dir_argument, bigram_tokens, class_counts,
-                           load_pretrained, load_split, resolve_data_dir, sha256_file, with_extra)
+from cls_core.data import (DataFormatError, Dataset, TextEncoder, Vocab, add_data_dir_argument, bigram_tokens,
+                           class_counts, load_pretrained, load_split, read_word2vec, resolve_data_dir, sha256_file,
+                           tencent_available, with_extra)
+from cls_core.data.labelled import MAX_CLASSES, MIN_CLASSES, MIN_EXAMPLES
 from cls_core.data.normalize import normalization_record, normalize_headline
 from cls_core.evaluation.evaluate import evaluate, summary
 from cls_core.models.calibration import fit_temperature
@@ -51,6 +77,7 @@ from cls_core.models.unsure import fit_confidence_threshold
 from cls_core.training.distributed import (epoch_batches, from_rank0, join_processes, launched_on_several,
                                            leave_processes, replicated, summed)
 from cls_core.training.loop import Objective, one_cycle_adamw, train_epoch
+from cls_core.training.own_data import DEFAULT_SPLIT_SEED, RunFiles, Stopped, read_own_data, stopped_by_sigterm
 
 
 # What --precision trains in, named by its autocast dtype (None: none, plain fp32).
@@ -79,15 +106,59 @@ def read_splits(args):
     return data_dir, train, dev
 
 
-def checkpoint_metrics(predictor, data_dir, dev, train_seconds, parameters):
+@dataclass
+class TrainingData:
+    """What one run learns from and is measured on. train and dev are normalised as the models
+    will read text at prediction time (Simplified, half-width); test is as read (the predictor
+    normalises it), None where THUCNews's test.txt is absent. own: the OwnData of a
+    --train-file run (its record goes into the checkpoint), else None."""
+    data_dir: Path
+    train: Dataset
+    dev: Dataset
+    test: Dataset | None
+    train_sha256: str
+    own: object = None
+
+
+def normalized(split):
+    return Dataset([normalize_headline(t) for t in split.texts], list(split.labels), list(split.classes),
+                   list(split.extra))
+
+
+def training_data(args, own=None):
+    """The splits of this run: the labelled file's (own, from read_own_data) or THUCNews's."""
+    if own is not None:
+        return TrainingData(resolve_data_dir(args.data_dir), normalized(own.train), normalized(own.dev), own.test,
+                            own.record["train_file"]["sha256"], own)
+    data_dir, train, dev = read_splits(args)
+    try:
+        test = load_split(data_dir, "test")
+    except FileNotFoundError:
+        test = None
+    return TrainingData(data_dir, train, dev, test, sha256_file(data_dir / "train.txt"))
+
+
+def character_vectors(args, data_dir):
+    """(what the checkpoint records, (chars, matrix) or None): the vectors the characters start
+    from. --pretrained FILE: the user's (word2vec text format); --embedding auto (the default
+    with --train-file): Tencent's when data_dir holds them, else random, with a notice."""
+    if args.pretrained:
+        return f"pretrained:{args.pretrained}", read_word2vec(args.pretrained)
+    if args.embedding == "auto" and not tencent_available(data_dir):
+        print(f"characters start random: no Tencent embeddings in {data_dir}")
+        return "random", None
+    if args.embedding in ("auto", "tencent"):
+        return "tencent", load_pretrained(data_dir)
+    return "random", None
+
+
+def checkpoint_metrics(predictor, data, train_seconds, parameters):
     """Dev and (when present) test figures of a freshly trained, calibrated predictor."""
-    metrics = {"dev": summary(evaluate(predictor, dev, with_predictions=False)),
+    metrics = {"dev": summary(evaluate(predictor, data.dev, with_predictions=False)),
                "temperature": predictor.temperature, "parameters": parameters,
                "train_seconds": round(train_seconds, 1)}
-    try:
-        metrics["test"] = summary(evaluate(predictor, load_split(data_dir, "test"), with_predictions=False))
-    except FileNotFoundError:
-        pass
+    if data.test is not None:
+        metrics["test"] = summary(evaluate(predictor, data.test, with_predictions=False))
     print(f"temperature {predictor.temperature:.3f}; dev accuracy {metrics['dev']['accuracy']:.2%}"
           + (f", test accuracy {metrics['test']['accuracy']:.2%}" if "test" in metrics else ""))
     return metrics
@@ -186,15 +257,17 @@ class NetworkTraining:
     torchrun every process runs it on its share of each batch; rank 0 alone logs, evaluates
     on dev and writes the files."""
 
-    def __init__(self, args):
-        self.args = args
+    def __init__(self, args, data, vectors):
+        """data: a TrainingData; vectors: character_vectors' (name, (chars, matrix) or None)."""
+        self.args, self.data = args, data
+        self.started = time.perf_counter()
         torch.manual_seed(args.seed)
         self.rank, self.world_size, self.device = join_processes(args.device)
-        self.data_dir, self.train, self.dev = read_splits(args)
+        self.data_dir, self.train, self.dev = data.data_dir, data.train, data.dev
         self.paths = side_paths(args.out)
         self.normalization = normalization_record()
         self.encoder = build_encoder(args, self.train)
-        self.model, self.config = self.build_network()
+        self.model, self.config = self.build_network(*vectors)
         self.autocast_dtype, needs_scaler = training_precision(args.precision, self.device)
         self.precision = PRECISION_NAMES[self.autocast_dtype]
         self.say(f"{args.model}: {count_parameters(self.model):,} parameters, vocabulary {len(self.encoder.vocab)}, "
@@ -230,17 +303,21 @@ class NetworkTraining:
         self.log.close()
         return self.save()
 
-    def build_network(self):
-        """(model on the device, its config); with --embedding tencent its characters start
-        from the pretrained vectors."""
+    def build_network(self, embedding, vectors):
+        """(model on the device, its config); with vectors (chars, matrix) its characters
+        start from them, and embed_dim is theirs. embedding names them for the record."""
         args = self.args
-        if args.embedding == "tencent":
-            args.embed_dim = 200
+        args.embedding = embedding.partition(":")[0]  # tencent | random | pretrained, as train_args records
+        if vectors is not None:
+            args.embed_dim = vectors[1].shape[1]
         config = model_config(args, self.encoder, len(self.train.classes))
         model = build_model(args.model, config).to(self.device)
-        if args.embedding == "tencent":
-            n = init_from_pretrained(model.embedding.chars, self.encoder.vocab, *load_pretrained(self.data_dir))
-            self.say(f"{n} of {len(self.encoder.vocab)} characters start from the Tencent embeddings")
+        if vectors is not None:
+            n = init_from_pretrained(model.embedding.chars, self.encoder.vocab, *vectors)
+            self.say(f"{n} of {len(self.encoder.vocab)} characters start from the "
+                     f"{'Tencent embeddings' if embedding == 'tencent' else args.pretrained}")
+        if self.data.own is not None:
+            self.data.own.record["embedding"] = embedding
         return model, config
 
     def read_teacher(self):
@@ -297,7 +374,7 @@ class NetworkTraining:
                 self.write_log({"type": "step", "epoch": epoch, "step": state["step"],
                                 "train_loss": figures["loss_sum"] / seen, "train_acc": figures["correct"] / seen,
                                 "window_loss": float(np.mean(state["step_losses"][-self.args.log_every:])),
-                                "lr": self.optimisation.scheduler.get_last_lr()[0]})
+                                "lr": self.optimisation.scheduler.get_last_lr()[0], "wall": self.wall()})
 
         start = time.perf_counter()
         train_epoch(self.network, self.encoded, self.labels, bar, self.optimisation.optimizer, self.device,
@@ -306,6 +383,10 @@ class NetworkTraining:
         state["elapsed"] += time.perf_counter() - start
         state["epoch"] = epoch
         return dict(figures, start=start)
+
+    def wall(self):
+        """Seconds since this process began training (what a live reader of the log shows)."""
+        return round(time.perf_counter() - self.started, 2)
 
     def write_log(self, record):
         self.log.write(json.dumps(record) + "\n")
@@ -325,7 +406,7 @@ class NetworkTraining:
                         "train_loss": figures["loss_sum"] / seen, "train_acc": figures["correct"] / seen,
                         "dev_loss": dev_loss, "dev_acc": dev_acc,
                         "lr": self.optimisation.scheduler.get_last_lr()[0], "elapsed": round(state["elapsed"], 1),
-                        "headlines_per_s": round(seen / (time.perf_counter() - figures["start"]), 1)})
+                        "wall": self.wall(), "headlines_per_s": round(seen / (time.perf_counter() - figures["start"]), 1)})
         print(f"epoch {epoch}: dev loss {dev_loss:.4f} acc {dev_acc:.2%} ({state['elapsed']:.0f} s so far)")
         if dev_acc > state["best_acc"]:
             state["best_acc"] = dev_acc
@@ -357,33 +438,36 @@ class NetworkTraining:
         dev_scores = predictor.scores(dev.texts)
         predictor.temperature = fit_temperature(dev_scores, dev.labels)
         predictor.unsure_threshold = fit_confidence_threshold(predictor.calibrated(dev_scores))
-        metrics = checkpoint_metrics(predictor, self.data_dir, dev, state["elapsed"], count_parameters(model))
+        metrics = checkpoint_metrics(predictor, self.data, state["elapsed"], count_parameters(model))
         metrics["epochs"], metrics["train_precision"] = state["epoch"], self.precision
         metrics["extra_train"] = train.extra  # what besides train.txt it learned from
+        counts = {"train": class_counts(train), "dev": class_counts(dev)}
+        own = {} if self.data.own is None else {"data": self.data.own.record}
+        if own:
+            counts["test"] = class_counts(self.data.test)
         save_checkpoint(args.out, {
             "kind": args.model, "config": self.config, "state_dict": model.state_dict(),
             "encoder": self.encoder.to_json(), "classes": train.classes, "temperature": predictor.temperature,
             "unsure_threshold": predictor.unsure_threshold, "normalization": self.normalization,
-            "class_counts": {"train": class_counts(train), "dev": class_counts(dev)},
-            "train_loss_per_step": torch.tensor(state["step_losses"], dtype=torch.float32),
-            "train_sha256": sha256_file(self.data_dir / "train.txt"), "metrics": metrics,
-            "train_args": json.dumps(vars(args)), "world_size": self.world_size})
+            "class_counts": counts, "train_loss_per_step": torch.tensor(state["step_losses"], dtype=torch.float32),
+            "train_sha256": self.data.train_sha256, "metrics": metrics,
+            "train_args": json.dumps(vars(args)), "world_size": self.world_size, **own})
         atomic_write_text(self.paths["metrics"], json.dumps(metrics, indent=1))
         self.paths["resume"].unlink(missing_ok=True)
         return Path(args.out)
 
 
-def fit_network(args):
-    """The `--model bilstm_att|textcnn` branch: train one network as args say; returns the
-    path of the written checkpoint (None in every process but rank 0)."""
-    return NetworkTraining(args).run()
+def fit_network(args, data, vectors):
+    """The `--model bilstm_att|textcnn` branch: train one network as args say on data (a
+    TrainingData), its characters starting from vectors (character_vectors); returns the path
+    of the written checkpoint (None in every process but rank 0)."""
+    return NetworkTraining(args, data, vectors).run()
 
 
-def fit_linear(args):
-    """The `--model linear` branch: TF-IDF + LinearSVC, calibrated like the networks."""
-    if launched_on_several():
-        sys.exit("error: the linear model trains in one process: python -m cls_core.train --model linear")
-    data_dir, train, dev = read_splits(args)
+def fit_linear(args, data):
+    """The `--model linear` branch: TF-IDF + LinearSVC on data (a TrainingData), calibrated
+    like the networks."""
+    train, dev = data.train, data.dev
     start = time.perf_counter()
     model = LinearModel.fit(train.texts, train.labels, train.classes, C=args.C)
     seconds = time.perf_counter() - start
@@ -391,12 +475,17 @@ def fit_linear(args):
     dev_scores = model.decision_function(dev.texts)
     model.temperature = fit_temperature(dev_scores, dev.labels)
     model.normalization = normalization_record()
-    model.extras = {"class_counts": {"train": class_counts(train), "dev": class_counts(dev)}}
+    model.extras = {"class_counts": {"train": class_counts(train), "dev": class_counts(dev)},
+                    "train_args": vars(args)}
+    if data.own is not None:
+        data.own.record["embedding"] = None  # n-grams: no character vectors
+        model.extras["class_counts"]["test"] = class_counts(data.test)
+        model.extras["data"] = data.own.record
     predictor = Predictor("linear", model.classes, model.temperature, path=args.out, linear=model,
                           normalization=model.normalization)
     model.unsure_threshold = fit_confidence_threshold(predictor.calibrated(dev_scores))
-    model.metrics = checkpoint_metrics(predictor, data_dir, dev, seconds, model.parameters())
-    model.metrics["train_sha256"] = sha256_file(data_dir / "train.txt")
+    model.metrics = checkpoint_metrics(predictor, data, seconds, model.parameters())
+    model.metrics["train_sha256"] = data.train_sha256
     model.metrics["extra_train"] = train.extra  # what besides train.txt it learned from
     model.save(args.out)
     atomic_write_text(side_paths(args.out)["metrics"], json.dumps(model.metrics, indent=1))
@@ -407,7 +496,8 @@ def build_parser():
     p = argparse.ArgumentParser(prog="python -m cls_core.train", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True, choices=["bilstm_att", "textcnn", "linear"])
-    p.add_argument("--out", help="checkpoint path (default checkpoints/MODEL.pt, .npz for linear)")
+    p.add_argument("--out", help="checkpoint path (default checkpoints/MODEL.pt, .npz for linear; with "
+                                 "--train-file required, e.g. models/NAME/MODEL.pt)")
     add_data_dir_argument(p)
     add_device_argument(p)
     add_precision_argument(p, help="the forward pass's float type (autocast): auto = bf16 on a CUDA GPU that "
@@ -419,9 +509,22 @@ def build_parser():
     p.add_argument("--extra-train", action="append", metavar="FILE",
                    help="also train on FILE's `headline<TAB>class name` lines (e.g. corrections exported "
                         "by python -m cls_core.feedback); repeatable; recorded in the checkpoint's metrics")
+    g = p.add_argument_group("your own data (instead of THUCNews)")
+    g.add_argument("--train-file", metavar="FILE", help="text<TAB>label lines, or CSV with a header; "
+                   f"labels are any strings ({MIN_CLASSES}-{MAX_CLASSES} of them, each on {MIN_EXAMPLES}+ lines)")
+    g.add_argument("--dev-file", metavar="FILE", help="default: 10%% of --train-file, stratified")
+    g.add_argument("--test-file", metavar="FILE", help="default: 10%% of --train-file, stratified")
+    g.add_argument("--text-column", default="text", help="CSV: the column of texts")
+    g.add_argument("--label-column", default="label", help="CSV: the column of labels")
+    g.add_argument("--split-seed", type=int, default=DEFAULT_SPLIT_SEED,
+                   help="seed of the carved splits (models trained into one folder must share it)")
     g = p.add_argument_group("inputs")
-    g.add_argument("--embedding", default="tencent", choices=["tencent", "random"])
-    g.add_argument("--embed-dim", type=int, default=200, help="with --embedding random")
+    g.add_argument("--embedding", choices=["tencent", "random", "auto"],
+                   help="where characters start: the Tencent embeddings in --data-dir, random, or auto = "
+                        "Tencent where found, else random (default: tencent on THUCNews, auto with --train-file)")
+    g.add_argument("--pretrained", metavar="FILE",
+                   help="start characters from your own vectors, word2vec text format (`char v1 ... vd` lines)")
+    g.add_argument("--embed-dim", type=int, default=200, help="with random characters")
     g.add_argument("--char-dropout", type=float, default=0.0,
                    help="share of training characters hidden behind <UNK> at each step")
     g.add_argument("--min-freq", type=int, default=1)
@@ -460,13 +563,66 @@ def build_parser():
     return p
 
 
-def main(argv=None):
-    args = build_parser().parse_args(argv)
+THUCNEWS_ONLY = ("train_limit", "dev_limit", "extra_train")
+OWN_DATA_ONLY = ("dev_file", "test_file")
+
+
+def parse_arguments(parser, argv=None):
+    """The arguments, the two modes kept apart: THUCNews (no --train-file) or your own file."""
+    args = parser.parse_args(argv)
+    flag = lambda name: "--" + name.replace("_", "-")
+    if args.train_file:
+        given = [flag(n) for n in THUCNEWS_ONLY if getattr(args, n)]
+        if given:
+            parser.error(f"{', '.join(given)} train on THUCNews; they do not go with --train-file")
+        if not args.out:
+            parser.error(f"--train-file needs --out, e.g. models/NAME/{args.model}."
+                         f"{'npz' if args.model == 'linear' else 'pt'}")
+    else:
+        given = [flag(n) for n in OWN_DATA_ONLY if getattr(args, n)]
+        if given:
+            parser.error(f"{', '.join(given)} go with --train-file")
+    if args.pretrained and args.embedding:
+        parser.error("--pretrained and --embedding: one of them says where characters start")
+    args.embedding = args.embedding or ("auto" if args.train_file else "tencent")
     args.out = args.out or f"checkpoints/{args.model}.{'npz' if args.model == 'linear' else 'pt'}"
+    if args.model == "linear" and Path(args.out).suffix != ".npz":
+        args.out = str(Path(args.out).with_suffix(".npz"))
+        print(f"the linear model is saved as .npz: writing {args.out}")
+    return args
+
+
+def main(argv=None):
+    args = parse_arguments(build_parser(), argv)
+    if args.model == "linear" and launched_on_several():
+        sys.exit("error: the linear model trains in one process: python -m cls_core.train --model linear")
+    rank0 = int(os.environ.get("RANK", "0")) == 0
+    run_files = None
     try:
-        path = fit_linear(args) if args.model == "linear" else fit_network(args)
-    except (DataFormatError, FileNotFoundError, CheckpointError, RuntimeError) as e:
+        # every file read and checked before anything is written
+        own = read_own_data(args) if args.train_file else None
+        data = training_data(args, own)
+        vectors = character_vectors(args, data.data_dir) if args.model != "linear" else None
+        if own is not None and rank0:
+            run_files = RunFiles(args.out, own, side_paths(args.out).values())
+    except (DataFormatError, FileNotFoundError, CheckpointError) as e:
+        leave_processes()
         sys.exit(f"error: {e}")
+    try:
+        with stopped_by_sigterm():
+            if run_files:
+                run_files.write_splits()
+            path = fit_linear(args, data) if args.model == "linear" else fit_network(args, data, vectors)
+    except BaseException as e:
+        # a failed or stopped run on one's own data takes back what it wrote (--resume keeps
+        # the state it would resume from)
+        if run_files and not args.resume:
+            run_files.remove_created()
+        if isinstance(e, (DataFormatError, FileNotFoundError, CheckpointError, RuntimeError)):
+            sys.exit(f"error: {e}")
+        if isinstance(e, Stopped):
+            sys.exit(f"error: {e}" + ("; removed the files this run wrote" if run_files else ""))
+        raise
     finally:
         leave_processes()
     if path:
