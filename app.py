@@ -6,12 +6,14 @@
     GRADIO_SERVER_NAME=0.0.0.0 GRADIO_SERVER_PORT=7860 python app.py   # as a host runs it (or PORT=...)
     python app.py --review             # also a tab reviewing visitors' corrections
     python app.py --feedback-db PATH   # where corrections are kept (--no-feedback: nowhere)
+    python app.py --models DIR         # also serve your own models, DIR/NAME/MODEL.pt as NAME/MODEL
     python app.py --allow-training     # also a tab training models on visitors' own labelled files
-                                       # (into --models DIR; refused on --share without --auth)
+                                       # (into --models, default models/; refused on --share without --auth)
 
 Links open a view directly: /?tab=inside&model=TextCNN&headline=国足3:0完胜泰国队&lang=zh-CN
 (tab: predict, inside, map, evaluate, experiments, overview, and review or train where shown;
-model: one name, or several joined by commas). On the map, clicking a point opens its headline in Inside.
+model: one name, or several joined by commas; a model of your own: model=NAME/MODEL). On the
+map, clicking a point opens its headline in Inside.
 
 This file only reads the arguments, loads the models and starts the page
 (cls_core.app.tabs.page, one module per tab there).
@@ -68,6 +70,9 @@ def parse_args(argv=None):
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
     add_precision_argument(p)
     p.add_argument("--checkpoints", default="checkpoints")
+    p.add_argument("--models", type=Path, default=Path("models") if Path("models").is_dir() else None,
+                   help="serve every model of your own under DIR too: DIR/NAME/MODEL.pt (or .npz) as "
+                        "NAME/MODEL, measured on DIR/NAME/test.tsv (default: models/ when there is one)")
     p.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews; the test split "
                                       "falls back to the copy shipped in data/demo/")
     g = p.add_argument_group("visitors' corrections")
@@ -84,8 +89,6 @@ def parse_args(argv=None):
                    help="show a Train tab: visitors upload a labelled file and train a model on it, one at a "
                         "time, into --models (refused on a --share link without --auth)")
     g.add_argument("--max-train-minutes", type=float, default=30, help="stop a training after this long")
-    g.add_argument("--models", type=Path, default=Path("models"),
-                   help="where trained models are kept, one folder each (default models/)")
     return p.parse_args(argv)
 
 
@@ -95,13 +98,9 @@ def open_training(args, auth, registry):
         return None
     device = "cpu" if args.device == "auto" else args.device  # the page's models keep the GPU to themselves
     queue = TrainingQueue(args.models, registry.add_folder, args.max_train_minutes * 60,
-                          command=functools.partial(training_command, device=device))
+                          command=functools.partial(training_command, device=device),
+                          on_removed=registry.remove_folder)
     atexit.register(queue.close)  # a training in progress goes with the app, and leaves nothing
-    for name in queue.trained_models():  # what earlier runs trained is served again
-        try:
-            registry.add_folder(args.models / name)
-        except Exception as e:  # noqa: BLE001 - one folder that does not load leaves the others served
-            print(f"warning: {args.models / name} does not load: {e}", file=sys.stderr)
     print(f"training allowed: trained models go to {args.models}/", file=sys.stderr)
     return queue
 
@@ -145,7 +144,12 @@ def main(argv=None):
                  "with the link could run trainings on this machine")
     if args.max_train_minutes <= 0:
         sys.exit("error: --max-train-minutes takes a positive number")
-    core = Demo.load(args.checkpoints, resolve_data_dir(args.data_dir), args.device, args.precision)
+    if args.allow_training:  # trained models need a folder to go to
+        args.models = args.models or Path("models")
+        args.models.mkdir(parents=True, exist_ok=True)
+    if args.models is not None and not args.models.is_dir():
+        sys.exit(f"error: --models {args.models}: no such folder")
+    core = Demo.load(args.checkpoints, resolve_data_dir(args.data_dir), args.device, args.precision, args.models)
     for problem in core.registry.problem_lines():
         print("warning:", problem, file=sys.stderr)
     if not core.models:

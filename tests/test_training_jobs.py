@@ -65,10 +65,12 @@ def queue(tmp_path, trainer):
     served = []
 
     def on_trained(folder):
-        names = [f"{folder.name}/{p.stem}" for p in folder.glob("*.pt")]
+        names = [f"{folder.name}/{p.stem}" for p in sorted(folder.iterdir()) if p.suffix in (".pt", ".npz")]
         served.extend(names)
         return names
-    q = TrainingQueue(tmp_path / "models", on_trained, max_seconds=60, command=trainer, poll_seconds=0.05)
+    q = TrainingQueue(tmp_path / "models", on_trained, max_seconds=60, command=trainer, poll_seconds=0.05,
+                      on_removed=lambda name: served.__setitem__(slice(None), [n for n in served
+                                                                               if not n.startswith(name + "/")]))
     q.served = served
     yield q
     q.close()
@@ -197,14 +199,14 @@ def test_a_run_past_its_time_limit_is_stopped(tmp_path, trainer):
         queue.close()
 
 
-def test_a_model_that_does_not_load_is_not_kept(tmp_path, trainer):
-    def refuse(folder):
-        raise RuntimeError("no such layer")
-    queue = TrainingQueue(tmp_path / "models", refuse, command=trainer, poll_seconds=0.05)
+@pytest.mark.parametrize("refuse", [lambda folder: [], lambda folder: 1 / 0])
+def test_a_model_that_does_not_load_is_not_kept(tmp_path, trainer, refuse):
+    removed = []
+    queue = TrainingQueue(tmp_path / "models", refuse, command=trainer, poll_seconds=0.05, on_removed=removed.append)
     try:
         job = queue.submit(upload(tmp_path), TrainingOptions("textcnn", 1, "fine"))
         wait_for(lambda: job.state == FAILED)
-        assert "no such layer" in job.error and queue.trained_models() == []
+        assert "does not load" in job.error and queue.trained_models() == [] and removed == ["fine"]
     finally:
         queue.close()
 
@@ -212,9 +214,9 @@ def test_a_model_that_does_not_load_is_not_kept(tmp_path, trainer):
 def test_deleting_a_trained_model_unserves_it_and_removes_its_folder(tmp_path, queue):
     job = queue.submit(upload(tmp_path), TrainingOptions("linear", 1, "gone-soon"))
     wait_for(lambda: job.state == DONE)
-    removed = []
-    queue.delete("gone-soon", removed.append)
-    assert removed == ["gone-soon"] and queue.trained_models() == []
+    assert queue.served == ["gone-soon/linear"]
+    queue.delete("gone-soon")
+    assert queue.served == [] and queue.trained_models() == []
     with pytest.raises(UserError):
         queue.delete("gone-soon")
     with pytest.raises(UserError):
@@ -226,9 +228,9 @@ def test_the_command_line_is_the_training_clis():
                                lines=16_000)
     assert command[1:] == ["-m", "cls_core.train", "--model", "textcnn", "--train-file", "up.tsv", "--epochs", "4",
                            "--out", "models/.staging/j/mine/textcnn.pt", "--device", "cpu",
-                           "--embedding", "random", "--batch-size", "64", "--log-every", "4"]
+                           "--batch-size", "64", "--log-every", "4"]
     linear = training_command("up.tsv", TrainingOptions("linear", 1, "mine"), "x/linear.npz", lines=400)
-    assert "--log-every" not in linear and "--embedding" not in linear
+    assert "--log-every" not in linear and "--batch-size" not in linear
     assert batch_size(400) == 16 and batch_size(200_000) == 64 and batch_size(20) == 8
     assert log_every(400) == 1 and log_every(200_000) == 50
 

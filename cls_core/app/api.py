@@ -1,6 +1,7 @@
 """The app's API (gradio_client, or plain HTTP): /predict, /inspect and /evaluate answer
 with plain JSON, English class names and stable reason codes, whatever the page's language;
-/flag keeps a visitor's correction and answers with its record's id."""
+/flag keeps a visitor's correction and answers with its record's id; /models lists the
+models served. A model of your own is named NAME/MODEL and answers with its own labels."""
 
 from cls_core.app.views.evaluate import evaluation_report
 from cls_core.app.views.inside import inspect_with_gradients
@@ -34,6 +35,18 @@ def evaluate_answer(demo, model):
     """/evaluate: accuracy, macro-F1, ECE, NLL and the confusion matrix on the test split."""
     report = evaluation_report(demo, model)
     return {k: report[k] for k in REPORT_FIELDS}
+
+
+def models_answer(demo):
+    """/models: [{"name", "classes", "kind", "folder"}] of every model served, ensembles
+    included (kind "ensemble"); folder is None for the shipped ones."""
+    registry = demo.registry
+    out = []
+    for name in registry.names():
+        predictor = registry.predictor(name)
+        out.append({"name": name, "classes": list(predictor.classes), "kind": predictor.kind,
+                    "folder": registry.folder_of(name)})
+    return out
 
 
 def flag_answer(demo, headline, model, topic, session=None):

@@ -58,20 +58,21 @@ def read_headlines(path):
 def predict_file(registry, path, downloads, names=None, lang="en"):
     """Predict every headline of the file with the models named (default: all, the ensemble
     last) and write a CSV worded in lang: the headline as read, each model's class,
-    probability and verdict, and every class's probability from the last model. Returns a
-    BatchResult."""
+    probability and verdict, and every class's probability from the last model (its classes:
+    the models named may have different labels). Returns a BatchResult."""
     headlines, skipped = read_headlines(path)
-    names, classes = list(names or registry.names()), registry.classes
+    names = list(names or registry.names())
+    labels = {n: registry.classes_of(n) for n in names}  # each model answers with its own labels
     answers = {n: registry.predictor(n).predict_assessed(headlines) for n in names}
     target = downloads.new_path("predictions.csv")
     with open(target, "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(_header(names, classes, lang))
+        writer.writerow(_header(names, labels[names[-1]], lang))
         for i, headline in enumerate(headlines):
             probs = {n: answers[n][0][i] for n in names}
             verdicts = {n: answers[n][1][i] for n in names}
             writer.writerow([csv_safe(headline), csv_safe(verdicts[names[-1]].read_as)]
-                            + [class_name(classes[int(probs[n].argmax())], lang) for n in names]
+                            + [class_name(labels[n][int(probs[n].argmax())], lang) for n in names]
                             + [f"{probs[n].max():.4f}" for n in names]
                             + [text("yes" if verdicts[n].unsure else "no", lang) for n in names]
                             + [text(f"reason_{verdicts[n].reason}", lang) if verdicts[n].reason else ""

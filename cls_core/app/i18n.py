@@ -320,6 +320,11 @@ TEXTS = {
     "split_dev": ("dev", "验证集"),
     "split_test": ("test", "测试集"),
     "per_class_counts": ("Headlines per class", "每个类别的标题数"),
+    "data_set_label": ("Data set", "数据集"),
+    "data_sentence_own": ("Your own data, models/{folder}: {counts} lines over {n} labels. Train and dev counts are "
+                          "those its models recorded when they were trained; the test lines are models/{folder}/test.tsv.",
+                          "你自己的数据 models/{folder}：{counts} 行，{n} 个标签。训练集和验证集的数量来自其模型在训练时的记录；"
+                          "测试行来自 models/{folder}/test.tsv。"),
     "overview_models": ("## The models", "## 模型"),
     "col_model": ("model", "模型"),
     "col_parameters": ("parameters", "参数量"),

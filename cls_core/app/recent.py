@@ -31,6 +31,12 @@ class Recent:
                 self._results.popitem(last=False)
         return result
 
+    def forget(self, which):
+        """Drop the results whose key which(key) is true of (a model unloaded or replaced)."""
+        with self._guard:
+            for key in [k for k in self._results if which(k)]:
+                del self._results[key]
+
     def keys(self):
         with self._guard:
             return set(self._results)

@@ -1,8 +1,20 @@
-"""The models the app serves: the shipped checkpoints, loaded once at start-up.
+"""The models the app serves: the shipped checkpoints, and every model of your own found
+under a models folder (models/NAME/MODEL.pt or .npz, trained on your own labelled data).
 
-    registry = ModelRegistry.load("checkpoints", device="cpu")
-    registry.names()                  # ['BiLSTM-attention', 'TextCNN', 'Linear (TF-IDF + SVM)', ENSEMBLE]
+    registry = ModelRegistry.load("checkpoints", device="cpu", models_dir="models")
+    registry.names()       # ['BiLSTM-attention', 'TextCNN', 'Linear (TF-IDF + SVM)', ENSEMBLE,
+                           #  'mine/bilstm_att', 'mine/linear', 'mine/textcnn', 'mine/' + ENSEMBLE]
     registry.predictor("TextCNN")     # a models.predictor.Predictor
+    registry.folder_of("mine/linear") # 'mine' (None for a shipped model)
+
+The shipped models keep their names, and only they form the THUCNews ensemble (ENSEMBLE).
+A model of your own is named NAME/MODEL after its file; the models of one folder share
+their labels and splits, and two or more of them form that folder's own ensemble
+(NAME/ENSEMBLE), its unsure threshold fitted on the folder's dev.tsv.
+
+`add_folder` and `remove_folder` load and unload one folder while the app runs (a Train tab
+adds what it trained). They swap whole dictionaries, never change one in place, so a request
+going through the models meanwhile sees either the old set or the new one.
 
 A checkpoint that does not load leaves the others working; why it did not is kept in
 `unavailable` and shown on the page.
@@ -13,30 +25,107 @@ from pathlib import Path
 
 from cls_core.app.i18n import text
 from cls_core.app.wording import ENSEMBLE, UserError, model_label
+from cls_core.data import DataFormatError
+from cls_core.data.labelled import read_labelled_file
 from cls_core.models.checkpoint import CheckpointError
-from cls_core.models.predictor import SHIPPED_MODELS, Predictor, load_ensemble
+from cls_core.models.predictor import SHIPPED_MODELS, Ensemble, Predictor, ensemble_record, load_ensemble
+from cls_core.models.unsure import fit_confidence_threshold
+
+LOAD_ERRORS = (CheckpointError, RuntimeError, OSError, ValueError, KeyError)
+MODEL_SUFFIXES = (".pt", ".npz")
+
+
+def folder_ensemble_name(folder):
+    """The name of the ensemble of one models folder's models."""
+    return f"{folder}/{ENSEMBLE}"
+
+
+def model_files(folder):
+    """The checkpoints of a models folder, by name: MODEL.pt and MODEL.npz (never the resume
+    state a training run leaves while it runs, MODEL.last.pt)."""
+    return sorted(p for p in Path(folder).iterdir()
+                  if p.is_file() and p.suffix in MODEL_SUFFIXES and not p.name.endswith(".last.pt"))
+
+
+def load_folder(folder, device="auto", precision="auto"):
+    """({NAME/MODEL: Predictor}, {NAME/MODEL: why it did not load}) of one models folder."""
+    folder = Path(folder)
+    models, unavailable = {}, {}
+    for path in model_files(folder):
+        name = f"{folder.name}/{path.stem}"
+        try:
+            models[name] = Predictor.load(path, device, precision)
+        except LOAD_ERRORS as e:
+            unavailable[name] = str(e)
+    return models, unavailable
 
 
 class ModelRegistry:
     def __init__(self, models, checkpoint_dir, unavailable=None, device="auto", precision="auto"):
-        self.models = dict(models)                # display name -> Predictor
+        self.models = dict(models)                # display name -> Predictor (shipped, then own)
         self.checkpoint_dir = Path(checkpoint_dir)
         self.unavailable = dict(unavailable or {})  # display name -> why it did not load
-        self.device, self.precision = device, precision  # how models added later load
-        self.folders = {}                         # models/NAME -> the names of its models (add_folder)
+        self.device, self.precision = device, precision  # what add_folder loads with
+        self.folders = {}                           # NAME -> the models folder models/NAME
+        self._ensembles = {}                        # NAME/ENSEMBLE -> its Ensemble, once fitted
+        self._guard = threading.Lock()              # held while the dictionaries above are swapped
         # one per name served, made here: a lock asked for by any other name (a request's
         # model name is the visitor's text) is refused, not made and kept for ever
         self._locks = {name: threading.RLock() for name in self.names()}
 
     @classmethod
-    def load(cls, checkpoint_dir="checkpoints", device="auto", precision="auto"):
+    def load(cls, checkpoint_dir="checkpoints", device="auto", precision="auto", models_dir=None):
+        """The shipped checkpoints of checkpoint_dir, then every folder of models_dir (if given)."""
         models, unavailable = {}, {}
         for name, filename in SHIPPED_MODELS.items():
             try:
                 models[name] = Predictor.load(Path(checkpoint_dir) / filename, device, precision)
-            except (CheckpointError, RuntimeError, OSError) as e:
+            except LOAD_ERRORS as e:
                 unavailable[name] = str(e)
-        return cls(models, checkpoint_dir, unavailable, device, precision)
+        registry = cls(models, checkpoint_dir, unavailable, device, precision)
+        if models_dir is not None and Path(models_dir).is_dir():
+            # a hidden folder is no model's (models/.staging: the Train tab's runs in progress)
+            for folder in sorted(p for p in Path(models_dir).iterdir() if p.is_dir() and not p.name.startswith(".")):
+                registry.add_folder(folder)
+        return registry
+
+    # --- one models folder in, or out, while the app runs ---------------------------------
+
+    def add_folder(self, path):
+        """Load every checkpoint of one models folder (models/NAME), named NAME/MODEL, and their
+        ensemble when there are two or more; what NAME served before is replaced. Returns the
+        names added (the ensemble's last)."""
+        path = Path(path)
+        models, unavailable = load_folder(path, self.device, self.precision)  # slow: outside the guard
+        with self._guard:
+            kept = {n: p for n, p in self.models.items() if self.folder_of(n) != path.name}
+            self.models = {**kept, **models}
+            self.unavailable = {**{n: e for n, e in self.unavailable.items() if self.folder_of(n) != path.name},
+                                **unavailable}
+            self.folders = {**self.folders, path.name: path}
+            self._ensembles = {n: e for n, e in self._ensembles.items() if self.folder_of(n) != path.name}
+            self._locks = {name: self._locks.get(name) or threading.RLock() for name in self.names()}
+        return [n for n in self.names() if self.folder_of(n) == path.name]
+
+    def remove_folder(self, name):
+        """Unload the models of models/NAME (NAME/*); returns the names removed."""
+        with self._guard:
+            removed = [n for n in self.names() if self.folder_of(n) == name]
+            self.models = {n: p for n, p in self.models.items() if self.folder_of(n) != name}
+            self.unavailable = {n: e for n, e in self.unavailable.items() if self.folder_of(n) != name}
+            self.folders = {k: v for k, v in self.folders.items() if k != name}
+            self._ensembles = {n: e for n, e in self._ensembles.items() if self.folder_of(n) != name}
+            self._locks = {n: lock for n, lock in self._locks.items() if n in self.names()}
+        return removed
+
+    # --- names ------------------------------------------------------------------------------
+
+    @staticmethod
+    def folder_of(name):
+        """The models folder a model's name says it comes from (NAME of NAME/MODEL); None for a
+        shipped model or the THUCNews ensemble (no shipped name holds a '/')."""
+        folder, sep, _ = name.rpartition("/")
+        return folder if sep else None
 
     def precisions(self):
         """{display name: "fp32" or "bf16"}: what each loaded model computes in."""
@@ -46,46 +135,108 @@ class ModelRegistry:
         """What could not be loaded, one line per model, in lang."""
         return [text("model_unavailable", lang, name=n, error=e) for n, e in self.unavailable.items()]
 
-    def names(self, ensemble=True):
-        """The loaded models, then the ensemble of the shipped ones when there are two or more
-        (models of one's own answer other classes: they stay out of it)."""
-        names = list(self.models)
-        return names + [ENSEMBLE] if ensemble and len(self.shipped()) > 1 else names
+    def groups(self):
+        """[(folder, [model names])]: the shipped models (folder None), then each models folder;
+        the models of one group share their labels and their test split."""
+        models = self.models
+        out = {}
+        for name in models:
+            out.setdefault(self.folder_of(name), []).append(name)
+        return list(out.items())
 
-    def shipped(self):
-        """The loaded models that are not of a folder of one's own (add_folder)."""
-        own = {name for names in self.folders.values() for name in names}
-        return [name for name in self.models if name not in own]
+    def names(self, ensemble=True):
+        """The loaded models group by group, each group's ensemble after its models when it
+        has two or more of one label set."""
+        out = []
+        for folder, names in self.groups():
+            out += names
+            if ensemble and len(names) > 1 and len({tuple(self.models[n].classes) for n in names}) == 1:
+                out.append(ENSEMBLE if folder is None else folder_ensemble_name(folder))
+        return out
+
+    def shipped_names(self):
+        """The shipped models that loaded (what the THUCNews ensemble averages)."""
+        return [n for n in self.models if self.folder_of(n) is None]
+
+    def members(self, name):
+        """The models an ensemble averages ([name] for a single model)."""
+        if name == ENSEMBLE:
+            return self.shipped_names()
+        folder = self.folder_of(name)
+        if name == folder_ensemble_name(folder):
+            return [n for n in self.models if self.folder_of(n) == folder]
+        return [name]
+
+    def singles_in(self, folder=None):
+        """The single models of one models folder (None: the shipped ones)."""
+        return [n for n in self.models if self.folder_of(n) == folder]
+
+    def singles_beside(self, name=None):
+        """The single models of the group of model `name` (the shipped ones without a name):
+        the models that share its labels and test split."""
+        return self.singles_in(self.folder_of(name) if name else None)
 
     def network_names(self):
         """The neural networks (not the linear model): what has a representation to map."""
         return [n for n, p in self.models.items() if p.encoder is not None]
 
     def choices(self, lang="en", ensemble=True, networks=False):
-        """[(label in lang, name)] for a picker (networks: only the neural networks)."""
+        """[(label in lang, name)] for a picker (networks: only the neural networks). The page's
+        pickers call it again to refresh when models come or go."""
         names = self.network_names() if networks else self.names(ensemble)
         return [(model_label(n, lang), n) for n in names]
 
     @property
     def classes(self):
-        return next(iter(self.models.values())).classes if self.models else []
+        """The THUCNews classes of the shipped models (see classes_of for any model)."""
+        shipped = self.shipped_names()
+        return self.models[shipped[0]].classes if shipped else []
+
+    def classes_of(self, name):
+        """The label names of a loaded model (or ensemble), in the order its outputs give them."""
+        return self.predictor(name).classes
 
     def predictor(self, name):
-        """The Predictor of a loaded model, or the ensemble of them all (ENSEMBLE)."""
-        if name == ENSEMBLE:
-            return load_ensemble([self.models[n] for n in self.shipped()], self.checkpoint_dir)
+        """The Predictor of a loaded model, or an Ensemble (ENSEMBLE, NAME/ENSEMBLE)."""
+        if name == ENSEMBLE and name in self.names():
+            return load_ensemble([self.models[n] for n in self.shipped_names()], self.checkpoint_dir)
+        if name in self._ensembles:
+            return self._ensembles[name]
+        folder = self.folder_of(name)
+        if folder is not None and name == folder_ensemble_name(folder) and name in self.names():
+            return self._fit_folder_ensemble(name)
         if name not in self.models:
             raise UserError("error_not_loaded", name=repr(name))
         return self.models[name]
+
+    def _fit_folder_ensemble(self, name):
+        """A folder's ensemble: its threshold as recorded beside its models (ensemble.metrics.json
+        for exactly these members), else fitted on the folder's dev.tsv (none without one).
+        Fitted once; two requests at once may both fit it, to the same threshold."""
+        folder = self.folders[self.folder_of(name)]
+        members = [self.models[n] for n in self.members(name)]
+        record = ensemble_record(folder, members)
+        ensemble = Ensemble(members, record.get("unsure_threshold") if record else None)
+        if record is None and (folder / "dev.tsv").exists():
+            try:
+                dev = read_labelled_file(folder / "dev.tsv", classes=ensemble.classes)
+                ensemble.unsure_threshold = fit_confidence_threshold(ensemble.predict_proba(dev.texts))
+            except (DataFormatError, OSError):
+                pass  # no threshold: the ensemble abstains only on unknown characters
+        with self._guard:
+            if all(self.models.get(n) is m for n, m in zip(self.members(name), members)):
+                self._ensembles = {**self._ensembles, name: ensemble}
+        return ensemble
 
     def lock(self, name):
         """The lock of one model's network: the flip search, and integrated gradients (Captum)
         on the network's copy, put hooks on an embedding while they run, so no other request
         may run the network or its copy (inspection, units, the map) meanwhile. Prediction
         takes the fast path, which the hooks do not touch, and needs no lock."""
-        if name not in self._locks:
+        lock = self._locks.get(name)
+        if lock is None:
             raise UserError("error_not_loaded", name=repr(name))
-        return self._locks[name]
+        return lock
 
     def window_count(self):
         """How many window sizes the convolutional models have (0 without one)."""
@@ -101,23 +252,3 @@ class ModelRegistry:
     def has_units(self, name):
         """Whether the model has hidden units to show (the BiLSTM)."""
         return self.rnn_shape(name) is not None
-
-    # --- models of one's own, trained in the browser (a minimal add/remove: see the report of
-    # the Train tab's branch; the helper-models branch's registry supersedes it) -------------
-
-    def add_folder(self, folder):
-        """Load every checkpoint of folder (models/NAME) as a model named NAME/MODEL; returns
-        the names. Nothing is added unless all of them load."""
-        folder = Path(folder)
-        paths = [p for p in sorted(folder.glob("*.pt")) + sorted(folder.glob("*.npz")) if not p.name.endswith(".last.pt")]
-        loaded = {f"{folder.name}/{p.stem}": Predictor.load(p, self.device, self.precision) for p in paths}
-        for name, predictor in loaded.items():
-            self._locks[name] = threading.RLock()
-            self.models[name] = predictor
-        self.folders[folder.name] = list(loaded)
-        return list(loaded)
-
-    def remove_folder(self, name):
-        """Serve the models of models/NAME no more (a request holding one finishes with it)."""
-        for model in self.folders.pop(name, []):
-            self.models.pop(model, None)

@@ -3,13 +3,15 @@ split served (cls_core.app.served_data), the reports computed so far
 (cls_core.app.evaluations), the gates that bound heavy work (cls_core.app.concurrency), the
 folder of downloads, and the visitors' corrections when they are kept (cls_core.app.corrections).
 
-    demo = Demo.load("checkpoints", "data/THUCNews", device="cpu")
+    demo = Demo.load("checkpoints", "data/THUCNews", device="cpu", models_dir="models")
     predict(demo, "国足3:0完胜泰国队", demo.model_names())      # cls_core.app.views.predict
+    demo.test_split("mine/textcnn")   # the test split a model is measured on (its own, for yours)
 
 What each tab shows is a view of it (cls_core.app.views), and the API's answers are in
 cls_core.app.api; the page (cls_core.app.tabs) wires Gradio widgets to them.
 """
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from cls_core.app.evaluations import Evaluations
 from cls_core.app.inputs import Downloads
 from cls_core.app.recent import Recent
 from cls_core.app.registry import ModelRegistry
-from cls_core.app.served_data import load_test_split
+from cls_core.app.served_data import load_test_split, served_test_file
 from cls_core.app.views.overview import model_rows
 from cls_core.app.wording import ENSEMBLE
 
@@ -38,11 +40,13 @@ class Demo:
     corrections: object = None  # cls_core.app.corrections.Corrections; None: nothing is ever stored
     review: bool = False        # show the corrections' review tab (app.py --review)
     training: object = None     # cls_core.app.training_jobs.TrainingQueue; None: no Train tab (app.py --allow-training)
-    _test: object = None
+    _tests: dict = field(default_factory=dict)  # test file -> its Dataset, read at first use
+    _tests_guard: object = field(default_factory=threading.Lock)
 
     @classmethod
-    def load(cls, checkpoint_dir="checkpoints", data_dir="data/THUCNews", device="auto", precision="auto"):
-        return cls(ModelRegistry.load(checkpoint_dir, device, precision), Path(data_dir))
+    def load(cls, checkpoint_dir="checkpoints", data_dir="data/THUCNews", device="auto", precision="auto",
+             models_dir=None):
+        return cls(ModelRegistry.load(checkpoint_dir, device, precision, models_dir), Path(data_dir))
 
     @property
     def models(self):
@@ -55,7 +59,11 @@ class Demo:
 
     @property
     def classes(self):
+        """The THUCNews classes (the shipped models'); a model's own: classes_of(name)."""
         return self.registry.classes
+
+    def classes_of(self, name):
+        return self.registry.classes_of(name)
 
     def model_names(self, ensemble=True):
         return self.registry.names(ensemble)
@@ -66,8 +74,39 @@ class Demo:
     def model_rows(self):
         return model_rows(self.registry)
 
-    def test_split(self):
-        """The test split served (read at first use)."""
-        if self._test is None:
-            self._test = load_test_split(self.data_dir)
-        return self._test
+    def test_file(self, name=None):
+        """The test split a model is measured on (cls_core.data.test_file.TestFile): THUCNews's
+        for the shipped models (and without a name), models/NAME/test.tsv for one of yours."""
+        folder = self.registry.folder_of(name) if name else None
+        return served_test_file(self.data_dir, self.registry.folders.get(folder), folder and self.classes_of(name))
+
+    def test_split(self, name=None):
+        """The Dataset of test_file(name), read at first use."""
+        test = self.test_file(name)
+        with self._tests_guard:
+            if test in self._tests:
+                return self._tests[test]
+        dataset = load_test_split(test)
+        with self._tests_guard:
+            self._tests[test] = dataset
+        return dataset
+
+    def add_folder(self, path):
+        """Serve the models of one models folder (ModelRegistry.add_folder); the answers kept for
+        the names it held before are dropped. Returns the names added."""
+        names = self.registry.add_folder(path)
+        self._forget(Path(path).name)
+        return names
+
+    def remove_folder(self, name):
+        """Stop serving models/NAME (ModelRegistry.remove_folder); returns the names removed."""
+        names = self.registry.remove_folder(name)
+        self._forget(name)
+        return names
+
+    def _forget(self, folder):
+        """Drop what was kept for the models of folder: answers under their names, test splits read."""
+        self.recent.forget(lambda key: any(isinstance(k, str) and self.registry.folder_of(k) == folder
+                                           for k in key))
+        with self._tests_guard:
+            self._tests = {t: d for t, d in self._tests.items() if t.classes is None}

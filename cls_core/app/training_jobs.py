@@ -1,6 +1,6 @@
 """Training in the browser, without Gradio: a queue of training jobs run one at a time.
 
-    jobs = TrainingQueue("models", on_trained=registry.add_folder, max_seconds=1800)
+    jobs = TrainingQueue("models", registry.add_folder, 1800, on_removed=registry.remove_folder)
     job = jobs.submit("upload.tsv", TrainingOptions("textcnn", epochs=5, name="my-topics"))
     jobs.position(job.id)      # 0 while it runs, n while n-1 jobs are ahead of it
     job.progress()             # its state, loss per step, dev accuracy per epoch, its error
@@ -77,13 +77,12 @@ def log_every(lines, points_per_epoch=50):
 
 
 def training_command(upload, options, out, lines, device="cpu"):
-    """The command line of one training: the training CLI on the uploaded file. The networks
-    start from random character vectors (the Tencent vectors are THUCNews's, not every
-    file's characters)."""
+    """The command line of one training: the training CLI on the uploaded file (it carves the
+    dev and test splits, and picks the networks' first character vectors: --embedding auto)."""
     command = [sys.executable, "-m", "cls_core.train", "--model", options.model, "--train-file", str(upload),
                "--epochs", str(options.epochs), "--out", str(out), "--device", device]
     if options.model != "linear":
-        command += ["--embedding", "random", "--batch-size", str(batch_size(lines)), "--log-every", str(log_every(lines))]
+        command += ["--batch-size", str(batch_size(lines)), "--log-every", str(log_every(lines))]
     return command
 
 
@@ -141,14 +140,16 @@ class TrainingQueue:
     """Training jobs, one running at a time on a worker thread of its own, the others in line.
 
     models_dir: where trained models go (models/NAME); on_trained(folder) -> [model names]
-    serves a finished one; max_seconds: a run's time limit; command(upload, options, out,
-    lines) -> argv: the training command line (training_command, or a stand-in in tests)."""
+    serves a finished one, on_removed(NAME) unserves one; max_seconds: a run's time limit;
+    command(upload, options, out, lines) -> argv: the training command line
+    (training_command, or a stand-in in tests)."""
 
     def __init__(self, models_dir, on_trained=None, max_seconds=1800, command=training_command,
-                 poll_seconds=0.5):
+                 poll_seconds=0.5, on_removed=None):
         self.models_dir = Path(models_dir)
         self.staging = self.models_dir / STAGING
-        self.on_trained = on_trained or (lambda folder: [])
+        self.on_trained = on_trained or (lambda folder: [folder.name])
+        self.on_removed = on_removed or (lambda name: None)
         self.max_seconds = max_seconds
         self.command = command
         self.poll_seconds = poll_seconds
@@ -241,12 +242,11 @@ class TrainingQueue:
         files = sorted((self.models_dir / name).glob("*.pt")) + sorted((self.models_dir / name).glob("*.npz"))
         return files[0] if files else None
 
-    def delete(self, name, on_removed=None):
-        """Delete the trained model models/NAME: first unserved (on_removed(name)), then its folder."""
+    def delete(self, name):
+        """Delete the trained model models/NAME: first unserved (on_removed), then its folder."""
         if name not in self.trained_models():
             raise UserError("error_train_no_model", name=name)
-        if on_removed is not None:
-            on_removed(name)
+        self.on_removed(name)
         shutil.rmtree(self.models_dir / name, ignore_errors=True)
 
     def close(self):
@@ -330,9 +330,13 @@ class TrainingQueue:
             return self._end(job, FAILED, f"{target} exists")
         try:
             names = list(self.on_trained(target))
+            problem = "" if names else "nothing in it loaded"
         except Exception as e:  # noqa: BLE001 - a model that does not load is not kept
+            names, problem = [], str(e)
+        if problem:
+            self.on_removed(target.name)
             shutil.rmtree(target, ignore_errors=True)
-            return self._end(job, FAILED, f"the trained model does not load: {e}")
+            return self._end(job, FAILED, f"the trained model does not load: {problem}")
         self._end(job, DONE, names=names)
 
     def _end(self, job, state, error="", names=()):

@@ -37,6 +37,8 @@ class Visitor:
     predictions_csv: str = ""
     agreement: bool = False
     disagreements: bool = False
+    # Overview
+    data_set: str = "THUCNews"  # whose headlines are counted: THUCNews, or a models folder of yours
     # Train (app.py --allow-training)
     train_upload: str = ""     # the uploaded file checked, until a training takes it
     train_job: str = ""        # the id of the visitor's last training (cls_core.app.training_jobs)

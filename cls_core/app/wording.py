@@ -27,8 +27,12 @@ class UserError(ValueError):
 
 
 def model_label(name, lang="en"):
-    """How the page names a model (the API always uses the English name)."""
-    return text(NAME_KEYS[name], lang) if name in NAME_KEYS else name
+    """How the page names a model (the API always uses the English name): a model of your own,
+    NAME/MODEL, as named, its folder's ensemble as NAME/ and the ensemble's name in lang."""
+    folder, sep, model = name.rpartition("/")
+    if model in NAME_KEYS:
+        return folder + sep + text(NAME_KEYS[model], lang)
+    return name
 
 
 def verdict_text(assessment, lang="en"):

@@ -37,6 +37,7 @@ import torch
 from captum.attr import LayerIntegratedGradients
 from scipy.stats import spearmanr
 
+from cls_core.data.test_file import as_test_file
 from cls_core.explain import cache, inspection
 from cls_core.data import add_data_dir_argument, load_split, pad_batch, resolve_data_dir
 
@@ -210,10 +211,11 @@ def entry_name(sample=SAMPLE):
 
 
 def cached_agreement(predictor, data_dir, sample=SAMPLE, progress=None):
-    """test_agreement, computed once per checkpoint (and sample size) and kept on disk."""
-    return cache.cached(entry_name(sample), predictor, Path(data_dir) / "test.txt",
-                        lambda: test_agreement(predictor, load_split(data_dir, "test"), sample, progress=progress),
-                        ".json")
+    """test_agreement over data_dir's test split (or a TestFile, cls_core.data.test_file),
+    computed once per checkpoint (and sample size) and kept on disk."""
+    test = as_test_file(data_dir)
+    return cache.cached(entry_name(sample), predictor, test.path,
+                        lambda: test_agreement(predictor, test.read(), sample, progress=progress), ".json")
 
 
 def steps_study(predictor, texts, steps=STEPS_STUDIED):

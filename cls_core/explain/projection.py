@@ -24,6 +24,7 @@ import torch
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
+from cls_core.data.test_file import as_test_file
 from cls_core.explain import cache
 from cls_core.data import add_data_dir_argument, length_buckets, load_split, pad_batch, resolve_data_dir
 
@@ -95,10 +96,12 @@ def entry_name(method="tsne"):
 
 
 def test_map(predictor, data_dir, method="tsne", progress=None):
-    """The map of data_dir's test split for this checkpoint: from the cache (or the shipped
-    entries), else built, telling progress(fraction, stage) as it goes."""
-    return cache.cached(entry_name(method), predictor, Path(data_dir) / "test.txt",
-                        lambda: build_map(predictor, load_split(data_dir, "test"), method, progress))
+    """The map of data_dir's test split (or of a TestFile, cls_core.data.test_file) for this
+    checkpoint: from the cache (or the shipped entries), else built, telling
+    progress(fraction, stage) as it goes."""
+    test = as_test_file(data_dir)
+    return cache.cached(entry_name(method), predictor, test.path,
+                        lambda: build_map(predictor, test.read(), method, progress))
 
 
 def main(argv=None):

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from cls_core.data.test_file import as_test_file
 from cls_core.explain import cache, inspection
 from cls_core.data import add_data_dir_argument, length_buckets, load_split, pad_batch, resolve_data_dir
 
@@ -84,13 +85,14 @@ def entry_name(k=TOP_K):
 
 
 def unit_index(predictor, data_dir, k=TOP_K):
-    """The corpus index of this checkpoint over data_dir's test split: read from the cache,
-    else built and cached (`python -m cls_core.explain.units` times both)."""
+    """The corpus index of this checkpoint over data_dir's test split (or a TestFile,
+    cls_core.data.test_file): read from the cache, else built and cached (`python -m cls_core.explain.units` times both)."""
     _require_bilstm(predictor)
     # float32 whatever the predictor serves in: the index shows the very activations that
     # Inside's hidden states and unit tracks (float32, through the network itself) show
-    return cache.cached(entry_name(k), predictor, Path(data_dir) / "test.txt",
-                        lambda: build_index(predictor, load_split(data_dir, "test"), k), precision="fp32")
+    test = as_test_file(data_dir)
+    return cache.cached(entry_name(k), predictor, test.path, lambda: build_index(predictor, test.read(), k),
+                        precision="fp32")
 
 
 def _direction(direction):

@@ -1,6 +1,7 @@
 """Beside an answer (Predict, Inside): "this answer is wrong", the right topic, and the
 acknowledgement. Only the click keeps anything (cls_core.app.corrections); without
-corrections (--no-feedback) the box never shows."""
+corrections (--no-feedback) the box never shows. The topics offered are the labels of the
+model picked (a model of your own has its own)."""
 
 import gradio as gr
 
@@ -17,12 +18,24 @@ class CorrectionBox:
             self.model = words(gr.Dropdown, ("label", "correct_model"), choices=[], value=None, interactive=True,
                                visible=pick_model, scale=2, min_width=200)
             self.topic = words(gr.Dropdown, ("label", "correct_topic"), interactive=True, value=None, scale=2,
-                               choices=[(class_name(c, words.lang), c) for c in core.classes], min_width=200,
+                               choices=self.topics(core.classes, words.lang), min_width=200,
                                elem_id=f"{name}-correct-topic")
             self.button = words(gr.Button, ("value", "correct_button"), scale=1, min_width=160,
                                 elem_id=f"{name}-correct-button")
         self.message = gr.Markdown(visible=False, elem_id=f"{name}-correct-message")
         self.views = [self.row, self.model, self.topic, self.message]
+
+    @staticmethod
+    def topics(classes, lang):
+        return [(class_name(c, lang), c) for c in classes]
+
+    def model_topics(self, model, lang):
+        """The topic picker for model's labels (the THUCNews ones when it is gone)."""
+        try:
+            classes = self.core.classes_of(model) if model else self.core.classes
+        except UserError:
+            classes = self.core.classes
+        return gr.update(choices=self.topics(classes, lang), value=None)
 
     def render(self, lang, headline, models):
         """The box under an answer to headline by models (hidden when there is none)."""
@@ -30,7 +43,8 @@ class CorrectionBox:
         return {self.row: gr.update(visible=on),
                 self.model: gr.update(choices=[(model_label(m, lang), m) for m in models],
                                       value=models[0] if models else None),
-                self.topic: gr.update(value=None), self.message: gr.update(value="", visible=False)}
+                self.topic: self.model_topics(models[0] if on else None, lang),
+                self.message: gr.update(value="", visible=False)}
 
     def wire(self, state, answered):
         """answered(visitor) -> the headline the shown answer is to ('' when none)."""
@@ -47,3 +61,5 @@ class CorrectionBox:
             return gr.update(value=message, visible=True)
 
         self.button.click(on_click, [state, self.model, self.topic], self.message, api_visibility="private")
+        self.model.input(lambda v, model: self.model_topics(model, v.lang), [state, self.model], self.topic,
+                         api_visibility="private")

@@ -69,12 +69,13 @@ class EvaluateTab:
             out.update(self._report(v))
         if v.agreement:
             out.update(self._agreement(lang, progress))
-        if v.disagreements:
-            singles, rows, total = evaluate.disagreements(self.core, lang=lang)
+        if v.disagreements:  # the models of the label set last evaluated (the shipped ones at first)
+            last = v.evaluated[-1] if v.evaluated else None
+            singles, rows, total = evaluate.disagreements(self.core, lang=lang, name=last)
             headers = [text("col_headline", lang), text("col_true", lang)] + [model_label(m, lang) for m in singles]
             out[self.disagree_rows] = table(rows, headers)
-            out[self.disagree_message] = text("disagree_message", lang, total=total, n=len(self.core.test_split()),
-                                              shown=len(rows))
+            out[self.disagree_message] = text("disagree_message", lang, total=total,
+                                              n=len(self.core.test_split(singles[0])), shown=len(rows))
         return out
 
     def _report(self, v):
@@ -101,6 +102,10 @@ class EvaluateTab:
         figure, rows = evaluate.attention_agreement(self.core, lang, progress=report)
         return {self.agree_plot: shown(figure),
                 self.agree_rows: table(rows, [text(c, lang) for c in AGREEMENT_COLUMNS])}
+
+    def refresh(self, lang):
+        """The model picker's choices as the models now loaded (models come and go)."""
+        return {self.model: gr.update(choices=self.core.registry.choices(lang))}
 
     @staticmethod
     def forget(v):

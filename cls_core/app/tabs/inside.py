@@ -129,6 +129,10 @@ class InsideTab:
             out[self.unit_rows] = table(rows, [text(c, v.lang) for c in UNIT_COLUMNS])
         return out
 
+    def refresh(self, lang):
+        """The model picker's choices as the models now loaded (models come and go)."""
+        return {self.model: gr.update(choices=self.core.registry.choices(lang, ensemble=False))}
+
     @staticmethod
     def forget(v):
         return replace(v, looked=False, units_of="", unit="")
@@ -177,7 +181,7 @@ class InsideTab:
             return answer(self, state, v, change)
 
         def on_context(v, model, evt: gr.SelectData):
-            return self.opened(state, v, numbered_headline(self.core, evt.row_value[0]), model)
+            return self.opened(state, v, numbered_headline(self.core, evt.row_value[0], model), model)
 
         gr.on([self.button.click, self.headline.submit], on_look, [state, self.headline, self.model], outputs,
               **inspect)

@@ -63,6 +63,10 @@ class MapTab:
             out[self.plot] = shown(figure)
         return out
 
+    def refresh(self, lang):
+        """The network picker's choices as the models now loaded (models come and go)."""
+        return {self.model: gr.update(choices=self.core.registry.choices(lang, networks=True))}
+
     @staticmethod
     def forget(v):
         return replace(v, map_model="")
@@ -80,7 +84,7 @@ class MapTab:
 
         def on_open(v, number, model):
             try:
-                headline = numbered_headline(self.core, number)
+                headline = numbered_headline(self.core, number, model)
             except UserError as e:
                 v = v.with_hint(self.name, e)
                 return {state: v, self.hint: hint_update(v, self.name)}

@@ -171,6 +171,12 @@ def draw_page(core, state, language, redraw, v):
                api_visibility="private")
 
 
+def picker_updates(tabs, lang):
+    """{picker: its choices as the models now loaded} of every tab that has one: what a change
+    of the models served (ModelRegistry.add_folder, remove_folder) must redraw."""
+    return merge(*(tab.refresh(lang) for tab in tabs.values() if hasattr(tab, "refresh")))
+
+
 def show(component, update):
     """Draw component with what an event's update would give it (its value as the component
     shows values: postprocessed)."""
@@ -216,7 +222,8 @@ def visitor_from_link(core, request):
 
 
 def add_api(core):
-    """/predict, /inspect, /evaluate and /flag for gradio_client: plain JSON in, plain JSON out."""
+    """/predict, /inspect, /evaluate, /flag and /models for gradio_client: plain JSON in, plain
+    JSON out. Any model loaded may be named: a shipped one, or NAME/MODEL of models/NAME."""
     @api_errors
     def api_predict(headline: str, model: str = "TextCNN", top_k: int = 5) -> dict:
         """Top classes of a headline with calibrated probabilities, and the verdict."""
@@ -234,6 +241,12 @@ def add_api(core):
         return api.evaluate_answer(core, model)
 
     @api_errors
+    def api_models() -> list:
+        """The models served: [{"name", "classes", "kind", "folder"}], folder null for the
+        shipped ones; classes are the label names each model answers with."""
+        return api.models_answer(core)
+
+    @api_errors
     def api_flag(headline: str, model: str, topic: str, request: gr.Request) -> int:
         """Keep a correction: model's answer to headline is wrong, the right topic is topic
         (a class name as in class.txt, e.g. "sports", or the topic as the page shows it in
@@ -243,5 +256,6 @@ def add_api(core):
 
     gr.api(api_predict, api_name="predict")
     gr.api(api_flag, api_name="flag")
+    gr.api(api_models, api_name="models")
     gr.api(api_inspect, api_name="inspect", concurrency_id="inspect", concurrency_limit=None)
     gr.api(api_evaluate, api_name="evaluate", concurrency_id="evaluate", concurrency_limit=None)

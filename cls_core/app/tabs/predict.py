@@ -57,7 +57,8 @@ class PredictTab:
         if v.predicted:
             read, notice, results = predict(self.core, v.headline, list(v.models), lang=lang)
             out[self.note], items = answer_panels(read, notice, results, lang)
-            out[self.truth] = truth_line(v.truth, results, lang) if v.truth else ""
+            judged = [m for m in v.models if v.truth in self.core.classes_of(m)]  # of the headline's label set
+            out[self.truth] = truth_line(v.truth, results, lang, judged) if v.truth else ""
             for panel, (label, value) in zip(self.panels, items):
                 out[panel] = gr.update(visible=True, value=value, label=label)
             out.update(self.correct.render(lang, v.headline, list(v.models)))
@@ -68,6 +69,10 @@ class PredictTab:
         else:
             out[self.batch_message], out[self.batch_file] = "", hidden()
         return out
+
+    def refresh(self, lang):
+        """The model picker's choices as the models now loaded (models come and go)."""
+        return {self.chosen: gr.update(choices=self.core.registry.choices(lang))}
 
     @staticmethod
     def forget(v):
@@ -80,9 +85,10 @@ class PredictTab:
             return answer(self, state, v, lambda v: replace(v, headline=headline, models=tuple(models or ()),
                                                             truth=truth, predicted=True))
 
-        def on_random(v, models):
-            headline, truth = random_test_headline(self.core)
-            return {self.headline: headline, **ask(v, headline, models or self.default_models, truth)}
+        def on_random(v, models):  # from the test split of the first model chosen
+            models = models or self.default_models
+            headline, truth = random_test_headline(self.core, name=models[0] if models else None)
+            return {self.headline: headline, **ask(v, headline, models, truth)}
 
         def on_example(v, index, models):
             return {self.headline: EXAMPLES[index], **ask(v, EXAMPLES[index], models)}

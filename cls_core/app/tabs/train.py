@@ -133,7 +133,7 @@ class TrainTab:
             def change(v):
                 if not v.train_model:
                     raise UserError("error_train_no_model", name="")
-                self.jobs.delete(v.train_model, self.core.registry.remove_folder)
+                self.jobs.delete(v.train_model)
                 return replace(v, train_model="")
             return answer(self, state, v, change)
 

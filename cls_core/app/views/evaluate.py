@@ -1,6 +1,9 @@
 """Evaluate: a model's report on the whole test split (computed once, then kept), its
 confusion matrix with the headlines behind each cell, calibration and coverage, accuracy by
-slices, where the models disagree, and whether attention explains the predictions."""
+slices, where the models disagree, and whether attention explains the predictions.
+
+Each model is measured on its own test split with its own label names: the shipped models
+on THUCNews's, a model of your own on models/NAME/test.tsv (Demo.test_file)."""
 
 import csv
 
@@ -11,8 +14,7 @@ from cls_core.app import deep, figures
 from cls_core.app.evaluations import report_key
 from cls_core.app.i18n import class_name, text
 from cls_core.app.inputs import csv_safe
-from cls_core.data.splits import folder_of_test_split
-from cls_core.app.wording import ENSEMBLE, model_label
+from cls_core.app.wording import UserError, model_label
 from cls_core.evaluation.evaluate import evaluate
 from cls_core.explain import attribution
 
@@ -20,13 +22,14 @@ from cls_core.explain import attribution
 def evaluation_report(demo, name, progress=None):
     """The full test-split report of a model (cls_core.evaluation.evaluate, plus "model"),
     computed once per checkpoint files and test file; progress(fraction) while scoring."""
-    test = demo.test_split()
-    members = list(demo.models) if name == ENSEMBLE else [name]
-    key = report_key([demo.predictor(m).path for m in members], folder_of_test_split(demo.data_dir) / "test.txt")
+    predictor = demo.predictor(name)  # an unknown name stops here, before any file is read
+    test = demo.test_split(name)
+    members = demo.registry.members(name)
+    key = report_key([demo.predictor(m).path for m in members], demo.test_file(name).path)
 
     def score():
         with demo.gates.evaluate():
-            report = evaluate(demo.predictor(name), test, progress=progress)
+            report = evaluate(predictor, test, progress=progress)
         return dict(report, model=name)
     return demo.evaluations.get(key, score)
 
@@ -48,7 +51,7 @@ def confusion_table(demo, report, normalize=False, lang="en"):
     counts = np.asarray(report["confusion"], dtype=float)
     totals = counts.sum(axis=1, keepdims=True)
     shares = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
-    names = [class_name(c, lang) for c in demo.classes]
+    names = [class_name(c, lang) for c in demo.classes_of(report["model"])]
     cells = [[f"{s:.0%}" for s in row] for row in shares] if normalize else counts.astype(int).tolist()
     frame = pd.DataFrame([[n] + row for n, row in zip(names, cells)], columns=[text("confusion_corner", lang)] + names)
     colours = [[""] + [figures.heat_css(s) for s in row] for row in shares]
@@ -60,7 +63,8 @@ def cell_headlines(demo, report, true_index, predicted_index, lang="en", limit=2
     mistakes: the most confident mistakes first)."""
     rows = [r for r in report["predictions"] if r["label"] == true_index and r["predicted"] == predicted_index]
     rows.sort(key=lambda r: -r["probability"])
-    true_name, predicted_name = (class_name(demo.classes[i], lang) for i in (true_index, predicted_index))
+    classes = demo.classes_of(report["model"])
+    true_name, predicted_name = (class_name(classes[i], lang) for i in (true_index, predicted_index))
     table = [[r["text"], true_name, predicted_name, f"{r['probability']:.1%}"] for r in rows[:limit]]
     kind = text("cell_correct" if true_index == predicted_index else "cell_mistakes", lang)
     return table, text("cell_message", lang, total=len(rows), true=true_name, predicted=predicted_name, kind=kind)
@@ -75,7 +79,7 @@ def coverage_curves(demo, names, lang="en"):
 
 def predictions_csv(demo, report):
     """A CSV of every test headline with its true and predicted class; returns its path."""
-    classes = demo.test_split().classes
+    classes = demo.test_split(report["model"]).classes
     target = demo.downloads.new_path("test_predictions.csv")
     with open(target, "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
@@ -86,12 +90,15 @@ def predictions_csv(demo, report):
     return target
 
 
-def disagreements(demo, limit=200, lang="en"):
+def disagreements(demo, limit=200, lang="en", name=None):
     """(the single models, rows, how many in all): test headlines on which the single models
-    disagree, each with its true class and every model's answer."""
-    names = list(demo.models)
+    of one label set disagree (those beside model `name`; default the shipped ones), each
+    with its true class and every model's answer."""
+    names = demo.registry.singles_beside(name)
+    if not names:
+        raise UserError("error_not_loaded", name=repr(name))
     reports = [evaluation_report(demo, n) for n in names]
-    classes = demo.test_split().classes
+    classes = demo.test_split(names[0]).classes
     rows = []
     for i, base in enumerate(reports[0]["predictions"]):
         answers = [r["predictions"][i]["predicted"] for r in reports]
@@ -104,7 +111,7 @@ def disagreements(demo, limit=200, lang="en"):
 def slices(demo, names, lang="en"):
     """(by length, by unknown share): accuracy figures for the single models named (those one
     visitor evaluated; (None, None) without any)."""
-    singles = tuple(n for n in names if n != ENSEMBLE)
+    singles = tuple(n for n in names if n in demo.models)  # no ensemble
     if not singles:
         return None, None
     return demo.recent.get(("slices", singles, lang), lambda: _slices(demo, singles, lang))
@@ -121,7 +128,8 @@ def _slices(demo, singles, lang):
 def attention_agreement(demo, lang="en", progress=None, sample=attribution.SAMPLE):
     """(figure, rows) of "Does attention explain the prediction?": the methods' rank
     agreement over a sample of the test split, per network (computed once per checkpoint,
-    then cached on disk); progress(fraction, model) before each network."""
+    then cached on disk), each over its own test split; progress(fraction, model) before
+    each network."""
     networks = demo.registry.network_names()
     summaries = {}
     for i, name in enumerate(networks):
@@ -129,6 +137,6 @@ def attention_agreement(demo, lang="en", progress=None, sample=attribution.SAMPL
             progress(i / len(networks), model_label(name, lang))
         with demo.gates.evaluate(), demo.registry.lock(name):
             summaries[model_label(name, lang)] = attribution.cached_agreement(
-                demo.predictor(name), folder_of_test_split(demo.data_dir), sample)
+                demo.predictor(name), demo.test_file(name), sample)
     view = deep.agreement_view(summaries, lang)
     return view["figure"], view["rows"]

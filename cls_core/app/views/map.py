@@ -3,25 +3,26 @@ dimensions; a point (or a test headline number) opens in Inside."""
 
 from cls_core.app import deep
 from cls_core.app.i18n import text
-from cls_core.data.splits import folder_of_test_split
 from cls_core.app.wording import UserError, model_label
 
 
 def draw_map(demo, name, lang="en", progress=None):
-    """(figure, summary Markdown) of the test split for one network (shipped for the shipped
-    networks, else built at first use, telling progress(fraction, stage), then cached on disk)."""
+    """(figure, summary Markdown) of the network's test split (its own for a model of yours;
+    shipped for the shipped networks, else built at first use, telling progress(fraction,
+    stage), then cached on disk)."""
     if name not in demo.registry.network_names():
         raise UserError("error_map_network")
     predictor = demo.predictor(name)
     with demo.gates.evaluate(), demo.registry.lock(name):
-        view = deep.map_view(predictor, folder_of_test_split(demo.data_dir), lang=lang, progress=progress)
+        view = deep.map_view(predictor, demo.test_file(name), lang=lang, progress=progress)
     return view["figure"], text("map_summary", lang, model=model_label(name, lang), n=len(view["texts"]),
                                 seconds=view["seconds"])
 
 
-def numbered_headline(demo, index):
-    """The test split's headline number `index` (as the map and the unit contexts number them)."""
-    texts = demo.test_split().texts
+def numbered_headline(demo, index, name=None):
+    """Headline number `index` of model name's test split (as the map and the unit contexts
+    number them; THUCNews's without a name)."""
+    texts = demo.test_split(name).texts
     try:
         index = int(index)
     except (TypeError, ValueError):

@@ -1,5 +1,7 @@
 """Overview: the data (headlines per class and split), the models (size, accuracy,
-calibration, against the published reference) and their training curves."""
+calibration, against the published reference) and their training curves. The data is
+THUCNews's, or a models folder's of your own (its models' labels and splits); the published
+reference compares only the shipped models, measured on the same THUCNews test split."""
 
 import json
 from pathlib import Path
@@ -12,58 +14,114 @@ from cls_core.app.i18n import class_name, text
 from cls_core.app.report.page import write_report
 from cls_core.app.report.record import Records
 from cls_core.app.wording import ENSEMBLE, UserError, model_label
+from cls_core.app.registry import folder_ensemble_name
 from cls_core.data import DataFormatError, load_split
+from cls_core.data.labelled import read_labelled_file
 from cls_core.models.networks import count_parameters
 from cls_core.models.predictor import ensemble_record
 
 # Figures from the reference project's README (THUCNews, 180k training headlines).
 PUBLISHED = [("TextCNN", 0.9122), ("TextRNN", 0.9112), ("TextRNN_Att", 0.9090)]
 CURVE_POINTS = 800  # most points of a training curve drawn
+THUCNEWS = "THUCNews"  # the data set picker's value for THUCNews (the others: models folders)
 
 
-def class_counts(demo):
+def data_sets(registry):
+    """[(label, value)] of the data sets whose counts the Overview shows: THUCNews, then each
+    models folder of your own."""
+    return [("THUCNews", THUCNEWS)] + [(folder, folder) for folder in registry.folders]
+
+
+def recorded_counts(predictor):
+    """{split: [count per class]} as a checkpoint recorded them ({} when it did not): its
+    class_counts, or those of its data record (a model trained on your own data)."""
+    extras = predictor.extras
+    counts = extras.get("class_counts") or (extras.get("data") or {}).get("class_counts") or {}
+    out = {}
+    for split, value in counts.items() if isinstance(counts, dict) else ():
+        if isinstance(value, dict):  # {label: count}: in the predictor's class order
+            value = [value.get(c, 0) for c in predictor.classes]
+        if isinstance(value, (list, tuple)) and len(value) == len(predictor.classes):
+            out[split] = [int(v) for v in value]
+    return out
+
+
+def _data_set_models(demo, data_set):
+    """(models folder or None for THUCNews, the models trained on data_set)."""
+    folder = data_set if data_set in demo.registry.folders else None
+    return folder, demo.registry.singles_in(folder)
+
+
+def data_set_classes(demo, data_set=THUCNEWS):
+    """The label names of a data set (THUCNEWS, or the name of a models folder)."""
+    _, names = _data_set_models(demo, data_set)
+    return demo.classes_of(names[0]) if names else demo.classes
+
+
+def class_counts(demo, data_set=THUCNEWS):
     """{split: [count per class]}: train and dev as the checkpoints recorded them (else read
-    from the data directory, if there), test from the test split served."""
+    from the data directory, or the models folder's dev.tsv, if there), test from the test
+    split served. data_set: THUCNEWS, or the name of a models folder."""
+    folder, names = _data_set_models(demo, data_set)
+    if not names:
+        return {}
+    classes = demo.classes_of(names[0])
+    recorded = next((c for c in map(recorded_counts, (demo.models[n] for n in names)) if c), {})
     counts = {}
-    recorded = next((p.extras["class_counts"] for p in demo.models.values() if p.extras.get("class_counts")), {})
     for split in ("train", "dev"):
         if split in recorded:
             counts[split] = list(recorded[split])
-        elif (demo.data_dir / f"{split}.txt").exists():
+        elif folder is None and (demo.data_dir / f"{split}.txt").exists():
             try:
                 data = load_split(demo.data_dir, split)
                 counts[split] = np.bincount(data.labels, minlength=len(data.classes)).tolist()
             except DataFormatError:
                 pass
+        elif folder is not None and split == "dev" and (demo.registry.folders[folder] / "dev.tsv").exists():
+            try:
+                data = read_labelled_file(demo.registry.folders[folder] / "dev.tsv", classes=classes)
+                counts[split] = np.bincount(data.labels, minlength=len(classes)).tolist()
+            except DataFormatError:
+                pass
     try:
-        test = demo.test_split()
+        test = demo.test_split(names[0])
         counts["test"] = np.bincount(test.labels, minlength=len(test.classes)).tolist()
     except UserError:
         pass
     return counts
 
 
-def class_count_rows(demo, counts, lang="en"):
+def class_count_rows(demo, counts, lang="en", data_set=THUCNEWS):
     """[class, count per split] for the table under the data sentence."""
-    return [[class_name(c, lang)] + [counts[s][i] for s in counts] for i, c in enumerate(demo.classes)]
+    return [[class_name(c, lang)] + [counts[s][i] for s in counts]
+            for i, c in enumerate(data_set_classes(demo, data_set))]
 
 
 def model_rows(registry):
-    """{name, parameters, megabytes, accuracy, ece} per loaded model, then the ensemble (its
-    figures from checkpoints/ensemble.metrics.json, when recorded for these very members)."""
+    """{name, folder, parameters, megabytes, accuracy, ece} per loaded model, group by group
+    (the shipped ones, then each models folder), each group's ensemble after its models
+    when its figures were recorded for these very members (ensemble.metrics.json beside
+    them). Accuracy is on the group's own test split, as the checkpoint recorded it."""
     rows = []
-    for name, p in registry.models.items():
-        params = p.linear.parameters() if p.linear is not None else count_parameters(p.model)
-        test = p.metrics.get("test", {})
-        rows.append({"name": name, "parameters": params, "megabytes": Path(p.path).stat().st_size / 1e6,
-                     "accuracy": test.get("accuracy"), "ece": (test.get("ece") or {}).get("after"),
-                     "precision": p.precision})
-    record = ensemble_record(registry.checkpoint_dir, list(registry.models.values()))
-    if ENSEMBLE in registry.names() and record:
-        test = record.get("test", {})
-        rows.append({"name": ENSEMBLE, "parameters": sum(r["parameters"] for r in rows),
-                     "megabytes": sum(r["megabytes"] for r in rows), "accuracy": test.get("accuracy"),
-                     "ece": (test.get("ece") or {}).get("after"), "precision": " + ".join(r["precision"] for r in rows)})
+    for folder, names in registry.groups():
+        group = []
+        for name in names:
+            p = registry.models[name]
+            params = p.linear.parameters() if p.linear is not None else count_parameters(p.model)
+            test = p.metrics.get("test", {})
+            group.append({"name": name, "folder": folder, "parameters": params,
+                          "megabytes": Path(p.path).stat().st_size / 1e6, "accuracy": test.get("accuracy"),
+                          "ece": (test.get("ece") or {}).get("after"), "precision": p.precision})
+        ensemble = ENSEMBLE if folder is None else folder_ensemble_name(folder)
+        where = registry.checkpoint_dir if folder is None else registry.folders.get(folder)
+        record = ensemble_record(where, [registry.models[n] for n in names]) if where else None
+        if ensemble in registry.names() and record:
+            test = record.get("test", {})
+            group.append({"name": ensemble, "folder": folder, "parameters": sum(r["parameters"] for r in group),
+                          "megabytes": sum(r["megabytes"] for r in group), "accuracy": test.get("accuracy"),
+                          "ece": (test.get("ece") or {}).get("after"),
+                          "precision": " + ".join(r["precision"] for r in group)})
+        rows += group
     return rows
 
 
@@ -78,11 +136,12 @@ def accuracy_bars(rows, lang="en"):
     """[(name, accuracy, note, ours)] for figures.accuracy_bars: the reference, then ours."""
     bars = [(text("reference_name", lang, model=m), acc, text("published_note", lang), False) for m, acc in PUBLISHED]
     return bars + [(model_label(r["name"], lang), r["accuracy"], text("ours_note", lang), True)
-                   for r in rows if r["accuracy"]]
+                   for r in rows if r["accuracy"] and r.get("folder") is None]  # THUCNews's test split only
 
 
 def best_accuracy(registry):
-    return max((r["accuracy"] for r in model_rows(registry) if r["accuracy"]), default=None)
+    """The best THUCNews test accuracy of the shipped models (and their ensemble)."""
+    return max((r["accuracy"] for r in model_rows(registry) if r["accuracy"] and r["folder"] is None), default=None)
 
 
 def smoothed(values, window=None):

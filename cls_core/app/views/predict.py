@@ -48,18 +48,19 @@ def answer_panels(headline, notice, results, lang="en"):
     return "  \n".join(notes), panels
 
 
-def truth_line(true_class, results, lang="en"):
-    """'True label: 体育 — TextCNN: ✓ right; …' for a test headline's answers."""
+def truth_line(true_class, results, lang="en", judged=None):
+    """'True label: 体育 — TextCNN: ✓ right; …' for a test headline's answers, by the models
+    named in judged (default all; a model of another label set cannot be right or wrong)."""
     truth = class_name(true_class, lang)
     verdicts = [text("right", lang, model=model_label(name, lang)) if next(iter(top)) == truth else
                 text("wrong", lang, model=model_label(name, lang), guess=next(iter(top)))
-                for name, (top, _, _) in results.items()]
+                for name, (top, _, _) in results.items() if judged is None or name in judged]
     return text("true_label", lang, truth=truth, verdicts="; ".join(verdicts))
 
 
-def random_test_headline(demo, seed=None):
-    """(headline, its true class) drawn from the test split."""
-    test = demo.test_split()
+def random_test_headline(demo, seed=None, name=None):
+    """(headline, its true class) drawn from model name's test split (THUCNews's without one)."""
+    test = demo.test_split(name)
     i = random.Random(seed).randrange(len(test))
     return test.texts[i], test.classes[test.labels[i]]
 

@@ -4,17 +4,16 @@ the test split, one unit's activation along a headline, and where it fires most.
 from cls_core.app import deep, deep_figures
 from cls_core.app.i18n import class_name, text
 from cls_core.app.inputs import clean_headline
-from cls_core.data.splits import folder_of_test_split
 from cls_core.app.wording import UserError
 
 
 def unit_choices(demo, name, lang="en"):
     """[(label, "layer/direction/unit")] of the BiLSTM's units, most topic-specific first;
-    builds the index over the test split at first use (cached on disk per checkpoint)."""
+    builds the index over the model's test split at first use (cached on disk per checkpoint)."""
     if not demo.registry.has_units(name):
         raise UserError("error_units_bilstm")
     with demo.gates.evaluate(), demo.registry.lock(name):
-        view = deep.units_view(demo.predictor(name), folder_of_test_split(demo.data_dir), lang=lang)
+        view = deep.units_view(demo.predictor(name), demo.test_file(name), lang=lang)
     return [(text("unit_choice", lang, layer=u["layer"], direction=text(u["direction"], lang), unit=u["unit"],
                   topic=class_name(u["topic"], lang), specificity=u["specificity"]),
              f"{u['layer']}/{u['direction']}/{u['unit']}") for u in view["units"]]
@@ -30,7 +29,7 @@ def unit_view(demo, headline, name, unit_key, lang="en"):
 
     def compute():
         with demo.registry.lock(name):
-            return deep.units_view(demo.predictor(name), folder_of_test_split(demo.data_dir), headline, int(layer),
+            return deep.units_view(demo.predictor(name), demo.test_file(name), headline, int(layer),
                                    direction, int(unit), lang=lang)
     view = demo.recent.get(("unit", name, headline, unit_key), compute)  # a redraw runs no model again
     rows = [[c["headline"], f"{c['left']}【{c['char']}】{c['right']}", f"{c['activation']:.3f}",

@@ -1,0 +1,214 @@
+"""Your own models served beside the shipped ones (app.py --models DIR): named NAME/MODEL,
+each folder its own ensemble, every view on them with their own labels and test split, and
+the API. The models are tiny ones trained once here on tests/owndata.py's four topics that
+THUCNews lacks (天气, 美食, 旅游, 健康)."""
+
+import shutil
+import urllib.parse
+
+import pytest
+from gradio_client import Client
+
+from cls_core.app import api
+from cls_core.app.batch import predict_file
+from cls_core.app.evaluations import report_key
+from cls_core.app.i18n import LANGUAGES, class_name
+from cls_core.app.links import link_query, read_link
+from cls_core.app.registry import ModelRegistry, folder_ensemble_name
+from cls_core.app.service import ENSEMBLE, Demo
+from cls_core.app.views import evaluate as evaluate_view
+from cls_core.app.views import overview
+from cls_core.app.views.inside import look_inside
+from cls_core.app.views.map import draw_map, numbered_headline
+from cls_core.app.views.predict import predict, random_test_headline, truth_line
+from cls_core.app.views.units import unit_choices, unit_view
+from cls_core.app.wording import UserError, model_label
+from conftest import start_app
+from owndata import TOPICS, make_model_folder
+
+OWN = sorted(TOPICS)  # the label names, as the models keep them
+SHIPPED = ["BiLSTM-attention", "TextCNN", "Linear (TF-IDF + SVM)"]
+MINE = ["mine/bilstm_att", "mine/linear", "mine/textcnn"]
+MINE_ENSEMBLE = folder_ensemble_name("mine")
+WEATHER = "北京明日暴雨预警 气温骤降"
+
+
+@pytest.fixture(scope="module")
+def models_dir(tmp_path_factory):
+    """models/mine/ with a tiny model of each kind and its dev.tsv and test.tsv (trained once)."""
+    folder = tmp_path_factory.mktemp("models")
+    make_model_folder(folder, "mine")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def own(models_dir, checkpoint_dir, small_data_dir, tmp_path_factory):
+    """The app's state serving the shipped checkpoints and models/mine/."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HEADLINE_LENS_CACHE", str(tmp_path_factory.mktemp("own-cache")))
+        yield Demo.load(checkpoint_dir, small_data_dir, "cpu", models_dir=models_dir)
+
+
+def test_unknown_label_names_pass_through_in_every_language():
+    for lang in LANGUAGES:
+        assert [class_name(c, lang) for c in OWN] == OWN
+        assert class_name("sports", lang) != "sports"  # THUCNews's still translated
+    assert model_label(MINE_ENSEMBLE, "zh-CN") == "mine/集成（各模型平均）"
+    assert model_label("mine/textcnn", "zh-TW") == "mine/textcnn"
+
+
+def test_own_models_are_named_after_their_folder_and_file(own):
+    assert own.model_names() == SHIPPED + [ENSEMBLE] + MINE + [MINE_ENSEMBLE]
+    assert own.model_names(ensemble=False) == SHIPPED + MINE
+    assert own.registry.unavailable == {}
+    for name in MINE + [MINE_ENSEMBLE]:
+        assert own.registry.folder_of(name) == "mine" and own.classes_of(name) == OWN
+    # the THUCNews ensemble keeps its three members and its labels; the folder's has its own
+    assert own.registry.members(ENSEMBLE) == SHIPPED and own.classes == own.classes_of(ENSEMBLE)
+    assert own.registry.members(MINE_ENSEMBLE) == MINE
+    assert own.predictor(MINE_ENSEMBLE).unsure_threshold is not None  # fitted on mine/dev.tsv
+    assert own.registry.choices(networks=True)[-2:] == [("mine/bilstm_att", "mine/bilstm_att"),
+                                                        ("mine/textcnn", "mine/textcnn")]
+    with pytest.raises(UserError):
+        own.predictor("mine/nothing")
+
+
+def test_predict_inside_and_the_api_answer_with_the_models_own_labels(own):
+    _, _, results = predict(own, WEATHER, ["mine/linear", "TextCNN"], lang="zh-TW")
+    assert set(results["mine/linear"][0]) <= set(OWN) and next(iter(results["mine/linear"][0])) == "天气"
+    assert set(results["TextCNN"][0]) <= {class_name(c, "zh-TW") for c in own.classes}
+    answer = api.predict_answer(own, WEATHER, MINE_ENSEMBLE)
+    assert set(answer["top"]) == set(OWN)
+    inspected = api.inspect_answer(own, WEATHER, "mine/bilstm_att")
+    assert inspected["class"] in OWN and len(inspected["integrated_gradients"]) == len(WEATHER)
+    r, deeper = look_inside(own, WEATHER, "mine/textcnn", lang="zh-CN")
+    assert r["class"] in OWN and any(c in deeper["counterfactuals"] for c in OWN)
+    assert [m["name"] for m in api.models_answer(own)] == own.model_names()
+    listed = {m["name"]: m for m in api.models_answer(own)}
+    assert listed["mine/linear"] == {"name": "mine/linear", "classes": OWN, "kind": "linear", "folder": "mine"}
+    assert listed["TextCNN"]["folder"] is None and listed["TextCNN"]["classes"] == own.classes
+
+
+def test_a_random_headline_comes_from_the_models_own_test_split(own, models_dir):
+    headline, truth = random_test_headline(own, seed=3, name="mine/textcnn")
+    assert f"{headline}\t{truth}\n" in (models_dir / "mine" / "test.tsv").read_text(encoding="utf-8")
+    _, _, results = predict(own, headline, ["mine/linear", "TextCNN"])
+    line = truth_line(truth, results, judged=["mine/linear"])  # TextCNN knows no such label
+    assert "mine/linear" in line and "TextCNN" not in line
+
+
+def test_evaluate_measures_an_own_model_on_its_own_test_split(own, models_dir):
+    test = models_dir / "mine" / "test.tsv"
+    report = evaluate_view.evaluation_report(own, "mine/linear")
+    assert report["headlines"] == len(test.read_text(encoding="utf-8").splitlines()) == 40
+    assert len(report["confusion"]) == 4 and report["accuracy"] > 0.5
+    assert evaluate_view.per_class_rows(report, "zh-HK")[0][0] == OWN[0]
+    table = evaluate_view.confusion_table(own, report, lang="zh-TW").data
+    assert list(table.columns[1:]) == OWN
+    rows, message = evaluate_view.cell_headlines(own, report, 1, 1, "en")  # the clicked cell: 天气 → 天气
+    assert rows and all(r[1] == r[2] == "天气" for r in rows) and "天气" in message
+    with open(evaluate_view.predictions_csv(own, report), encoding="utf-8") as f:
+        assert {line.split(",")[1] for line in list(f)[1:]} <= set(OWN)
+    # the report is filed under the checkpoint and the folder's test.tsv
+    assert report_key([own.predictor("mine/linear").path], test) in own.evaluations._reports
+    ensemble = api.evaluate_answer(own, MINE_ENSEMBLE)
+    assert ensemble["headlines"] == 40 and ensemble["model"] == MINE_ENSEMBLE
+    singles, rows, total = evaluate_view.disagreements(own, name="mine/linear")
+    assert singles == MINE and all(r[1] in OWN for r in rows)
+    figure, _ = evaluate_view.slices(own, ("mine/linear", MINE_ENSEMBLE))
+    assert figure is not None
+
+
+def test_the_map_and_the_units_are_built_over_the_models_own_test_split(own, models_dir):
+    figure, summary = draw_map(own, "mine/textcnn", "zh-CN")
+    assert "40" in summary and "mine/textcnn" in summary
+    assert numbered_headline(own, 0, "mine/textcnn") == own.test_split("mine/textcnn").texts[0]
+    choices = unit_choices(own, "mine/bilstm_att", "en")
+    assert choices and any(c in choices[0][0] for c in OWN)
+    _, rows = unit_view(own, WEATHER, "mine/bilstm_att", choices[0][1])
+    assert rows and all(r[3] in OWN for r in rows)
+    with pytest.raises(UserError):
+        draw_map(own, "mine/linear")  # no representation to map, as for the shipped linear model
+
+
+def test_overview_counts_an_own_folders_data(own):
+    assert [v for _, v in overview.data_sets(own.registry)] == [overview.THUCNEWS, "mine"]
+    counts = overview.class_counts(own, "mine")
+    assert counts["test"] == [10] * 4 and counts["train"] == [80] * 4 and counts["dev"] == [10] * 4
+    assert [r[0] for r in overview.class_count_rows(own, counts, "zh-CN", "mine")] == OWN
+    assert len(overview.class_counts(own)["test"]) == 10  # THUCNews's, as before
+    rows = overview.model_rows(own.registry)
+    assert [r["name"] for r in rows if r["folder"] == "mine"] == MINE
+    # the published reference is compared with the shipped models only
+    assert not any(name.startswith("mine/") for name, *_ in overview.accuracy_bars(rows))
+    assert overview.training_curve(own.registry, "mine/textcnn") is not None
+
+
+def test_a_batch_file_writes_the_last_models_labels(own, tmp_path):
+    (tmp_path / "h.txt").write_text(WEATHER + "\n国足3:0完胜泰国队\n", encoding="utf-8")
+    result = predict_file(own.registry, tmp_path / "h.txt", own.downloads, ["TextCNN", "mine/linear"])
+    header = result.path.read_text(encoding="utf-8").splitlines()[0]
+    assert all(f"p({c})" in header for c in OWN)
+
+
+def test_links_carry_an_own_models_name(own):
+    query = link_query("inside", WEATHER, ["mine/textcnn"])
+    params = dict(urllib.parse.parse_qsl(query[1:]))
+    assert read_link(params, own.model_names())["models"] == ["mine/textcnn"]
+
+
+def test_folders_come_and_go_while_the_app_runs(models_dir, checkpoint_dir, tmp_path):
+    registry = ModelRegistry.load(checkpoint_dir, "cpu", models_dir=tmp_path / "none")
+    assert registry.names() == SHIPPED + [ENSEMBLE] and registry.folders == {}
+    folder = tmp_path / "again"
+    shutil.copytree(models_dir / "mine", folder)
+    (folder / "textcnn.pt").unlink()
+    (folder / "broken.pt").write_bytes(b"not a checkpoint")
+    added = registry.add_folder(folder)
+    assert added == ["again/bilstm_att", "again/linear", folder_ensemble_name("again")]
+    assert list(registry.unavailable) == ["again/broken"] and registry.problem_lines()[0].startswith("again/broken")
+    assert registry.lock("again/linear") is registry.lock("again/linear")
+    kept = registry.lock("again/linear")
+    # added again: what it held is replaced (the broken file mended, a model more)
+    (folder / "broken.pt").unlink()
+    shutil.copy(models_dir / "mine" / "textcnn.pt", folder / "textcnn.pt")
+    old = registry.predictor("again/linear")
+    assert registry.add_folder(folder)[-2:] == ["again/textcnn", folder_ensemble_name("again")]
+    assert registry.unavailable == {} and registry.predictor("again/linear") is not old
+    assert registry.lock("again/linear") is kept  # a name served on keeps its lock
+    assert registry.remove_folder("again") == added[:2] + ["again/textcnn", folder_ensemble_name("again")]
+    assert registry.names() == SHIPPED + [ENSEMBLE]
+    for name in added:
+        with pytest.raises(UserError):
+            registry.lock(name)
+        with pytest.raises(UserError):
+            registry.predictor(name)
+
+
+def test_the_app_serves_own_models_through_the_api(models_dir, checkpoint_dir, small_data_dir, tmp_path):
+    broken = models_dir.parent / (models_dir.name + "-with-broken")
+    shutil.copytree(models_dir, broken, dirs_exist_ok=True)
+    (broken / "broken").mkdir(exist_ok=True)
+    (broken / "broken" / "textcnn.pt").write_bytes(b"not a checkpoint")
+    process, url = start_app(tmp_path / "app.log", "--data-dir", str(small_data_dir), "--checkpoints",
+                             str(checkpoint_dir), "--models", str(broken), "--no-feedback",
+                             env={"HEADLINE_LENS_CACHE": str(tmp_path / "cache")})
+    try:
+        client = Client(url, verbose=False)
+        models = client.predict(api_name="/models")
+        assert [m["name"] for m in models] == SHIPPED + [ENSEMBLE] + MINE + [MINE_ENSEMBLE]
+        assert {m["name"]: m["classes"] for m in models}["mine/textcnn"] == OWN
+        answer = client.predict(WEATHER, "mine/linear", 2, api_name="/predict")
+        assert next(iter(answer["top"])) == "天气" and len(answer["top"]) == 2 and set(answer["top"]) <= set(OWN)
+        assert "体育 sports" in client.predict(WEATHER, "TextCNN", 10, api_name="/predict")["top"]  # as before
+        inspected = client.predict(WEATHER, "mine/bilstm_att", api_name="/inspect")
+        assert inspected["class"] in OWN and len(inspected["integrated_gradients"]) == len(WEATHER)
+        report = client.predict("mine/textcnn", api_name="/evaluate")
+        assert report["headlines"] == 40 and len(report["confusion"]) == 4
+        with pytest.raises(Exception, match="broken/textcnn"):
+            client.predict(WEATHER, "broken/textcnn", 1, api_name="/predict")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    log = (tmp_path / "app.log").read_text()
+    assert "warning: broken/textcnn is unavailable" in log
