@@ -590,8 +590,16 @@ def test_a_visitor_trains_a_model_cancels_a_run_and_predicts_with_the_model(brow
         assert top_answers(page)[0] in {"天气", "美食", "旅游", "健康"}
         page.screenshot(path=OUTPUT / "en-train-predict.png", full_page=True)
 
-        # and deleted from the page
+        # a switch of language words the Train tab anew, its training's outcome too
         page.get_by_role("tab", name="Train").click()
+        switch_language(page, "zh-CN")
+        page.locator("#train-status").get_by_text("训练完成").wait_for()
+        page.locator("#train-curves").get_by_text("训练曲线：tiny").wait_for()
+        shown = page_text(page)
+        assert not foreign_on(shown, "zh-CN"), foreign_on(shown, "zh-CN")
+
+        # and deleted from the page
+        page.get_by_role("tab", name="训练").click()
         page.locator("#train-delete").click()
         page.locator("#train-delete").wait_for(state="hidden")
         assert not (models / "tiny").exists()

@@ -134,7 +134,8 @@ def draw_page(core, state, language, redraw, v):
         if tab is tabs["map"]:
             tab.wire(state, inside, tab_row)
         elif isinstance(tab, TrainTab):
-            tab.wire(state, redraw)
+            others = {name: other for name, other in tabs.items() if other is not tab}
+            tab.wire(state, redraw, lambda lang, others=others: picker_updates(others, lang))
         elif hasattr(tab, "wire"):
             tab.wire(state)
     link_button.click(lambda v: link_of(v), state, link, api_visibility="private").then(

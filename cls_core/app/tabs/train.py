@@ -93,10 +93,12 @@ class TrainTab:
     def forget(v):
         return replace(v, train_upload="")
 
-    def wire(self, state, redraw):
+    def wire(self, state, redraw, pickers):
         """redraw: the page's redraw counter; "Open in Predict" bumps it, so that the page is drawn
-        again with the new model among Predict's models."""
+        again with the new model among Predict's models. pickers(lang): {picker: update} of the
+        other tabs' model pickers, refreshed when a model comes (a training ends) or goes."""
         outputs = [state, *self.views]
+        models_changed = [*outputs, *pickers("en")]
         private = dict(api_visibility="private")
 
         def on_upload(v, path, name):
@@ -119,7 +121,8 @@ class TrainTab:
         def on_tick(v):
             job = self.jobs.job(v.train_job) if v.train_job else None
             if job is not None and job.state == DONE and v.train_model != job.options.name:
-                v = replace(v, train_model=job.options.name)  # the new model, ready to download
+                # the first tick after the end: the new model, picked to download, in every picker
+                return {**answer(self, state, replace(v, train_model=job.options.name)), **pickers(v.lang)}
             return answer(self, state, v)
 
         def on_open(v, count):
@@ -135,7 +138,7 @@ class TrainTab:
                     raise UserError("error_train_no_model", name="")
                 self.jobs.delete(v.train_model)
                 return replace(v, train_model="")
-            return answer(self, state, v, change)
+            return {**answer(self, state, v, change), **pickers(v.lang)}
 
         self.file.upload(on_upload, [state, self.file, self.model_name], [*outputs, self.model_name], **private)
         self.file.clear(lambda v: answer(self, state, v, lambda v: replace(v, train_upload="")), state, outputs,
@@ -143,8 +146,8 @@ class TrainTab:
         self.train.click(on_train, [state, self.model, self.epochs, self.model_name], [*outputs, self.file],
                          **private)
         self.cancel.click(on_cancel, state, outputs, **private)
-        self.timer.tick(on_tick, state, outputs, **private)
+        self.timer.tick(on_tick, state, models_changed, **private)
         self.open.click(on_open, [state, redraw], [state, redraw], **private)
         self.trained.select(lambda v, name: answer(self, state, v, lambda v: replace(v, train_model=name or "")),
                             [state, self.trained], outputs, **private)
-        self.delete.click(on_delete, state, outputs, **private)
+        self.delete.click(on_delete, state, models_changed, **private)
