@@ -286,3 +286,16 @@ def test_training_on_a_public_link_needs_a_login(tmp_path, capsys, monkeypatch):
     with pytest.raises(SystemExit) as stopped:
         app_module.main(["--share", "--allow-training", "--checkpoints", str(tmp_path)])
     assert "--allow-training on a --share link needs --auth" in str(stopped.value)
+
+
+def test_a_batch_prediction_file_keeps_its_2_mb_limit_when_uploads_may_be_larger(tmp_path):
+    """With --allow-training Gradio takes uploads up to 20 MB; the batch reader refuses more than 2 MB itself."""
+    from cls_core.app.batch import read_lines
+    from cls_core.app.inputs import MAX_UPLOAD_BYTES
+    from cls_core.data.labelled import MAX_BYTES
+    assert MAX_BYTES > MAX_UPLOAD_BYTES
+    big = tmp_path / "headlines.txt"
+    big.write_text("国足3:0完胜泰国队\n" * (MAX_UPLOAD_BYTES // 20 + 1), encoding="utf-8")
+    with pytest.raises(UserError) as refused:
+        read_lines(big)
+    assert refused.value.key == "error_file_size"
