@@ -162,7 +162,6 @@ def main(argv=None):
     # limit is a training file's, and batch prediction keeps its own 2 MB check (batch.read_lines).
     launch = dict(server_name=host, server_port=port, auth=auth, show_error=True,
                   max_file_size=MAX_TRAINING_FILE_BYTES if core.training else MAX_UPLOAD_BYTES,
-                  allowed_paths=[str(args.models)] if core.training else None,  # checkpoints to download
                   css=CSS, js=PAGE_JS, footer_links=[])
     try:
         app.launch(share=args.share, **launch)

@@ -581,7 +581,10 @@ def test_a_visitor_trains_a_model_cancels_a_run_and_predicts_with_the_model(brow
         start_training(page, write_labelled_set(tmp_path / "mine.tsv"), "TextCNN", 1, "tiny")
         page.locator("#train-status").get_by_text("is trained").wait_for(timeout=300_000)
         page.locator("#train-curves .js-plotly-plot").wait_for()  # its loss and dev accuracy
-        page.get_by_role("button", name="⬇ Download its checkpoint").wait_for()
+        with page.expect_download() as download:
+            page.get_by_role("button", name="⬇ Download its checkpoint").click()
+        assert download.value.suggested_filename == "tiny-textcnn.pt"
+        assert Path(download.value.path()).read_bytes() == (models / "tiny" / "textcnn.pt").read_bytes()
         page.screenshot(path=OUTPUT / "en-train-done.png", full_page=True)
         page.locator("#train-open").click()
         page.get_by_role("tab", name="Predict", selected=True).wait_for()

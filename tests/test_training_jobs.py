@@ -280,6 +280,21 @@ def test_an_uploads_summary_names_the_file_not_its_folder(tmp_path):
     assert suggested_name(str(bad)) == "my-file"
 
 
+def test_a_checkpoint_is_downloaded_from_a_copy_never_from_the_models_folder(tmp_path, queue):
+    from types import SimpleNamespace
+
+    from cls_core.app.inputs import Downloads
+    from cls_core.app.views.train import checkpoint_download
+    job = queue.submit(upload(tmp_path), TrainingOptions("textcnn", 1, "mine"))
+    wait_for(lambda: job.state == DONE)
+    core = SimpleNamespace(training=queue, downloads=Downloads())
+    copy = checkpoint_download(core, "mine")
+    assert copy.name == "mine-textcnn.pt" and copy.read_bytes() == b"checkpoint"
+    assert copy.parent.parent == core.downloads.folder
+    assert checkpoint_download(core, "mine") == copy  # made once
+    assert checkpoint_download(core, "none") is None and checkpoint_download(core, "") is None
+
+
 def test_training_on_a_public_link_needs_a_login(tmp_path, capsys, monkeypatch):
     import app as app_module
     monkeypatch.delenv("APP_AUTH", raising=False)

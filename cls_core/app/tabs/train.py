@@ -10,7 +10,8 @@ import gradio as gr
 from cls_core.app.i18n import text
 from cls_core.app.tabs.common import answer, hint_update, shown, table
 from cls_core.app.training_jobs import DONE, MAX_EPOCHS
-from cls_core.app.views.train import file_summary, is_active, job_view, model_choices, submit, suggested_name
+from cls_core.app.views.train import (checkpoint_download, file_summary, is_active, job_view, model_choices, submit,
+                                      suggested_name)
 from cls_core.app.wording import UserError
 from cls_core.data.labelled import MAX_BYTES, MAX_CLASSES, MAX_LINES, MIN_CLASSES, MIN_EXAMPLES
 
@@ -81,7 +82,7 @@ class TrainTab:
         trained = self.jobs.trained_models()
         chosen = v.train_model if v.train_model in trained else None
         out[self.trained] = gr.update(choices=trained, value=chosen)
-        checkpoint = self.jobs.checkpoint(chosen) if chosen else None
+        checkpoint = checkpoint_download(self.core, chosen)
         out[self.download] = gr.update(value=str(checkpoint) if checkpoint else None, visible=checkpoint is not None)
         out[self.delete] = gr.update(visible=chosen is not None)
         active = is_active(self.jobs, v.train_job)

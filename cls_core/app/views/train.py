@@ -7,6 +7,7 @@ visitor's language; the jobs themselves are cls_core.app.training_jobs's.
 """
 
 import re
+import shutil
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -102,6 +103,25 @@ def curves(progress, lang):
     losses = [loss for _, loss in progress["steps"]]
     return figures.training_curves((steps, losses, text("train_loss_recent", lang)), progress["epochs"],
                                    text("title_training", lang, model=progress["options"].name), lang)
+
+
+_copies = {}  # (checkpoint path, its mtime) -> its copy in the downloads folder
+
+
+def checkpoint_download(core, name):
+    """A copy of the trained model's checkpoint in the app's downloads folder, named
+    NAME-MODEL.pt (None if it has none): Gradio serves that folder's files, never models/
+    itself, where the folders hold the visitors' splits (dev.tsv, test.tsv) too."""
+    checkpoint = core.training.checkpoint(name) if name else None
+    if checkpoint is None:
+        return None
+    key = (checkpoint, checkpoint.stat().st_mtime_ns)
+    copy = _copies.get(key)
+    if copy is None or not copy.exists():  # the downloads folder drops files after an hour
+        copy = core.downloads.new_path(f"{name}-{checkpoint.name}")
+        shutil.copyfile(checkpoint, copy)
+        _copies[key] = copy
+    return copy
 
 
 def is_active(jobs, job_id):
