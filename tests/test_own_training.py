@@ -218,3 +218,9 @@ def test_sigterm_during_training_removes_what_the_run_wrote(tmp_path):
     _, err = run.communicate(timeout=60)
     assert run.returncode == 1 and "stopped by SIGTERM; removed the files this run wrote" in err
     assert not (tmp_path / "models").exists()
+
+
+def test_the_weight_average_of_a_small_file_spans_about_an_epoch():
+    from cls_core.training.train import THUCNEWS_EMA, epoch_long_ema
+    assert epoch_long_ema(125) == 0.992 and epoch_long_ema(20) == 0.95
+    assert epoch_long_ema(1000) == epoch_long_ema(50_000) == THUCNEWS_EMA == 0.999  # never longer than THUCNews's

@@ -11,6 +11,8 @@ with torch.load(weights_only=True), which refuses anything but tensors and built
     classes       class names, index = label
     temperature   calibration temperature fitted on dev (1.0 = uncalibrated)
     train_sha256  fingerprint of the training file
+    data          (a --train-file run only) the labelled file, its splits, class counts and
+                  the characters' vectors (cls_core.training.own_data; README, "Your own data")
     metrics       {"dev": {...}, "test": {...}}
     versions      library versions that wrote it
 """
