@@ -6,6 +6,7 @@ THUCNews lacks (天气, 美食, 旅游, 健康)."""
 import shutil
 import urllib.parse
 
+import gradio as gr
 import pytest
 from gradio_client import Client
 
@@ -16,12 +17,20 @@ from cls_core.app.i18n import LANGUAGES, class_name
 from cls_core.app.links import link_query, read_link
 from cls_core.app.registry import ModelRegistry, folder_ensemble_name
 from cls_core.app.service import ENSEMBLE, Demo
+from cls_core.app.tabs.common import Words
+from cls_core.app.tabs.evaluate import EvaluateTab
+from cls_core.app.tabs.inside import InsideTab
+from cls_core.app.tabs.map import MapTab
+from cls_core.app.tabs.overview import OverviewTab
+from cls_core.app.tabs.page import draw_page, link_of, picker_updates, visitor_from_link
+from cls_core.app.tabs.predict import PredictTab
 from cls_core.app.views import evaluate as evaluate_view
 from cls_core.app.views import overview
 from cls_core.app.views.inside import look_inside
 from cls_core.app.views.map import draw_map, numbered_headline
 from cls_core.app.views.predict import predict, random_test_headline, truth_line
 from cls_core.app.views.units import unit_choices, unit_view
+from cls_core.app.visitor import Visitor
 from cls_core.app.wording import UserError, model_label
 from conftest import start_app
 from owndata import TOPICS, make_model_folder
@@ -212,3 +221,83 @@ def test_the_app_serves_own_models_through_the_api(models_dir, checkpoint_dir, s
         process.wait(timeout=30)
     log = (tmp_path / "app.log").read_text()
     assert "warning: broken/textcnn is unavailable" in log
+
+
+# --- the page, without a browser --------------------------------------------------------------
+
+def build(tab_type, demo, lang="zh-CN"):
+    with gr.Blocks():
+        return tab_type(demo, Words(lang))
+
+
+def test_every_tab_draws_an_own_model_in_its_labels(own):
+    v = Visitor(lang="zh-TW", headline=WEATHER, models=("mine/linear", "TextCNN"), predicted=True,
+                inside_headline=WEATHER, inside_model="mine/bilstm_att", looked=True, layer=1,
+                map_model="mine/textcnn", evaluated=("mine/linear",), cell=(1, 1), data_set="mine")
+    predict_tab = build(PredictTab, own, "zh-TW")
+    assert ("mine/textcnn", "mine/textcnn") in predict_tab.chosen.choices
+    panels = predict_tab.render(v)
+    assert set(panels[predict_tab.panels[0]]["value"]) <= set(OWN)
+    inside_tab = build(InsideTab, own, "zh-TW")
+    drawn = inside_tab.render(v)
+    assert any(c in drawn[inside_tab.summary] for c in OWN) and drawn[inside_tab.hidden_plot]["visible"]
+    map_tab = build(MapTab, own, "zh-TW")
+    assert map_tab.render(v)[map_tab.plot]["visible"]
+    evaluate_tab = build(EvaluateTab, own, "zh-TW")
+    drawn = evaluate_tab.render(v)
+    assert drawn[evaluate_tab.cell_rows]["value"].iloc[0, 1] == "天气"
+    overview_tab = build(OverviewTab, own, "zh-TW")
+    drawn = overview_tab.render(v)
+    assert list(drawn[overview_tab.counts].iloc[:, 0]) == OWN and "models/mine" in drawn[overview_tab.data_sentence]
+    # the correction box offers the labels of the model picked
+    assert [c for _, c in predict_tab.correct.model_topics("mine/linear", "en")["choices"]] == OWN
+    assert len(predict_tab.correct.model_topics("TextCNN", "en")["choices"]) == 10
+
+
+def test_pickers_refresh_when_a_folder_is_added(own, models_dir, tmp_path):
+    predict_tab, inside_tab = build(PredictTab, own, "en"), build(InsideTab, own, "en")
+    shutil.copytree(models_dir / "mine", tmp_path / "more")
+    try:
+        assert own.add_folder(tmp_path / "more")[0] == "more/bilstm_att"
+        tabs = {"predict": predict_tab, "inside": inside_tab}
+        updates = picker_updates(tabs, "en")
+        assert ("more/linear", "more/linear") in updates[predict_tab.chosen]["choices"]
+        assert (model_label(folder_ensemble_name("more")), folder_ensemble_name("more")) not in \
+            updates[inside_tab.model]["choices"]  # Inside looks inside one model at a time
+        predict(own, WEATHER, ["more/linear"])
+        evaluate_view.slices(own, ("more/linear",))
+    finally:
+        assert own.remove_folder("more")
+    assert not [key for key in own.recent.keys() if "more/linear" in str(key)]  # nothing kept for it
+    assert ("more/linear", "more/linear") not in predict_tab.refresh("en")[predict_tab.chosen]["choices"]
+
+
+class FakeRequest:
+    def __init__(self, query):
+        self.query_params, self.headers = query, {}
+
+
+def test_a_link_opens_an_own_model_in_inside(own):
+    v = visitor_from_link(own, FakeRequest({"tab": "inside", "model": "mine/bilstm_att", "headline": WEATHER}))
+    assert v.inside_model == "mine/bilstm_att" and v.looked and v.layer == own.registry.rnn_shape(v.inside_model)[0]
+    assert link_of(v).startswith("?tab=inside&model=mine%2Fbilstm_att")
+
+
+def test_a_folder_without_its_test_split_says_so(models_dir, checkpoint_dir, small_data_dir, tmp_path):
+    folder = tmp_path / "models" / "untested"
+    shutil.copytree(models_dir / "mine", folder)
+    (folder / "test.tsv").unlink()
+    demo = Demo.load(checkpoint_dir, small_data_dir, "cpu", models_dir=tmp_path / "models")
+    assert api.predict_answer(demo, WEATHER, "untested/linear")["top"]  # predicting needs no test split
+    for view in (lambda: evaluate_view.evaluation_report(demo, "untested/linear"),
+                 lambda: draw_map(demo, "untested/textcnn"), lambda: unit_choices(demo, "untested/bilstm_att")):
+        with pytest.raises(UserError, match="test split is not available.*untested/test.tsv"):
+            view()
+
+
+def test_the_whole_page_draws_with_own_models(own):
+    with gr.Blocks():
+        state, language = gr.State(None), gr.Dropdown(choices=["en"])
+        for tab in ("predict", "inside", "evaluate", "overview"):
+            draw_page(own, state, language, Visitor(lang="zh-HK", tab=tab, models=("mine/linear",),
+                                                    inside_model="mine/textcnn"))

@@ -2,8 +2,10 @@
 itself (tabs/). The only layer that imports gradio, plotly or pandas.
 
     service      Demo: what all visitors share, made of the parts below
-    registry     ModelRegistry: the shipped models, loaded once; their names, locks and shapes
-    served_data  the test split served (the data directory's, else data/demo/'s, verified)
+    registry     ModelRegistry: the shipped models and your own (models/NAME/MODEL), their names,
+                 groups, ensembles, locks and shapes; folders added and removed while serving
+    served_data  the test splits served: THUCNews's (the data directory's, else data/demo/'s,
+                 verified), and each models folder's test.tsv
     evaluations  Evaluations: the test-split reports computed so far, each computed once
     concurrency  every limit on how much runs at once: the gates and the workers
     inputs       input limits, cleaning a headline, CSV cells, the downloads folder

@@ -213,8 +213,9 @@ class ModelRegistry:
         """A folder's ensemble: its threshold as recorded beside its models (ensemble.metrics.json
         for exactly these members), else fitted on the folder's dev.tsv (none without one).
         Fitted once; two requests at once may both fit it, to the same threshold."""
-        folder = self.folders[self.folder_of(name)]
-        members = [self.models[n] for n in self.members(name)]
+        folder, members = self.folders.get(self.folder_of(name)), [self.models.get(n) for n in self.members(name)]
+        if folder is None or not members or None in members:  # removed meanwhile
+            raise UserError("error_not_loaded", name=repr(name))
         record = ensemble_record(folder, members)
         ensemble = Ensemble(members, record.get("unsure_threshold") if record else None)
         if record is None and (folder / "dev.tsv").exists():

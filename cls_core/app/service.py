@@ -105,8 +105,11 @@ class Demo:
         return names
 
     def _forget(self, folder):
-        """Drop what was kept for the models of folder: answers under their names, test splits read."""
-        self.recent.forget(lambda key: any(isinstance(k, str) and self.registry.folder_of(k) == folder
-                                           for k in key))
+        """Drop what was kept for the models of folder: answers under their names (a key names a
+        model, or a tuple of them), test splits read."""
+        def names(key):
+            for part in key:
+                yield from (p for p in (part if isinstance(part, tuple) else (part,)) if isinstance(p, str))
+        self.recent.forget(lambda key: any(self.registry.folder_of(name) == folder for name in names(key)))
         with self._tests_guard:
             self._tests = {t: d for t, d in self._tests.items() if t.classes is None}

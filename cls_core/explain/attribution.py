@@ -30,7 +30,6 @@ import itertools
 import json
 import time
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import torch

@@ -17,7 +17,6 @@ by batch, up to ENCODING_SHARE), then "projecting" (PCA and t-SNE, which say not
 import argparse
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -26,7 +25,7 @@ from sklearn.manifold import TSNE
 
 from cls_core.data.test_file import as_test_file
 from cls_core.explain import cache
-from cls_core.data import add_data_dir_argument, length_buckets, load_split, pad_batch, resolve_data_dir
+from cls_core.data import add_data_dir_argument, length_buckets, pad_batch, resolve_data_dir
 
 PCA_DIMENSIONS = 50
 METHODS = ("tsne", "pca")

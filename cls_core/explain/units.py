@@ -16,14 +16,13 @@ per checkpoint and test file (cls_core.explain.cache); opening a view afterwards
 import argparse
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from cls_core.data.test_file import as_test_file
 from cls_core.explain import cache, inspection
-from cls_core.data import add_data_dir_argument, length_buckets, load_split, pad_batch, resolve_data_dir
+from cls_core.data import add_data_dir_argument, length_buckets, pad_batch, resolve_data_dir
 
 TOP_K = 20
 DIRECTIONS = ("forward", "backward")

@@ -133,6 +133,7 @@ def attention_agreement(demo, lang="en", progress=None, sample=attribution.SAMPL
     networks = demo.registry.network_names()
     summaries = {}
     for i, name in enumerate(networks):
+        demo.test_split(name)  # one that cannot be read says so (UserError) before the cache looks for it
         if progress:
             progress(i / len(networks), model_label(name, lang))
         with demo.gates.evaluate(), demo.registry.lock(name):

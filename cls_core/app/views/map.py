@@ -13,6 +13,7 @@ def draw_map(demo, name, lang="en", progress=None):
     if name not in demo.registry.network_names():
         raise UserError("error_map_network")
     predictor = demo.predictor(name)
+    demo.test_split(name)  # one that cannot be read says so (UserError) before the cache looks for it
     with demo.gates.evaluate(), demo.registry.lock(name):
         view = deep.map_view(predictor, demo.test_file(name), lang=lang, progress=progress)
     return view["figure"], text("map_summary", lang, model=model_label(name, lang), n=len(view["texts"]),

@@ -12,6 +12,7 @@ def unit_choices(demo, name, lang="en"):
     builds the index over the model's test split at first use (cached on disk per checkpoint)."""
     if not demo.registry.has_units(name):
         raise UserError("error_units_bilstm")
+    demo.test_split(name)  # one that cannot be read says so (UserError) before the cache looks for it
     with demo.gates.evaluate(), demo.registry.lock(name):
         view = deep.units_view(demo.predictor(name), demo.test_file(name), lang=lang)
     return [(text("unit_choice", lang, layer=u["layer"], direction=text(u["direction"], lang), unit=u["unit"],
