@@ -471,6 +471,8 @@ TEXTS = {
                       "**{name}**（{model}）正在排队：前面还有 {ahead} 个训练。"),
     "train_running": ("**{name}** ({model}) is training: epoch {epoch} of {epochs} done, {seconds} s so far.",
                       "**{name}**（{model}）正在训练：已完成第 {epoch} 轮，共 {epochs} 轮，已用 {seconds} 秒。"),
+    "train_running_linear": ("**{name}** ({model}) is being fitted (in one pass), {seconds} s so far.",
+                             "**{name}**（{model}）正在拟合（一次完成），已用 {seconds} 秒。"),
     "train_done": ("✓ **{name}** ({model}) is trained, in {seconds} s; Predict serves it as {names}.",
                    "✓ **{name}**（{model}）训练完成，用时 {seconds} 秒；“预测”中的名称是 {names}。"),
     "train_dev_accuracy": ("Best dev accuracy: {acc}.", "验证集最高准确率：{acc}。"),

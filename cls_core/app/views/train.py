@@ -79,6 +79,8 @@ def job_view(jobs, job_id, lang):
                   seconds=round(p["elapsed"]))
     if p["state"] == WAITING:
         status = text("train_waiting", lang, ahead=(jobs.position(job_id) or 1), **fields)
+    elif p["state"] == RUNNING and options.model == "linear":  # fitted in one pass: no epochs to count
+        status = text("train_running_linear", lang, **fields)
     elif p["state"] == RUNNING:
         epoch = p["epochs"][-1]["epoch"] if p["epochs"] else 0
         status = text("train_running", lang, epoch=epoch, **fields)
