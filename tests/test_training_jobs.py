@@ -135,7 +135,7 @@ def test_a_taken_name_and_a_bad_file_are_refused(tmp_path, queue):
     bad.write_text("一条标题\t体育\n另一条\n", encoding="utf-8")
     with pytest.raises(UserError) as refused:
         queue.submit(bad, TrainingOptions("textcnn", 1, "fine"))
-    assert refused.value.key == "error_train_file" and "bad.tsv:2" in str(refused.value)
+    assert refused.value.key == "error_train_file" and "\nbad.tsv:2: " in str(refused.value)
 
 
 def test_a_name_being_trained_is_taken_too(tmp_path, queue):

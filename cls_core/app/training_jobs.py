@@ -185,11 +185,13 @@ class TrainingQueue:
             raise UserError("error_train_epochs", max=MAX_EPOCHS)
         self.check_name(options.name)
         report = check_labelled_file(upload)
-        if not report.ok:
-            raise UserError("error_train_file", problems=report.summary())
+        if not report.ok:  # named by the file's name: the upload's folder means nothing to the visitor
+            raise UserError("error_train_file", problems=report.summary().replace(f"{Path(upload).parent}/", ""))
         with self._lock:
             if self._closed:
                 raise UserError("error_unexpected")
+            if any(j.options.name == options.name and j.state in (WAITING, RUNNING) for j in self._jobs.values()):
+                raise UserError("error_train_name_taken", name=options.name)  # queued since check_name
             if len(self._waiting) >= MAX_WAITING:
                 raise UserError("error_train_busy", n=MAX_WAITING)
             job_id = uuid.uuid4().hex[:12]  # random: a visitor cannot guess another's
