@@ -174,6 +174,45 @@ def test_cancelling_a_running_job_stops_its_whole_process_group_and_leaves_nothi
     assert queue.trained_models() == [] and not leftovers(queue) and not queue.served
 
 
+# An app in miniature: a queue running the stand-in trainer until it hangs, in a process that
+# the test kills without warning. argv: FOLDER (with mine.tsv) TRAINER.
+APP_STAND_IN = """
+import sys, time
+from pathlib import Path
+from cls_core.app.training_jobs import TrainingOptions, TrainingQueue
+folder, trainer = Path(sys.argv[1]), sys.argv[2]
+queue = TrainingQueue(folder / "models", command=lambda upload, options, out, lines:
+                      [sys.executable, trainer, str(out), "hang", str(folder / "pids")])
+queue.submit(folder / "mine.tsv", TrainingOptions("textcnn", 1, "orphan"))
+time.sleep(600)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG) is Linux's")
+def test_a_training_does_not_outlive_the_app(tmp_path):
+    import signal
+    import subprocess
+    script = tmp_path / "fake_trainer.py"
+    script.write_text(FAKE_TRAINER, encoding="utf-8")
+    upload(tmp_path)
+    app = subprocess.Popen([sys.executable, "-c", APP_STAND_IN, str(tmp_path), str(script)],
+                           cwd=Path(__file__).resolve().parents[1])
+    pids_file = tmp_path / "pids"
+    try:
+        wait_for(lambda: pids_file.exists() and len(pids_file.read_text().splitlines()) == 2)
+        trainer = int(pids_file.read_text().split()[0])
+        app.kill()  # SIGKILL: no atexit, no clean-up of its own
+        app.wait()
+        wait_for(lambda: not alive(trainer))
+    finally:
+        app.kill()
+        for line in pids_file.read_text().splitlines() if pids_file.exists() else []:
+            try:
+                os.kill(int(line.split()[0]), signal.SIGKILL)  # the stand-in's own child is ours to end
+            except ProcessLookupError:
+                pass
+
+
 def test_jobs_run_one_at_a_time_and_the_waiting_see_their_place(tmp_path, queue):
     first = queue.submit(upload(tmp_path, "a.tsv"), TrainingOptions("textcnn", 1, "slow-a"))
     wait_for(lambda: first.state == RUNNING)

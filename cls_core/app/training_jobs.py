@@ -17,6 +17,7 @@ on failure, cancel or time-out the staging folder goes. The uploaded file belong
 from submission on and goes when the run ends, whatever the end.
 """
 
+import ctypes
 import json
 import os
 import re
@@ -42,6 +43,10 @@ STAGING = ".staging"       # models/.staging/JOB/: where a run writes until it h
 NICENESS = 10              # a training yields the CPU to the page's requests
 KILL_GRACE_SECONDS = 5     # after SIGTERM, before SIGKILL
 ERROR_LINES = 20           # of a failed run's output, shown when it printed no `error:` line
+
+PR_SET_PDEATHSIG = 1       # prctl(2): the signal a process gets when its parent dies (Linux)
+# loaded here, not between fork and exec, where the child should do no more than it must
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
 # A job's states; the last four are ends.
 WAITING, RUNNING, DONE, FAILED, CANCELLED, TIMED_OUT = "waiting", "running", "done", "failed", "cancelled", "timed_out"
@@ -290,7 +295,7 @@ class TrainingQueue:
             process = subprocess.Popen(
                 self.command(job.upload, job.options, out, job.lines), stdout=output, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,  # a group of its own: a cancel stops all of it
-                preexec_fn=lambda: os.nice(NICENESS),  # one system call, safe between fork and exec
+                preexec_fn=lower_priority_and_follow_parent,
                 env=dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONUNBUFFERED="1"))
             offset, end = 0, None
             while end is None:
@@ -346,6 +351,15 @@ class TrainingQueue:
         job.state, job.error, job.model_names = state, error, list(names)
         job.ended = time.monotonic()
         shutil.rmtree(self.staging / job.id, ignore_errors=True)
+
+
+def lower_priority_and_follow_parent():
+    """In a training's process, between fork and exec (system calls only): yield the CPU to
+    the page's requests, and get SIGTERM should the app die without stopping it (killed, or a
+    crash), so that no training outlives the app. The trainer cleans up after SIGTERM."""
+    os.nice(NICENESS)
+    if _LIBC is not None:
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def stop(process):
