@@ -234,6 +234,9 @@ def test_a_run_past_its_time_limit_is_stopped(tmp_path, trainer):
         job = queue.submit(upload(tmp_path), TrainingOptions("textcnn", 1, "slow-forever"))
         wait_for(lambda: job.state == TIMED_OUT)
         assert not leftovers(queue) and queue.trained_models() == []
+        from cls_core.app.views.train import job_view
+        assert job_view(queue, job.id, "en")[0].startswith("The training of **slow-forever** was stopped at the "
+                                                          "time limit (0.00833333 minutes)")
     finally:
         queue.close()
 

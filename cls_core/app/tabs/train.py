@@ -26,7 +26,7 @@ class TrainTab:
         words(gr.Markdown, ("value", "train_intro", dict(mb=MAX_BYTES // 2**20, lines=f"{MAX_LINES:,}",
                                                          min_classes=MIN_CLASSES, max_classes=MAX_CLASSES,
                                                          min_examples=MIN_EXAMPLES,
-                                                         minutes=round(self.jobs.max_seconds / 60))))
+                                                         minutes=f"{self.jobs.max_seconds / 60:g}")))
         self.file = words(gr.File, ("label", "train_file"), file_types=[".tsv", ".csv", ".txt"], type="filepath",
                           height=120, elem_id="train-file")
         self.checked = gr.Markdown(elem_id="train-checked")

@@ -91,7 +91,7 @@ def job_view(jobs, job_id, lang):
     elif p["state"] == FAILED:
         status = text("train_failed", lang, **fields) + "\n\n```\n" + p["error"].replace("```", "'''") + "\n```"
     elif p["state"] == TIMED_OUT:
-        status = text("train_timed_out", lang, minutes=round(jobs.max_seconds / 60), **fields)
+        status = text("train_timed_out", lang, minutes=f"{jobs.max_seconds / 60:g}", **fields)
     else:
         status = text("train_cancelled", lang, **fields)
     return status, curves(p, lang) if p["state"] not in (CANCELLED,) else None
