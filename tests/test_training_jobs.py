@@ -356,3 +356,22 @@ def test_a_batch_prediction_file_keeps_its_2_mb_limit_when_uploads_may_be_larger
     with pytest.raises(UserError) as refused:
         read_lines(big)
     assert refused.value.key == "error_file_size"
+
+
+def test_the_page_draws_the_train_tab_only_when_training_is_allowed(demo, tmp_path):
+    import gradio as gr
+
+    from cls_core.app.service import Demo
+    from cls_core.app.tabs.page import draw_page, shown_tabs
+    from cls_core.app.visitor import Visitor
+    assert "train" not in shown_tabs(demo)
+    core = Demo(demo.registry, demo.data_dir)
+    core.training = TrainingQueue(tmp_path / "models")
+    try:
+        assert "train" in shown_tabs(core)
+        with gr.Blocks():
+            state, language = gr.State(None), gr.Dropdown(choices=["en"])
+            for lang in ("en", "zh-CN"):
+                draw_page(core, state, language, Visitor(lang=lang, tab="train"))
+    finally:
+        core.training.close()

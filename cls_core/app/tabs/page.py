@@ -88,7 +88,7 @@ def build_page(core):
         @gr.render(inputs=[state, language], triggers=[language.change, redraw.change])
         def draw(v, lang):
             if lang:  # once the page knows the visitor (on load), and at each switch
-                draw_page(core, state, language, redraw, replace(v or Visitor(), lang=lang))
+                draw_page(core, state, language, replace(v or Visitor(), lang=lang), redraw)
 
         def on_load(request: gr.Request):
             v = visitor_from_link(core, request)
@@ -110,9 +110,11 @@ def shown_tabs(core):
     return tabs
 
 
-def draw_page(core, state, language, redraw, v):
+def draw_page(core, state, language, v, redraw=None):
     """Every part of the page below the header, in v's language; its views, drawn from v,
-    arrive right after (a timer's first tick), so that the page shows at once."""
+    arrive right after (a timer's first tick), so that the page shows at once. redraw: the
+    page's redraw counter (build_page's), which Train's "Open in Predict" bumps."""
+    redraw = redraw if redraw is not None else gr.State(0)
     words = Words(v.lang)
     ours, reference = best_accuracy(core.registry), max(acc for _, acc in PUBLISHED)
     words(gr.Markdown, ("value", "intro", {"ours": f"{ours:.1%}" if ours else "—", "reference": f"{reference:.1%}"}))
