@@ -78,8 +78,8 @@ class TrainTab:
         job = self.jobs.job(v.train_job) if v.train_job else None
         out[self.status] = status
         out[self.curves] = shown(figure)
-        out[self.open] = gr.update(visible=job is not None and job.state == DONE and bool(job.model_names))
         trained = self.jobs.trained_models()
+        out[self.open] = gr.update(visible=job is not None and job.state == DONE and job.options.name in trained)
         chosen = v.train_model if v.train_model in trained else None
         out[self.trained] = gr.update(choices=trained, value=chosen)
         checkpoint = checkpoint_download(self.core, chosen)
