@@ -167,7 +167,9 @@ def test_links_carry_an_own_models_name(own):
 
 
 def test_folders_come_and_go_while_the_app_runs(models_dir, checkpoint_dir, tmp_path):
-    registry = ModelRegistry.load(checkpoint_dir, "cpu", models_dir=tmp_path / "none")
+    (tmp_path / "models" / "no-checkpoint").mkdir(parents=True)
+    (tmp_path / "models" / "no-checkpoint" / "test.tsv").write_text("北京暴雨\t天气\n", encoding="utf-8")
+    registry = ModelRegistry.load(checkpoint_dir, "cpu", models_dir=tmp_path / "models")
     assert registry.names() == SHIPPED + [ENSEMBLE] and registry.folders == {}
     folder = tmp_path / "again"
     shutil.copytree(models_dir / "mine", folder)
@@ -301,3 +303,33 @@ def test_the_whole_page_draws_with_own_models(own):
         for tab in ("predict", "inside", "evaluate", "overview"):
             draw_page(own, state, language, Visitor(lang="zh-HK", tab=tab, models=("mine/linear",),
                                                     inside_model="mine/textcnn"))
+
+
+def test_a_visitor_evaluates_an_own_model_and_clicks_its_matrix(models_dir, checkpoint_dir, small_data_dir, tmp_path):
+    """In Chromium: Evaluate on mine/linear, then a click on its confusion matrix lists the
+    headlines of that cell, in the model's own labels."""
+    from test_browser import OUTPUT, open_page
+    if not shutil.which("/usr/bin/chromium"):
+        pytest.skip("apt-get install -y chromium fonts-noto-cjk")
+    from playwright.sync_api import sync_playwright
+    process, url = start_app(tmp_path / "app.log", "--data-dir", str(small_data_dir), "--checkpoints",
+                             str(checkpoint_dir), "--models", str(models_dir), "--no-feedback",
+                             env={"HEADLINE_LENS_CACHE": str(tmp_path / "cache")})
+    try:
+        with sync_playwright() as p:
+            chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = open_page(chromium, url + "?tab=evaluate")
+            page.locator("div.tabitem").filter(visible=True).get_by_label("Model").click()
+            page.get_by_role("option", name="mine/linear", exact=True).click()
+            page.get_by_role("button", name="Evaluate on the test split").click()
+            page.get_by_text("on 40 test headlines").wait_for()
+            table = page.locator("div.block").filter(has_text="Confusion matrix: click a number").last
+            table.locator("[role=gridcell]").nth(5 * 1 + 2).click()  # row 2 = 天气, column 2 = 天气
+            page.get_by_text("headlines: true 天气, predicted 天气 (correct)").wait_for()
+            OUTPUT.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=OUTPUT / "own-model-evaluate.png", full_page=True)
+            chromium.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

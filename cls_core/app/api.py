@@ -32,7 +32,8 @@ def inspect_answer(demo, headline, model):
 
 
 def evaluate_answer(demo, model):
-    """/evaluate: accuracy, macro-F1, ECE, NLL and the confusion matrix on the test split."""
+    """/evaluate: accuracy, macro-F1, ECE, NLL and the confusion matrix on the model's test
+    split (its own, models/NAME/test.tsv, for a model of yours)."""
     report = evaluation_report(demo, model)
     return {k: report[k] for k in REPORT_FIELDS}
 

@@ -210,8 +210,9 @@ TEXTS = {
     "eval_model": ("Model", "模型"),
     "row_normalised": ("Row-normalised (share of each true class)", "按行归一（占每个真实类别的比例）"),
     "eval_button": ("Evaluate on the test split", "在测试集上评估"),
-    "eval_intro": ("Scores every headline of the test split (10,000); the result is cached.",
-                   "为测试集的每条标题打分（10,000 条）；结果会被缓存。"),
+    "eval_intro": ("Scores every headline of the model's test split (THUCNews's: 10,000; a model of your own: "
+                   "its folder's test.tsv); the result is cached.",
+                   "为模型测试集的每条标题打分（THUCNews：10,000 条；你自己的模型：其文件夹中的 test.tsv）；结果会被缓存。"),
     "evaluating": ("Evaluating on the test split", "正在测试集上评估"),
     "eval_summary": ("**{model}** on {n:,} test headlines: accuracy **{acc:.2%}**, macro-F1 **{f1:.2%}**, "
                      "calibration error (ECE) {ece:.2%} ({seconds:.1f} s to score).",

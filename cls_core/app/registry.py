@@ -84,7 +84,6 @@ class ModelRegistry:
                 unavailable[name] = str(e)
         registry = cls(models, checkpoint_dir, unavailable, device, precision)
         if models_dir is not None and Path(models_dir).is_dir():
-            # a hidden folder is no model's (models/.staging: the Train tab's runs in progress)
             for folder in sorted(p for p in Path(models_dir).iterdir() if p.is_dir() and not p.name.startswith(".")):
                 registry.add_folder(folder)
         return registry
@@ -97,6 +96,9 @@ class ModelRegistry:
         names added (the ensemble's last)."""
         path = Path(path)
         models, unavailable = load_folder(path, self.device, self.precision)  # slow: outside the guard
+        if not models and not unavailable:  # no checkpoint there (yet): nothing to serve
+            self.remove_folder(path.name)
+            return []
         with self._guard:
             kept = {n: p for n, p in self.models.items() if self.folder_of(n) != path.name}
             self.models = {**kept, **models}

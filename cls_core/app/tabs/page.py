@@ -240,7 +240,8 @@ def add_api(core):
 
     @api_errors
     def api_evaluate(model: str = "TextCNN") -> dict:
-        """Accuracy, macro-F1, ECE and the confusion matrix on the test split."""
+        """Accuracy, macro-F1, ECE and the confusion matrix on the model's test split
+        (THUCNews's; NAME/test.tsv for a model NAME/MODEL of your own)."""
         return api.evaluate_answer(core, model)
 
     @api_errors
