@@ -92,13 +92,13 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def open_training(args, auth, registry):
+def open_training(args, registry, data_dir):
     """The training queue as the arguments ask (None: no Train tab)."""
     if not args.allow_training:
         return None
     device = "cpu" if args.device == "auto" else args.device  # the page's models keep the GPU to themselves
     queue = TrainingQueue(args.models, registry.add_folder, args.max_train_minutes * 60,
-                          command=functools.partial(training_command, device=device),
+                          command=functools.partial(training_command, device=device, data_dir=data_dir),
                           on_removed=registry.remove_folder)
     atexit.register(queue.close)  # a training in progress goes with the app, and leaves nothing
     print(f"training allowed: trained models go to {args.models}/", file=sys.stderr)
@@ -155,7 +155,7 @@ def main(argv=None):
     if not core.models:
         sys.exit("error: no model could be loaded; see the warnings above")
     core.corrections, core.review = open_corrections(args, auth)
-    core.training = open_training(args, auth, core.registry)
+    core.training = open_training(args, core.registry, core.data_dir)
     app = build_page(core)
     app.queue(default_concurrency_limit=WORKERS, max_size=QUEUE_SIZE)
     # Gradio refuses larger uploads before any handler sees them; with training allowed the

@@ -272,7 +272,9 @@ def test_the_command_line_is_the_training_clis():
                            "--out", "models/.staging/j/mine/textcnn.pt", "--device", "cpu",
                            "--batch-size", "64", "--log-every", "4"]
     linear = training_command("up.tsv", TrainingOptions("linear", 1, "mine"), "x/linear.npz", lines=400)
-    assert "--log-every" not in linear and "--batch-size" not in linear
+    assert "--log-every" not in linear and "--batch-size" not in linear and "--data-dir" not in linear
+    beside = training_command("up.tsv", TrainingOptions("textcnn", 1, "mine"), "x/textcnn.pt", 400, data_dir="d")
+    assert beside[beside.index("--data-dir") + 1] == "d"  # where the Tencent vectors may be
     assert batch_size(400) == 16 and batch_size(200_000) == 64 and batch_size(20) == 8
     assert log_every(400) == 1 and log_every(200_000) == 50
 

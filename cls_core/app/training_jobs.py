@@ -81,11 +81,14 @@ def log_every(lines, points_per_epoch=50):
     return max(1, steps // points_per_epoch)
 
 
-def training_command(upload, options, out, lines, device="cpu"):
+def training_command(upload, options, out, lines, device="cpu", data_dir=None):
     """The command line of one training: the training CLI on the uploaded file (it carves the
-    dev and test splits, and picks the networks' first character vectors: --embedding auto)."""
+    dev and test splits, and picks the networks' first character vectors: --embedding auto,
+    Tencent's where the app's data folder, data_dir, holds them)."""
     command = [sys.executable, "-m", "cls_core.train", "--model", options.model, "--train-file", str(upload),
                "--epochs", str(options.epochs), "--out", str(out), "--device", device]
+    if data_dir is not None:
+        command += ["--data-dir", str(data_dir)]
     if options.model != "linear":
         command += ["--batch-size", str(batch_size(lines)), "--log-every", str(log_every(lines))]
     return command
