@@ -12,11 +12,13 @@ import pytest
 from owndata import write_labelled_set
 
 from cls_core.app.training_jobs import (CANCELLED, DONE, FAILED, RUNNING, TIMED_OUT, WAITING, TrainingOptions,
-                                        TrainingQueue, batch_size, error_text, log_every, read_new_lines, training_command)
+                                        TrainingQueue, batch_size, error_text, log_every, read_new_lines,
+                                        training_command)
 from cls_core.app.wording import UserError
 
-# argv: OUT BEHAVIOUR PIDS. Notes its pid, niceness and threads in PIDS; writes OUT's log as cls_core.training.train does, then per BEHAVIOUR:
-# "ok" writes OUT, "fail" says error: and exits 1, "hang" waits (with a child of its own) until killed.
+# argv: OUT BEHAVIOUR PIDS. Notes its pid, niceness and threads in PIDS; writes OUT's log as
+# cls_core.training.train does, then per BEHAVIOUR: "ok" writes OUT, "fail" says error: and
+# exits 1, "hang" waits (with a child of its own) until killed.
 FAKE_TRAINER = r"""
 import json, os, subprocess, sys, time
 out, behaviour, pids = sys.argv[1:4]
@@ -25,8 +27,10 @@ with open(pids, "a") as f:
     f.write(f"{os.getpid()} {os.getpriority(os.PRIO_PROCESS, 0)} {os.environ.get('OMP_NUM_THREADS')}\n")
 with open(log, "a") as f:
     for step in (1, 2, 3):
-        f.write(json.dumps({"type": "step", "epoch": 1, "step": step, "train_loss": 1.5, "window_loss": 2.0 - step / 4}) + "\n")
-    f.write(json.dumps({"type": "epoch", "epoch": 1, "step": 3, "dev_acc": 0.5, "dev_loss": 1.2, "elapsed": 0.1}) + "\n")
+        f.write(json.dumps({"type": "step", "epoch": 1, "step": step, "train_loss": 1.5,
+                            "window_loss": 2.0 - step / 4}) + "\n")
+    f.write(json.dumps({"type": "epoch", "epoch": 1, "step": 3, "dev_acc": 0.5, "dev_loss": 1.2,
+                        "elapsed": 0.1}) + "\n")
     f.flush()
     if behaviour == "hang":
         child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
@@ -320,7 +324,8 @@ def test_an_uploads_summary_names_the_file_not_its_folder(tmp_path):
     summary = file_summary(str(bad))
     assert not summary.ok and summary.problems[0].startswith("my file.tsv:2: 1 columns")
     good = file_summary(str(upload(tmp_path)))
-    assert good.ok and good.lines == 400 and good.class_counts == {"健康": 100, "天气": 100, "旅游": 100, "美食": 100}
+    assert good.ok and good.lines == 400
+    assert good.class_counts == {"健康": 100, "天气": 100, "旅游": 100, "美食": 100}
     assert suggested_name(str(bad)) == "my-file"
 
 

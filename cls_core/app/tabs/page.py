@@ -1,7 +1,8 @@
 """The page: a frame (title, language, intro, the link of the current view), the six tabs
-(and Review and Train where app.py's flags show them), and the API endpoints. Every view is drawn from the visitor's state (cls_core.app.visitor):
-opening the page or a link draws it in the visitor's language, and a change of language
-words every text and redraws every view the visitor has seen, from kept results.
+(and Review and Train where app.py's flags show them), and the API endpoints. Every view is
+drawn from the visitor's state (cls_core.app.visitor): opening the page or a link draws it in
+the visitor's language, and a change of language words every text and redraws every view the
+visitor has seen, from kept results.
 
     page = build_page(Demo.load(...))
     page.launch(css=CSS, js=PAGE_JS)
