@@ -7,16 +7,21 @@
     python app.py --review             # also a tab reviewing visitors' corrections
     python app.py --feedback-db PATH   # where corrections are kept (--no-feedback: nowhere)
     python app.py --models DIR         # also serve your own models, DIR/NAME/MODEL.pt as NAME/MODEL
+    python app.py --allow-training     # also a tab training models on visitors' own labelled files
+                                       # (into --models, default models/; refused on --share without --auth)
 
 Links open a view directly: /?tab=inside&model=TextCNN&headline=国足3:0完胜泰国队&lang=zh-CN
-(tab: predict, inside, map, evaluate, experiments, overview; model: one name, or several joined
-by commas; a model of your own: model=NAME/MODEL). On the map, clicking a point opens its headline in Inside.
+(tab: predict, inside, map, evaluate, experiments, overview, and review or train where shown;
+model: one name, or several joined by commas; a model of your own: model=NAME/MODEL). On the
+map, clicking a point opens its headline in Inside.
 
 This file only reads the arguments, loads the models and starts the page
 (cls_core.app.tabs.page, one module per tab there).
 """
 
 import argparse
+import atexit
+import functools
 import os
 import sqlite3
 import sys
@@ -40,7 +45,9 @@ from cls_core.app.inputs import MAX_UPLOAD_BYTES  # noqa: E402
 from cls_core.app.service import Demo  # noqa: E402
 from cls_core.app.serving import configure_for_serving  # noqa: E402
 from cls_core.app.tabs.page import CSS, PAGE_JS, build_page  # noqa: E402
+from cls_core.app.training_jobs import TrainingQueue, training_command  # noqa: E402
 from cls_core.data import resolve_data_dir  # noqa: E402
+from cls_core.data.labelled import MAX_BYTES as MAX_TRAINING_FILE_BYTES  # noqa: E402
 from cls_core.feedback import DEFAULT_MAX_MB, FeedbackStore, default_db_path  # noqa: E402
 from cls_core.models.precision import add_precision_argument  # noqa: E402
 
@@ -77,7 +84,25 @@ def parse_args(argv=None):
     g.add_argument("--no-feedback", action="store_true", help="keep no corrections (no button, /flag refuses)")
     g.add_argument("--review", action="store_true",
                    help="show a tab reviewing the corrections (refused on a --share link without --auth)")
+    g = p.add_argument_group("training in the browser")
+    g.add_argument("--allow-training", action="store_true",
+                   help="show a Train tab: visitors upload a labelled file and train a model on it, one at a "
+                        "time, into --models (refused on a --share link without --auth)")
+    g.add_argument("--max-train-minutes", type=float, default=30, help="stop a training after this long")
     return p.parse_args(argv)
+
+
+def open_training(args, registry, data_dir):
+    """The training queue as the arguments ask (None: no Train tab)."""
+    if not args.allow_training:
+        return None
+    device = "cpu" if args.device == "auto" else args.device  # the page's models keep the GPU to themselves
+    queue = TrainingQueue(args.models, registry.add_folder, args.max_train_minutes * 60,
+                          command=functools.partial(training_command, device=device, data_dir=data_dir),
+                          on_removed=registry.remove_folder)
+    atexit.register(queue.close)  # a training in progress goes with the app, and leaves nothing
+    print(f"training allowed: trained models go to {args.models}/", file=sys.stderr)
+    return queue
 
 
 def open_corrections(args, auth):
@@ -114,6 +139,14 @@ def main(argv=None):
     elif args.share:
         print("warning: --share without --auth: anyone with the public link can use this app "
               "(add --auth USER:PASS or set APP_AUTH)", file=sys.stderr)
+    if args.allow_training and args.share and not auth:  # before minutes of loading
+        sys.exit("error: --allow-training on a --share link needs --auth USER:PASS (or APP_AUTH): anyone "
+                 "with the link could run trainings on this machine")
+    if args.max_train_minutes <= 0:
+        sys.exit("error: --max-train-minutes takes a positive number")
+    if args.allow_training:  # trained models need a folder to go to
+        args.models = args.models or Path("models")
+        args.models.mkdir(parents=True, exist_ok=True)
     if args.models is not None and not args.models.is_dir():
         sys.exit(f"error: --models {args.models}: no such folder")
     core = Demo.load(args.checkpoints, resolve_data_dir(args.data_dir), args.device, args.precision, args.models)
@@ -122,10 +155,14 @@ def main(argv=None):
     if not core.models:
         sys.exit("error: no model could be loaded; see the warnings above")
     core.corrections, core.review = open_corrections(args, auth)
+    core.training = open_training(args, core.registry, core.data_dir)
     app = build_page(core)
     app.queue(default_concurrency_limit=WORKERS, max_size=QUEUE_SIZE)
+    # Gradio refuses larger uploads before any handler sees them; with training allowed the
+    # limit is a training file's, and batch prediction keeps its own 2 MB check (batch.read_lines).
     launch = dict(server_name=host, server_port=port, auth=auth, show_error=True,
-                  max_file_size=MAX_UPLOAD_BYTES, css=CSS, js=PAGE_JS, footer_links=[])
+                  max_file_size=MAX_TRAINING_FILE_BYTES if core.training else MAX_UPLOAD_BYTES,
+                  css=CSS, js=PAGE_JS, footer_links=[])
     try:
         app.launch(share=args.share, **launch)
     except Exception as e:  # no route to the share server: keep serving locally

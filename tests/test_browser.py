@@ -519,3 +519,92 @@ def test_the_report_opens_offline_with_every_figure_drawn(browser):
         context.close()
         assert not errors, (lang, errors)
         assert not fetched, (lang, fetched)
+
+
+# --- training in the browser (app.py --allow-training) ---------------------------------------
+
+@pytest.fixture(scope="module")
+def training_app(checkpoint_dir, tmp_path_factory):
+    """(url, models folder) of `python app.py --allow-training` as on a fresh clone."""
+    from conftest import start_app
+    folder = tmp_path_factory.mktemp("training-app")
+    process, url = start_app(folder / "app.log", "--data-dir", str(folder / "no-dataset"), "--checkpoints",
+                             str(checkpoint_dir), "--allow-training", "--models", str(folder / "models"),
+                             env={"CLS_DATA_DIR": ""})
+    yield url, folder / "models"
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def upload_to_train(page, file):
+    """Upload file in the Train tab, after clearing the file shown there, if any."""
+    clear = page.locator("#train-file").get_by_role("button", name="Clear")
+    if clear.count():
+        clear.click()
+    page.locator("#train-file input[type=file]").set_input_files(str(file))
+
+
+def start_training(page, file, model, epochs, name):
+    upload_to_train(page, file)
+    page.get_by_text("✓ 400 lines, 4 labels: ready to train.").wait_for()
+    page.locator("#train-model input").click()
+    page.get_by_role("option", name=model, exact=True).click()
+    page.locator("#train-epochs input[type=number]").fill(str(epochs))
+    page.locator("#train-epochs input[type=number]").press("Enter")
+    page.locator("#train-name input").fill(name)
+    page.get_by_role("button", name="Train", exact=True).click()
+
+
+def test_a_visitor_trains_a_model_cancels_a_run_and_predicts_with_the_model(browser, training_app, tmp_path):
+    from owndata import write_labelled_set
+    url, models = training_app
+    page = open_page(browser, url + "?tab=train", "en-US")
+    try:
+        # every problem of a bad file, before anything runs
+        bad = tmp_path / "bad.tsv"
+        bad.write_text("北京明日暴雨预警\t天气\n一行没有标签\n", encoding="utf-8")
+        upload_to_train(page, bad)
+        page.get_by_text("✗ 1 problem(s) found: nothing can be trained on this file").wait_for()
+        has_value(page, "#train-problems textarea", re.compile(re.escape("bad.tsv:2: 1 columns where 2 are expected")))
+        page.screenshot(path=OUTPUT / "en-train-problems.png", full_page=True)
+
+        # a long run, cancelled while it trains: nothing is left behind
+        mine = write_labelled_set(tmp_path / "mine.tsv")
+        start_training(page, mine, "BiLSTM-attention", 50, "long-run")
+        page.locator("#train-status").get_by_text("is training").wait_for()
+        page.get_by_role("button", name="Cancel", exact=True).click()
+        page.get_by_text("The training of long-run was cancelled; nothing was kept.").wait_for()
+        assert not (models / "long-run").exists()
+        assert not [p for p in (models / ".staging").rglob("*") if p.is_file()]  # the upload went too
+
+        # a tiny model, trained to the end, opened in Predict
+        start_training(page, write_labelled_set(tmp_path / "mine.tsv"), "TextCNN", 1, "tiny")
+        page.locator("#train-status").get_by_text("is trained").wait_for(timeout=300_000)
+        page.locator("#train-curves .js-plotly-plot").wait_for()  # its loss and dev accuracy
+        with page.expect_download() as download:
+            page.get_by_role("button", name="⬇ Download its checkpoint").click()
+        assert download.value.suggested_filename == "tiny-textcnn.pt"
+        assert Path(download.value.path()).read_bytes() == (models / "tiny" / "textcnn.pt").read_bytes()
+        page.screenshot(path=OUTPUT / "en-train-done.png", full_page=True)
+        page.locator("#train-open").click()
+        page.get_by_role("tab", name="Predict", selected=True).wait_for()
+        ask(page, "北京明日暴雨预警 气温骤降")
+        page.get_by_text("tiny/textcnn · ").wait_for()
+        assert top_answers(page)[0] in {"天气", "美食", "旅游", "健康"}
+        page.screenshot(path=OUTPUT / "en-train-predict.png", full_page=True)
+
+        # a switch of language words the Train tab anew, its training's outcome too
+        page.get_by_role("tab", name="Train").click()
+        switch_language(page, "zh-CN")
+        page.locator("#train-status").get_by_text("训练完成").wait_for()
+        page.locator("#train-curves").get_by_text("训练曲线：tiny").wait_for()
+        shown = page_text(page)
+        assert not foreign_on(shown, "zh-CN"), foreign_on(shown, "zh-CN")
+
+        # and deleted from the page
+        page.get_by_role("tab", name="训练").click()
+        page.locator("#train-delete").click()
+        page.locator("#train-delete").wait_for(state="hidden")
+        assert not (models / "tiny").exists()
+    finally:
+        page.context.close()

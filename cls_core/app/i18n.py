@@ -429,6 +429,66 @@ TEXTS = {
     "report_writing": ("writing the report", "正在生成报告"),
     "error_no_report": ("No report record beside these checkpoints: run python -m cls_core.report --record",
                         "这些模型检查点旁没有报告记录：请运行 python -m cls_core.report --record"),
+    # --- training in the browser (app.py --allow-training) ----------------------------------
+    "error_train_name": ("A model's name takes 1 to 40 letters, digits, - and _.",
+                         "模型名称须为 1 到 40 个字母、数字、- 或 _。"),
+    "error_train_name_taken": ("There is a model named “{name}” already, or one being trained: pick another name.",
+                               "已有名为“{name}”的模型，或正在训练：请换一个名称。"),
+    "error_train_model": ("Pick a model to train.", "请选择要训练的模型。"),
+    "error_train_epochs": ("Epochs: from 1 to {max}.", "训练轮数：1 到 {max}。"),
+    "error_train_file": ("The file cannot be trained on:\n{problems}", "这个文件无法用于训练：\n{problems}"),
+    "error_train_busy": ("{n} trainings are waiting already; please try again later.",
+                         "已有 {n} 个训练在排队；请稍后再试。"),
+    "error_train_no_model": ("There is no trained model named “{name}”.", "没有名为“{name}”的已训练模型。"),
+    "error_train_off": ("Training is off on this server (start the app with --allow-training).",
+                        "此服务器未开启训练（以 --allow-training 启动本应用）。"),
+    "error_train_no_upload": ("Upload a labelled file first.", "请先上传一个带标签的文件。"),
+    "tab_train": ("Train", "训练"),
+    "train_intro": ("Train a model on **your own headlines** (this tab shows because the app was started with "
+                    "--allow-training). Upload a labelled file: `text<TAB>label` lines (.tsv, .txt) or a .csv "
+                    "with `text` and `label` columns; up to {mb} MB and {lines} lines, {min_classes} to "
+                    "{max_classes} labels, at least {min_examples} lines each. 80% trains, 10% picks the best "
+                    "epoch (dev), 10% is kept for testing. One training runs at a time (the others wait in "
+                    "line), for at most {minutes} minutes. A trained model is served as NAME/MODEL in Predict.",
+                    "用**你自己的标题**训练一个模型（因为本应用以 --allow-training 启动，才显示此标签页）。"
+                    "上传一个带标签的文件：每行 `text<TAB>label`（.tsv、.txt），或含 `text` 和 `label` 列的 .csv；"
+                    "最大 {mb} MB、{lines} 行，{min_classes} 到 {max_classes} 个标签，每个标签至少 {min_examples} 行。"
+                    "80% 用于训练，10% 用于挑选最好的一轮（验证集），10% 留作测试。同一时间只训练一个模型"
+                    "（其余的排队等候），每次最多 {minutes} 分钟。训练好的模型在“预测”中以 NAME/MODEL 的名称提供。"),
+    "train_file": ("Labelled file (.tsv, .csv, .txt)", "带标签的文件（.tsv、.csv、.txt）"),
+    "train_checked_ok": ("✓ {lines} lines, {classes} labels: ready to train.", "✓ {lines} 行，{classes} 个标签：可以训练。"),
+    "train_checked_problems": ("✗ {problems} problem(s) found: nothing can be trained on this file until they are fixed.",
+                               "✗ 发现 {problems} 个问题：修正之前，无法用这个文件训练。"),
+    "train_counts": ("Lines per label", "每个标签的行数"),
+    "train_problems": ("Problems found (file:line)", "发现的问题（文件名和行号）"),
+    "col_label": ("label", "标签"),
+    "train_model": ("Model", "模型"),
+    "train_epochs": ("Epochs (passes over the training lines)", "训练轮数（遍历训练数据的次数）"),
+    "train_name": ("Name (letters, digits, - and _; up to 40)", "名称（字母、数字、- 和 _；最多 40 个）"),
+    "train_name_placeholder": ("e.g. my-topics", "例如：my-topics"),
+    "train_button": ("Train", "训练"),
+    "train_cancel": ("Cancel", "取消"),
+    "train_waiting": ("**{name}** ({model}) is waiting in line: {ahead} training(s) ahead of it.",
+                      "**{name}**（{model}）正在排队：前面还有 {ahead} 个训练。"),
+    "train_running": ("**{name}** ({model}) is training: epoch {epoch} of {epochs} done, {seconds} s so far.",
+                      "**{name}**（{model}）正在训练：已完成第 {epoch} 轮，共 {epochs} 轮，已用 {seconds} 秒。"),
+    "train_running_linear": ("**{name}** ({model}) is being fitted (in one pass), {seconds} s so far.",
+                             "**{name}**（{model}）正在拟合（一次完成），已用 {seconds} 秒。"),
+    "train_done": ("✓ **{name}** ({model}) is trained, in {seconds} s; Predict serves it as {names}.",
+                   "✓ **{name}**（{model}）训练完成，用时 {seconds} 秒；“预测”中的名称是 {names}。"),
+    "train_dev_accuracy": ("Best dev accuracy: {acc}.", "验证集最高准确率：{acc}。"),
+    "train_failed": ("✗ The training of **{name}** ({model}) failed; nothing was kept. The trainer said:",
+                     "✗ **{name}**（{model}）训练失败，没有保留任何内容。训练程序的输出："),
+    "train_cancelled": ("The training of **{name}** was cancelled; nothing was kept.",
+                        "**{name}** 的训练已取消，没有保留任何内容。"),
+    "train_timed_out": ("The training of **{name}** was stopped at the time limit ({minutes} minutes); "
+                        "nothing was kept. Try fewer epochs or a smaller file.",
+                        "**{name}** 的训练达到时间上限（{minutes} 分钟）被停止，没有保留任何内容。请减少训练轮数或使用更小的文件。"),
+    "train_loss_recent": ("train loss (mean of the steps since the last point)", "训练损失（上一点以来各步的平均）"),
+    "train_open": ("Open in Predict", "在“预测”中打开"),
+    "train_models": ("Trained models", "已训练的模型"),
+    "train_download": ("⬇ Download its checkpoint", "⬇ 下载其模型文件"),
+    "train_delete": ("Delete this model", "删除此模型"),
 }
 
 

@@ -5,7 +5,8 @@ import urllib.parse
 from cls_core.app.i18n import LANGUAGES
 from cls_core.app.inputs import MAX_CHARS
 
-TABS = ("predict", "inside", "map", "evaluate", "experiments", "overview")  # the page's tabs, as links name them
+# the page's tabs, as links name them (review and train only where app.py's flags show them)
+TABS = ("predict", "inside", "map", "evaluate", "experiments", "overview", "review", "train")
 
 
 def link_query(tab, headline="", models=(), lang="en"):

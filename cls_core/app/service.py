@@ -39,6 +39,7 @@ class Demo:
     recent: Recent = field(default_factory=Recent)  # results of visitors' questions, to redraw views
     corrections: object = None  # cls_core.app.corrections.Corrections; None: nothing is ever stored
     review: bool = False        # show the corrections' review tab (app.py --review)
+    training: object = None     # cls_core.app.training_jobs.TrainingQueue; None: no Train tab (app.py --allow-training)
     _tests: dict = field(default_factory=dict)  # test file -> its Dataset, read at first use
     _tests_guard: object = field(default_factory=threading.Lock)
 

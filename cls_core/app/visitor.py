@@ -39,6 +39,10 @@ class Visitor:
     disagreements: bool = False
     # Overview
     data_set: str = "THUCNews"  # whose headlines are counted: THUCNews, or a models folder of yours
+    # Train (app.py --allow-training)
+    train_upload: str = ""     # the uploaded file checked, until a training takes it
+    train_job: str = ""        # the id of the visitor's last training (cls_core.app.training_jobs)
+    train_model: str = ""      # the trained model picked to download or delete
 
     def with_hint(self, tab, error):
         """This visitor with the hint of a UserError shown on tab."""

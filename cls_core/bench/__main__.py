@@ -7,6 +7,7 @@
     python -m cls_core.bench --app        # the app under load against a no-op Gradio app;
                                           # start-up, RSS, one call over HTTP and gradio_client
     python -m cls_core.bench --flag       # keeping a correction: /flag over HTTP and gradio_client
+    python -m cls_core.bench --train-load # /predict's latency idle, and with a visitor's training running
     python -m cls_core.bench --deep       # one full "look inside" per model, as the app does it
     python -m cls_core.bench --answers    # bf16 against fp32 on the full test split: same answers?
     python -m cls_core.bench --soak       # the app's RSS over rounds of looks inside, predictions and
@@ -26,10 +27,11 @@
 
 One module each: cls_core.bench.models (the table, each model in a fresh process),
 .reference (the ratios against the reference project's shapes), .look (one look inside),
-.load (the app under HTTP load), .soak (its memory over rounds), .first_draw (the views in a
-browser), .startup (start-up and memory as a host runs the app), .precision (fp32 against bf16
-training), .gpu (the CUDA paths), .own_data (training on one's own file). Each is imported only when asked for: the GPU machine has
-neither gradio nor plotly, and --gpu imports neither.
+.load (the app under HTTP load), .train_load (the app while a model trains), .soak (its
+memory over rounds), .first_draw (the views in a browser), .startup (start-up and memory
+as a host runs the app), .precision (fp32 against bf16 training), .gpu (the CUDA paths),
+.own_data (training on one's own file). Each is imported only when asked for: the GPU
+machine has neither gradio nor plotly, and --gpu imports neither.
 """
 
 import argparse
@@ -55,6 +57,8 @@ def parse_args(argv=None):
     add_precision_argument(parser)
     parser.add_argument("--app", action="store_true", help="measure the app under load instead")
     parser.add_argument("--flag", action="store_true", help="only the latency of keeping a correction (/flag)")
+    parser.add_argument("--train-load", action="store_true",
+                        help="/predict's latency idle and with one training running (app.py --allow-training)")
     parser.add_argument("--ratios", action="store_true", help="only the networks against the reference's")
     parser.add_argument("--deep", action="store_true", help="only one full look inside per model")
     parser.add_argument("--answers", action="store_true", help="bf16 against fp32 answers on the full test split")
@@ -136,6 +140,11 @@ def main(argv=None):
         from cls_core.bench.load import bench_flag, print_flag
         r = bench_flag(args.checkpoints, data_dir)
         print_flag(r)
+        return emit(r, args.json)
+    if args.train_load:
+        from cls_core.bench.train_load import bench_train_load, print_train_load
+        r = bench_train_load(args.checkpoints, data_dir)
+        print_train_load(r)
         return emit(r, args.json)
     if args.first_draw:
         from cls_core.bench.first_draw import bench_first_draw, print_first_draw

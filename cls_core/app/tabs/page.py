@@ -1,7 +1,8 @@
-"""The page: a frame (title, language, intro, the link of the current view), the six tabs,
-and the API endpoints. Every view is drawn from the visitor's state (cls_core.app.visitor):
-opening the page or a link draws it in the visitor's language, and a change of language
-words every text and redraws every view the visitor has seen, from kept results.
+"""The page: a frame (title, language, intro, the link of the current view), the six tabs
+(and Review and Train where app.py's flags show them), and the API endpoints. Every view is
+drawn from the visitor's state (cls_core.app.visitor): opening the page or a link draws it in
+the visitor's language, and a change of language words every text and redraws every view the
+visitor has seen, from kept results.
 
     page = build_page(Demo.load(...))
     page.launch(css=CSS, js=PAGE_JS)
@@ -24,6 +25,7 @@ from cls_core.app.tabs.map import MAP_CLICK_JS, MapTab
 from cls_core.app.tabs.overview import OverviewTab
 from cls_core.app.tabs.predict import PredictTab
 from cls_core.app.tabs.review import ReviewTab
+from cls_core.app.tabs.train import TrainTab
 from cls_core.app.views.overview import PUBLISHED, best_accuracy
 from cls_core.app.visitor import Visitor
 from cls_core.app.wording import ENSEMBLE, UserError
@@ -75,6 +77,7 @@ def build_page(core):
     visitor (gr.render) in their language, and drawn again when they switch."""
     with gr.Blocks(title="headline-lens", analytics_enabled=False, delete_cache=(3600, 3600)) as page:
         state = gr.State(None)
+        redraw = gr.State(0)  # bumped to draw the page again (Train's "Open in Predict": a new model)
         with gr.Row(equal_height=True, elem_id="header"):
             gr.Markdown("# headline-lens", elem_id="title")
             language = gr.Dropdown(choices=[(v, k) for k, v in LANGUAGES.items()], value=None, label=" ",
@@ -83,10 +86,10 @@ def build_page(core):
         # page opens, not when the visitor's first figure arrives.
         gr.Plot(go.Figure(layout=dict(template="none")), show_label=False, container=False, elem_id="plotly-warmup")
 
-        @gr.render(inputs=[state, language], triggers=[language.change])
+        @gr.render(inputs=[state, language], triggers=[language.change, redraw.change])
         def draw(v, lang):
             if lang:  # once the page knows the visitor (on load), and at each switch
-                draw_page(core, state, language, replace(v or Visitor(), lang=lang))
+                draw_page(core, state, language, replace(v or Visitor(), lang=lang), redraw)
 
         def on_load(request: gr.Request):
             v = visitor_from_link(core, request)
@@ -97,9 +100,22 @@ def build_page(core):
     return page
 
 
-def draw_page(core, state, language, v):
+def shown_tabs(core):
+    """{tab id: tab type} of the tabs this app shows: the six, Review with --review (and
+    corrections kept), Train with --allow-training."""
+    tabs = dict(TABS)
+    if core.review and core.corrections is not None:
+        tabs["review"] = ReviewTab
+    if core.training is not None:
+        tabs["train"] = TrainTab
+    return tabs
+
+
+def draw_page(core, state, language, v, redraw=None):
     """Every part of the page below the header, in v's language; its views, drawn from v,
-    arrive right after (a timer's first tick), so that the page shows at once."""
+    arrive right after (a timer's first tick), so that the page shows at once. redraw: the
+    page's redraw counter (build_page's), which Train's "Open in Predict" bumps."""
+    redraw = redraw if redraw is not None else gr.State(0)
     words = Words(v.lang)
     ours, reference = best_accuracy(core.registry), max(acc for _, acc in PUBLISHED)
     words(gr.Markdown, ("value", "intro", {"ours": f"{ours:.1%}" if ours else "—", "reference": f"{reference:.1%}"}))
@@ -107,9 +123,8 @@ def draw_page(core, state, language, v):
     problems = "  \n".join(text("warning", v.lang, text=p) for p in core.registry.problem_lines(v.lang))
     gr.Markdown(problems, visible=bool(problems))
     tabs = {}
-    shown_tabs = {**TABS, "review": ReviewTab} if core.review and core.corrections is not None else TABS
     with gr.Tabs(selected=v.tab) as tab_row:
-        for tab_id, tab_type in shown_tabs.items():
+        for tab_id, tab_type in shown_tabs(core).items():
             with words(gr.Tab, ("label", "tab_" + tab_id), id=tab_id) as tab:
                 tabs[tab_id] = tab_type(core, words)
             tab.select(lambda v, tab_id=tab_id: replace(v, tab=tab_id), state, state, api_visibility="private")
@@ -119,8 +134,13 @@ def draw_page(core, state, language, v):
                      show_label=False, elem_id="link")
     predict, inside = tabs["predict"], tabs["inside"]
     for tab in tabs.values():
-        if hasattr(tab, "wire"):
-            tab.wire(state) if tab is not tabs["map"] else tab.wire(state, inside, tab_row)
+        if tab is tabs["map"]:
+            tab.wire(state, inside, tab_row)
+        elif isinstance(tab, TrainTab):
+            others = {name: other for name, other in tabs.items() if other is not tab}
+            tab.wire(state, redraw, lambda lang, others=others: picker_updates(others, lang))
+        elif hasattr(tab, "wire"):
+            tab.wire(state)
     link_button.click(lambda v: link_of(v), state, link, api_visibility="private").then(
         None, link, link, js=FULL_LINK_JS)
 
@@ -139,7 +159,7 @@ def draw_page(core, state, language, v):
             opened[box] = asked
     opened = merge(opened, fill(v, [v.tab]))
     drawn = opened.pop(state)
-    later = {c: u for c, u in opened.items() if isinstance(c, gr.File)}
+    later = {c: u for c, u in opened.items() if isinstance(c, (gr.File, gr.DownloadButton))}
     for component, update in opened.items():
         if component not in later:
             show(component, update)
@@ -186,6 +206,8 @@ def visitor_from_link(core, request):
     """The visitor a link (or a plain visit) opens: its tab, models and headline analysed, in
     its language, else the browser's."""
     asked = read_link(dict(request.query_params), core.model_names())
+    if asked["tab"] not in shown_tabs(core):  # ?tab=train on an app that does not train
+        asked["tab"] = "predict"
     default_models = tuple(core.model_names()[:2])
     singles = core.model_names(ensemble=False)
     first_model = singles[0] if singles else ""
