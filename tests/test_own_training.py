@@ -132,7 +132,7 @@ def write_two_topics(path, extra=""):
 @pytest.mark.parametrize("content, message", [
     ("只有一列\n", "mine.tsv:21: 1 columns where 2 are expected"),
     ("\t天气\n", "mine.tsv:21: empty text"),
-    ("火锅\t美食\n" * 3, "label '美食' has 3 examples; each label needs at least 10"),
+    ("火锅\t美食\n" * 3, "label '美食' has only 3 of the 10 examples each label needs"),
 ])
 def test_a_bad_file_names_its_fault_and_leaves_nothing(tmp_path, content, message):
     mine = write_two_topics(tmp_path / "mine.tsv", content)

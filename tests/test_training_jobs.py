@@ -322,7 +322,10 @@ def test_an_uploads_summary_names_the_file_not_its_folder(tmp_path):
     bad = tmp_path / "my file.tsv"
     bad.write_text("标题\t体育\n没有标签\n", encoding="utf-8")
     summary = file_summary(str(bad))
-    assert not summary.ok and summary.problems[0].startswith("my file.tsv:2: 1 columns")
+    assert not summary.ok and summary.problems.lines("en")[0].startswith("my file.tsv:2: 1 columns")
+    # worded in the visitor's language, as every text on the page (the file's name as it is)
+    assert summary.problems.worded("zh-CN") == "my file.tsv:2: 有 1 列，应为 2 列（text<TAB>label）"
+    assert summary.problems.worded("zh-TW").startswith("my file.tsv:2: 有 1 列，應為 2 列")
     good = file_summary(str(upload(tmp_path)))
     assert good.ok and good.lines == 400
     assert good.class_counts == {"健康": 100, "天气": 100, "旅游": 100, "美食": 100}
@@ -382,3 +385,18 @@ def test_the_page_draws_the_train_tab_only_when_training_is_allowed(demo, tmp_pa
                 draw_page(core, state, language, Visitor(lang=lang, tab="train"))
     finally:
         core.training.close()
+
+
+def test_every_kind_of_file_problem_is_worded_in_every_page_language(tmp_path):
+    """A refused upload's problems reach the page in the visitor's language, not in the
+    command line's English (cls_core.data.labelled.PROBLEMS)."""
+    from cls_core.app.i18n import TEXTS, text
+    from cls_core.app.wording import FileProblems, UserError
+    from cls_core.data.labelled import PROBLEMS, check_labelled_file
+    assert {f"labelled_{kind}" for kind in PROBLEMS} <= set(TEXTS)
+    bad = tmp_path / "mine.tsv"
+    bad.write_text("\t天气\n只有一列\n" * 15, encoding="utf-8")
+    error = UserError("error_train_file", problems=FileProblems(check_labelled_file(bad)))
+    assert "mine.tsv:1: empty text" in str(error) and "… and 10 more problems" in str(error)
+    assert "mine.tsv:1: 文本为空" in error.text("zh-CN") and "……另有 10 个问题" in error.text("zh-CN")
+    assert "empty" not in error.text("zh-HK") and text("labelled_empty_text", "zh-HK") in error.text("zh-HK")

@@ -32,7 +32,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cls_core.app.wording import UserError
+from cls_core.app.wording import FileProblems, UserError
 from cls_core.data.labelled import check_labelled_file
 
 MODELS = ("textcnn", "bilstm_att", "linear")
@@ -193,8 +193,8 @@ class TrainingQueue:
             raise UserError("error_train_epochs", max=MAX_EPOCHS)
         self.check_name(options.name)
         report = check_labelled_file(upload)
-        if not report.ok:  # named by the file's name: the upload's folder means nothing to the visitor
-            raise UserError("error_train_file", problems=report.summary().replace(f"{Path(upload).parent}/", ""))
+        if not report.ok:
+            raise UserError("error_train_file", problems=FileProblems(report))
         with self._lock:
             if self._closed:
                 raise UserError("error_unexpected")

@@ -3,6 +3,7 @@ lines, and the errors a visitor can fix (UserError). Plain strings, Markdown whe
 the visitor's language (cls_core.app.i18n); the API always speaks English."""
 
 import html
+from pathlib import Path
 
 import numpy as np
 
@@ -20,10 +21,28 @@ class UserError(ValueError):
 
     def __init__(self, key, **fields):
         self.key, self.fields = key, fields
-        super().__init__(text(key, "en", **fields))
+        super().__init__(self.text(lang="en"))  # str(): the English text, the API's
 
     def text(self, lang):
-        return text(self.key, lang, **self.fields)
+        """The message in lang; a field that words itself (has .worded(lang)) is worded in lang too."""
+        return text(self.key, lang, **{k: v.worded(lang) if hasattr(v, "worded") else v for k, v in self.fields.items()})
+
+
+class FileProblems:
+    """The problems check_labelled_file found in an uploaded file (cls_core.data.labelled's
+    Problems, the first ones, and how many were left out), worded in the visitor's language,
+    each naming the file by its name alone: the upload's folder means nothing to the visitor."""
+
+    def __init__(self, report):
+        self.problems, self.left_out = list(report.problems), report.problems_left_out
+
+    def lines(self, lang="en"):
+        lines = [f"{Path(p.path).name}{f':{p.line}' if p.line else ''}: {text('labelled_' + p.kind, lang, **p.details)}"
+                 for p in self.problems]
+        return lines + ([text("labelled_more", lang, n=self.left_out)] if self.left_out > 0 else [])
+
+    def worded(self, lang="en"):
+        return "\n".join(self.lines(lang))
 
 
 def model_label(name, lang="en"):

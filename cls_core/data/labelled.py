@@ -29,10 +29,48 @@ MIN_EXAMPLES = 10          # per class, in the whole file
 MAX_PROBLEMS_SHOWN = 20    # a broken file can have thousands; the first ones say enough
 
 
+# What each kind of problem says, in English (the command line's words; the page words each
+# kind in the visitor's language from the same details: cls_core.app.i18n, "labelled_<kind>").
+PROBLEMS = {
+    "no_file": "no such file",
+    "too_big": "{mb:.1f} MB; the limit is {limit_mb:.0f} MB",
+    "not_utf8": "not valid UTF-8 ({reason} at byte {byte}); save the file as UTF-8",
+    "no_column": "the header ({header}) has no column {missing}; name them text and label, "
+                 "or say which with --text-column/--label-column",
+    "not_csv": "not readable as CSV ({error})",
+    "too_many_lines": "more than {limit:,} lines; the limit is {limit:,}",
+    "columns": "{found} columns where {expected} are expected",
+    "columns_tsv": "{found} columns where {expected} are expected (text<TAB>label)",
+    "empty_text": "empty text",
+    "empty_label": "empty label",
+    "no_lines": "no labelled lines",
+    "label_count": "{count} labels; a model needs {low} to {high}",
+    "few_examples": "label {label!r} has only {count} of the {minimum} examples each label needs",
+    "unknown_labels": "labels not in the training file: {labels}",
+}
+
+
+@dataclass
+class Problem:
+    """One problem of a labelled file: its kind (a key of PROBLEMS), the file, the line (0 for
+    the file as a whole) and the details its message fills in."""
+    kind: str
+    path: str
+    line: int = 0
+    details: dict = field(default_factory=dict)
+
+    @property
+    def where(self):
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+    def __str__(self):
+        return f"{self.where}: {PROBLEMS[self.kind].format(**self.details)}"
+
+
 @dataclass
 class LabelledFileReport:
     """What check_labelled_file found: the file's class counts (sorted by label), every problem
-    that stops training (each names the file and, where there is one, the line) and warnings."""
+    that stops training (Problems, each naming the file and, where there is one, the line)."""
     path: str
     texts: list = field(default_factory=list)
     labels: list = field(default_factory=list)   # label strings, one per text
@@ -47,18 +85,22 @@ class LabelledFileReport:
     def class_counts(self):
         return dict(sorted(Counter(self.labels).items()))
 
-    def problem(self, message):
+    def problem(self, kind, line=0, **details):
         self.problem_count += 1
         if len(self.problems) < MAX_PROBLEMS_SHOWN:
-            self.problems.append(message)
+            self.problems.append(Problem(kind, self.path, line, details))
+
+    @property
+    def problems_left_out(self):
+        return self.problem_count - len(self.problems)
 
     def summary(self):
         """The problems as one message (the first MAX_PROBLEMS_SHOWN, and how many more)."""
-        more = self.problem_count - len(self.problems)
-        return "\n".join(self.problems + ([f"… and {more} more problems"] if more > 0 else []))
+        more = self.problems_left_out
+        return "\n".join([str(p) for p in self.problems] + ([f"… and {more} more problems"] if more > 0 else []))
 
 
-def _decode(path, raw, report):
+def _decode(raw, report):
     """The file's text, or None (with a problem naming the line) when it is not UTF-8."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
@@ -66,7 +108,7 @@ def _decode(path, raw, report):
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
-        report.problem(f"{path}:{line}: not valid UTF-8 ({e.reason} at byte {e.start}); save the file as UTF-8")
+        report.problem("not_utf8", line, reason=e.reason, byte=e.start)
         return None
 
 
@@ -98,7 +140,7 @@ def _tsv_rows(text):
         yield number, fields, 2
 
 
-def _csv_rows(path, text, text_column, label_column, report):
+def _csv_rows(text, text_column, label_column, report):
     """(line number, fields, expected field count) of each data row of a CSV file with a header;
     a row of the right length comes as [text, label]."""
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -109,8 +151,7 @@ def _csv_rows(path, text, text_column, label_column, report):
     names = [h.strip().lower() for h in header]
     missing = [c for c in (text_column, label_column) if c.lower() not in names]
     if missing:
-        report.problem(f"{path}:1: the header ({', '.join(header)}) has no column {' or '.join(map(repr, missing))}; "
-                       f"name them text and label, or say which with --text-column/--label-column")
+        report.problem("no_column", 1, header=", ".join(header), missing=" or ".join(map(repr, missing)))
         return
     columns = names.index(text_column.lower()), names.index(label_column.lower())
     try:
@@ -122,7 +163,7 @@ def _csv_rows(path, text, text_column, label_column, report):
             else:
                 yield reader.line_num, [fields[columns[0]], fields[columns[1]]], 2
     except csv.Error as e:
-        report.problem(f"{path}:{reader.line_num}: not readable as CSV ({e})")
+        report.problem("not_csv", reader.line_num, error=str(e))
 
 
 def check_labelled_file(path, text_column="text", label_column="label", min_examples=MIN_EXAMPLES,
@@ -133,31 +174,30 @@ def check_labelled_file(path, text_column="text", label_column="label", min_exam
     report = LabelledFileReport(str(path))
     path = Path(path)
     if not path.is_file():
-        report.problem(f"{path}: no such file")
+        report.problem("no_file")
         return report
     size = path.stat().st_size
     if size > max_bytes:
-        report.problem(f"{path}: {size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB")
+        report.problem("too_big", mb=size / 2**20, limit_mb=max_bytes / 2**20)
         return report
-    text = _decode(path, path.read_bytes(), report)
+    text = _decode(path.read_bytes(), report)
     if text is None:
         return report
     first_line = text.split("\n", 1)[0]
     as_csv = _is_csv(path, first_line)
-    rows = _csv_rows(path, text, text_column, label_column, report) if as_csv else _tsv_rows(text)
+    rows = _csv_rows(text, text_column, label_column, report) if as_csv else _tsv_rows(text)
     for number, fields, expected in rows:
         if len(report.texts) >= max_lines:
-            report.problem(f"{path}: more than {max_lines:,} lines; the limit is {max_lines:,}")
+            report.problem("too_many_lines", limit=max_lines)
             break
         if len(fields) != expected:
-            report.problem(f"{path}:{number}: {len(fields)} columns where {expected} are expected"
-                           + ("" if as_csv else " (text<TAB>label)"))
+            report.problem("columns" if as_csv else "columns_tsv", number, found=len(fields), expected=expected)
             continue
         body, label = fields[0].strip(), fields[1].strip()
         if not body:
-            report.problem(f"{path}:{number}: empty text")
+            report.problem("empty_text", number)
         elif not label:
-            report.problem(f"{path}:{number}: empty label")
+            report.problem("empty_label", number)
         else:
             report.texts.append(body)
             report.labels.append(label)
@@ -165,13 +205,12 @@ def check_labelled_file(path, text_column="text", label_column="label", min_exam
         return report
     counts = report.class_counts
     if not counts:
-        report.problem(f"{path}: no labelled lines")
+        report.problem("no_lines")
     elif not min_classes <= len(counts) <= MAX_CLASSES:
-        report.problem(f"{path}: {len(counts)} labels; a model needs {MIN_CLASSES} to {MAX_CLASSES}")
+        report.problem("label_count", count=len(counts), low=min_classes, high=MAX_CLASSES)
     for label, count in counts.items():
         if count < min_examples:
-            report.problem(f"{path}: label {label!r} has {count} example{'s' if count != 1 else ''}; "
-                           f"each label needs at least {min_examples}")
+            report.problem("few_examples", label=label, count=count, minimum=min_examples)
     return report
 
 
@@ -185,7 +224,7 @@ def read_labelled_file(path, text_column="text", label_column="label", classes=N
     if classes is not None and report.ok:
         unknown = sorted(set(report.labels) - set(classes))
         if unknown:
-            report.problem(f"{path}: labels not in the training file: {', '.join(map(repr, unknown))}")
+            report.problem("unknown_labels", labels=", ".join(map(repr, unknown)))
     elif classes is None and report.ok:
         classes = sorted(report.class_counts)
     if not report.ok:

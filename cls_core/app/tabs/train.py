@@ -73,7 +73,7 @@ class TrainTab:
                                      problems=summary.problem_count)
             out[self.counts] = table(list(summary.class_counts.items()),
                                      [text("col_label", lang), text("col_count", lang)])
-            out[self.problems] = gr.update(value="\n".join(summary.problems), visible=not summary.ok)
+            out[self.problems] = gr.update(value=summary.problems.worded(lang), visible=not summary.ok)
         status, figure = job_view(self.jobs, v.train_job, lang)
         job = self.jobs.job(v.train_job) if v.train_job else None
         out[self.status] = status

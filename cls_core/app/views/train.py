@@ -15,7 +15,7 @@ from typing import NamedTuple
 from cls_core.app import figures
 from cls_core.app.i18n import text
 from cls_core.app.training_jobs import CANCELLED, DONE, FAILED, RUNNING, TIMED_OUT, WAITING, TrainingOptions
-from cls_core.app.wording import UserError, model_label
+from cls_core.app.wording import FileProblems, UserError, model_label
 from cls_core.data.labelled import check_labelled_file
 
 MODEL_NAMES = {"textcnn": "TextCNN", "bilstm_att": "BiLSTM-attention", "linear": "Linear (TF-IDF + SVM)"}
@@ -23,8 +23,8 @@ MODEL_NAMES = {"textcnn": "TextCNN", "bilstm_att": "BiLSTM-attention", "linear":
 
 class FileSummary(NamedTuple):
     lines: int
-    class_counts: dict   # label -> lines
-    problems: list       # the first problems found, each naming the file (by its name) and line
+    class_counts: dict       # label -> lines
+    problems: FileProblems   # the first problems found, worded in the visitor's language when shown
     problem_count: int
 
     @property
@@ -35,14 +35,9 @@ class FileSummary(NamedTuple):
 @lru_cache(maxsize=16)
 def file_summary(path):
     """What check_labelled_file finds in an uploaded file, kept (a redraw of the page reads it
-    again, and a 20 MB file takes seconds to read); the upload's folder is left out of the
-    messages: it means nothing to the visitor."""
+    again, and a 20 MB file takes seconds to read)."""
     report = check_labelled_file(path)
-    folder = str(Path(path).parent) + "/"
-    problems = [p.replace(folder, "") for p in report.problems]
-    more = report.problem_count - len(problems)
-    return FileSummary(len(report.texts), report.class_counts,
-                       problems + ([f"… and {more} more problems"] if more > 0 else []), report.problem_count)
+    return FileSummary(len(report.texts), report.class_counts, FileProblems(report), report.problem_count)
 
 
 def suggested_name(path):
