@@ -54,19 +54,6 @@ def write_labelled_set(path, lines_per_class=100, seed=0, fmt="tsv"):
 
 # --- a models/NAME folder trained on the set (the app's "your own models" tests) ----------
 
-def write_thucnews_format(data, folder):
-    """The splits {"train", "dev", "test": Dataset} as a THUCNews-format data directory
-    (class.txt, then `text<TAB>class index` lines), which `python -m cls_core.train` reads."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    classes = data["train"].classes
-    (folder / "class.txt").write_text("".join(c + "\n" for c in classes), encoding="utf-8")
-    for split, part in data.items():
-        (folder / f"{split}.txt").write_text("".join(f"{t}\t{y}\n" for t, y in zip(part.texts, part.labels)),
-                                             encoding="utf-8")
-    return folder
-
-
 # Tiny options (seconds on one CPU core): what the tests need is a model of the right shape.
 TINY_TRAINING = {
     "textcnn": ["--embedding", "random", "--embed-dim", "16", "--filters", "8", "--epochs", "2",
@@ -78,27 +65,18 @@ TINY_TRAINING = {
 
 
 def make_model_folder(models_dir, name="mine", kinds=("textcnn", "bilstm_att", "linear"), seed=0):
-    """models_dir/name/ as the app serves it: one tiny model per kind trained on the set
-    (MODEL.pt, or MODEL.npz for the linear one, each with its log and metrics), and the
-    dev.tsv and test.tsv they were measured on. Returns the folder.
-
-    Until the training command reads labelled files itself, the set is carved here and
-    written in THUCNews format for `python -m cls_core.train`; the splits are the same ones."""
+    """models_dir/name/ as `python -m cls_core.train --train-file` leaves it: one tiny model
+    per kind trained on the set (MODEL.pt, or MODEL.npz for the linear one, each with its log
+    and metrics), and the dev.tsv and test.tsv carved from the file. Returns the folder."""
     import tempfile
 
-    from cls_core.data.labelled import carve_splits, labelled_lines, read_labelled_file
     from cls_core.training.train import main as train_main
 
     folder = Path(models_dir) / name
-    folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
-        whole = read_labelled_file(write_labelled_set(Path(scratch) / "mine.tsv", seed=seed))
-        train, dev, test = carve_splits(whole, (0.8, 0.1, 0.1), seed=1)
-        data_dir = write_thucnews_format({"train": train, "dev": dev, "test": test}, Path(scratch) / "data")
+        labelled = write_labelled_set(Path(scratch) / "mine.tsv", seed=seed)
         for kind in kinds:
             out = folder / (f"{kind}.npz" if kind == "linear" else f"{kind}.pt")
-            train_main(["--model", kind, "--data-dir", str(data_dir), "--out", str(out), "--device", "cpu",
+            train_main(["--model", kind, "--train-file", str(labelled), "--out", str(out), "--device", "cpu",
                         *TINY_TRAINING[kind]])
-    (folder / "dev.tsv").write_text(labelled_lines(dev), encoding="utf-8")
-    (folder / "test.tsv").write_text(labelled_lines(test), encoding="utf-8")
     return folder
