@@ -80,3 +80,8 @@ def make_model_folder(models_dir, name="mine", kinds=("textcnn", "bilstm_att", "
             train_main(["--model", kind, "--train-file", str(labelled), "--out", str(out), "--device", "cpu",
                         *TINY_TRAINING[kind]])
     return folder
+
+
+if __name__ == "__main__":  # python tests/owndata.py mine.tsv: the set, for the own-data bench
+    import sys
+    print(write_labelled_set(sys.argv[1] if len(sys.argv) > 1 else "mine.tsv"))

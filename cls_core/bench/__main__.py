@@ -79,7 +79,9 @@ def parse_args(argv=None):
                         "the file and models go (default: a temporary folder)")
     parser.add_argument("--own-data", action="store_true",
                         help="train each model on 5 THUCNews classes x 2,000 headlines as one's own file "
-                             "(--out-dir: where; default a temporary folder)")
+                             "(--out-dir: where; default a temporary folder), or on --train-file")
+    parser.add_argument("--train-file", metavar="FILE",
+                        help="with --own-data: time this labelled file instead (text<TAB>label, or CSV)")
     parser.add_argument("--gpu", action="store_true",
                         help="every CUDA path once (cls_core.bench.gpu; --device cuda unless given)")
     parser.add_argument("--limit", type=int,
@@ -126,7 +128,7 @@ def main(argv=None):
     if args.own_data:
         from cls_core.bench.own_data import bench_own_data, print_own_data
         try:
-            r = bench_own_data(data_dir, args.out_dir, args.device)
+            r = bench_own_data(data_dir, args.out_dir, args.device, args.train_file)
         except FileNotFoundError as e:
             sys.exit(f"error: {e}")
         print_own_data(r)
