@@ -7,6 +7,7 @@ import pkgutil
 import re
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -90,7 +91,8 @@ def test_a_report_under_way_is_computed_once():
 
 def test_a_lock_is_never_made_for_a_name_a_request_invents():
     """Before, every model name asked for (the /inspect API takes any text) left a lock behind."""
-    registry = ModelRegistry({"TextCNN": object(), "Linear": object()}, "checkpoints")
+    model = SimpleNamespace(classes=["sports", "game"])
+    registry = ModelRegistry({"TextCNN": model, "Linear": model}, "checkpoints")
     assert registry.lock("TextCNN") is registry.lock("TextCNN")
     for i in range(100):
         with pytest.raises(UserError, match="not loaded"):

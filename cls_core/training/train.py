@@ -423,7 +423,7 @@ class NetworkTraining:
                         "elapsed": round(state["elapsed"], 1), "wall": self.wall(),
                         "headlines_per_s": round(seen / (time.perf_counter() - figures["start"]), 1)})
         print(f"epoch {epoch}: dev loss {dev_loss:.4f} acc {dev_acc:.2%} ({state['elapsed']:.0f} s so far)")
-        if dev_acc > state["best_acc"]:
+        if dev_acc > state["best_acc"] or state["best_state"] is None:  # a first epoch at 0 % is kept too
             state["best_acc"] = dev_acc
             state["best_state"] = {k: v.detach().cpu().clone() for k, v in evaluated.state_dict().items()}
         if dev_loss < state["best_loss"]:
