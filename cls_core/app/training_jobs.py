@@ -117,6 +117,14 @@ class Job:
                 "error": self.error, "model_names": list(self.model_names), "elapsed": elapsed,
                 "options": self.options}
 
+    def record(self, log_records):
+        """Take in the lines the trainer's log gained (cls_core.training.train's NAME.log.jsonl)."""
+        for r in log_records:
+            if r.get("type") == "step":
+                self.steps.append((r["step"], r.get("window_loss", r.get("train_loss"))))
+            elif r.get("type") == "epoch":
+                self.epochs.append({k: r.get(k) for k in ("epoch", "step", "dev_acc", "dev_loss", "elapsed")})
+
 
 def read_new_lines(path, offset):
     """(records, new offset): the whole JSON lines written to path after offset (a line still
@@ -295,11 +303,7 @@ class TrainingQueue:
         out.parent.mkdir(parents=True, exist_ok=True)
         log = out.with_suffix(".log.jsonl")
         with open(folder / "output.txt", "wb") as output:
-            process = subprocess.Popen(
-                self.command(job.upload, job.options, out, job.lines), stdout=output, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,  # a group of its own: a cancel stops all of it
-                preexec_fn=lower_priority_and_follow_parent,
-                env=dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONUNBUFFERED="1"))
+            process = start_training(self.command(job.upload, job.options, out, job.lines), output)
             offset, end = 0, None
             while end is None:
                 try:
@@ -307,7 +311,7 @@ class TrainingQueue:
                 except subprocess.TimeoutExpired:
                     pass
                 records, offset = read_new_lines(log, offset)
-                self._record(job, records)
+                job.record(records)
                 if job._cancel.is_set():
                     end = CANCELLED
                 elif time.monotonic() - job.started > self.max_seconds:
@@ -321,13 +325,6 @@ class TrainingQueue:
         if end != DONE:
             return self._end(job, end)
         self._finish(job, out.parent)
-
-    def _record(self, job, records):
-        for r in records:
-            if r.get("type") == "step":
-                job.steps.append((r["step"], r.get("window_loss", r.get("train_loss"))))
-            elif r.get("type") == "epoch":
-                job.epochs.append({k: r.get(k) for k in ("epoch", "step", "dev_acc", "dev_loss", "elapsed")})
 
     def _finish(self, job, trained):
         """Move the staged model to models/NAME (one rename) and serve it."""
@@ -354,6 +351,14 @@ class TrainingQueue:
         job.state, job.error, job.model_names = state, error, list(names)
         job.ended = time.monotonic()
         shutil.rmtree(self.staging / job.id, ignore_errors=True)
+
+
+def start_training(argv, output):
+    """The training process, its output (stdout and stderr) into the open file output: in a
+    process group of its own (a cancel stops all of it), at a lower priority, on one thread."""
+    return subprocess.Popen(argv, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            start_new_session=True, preexec_fn=lower_priority_and_follow_parent,
+                            env=dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONUNBUFFERED="1"))
 
 
 def lower_priority_and_follow_parent():

@@ -168,6 +168,12 @@ def main(argv=None):
         r = bench_ratios(args.checkpoints, data_dir, args.device, args.precision)
         print_ratios(r)
         return emit(r, args.json)
+    print_model_table(args, data_dir)
+    print_ratios(bench_ratios(args.checkpoints, data_dir, args.device, args.precision))
+
+
+def print_model_table(args, data_dir):
+    """The default bench's table: each shipped model measured alone, in a fresh process."""
     print(f"{'model':<24}{'precision':>10}{'train hl/s':>11}{'test set s':>11}{'predict p50/p95 ms':>20}"
           f"{'inspect p50/p95 ms':>20}{'deep look p50/p95 ms':>22}{'peak RSS MB':>12}")
     for name in SHIPPED_MODELS:
@@ -184,7 +190,6 @@ def main(argv=None):
               f"{r['predict']['p50_ms']:>12.1f} / {r['predict']['p95_ms']:<6.1f}"
               f"{r['inspect']['p50_ms']:>12.1f} / {r['inspect']['p95_ms']:<6.1f}"
               f"{r['deep_inspect']['p50_ms']:>14.1f} / {r['deep_inspect']['p95_ms']:<6.1f}{r['peak_rss_mb']:>12.0f}")
-    print_ratios(bench_ratios(args.checkpoints, data_dir, args.device, args.precision))
 
 
 def emit(r, where):

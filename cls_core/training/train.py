@@ -205,6 +205,16 @@ def teacher_probabilities(sources, train, device):
     return torch.as_tensor(np.mean(members, axis=0), dtype=torch.float32)
 
 
+def read_teacher(args, train, say=print):
+    """The --teacher probabilities per training headline, or None."""
+    if not args.teacher:
+        return None
+    teacher = teacher_probabilities(args.teacher, train, args.device)
+    say(f"distilling from {'+'.join(args.teacher)} (teacher agrees with the labels on "
+        f"{(teacher.argmax(-1) == torch.tensor(train.labels)).float().mean():.1%} of train)")
+    return teacher
+
+
 @dataclass
 class Optimisation:
     """The optimiser and what steps with it: the one-cycle schedule, the mixed-precision
@@ -285,7 +295,7 @@ class NetworkTraining:
         self.say(f"{args.model}: {count_parameters(self.model):,} parameters, vocabulary {len(self.encoder.vocab)}, "
                  f"device {self.device}, training in {self.precision}"
                  + (f", {self.world_size} processes" if self.world_size > 1 else ""))
-        self.objective = Objective(args.label_smoothing, args.clip, args.char_dropout, self.read_teacher(),
+        self.objective = Objective(args.label_smoothing, args.clip, args.char_dropout, read_teacher(args, self.train, self.say),
                                    args.distill_weight)
         self.encoded = [self.encoder.encode(t) for t in self.train.texts]
         self.lengths = [len(c) for c, _ in self.encoded]
@@ -334,15 +344,6 @@ class NetworkTraining:
         if self.data.own is not None:
             self.data.own.record["embedding"] = embedding
         return model, config
-
-    def read_teacher(self):
-        """The --teacher probabilities per training headline, or None."""
-        if not self.args.teacher:
-            return None
-        teacher = teacher_probabilities(self.args.teacher, self.train, self.args.device)
-        self.say(f"distilling from {'+'.join(self.args.teacher)} (teacher agrees with the labels on "
-                 f"{(teacher.argmax(-1) == torch.tensor(self.train.labels)).float().mean():.1%} of train)")
-        return teacher
 
     def batches(self, epoch):
         return epoch_batches(self.lengths, self.args.batch_size, self.args.seed, epoch, self.rank, self.world_size)
@@ -456,20 +457,25 @@ class NetworkTraining:
         metrics = checkpoint_metrics(predictor, self.data, state["elapsed"], count_parameters(model))
         metrics["epochs"], metrics["train_precision"] = state["epoch"], self.precision
         metrics["extra_train"] = train.extra  # what besides train.txt it learned from
-        counts = {"train": class_counts(train), "dev": class_counts(dev)}
-        own = {} if self.data.own is None else {"data": self.data.own.record}
-        if own:
-            counts["test"] = class_counts(self.data.test)
         save_checkpoint(args.out, {
             "kind": args.model, "config": self.config, "state_dict": model.state_dict(),
             "encoder": self.encoder.to_json(), "classes": train.classes, "temperature": predictor.temperature,
             "unsure_threshold": predictor.unsure_threshold, "normalization": self.normalization,
-            "class_counts": counts, "train_loss_per_step": torch.tensor(state["step_losses"], dtype=torch.float32),
+            "train_loss_per_step": torch.tensor(state["step_losses"], dtype=torch.float32),
             "train_sha256": self.data.train_sha256, "metrics": metrics,
-            "train_args": json.dumps(vars(args)), "world_size": self.world_size, **own})
+            "train_args": json.dumps(vars(args)), "world_size": self.world_size, **data_record(self.data)})
         atomic_write_text(self.paths["metrics"], json.dumps(metrics, indent=1))
         self.paths["resume"].unlink(missing_ok=True)
         return Path(args.out)
+
+
+def data_record(data):
+    """What a checkpoint records of the data it learned from (a TrainingData): the class counts
+    of its splits, and for a file of one's own its record (cls_core.training.own_data)."""
+    counts = {"train": class_counts(data.train), "dev": class_counts(data.dev)}
+    if data.own is None:
+        return {"class_counts": counts}
+    return {"class_counts": dict(counts, test=class_counts(data.test)), "data": data.own.record}
 
 
 def fit_network(args, data, vectors):
@@ -490,12 +496,9 @@ def fit_linear(args, data):
     dev_scores = model.decision_function(dev.texts)
     model.temperature = fit_temperature(dev_scores, dev.labels)
     model.normalization = normalization_record()
-    model.extras = {"class_counts": {"train": class_counts(train), "dev": class_counts(dev)},
-                    "train_args": vars(args)}
     if data.own is not None:
         data.own.record["embedding"] = None  # n-grams: no character vectors
-        model.extras["class_counts"]["test"] = class_counts(data.test)
-        model.extras["data"] = data.own.record
+    model.extras = {"train_args": vars(args), **data_record(data)}
     predictor = Predictor("linear", model.classes, model.temperature, path=args.out, linear=model,
                           normalization=model.normalization)
     model.unsure_threshold = fit_confidence_threshold(predictor.calibrated(dev_scores))
