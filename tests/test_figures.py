@@ -62,6 +62,15 @@ def test_training_curves_draw_train_loss_and_dev_per_epoch():
     assert fig.layout.xaxis.title.text == "训练步数"
 
 
+
+def test_training_curves_accuracy_axis_stays_in_0_to_100_with_distinct_ticks():
+    flat = [{"epoch": e, "step": 10 * e, "dev_loss": 1.4, "dev_acc": 0.25} for e in (1, 2, 3)]
+    axis = figures.training_curves(([1], [1.4], "l"), flat, "t").layout.yaxis2
+    assert 0 <= axis.range[0] <= 0.25 and 1 <= axis.range[1] <= 1.05  # not -50 % .. 100 %
+    high = [{"epoch": e, "step": 10 * e, "dev_loss": 0.1, "dev_acc": a} for e, a in ((1, 0.98), (2, 1.0))]
+    axis = figures.training_curves(([1], [0.1], "l"), high, "t").layout.yaxis2
+    assert axis.dtick >= 0.01 and axis.tickformat == ".0%"  # whole-percent steps: no "98% 98% 99%"
+
 def test_accuracy_axis_spans_the_figures_shown():
     fig = figures.accuracy_bars([("a", 0.9090, "", False), ("b", 0.9173, "", True)], "t")
     low, high = fig.layout.xaxis.range

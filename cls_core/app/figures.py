@@ -208,7 +208,21 @@ def training_curves(train, epochs, title, lang="en"):
                    name=text("dev_accuracy", lang), mode="lines+markers", yaxis="y2")]
     return _figure(traces, title, height=360, xaxis_title=text("axis_step", lang), yaxis_title=text("axis_loss", lang),
                    legend=dict(orientation="h", y=-0.3),
-                   yaxis2=dict(title=text("dev_accuracy", lang), overlaying="y", side="right", tickformat=".0%"))
+                   yaxis2=dict(title=text("dev_accuracy", lang), overlaying="y", side="right", tickformat=".0%",
+                               **accuracy_axis([r["dev_acc"] for r in epochs])))
+
+
+def accuracy_axis(accuracies):
+    """An accuracy axis's range and tick step: never below 0 % or far above 100 % (a flat line
+    is not drawn between -50 % and 100 %), and whole-percent ticks that each read differently
+    (not 98 %, 98 %, 99 %, 99 %)."""
+    shown = [a for a in accuracies if a is not None]
+    if not shown:
+        return dict(range=[0, 1.02], dtick=0.2)
+    low = max(0.0, math.floor(min(shown) * 10 - 0.5) / 10)  # at least 5 points below the lowest
+    span = 1 - low
+    step = 0.02 if span <= 0.1 else 0.05 if span <= 0.3 else 0.1 if span <= 0.6 else 0.2
+    return dict(range=[low, 1 + span * 0.03], dtick=step)
 
 
 def accuracy_bars(rows, title, lang="en"):
