@@ -69,6 +69,14 @@ def test_every_problem_is_found_at_once(tmp_path):
     assert report.problem_count == 90 and len(report.problems) == 20 and "… and 70 more problems" in report.summary()
 
 
+
+def test_a_label_with_few_lines_is_found_with_the_bad_lines(tmp_path):
+    path = tmp_path / "a.tsv"
+    path.write_text("".join(f"晴天{i}\t天气\n雨天{i}\t下雨\n" for i in range(10)) + "只有一列\n" + "火锅\t冷门\n" * 3,
+                    encoding="utf-8")
+    summary = check_labelled_file(path).summary()
+    assert "a.tsv:21: 1 columns" in summary and "label '冷门' has only 3 of the 10" in summary, summary
+
 def test_carved_splits_are_stratified_seeded_and_disjoint(tmp_path):
     data = read_labelled_file(write_labelled_set(tmp_path / "mine.tsv"))
     train, dev, test = carve_splits(data, seed=3)
