@@ -324,13 +324,23 @@ def test_an_uploads_summary_names_the_file_not_its_folder(tmp_path):
     summary = file_summary(str(bad))
     assert not summary.ok and summary.problems.lines("en")[0].startswith("my file.tsv:2: 1 columns")
     # worded in the visitor's language, as every text on the page (the file's name as it is)
-    assert summary.problems.worded("zh-CN") == "my file.tsv:2: 有 1 列，应为 2 列（text<TAB>label）"
+    assert summary.problems.worded("zh-CN").startswith("my file.tsv:2: 有 1 列，应为 2 列（text<TAB>label）\n")
     assert summary.problems.worded("zh-TW").startswith("my file.tsv:2: 有 1 列，應為 2 列")
     good = file_summary(str(upload(tmp_path)))
     assert good.ok and good.lines == 400
     assert good.class_counts == {"健康": 100, "天气": 100, "旅游": 100, "美食": 100}
     assert suggested_name(str(bad)) == "my-file"
 
+
+
+def test_the_suggested_name_is_never_one_already_taken(tmp_path, queue):
+    from cls_core.app.views.train import suggested_name
+    (queue.models_dir / "mine").mkdir(parents=True)
+    (queue.models_dir / "mine-2").mkdir()
+    assert suggested_name("/up/mine.tsv", queue) == "mine-3"           # not a "name taken" at Train
+    assert suggested_name("/up/mine.tsv", queue, "mine") == "mine-3"   # the last training's name, typed
+    assert suggested_name("/up/mine.tsv", queue, "topics") == "topics"
+    assert suggested_name("/up/我的数据.tsv", queue) == "model"
 
 def test_a_checkpoint_is_downloaded_from_a_copy_never_from_the_models_folder(tmp_path, queue):
     from types import SimpleNamespace

@@ -104,7 +104,8 @@ class TrainTab:
 
         def on_upload(v, path, name):
             out = answer(self, state, v, lambda v: replace(v, train_upload=path or ""))
-            return {**out, self.model_name: name or (suggested_name(path) if path else "")}
+            # a name still free: the one typed, else the file's (not a name trained already)
+            return {**out, self.model_name: suggested_name(path, self.jobs, name) if path else name}
 
         def on_train(v, model, epochs, name):
             def change(v):
