@@ -71,6 +71,11 @@ def test_training_curves_accuracy_axis_stays_in_0_to_100_with_distinct_ticks():
     axis = figures.training_curves(([1], [0.1], "l"), high, "t").layout.yaxis2
     assert axis.dtick >= 0.01 and axis.tickformat == ".0%"  # whole-percent steps: no "98% 98% 99%"
 
+
+def test_small_character_scores_are_not_written_with_si_prefixes():
+    fig = figures.char_bars(list("国足"), [0.0005, -0.0004], "t", "probability drop", "体育")
+    assert fig.layout.yaxis.exponentformat == "none" and fig.layout.yaxis.title.text == "probability drop"
+
 def test_accuracy_axis_spans_the_figures_shown():
     fig = figures.accuracy_bars([("a", 0.9090, "", False), ("b", 0.9173, "", True)], "t")
     low, high = fig.layout.xaxis.range

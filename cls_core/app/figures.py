@@ -146,8 +146,9 @@ def char_bars(chars, values, title, value_name="weight", cls=None, lang="en", re
         traces.append(dict(type="scatter", x=[-0.5, len(chars) - 0.5], y=[reference, reference], mode="lines",
                            line=dict(dash="dash", color="gray"), name=text("uniform_share", lang),
                            hoverinfo="skip"))
-    return _figure(traces, title, xaxis=_char_axis(chars), yaxis_title=value_name, barmode="overlay",
-                   showlegend=True, legend=dict(orientation="h", y=-0.2))
+    # exponentformat "none": 0.0005, not plotly's SI "500µ", which reads as nothing to a visitor
+    return _figure(traces, title, xaxis=_char_axis(chars), yaxis=dict(title=dict(text=value_name), exponentformat="none"),
+                   barmode="overlay", showlegend=True, legend=dict(orientation="h", y=-0.2))
 
 
 def hidden_heatmap(chars, hidden, title, lang="en"):
