@@ -422,6 +422,7 @@ TEXTS = {
     "col_answer": ("answer", "答案"),
     "col_correction": ("correction", "更正"),
     "col_count": ("count", "次数"),
+    "col_lines": ("lines", "行数"),  # of an uploaded file, per label
     "col_time": ("time (UTC)", "时间（UTC）"),
     # --- report (issue 19) ----------------------------------------------------------------
     "report_button": ("⬇ The report to hand out (one HTML file, this language)", "⬇ 可分发的报告（一个 HTML 文件，当前语言）"),

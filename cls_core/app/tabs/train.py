@@ -72,7 +72,7 @@ class TrainTab:
             out[self.checked] = text(key, lang, lines=f"{summary.lines:,}", classes=len(summary.class_counts),
                                      problems=summary.problem_count)
             out[self.counts] = table(list(summary.class_counts.items()),
-                                     [text("col_label", lang), text("col_count", lang)])
+                                     [text("col_label", lang), text("col_lines", lang)])
             out[self.problems] = gr.update(value=summary.problems.worded(lang), visible=not summary.ok)
         status, figure = job_view(self.jobs, v.train_job, lang)
         job = self.jobs.job(v.train_job) if v.train_job else None
