@@ -70,6 +70,7 @@ def test_training_curves_accuracy_axis_stays_in_0_to_100_with_distinct_ticks():
     high = [{"epoch": e, "step": 10 * e, "dev_loss": 0.1, "dev_acc": a} for e, a in ((1, 0.98), (2, 1.0))]
     axis = figures.training_curves(([1], [0.1], "l"), high, "t").layout.yaxis2
     assert axis.dtick >= 0.01 and axis.tickformat == ".0%"  # whole-percent steps: no "98% 98% 99%"
+    assert figures.training_curves(([1, 2], [1.4, 1.3], "l"), [], "t").layout.showlegend  # before the first epoch
 
 
 def test_small_character_scores_are_not_written_with_si_prefixes():

@@ -208,7 +208,7 @@ def training_curves(train, epochs, title, lang="en"):
               dict(type="scatter", x=[r["step"] for r in epochs], y=[r["dev_acc"] for r in epochs],
                    name=text("dev_accuracy", lang), mode="lines+markers", yaxis="y2")]
     return _figure(traces, title, height=360, xaxis_title=text("axis_step", lang), yaxis_title=text("axis_loss", lang),
-                   legend=dict(orientation="h", y=-0.3),
+                   legend=dict(orientation="h", y=-0.3), showlegend=True,  # named in the first epoch too
                    yaxis2=dict(title=text("dev_accuracy", lang), overlaying="y", side="right", tickformat=".0%",
                                **accuracy_axis([r["dev_acc"] for r in epochs])))
 
