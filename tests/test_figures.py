@@ -77,6 +77,15 @@ def test_small_character_scores_are_not_written_with_si_prefixes():
     fig = figures.char_bars(list("国足"), [0.0005, -0.0004], "t", "probability drop", "体育")
     assert fig.layout.yaxis.exponentformat == "none" and fig.layout.yaxis.title.text == "probability drop"
 
+
+def test_the_coverage_charts_accuracy_axis_ends_at_100_percent():
+    rows = [{"coverage": c, "accuracy": 1.0, "threshold": t} for c, t in ((1.0, 0.0), (0.5, 0.9))]
+    axis = figures.coverage_chart({"mine/textcnn": (rows, rows[1])}).layout.yaxis
+    assert 0.9 <= axis.range[0] < 1 and 1 <= axis.range[1] <= 1.01  # a model always right: not 0–200 %
+    rows = [{"coverage": c, "accuracy": a, "threshold": t} for c, a, t in ((1.0, 0.913, 0.0), (0.5, 0.99, 0.9))]
+    low, high = figures.coverage_chart({"TextCNN": (rows, None)}).layout.yaxis.range
+    assert 0.88 <= low <= 0.91 and high <= 1.01
+
 def test_accuracy_axis_spans_the_figures_shown():
     fig = figures.accuracy_bars([("a", 0.9090, "", False), ("b", 0.9173, "", True)], "t")
     low, high = fig.layout.xaxis.range
