@@ -293,3 +293,15 @@ def test_the_maps_ten_topics_have_colours_far_apart():
     rgb = [tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in TOPIC_COLOURS]
     nearest = min(sum((a - b) ** 2 for a, b in zip(x, y)) ** 0.5 for i, x in enumerate(rgb) for y in rgb[i + 1:])
     assert len(set(TOPIC_COLOURS)) == 10 and nearest > 60
+
+
+def test_a_small_test_splits_map_draws_larger_points():
+    from cls_core.app import deep_figures
+    rng = np.random.default_rng(0)
+
+    def map_of(n):
+        labels = np.arange(n) % 4
+        return deep_figures.projection_scatter({"coords": rng.normal(size=(n, 2)), "labels": labels,
+                                                "predicted": labels, "classes": ["天气", "美食", "旅游", "健康"],
+                                                "texts": ["t"] * n})
+    assert map_of(40).data[0].marker.size > map_of(10_000).data[0].marker.size == 4
