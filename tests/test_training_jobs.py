@@ -322,7 +322,7 @@ def test_an_uploads_summary_names_the_file_not_its_folder(tmp_path):
     bad = tmp_path / "my file.tsv"
     bad.write_text("标题\t体育\n没有标签\n", encoding="utf-8")
     summary = file_summary(str(bad))
-    assert not summary.ok and summary.problems.lines("en")[0].startswith("my file.tsv:2: 1 columns")
+    assert not summary.ok and summary.problems.lines("en")[0].startswith("my file.tsv:2: expected 2 columns")
     # worded in the visitor's language, as every text on the page (the file's name as it is)
     assert summary.problems.worded("zh-CN").startswith("my file.tsv:2: 有 1 列，应为 2 列（text<TAB>label）\n")
     assert summary.problems.worded("zh-TW").startswith("my file.tsv:2: 有 1 列，應為 2 列")
