@@ -450,12 +450,12 @@ TEXTS = {
                     "with `text` and `label` columns; up to {mb} MB and {lines} lines, {min_classes} to "
                     "{max_classes} labels, at least {min_examples} lines each. 80% trains, 10% picks the best "
                     "epoch (dev), 10% is kept for testing. One training runs at a time (the others wait in "
-                    "line), for at most {minutes} minutes. A trained model is served as NAME/MODEL in Predict.",
+                    "line), for at most {minutes} minutes. A trained model appears in every model picker as name/model (e.g. topics/textcnn).",
                     "用**你自己的标题**训练一个模型（因为本应用以 --allow-training 启动，才显示此标签页）。"
                     "上传一个带标签的文件：每行 `text<TAB>label`（.tsv、.txt），或含 `text` 和 `label` 列的 .csv；"
                     "最大 {mb} MB、{lines} 行，{min_classes} 到 {max_classes} 个标签，每个标签至少 {min_examples} 行。"
                     "80% 用于训练，10% 用于挑选最好的一轮（验证集），10% 留作测试。同一时间只训练一个模型"
-                    "（其余的排队等候），每次最多 {minutes} 分钟。训练好的模型在“预测”中以 NAME/MODEL 的名称提供。"),
+                    "（其余的排队等候），每次最多 {minutes} 分钟。训练好的模型会以“名称/模型”（例如 topics/textcnn）出现在每个模型选择器中。"),
     "train_file": ("Labelled file (.tsv, .csv, .txt)", "带标签的文件（.tsv、.csv、.txt）"),
     "train_checked_ok": ("✓ {lines} lines, {classes} labels: ready to train.", "✓ {lines} 行，{classes} 个标签：可以训练。"),
     "train_checked_problems": ("✗ {problems} problem(s) found: nothing can be trained on this file until they are fixed.",
