@@ -458,7 +458,7 @@ TEXTS = {
                     "（其余的排队等候），每次最多 {minutes} 分钟。训练好的模型会以“名称/模型”（例如 topics/textcnn）出现在每个模型选择器中。"),
     "train_file": ("Labelled file (.tsv, .csv, .txt)", "带标签的文件（.tsv、.csv、.txt）"),
     "train_checked_ok": ("✓ {lines} lines, {classes} labels: ready to train.", "✓ {lines} 行，{classes} 个标签：可以训练。"),
-    "train_checked_problems": ("✗ {problems} problem(s) found: nothing can be trained on this file until they are fixed.",
+    "train_checked_problems": ("✗ Problems found: {problems}. Nothing can be trained on this file until they are fixed.",
                                "✗ 发现 {problems} 个问题：修正之前，无法用这个文件训练。"),
     "train_counts": ("Lines per label", "每个标签的行数"),
     "train_problems": ("Problems found (file:line)", "发现的问题（文件名和行号）"),
