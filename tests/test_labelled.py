@@ -48,7 +48,7 @@ def test_file_level_problems(tmp_path):
     assert "label '美食' has only 3 of the 10 examples each label needs" in check_labelled_file(few).summary()
     one = tmp_path / "one.tsv"
     one.write_text("".join(f"晴天{i}\t天气\n" for i in range(12)), encoding="utf-8")
-    assert "1 labels; a model needs 2 to 100" in check_labelled_file(one).summary()
+    assert "a model needs 2 to 100 labels, found 1" in check_labelled_file(one).summary()
     latin = tmp_path / "latin.tsv"
     latin.write_bytes("晴天\t天气\n".encode() + "caf\xe9\tfood\n".encode("latin-1"))
     assert "latin.tsv:2: not valid UTF-8" in check_labelled_file(latin).summary()

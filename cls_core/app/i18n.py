@@ -477,7 +477,7 @@ TEXTS = {
     "labelled_empty_text": ("empty text", "文本为空"),
     "labelled_empty_label": ("empty label", "标签为空"),
     "labelled_no_lines": ("no labelled lines", "没有带标签的行"),
-    "labelled_label_count": ("{count} labels; a model needs {low} to {high}", "{count} 个标签；模型需要 {low} 到 {high} 个"),
+    "labelled_label_count": ("a model needs {low} to {high} labels, found {count}", "{count} 个标签；模型需要 {low} 到 {high} 个"),
     "labelled_few_examples": ("label {label!r} has only {count} of the {minimum} examples each label needs",
                               "标签 {label!r} 只有 {count} 条；每个标签至少需要 {minimum} 条"),
     "labelled_unknown_labels": ("labels not in the training file: {labels}", "训练文件中没有这些标签：{labels}"),

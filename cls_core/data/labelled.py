@@ -44,7 +44,7 @@ PROBLEMS = {
     "empty_text": "empty text",
     "empty_label": "empty label",
     "no_lines": "no labelled lines",
-    "label_count": "{count} labels; a model needs {low} to {high}",
+    "label_count": "a model needs {low} to {high} labels, found {count}",
     "few_examples": "label {label!r} has only {count} of the {minimum} examples each label needs",
     "unknown_labels": "labels not in the training file: {labels}",
 }
