@@ -564,8 +564,10 @@ def test_a_visitor_trains_a_model_cancels_a_run_and_predicts_with_the_model(brow
         bad = tmp_path / "bad.tsv"
         bad.write_text("北京明日暴雨预警\t天气\n一行没有标签\n", encoding="utf-8")
         upload_to_train(page, bad)
-        page.get_by_text("✗ 1 problem(s) found: nothing can be trained on this file").wait_for()
-        has_value(page, "#train-problems textarea", re.compile(re.escape("bad.tsv:2: 1 columns where 2 are expected")))
+        # the line without a label, and the labels counted over the rest: 1 label, 天气 with 1 line
+        page.get_by_text("✗ Problems found: 3. Nothing can be trained on this file").wait_for()
+        has_value(page, "#train-problems textarea",
+                  re.compile(re.escape("bad.tsv:2: expected 2 columns (text<TAB>label), found 1")))
         page.screenshot(path=OUTPUT / "en-train-problems.png", full_page=True)
 
         # a long run, cancelled while it trains: nothing is left behind

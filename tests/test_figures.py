@@ -62,6 +62,30 @@ def test_training_curves_draw_train_loss_and_dev_per_epoch():
     assert fig.layout.xaxis.title.text == "训练步数"
 
 
+
+def test_training_curves_accuracy_axis_stays_in_0_to_100_with_distinct_ticks():
+    flat = [{"epoch": e, "step": 10 * e, "dev_loss": 1.4, "dev_acc": 0.25} for e in (1, 2, 3)]
+    axis = figures.training_curves(([1], [1.4], "l"), flat, "t").layout.yaxis2
+    assert 0 <= axis.range[0] <= 0.25 and 1 <= axis.range[1] <= 1.05  # not -50 % .. 100 %
+    high = [{"epoch": e, "step": 10 * e, "dev_loss": 0.1, "dev_acc": a} for e, a in ((1, 0.98), (2, 1.0))]
+    axis = figures.training_curves(([1], [0.1], "l"), high, "t").layout.yaxis2
+    assert axis.dtick >= 0.01 and axis.tickformat == ".0%"  # whole-percent steps: no "98% 98% 99%"
+    assert figures.training_curves(([1, 2], [1.4, 1.3], "l"), [], "t").layout.showlegend  # before the first epoch
+
+
+def test_small_character_scores_are_not_written_with_si_prefixes():
+    fig = figures.char_bars(list("国足"), [0.0005, -0.0004], "t", "probability drop", "体育")
+    assert fig.layout.yaxis.exponentformat == "none" and fig.layout.yaxis.title.text == "probability drop"
+
+
+def test_the_coverage_charts_accuracy_axis_ends_at_100_percent():
+    rows = [{"coverage": c, "accuracy": 1.0, "threshold": t} for c, t in ((1.0, 0.0), (0.5, 0.9))]
+    axis = figures.coverage_chart({"mine/textcnn": (rows, rows[1])}).layout.yaxis
+    assert 0.9 <= axis.range[0] < 1 and 1 <= axis.range[1] <= 1.01  # a model always right: not 0–200 %
+    rows = [{"coverage": c, "accuracy": a, "threshold": t} for c, a, t in ((1.0, 0.913, 0.0), (0.5, 0.99, 0.9))]
+    low, high = figures.coverage_chart({"TextCNN": (rows, None)}).layout.yaxis.range
+    assert 0.88 <= low <= 0.91 and high <= 1.01
+
 def test_accuracy_axis_spans_the_figures_shown():
     fig = figures.accuracy_bars([("a", 0.9090, "", False), ("b", 0.9173, "", True)], "t")
     low, high = fig.layout.xaxis.range
@@ -269,3 +293,15 @@ def test_the_maps_ten_topics_have_colours_far_apart():
     rgb = [tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in TOPIC_COLOURS]
     nearest = min(sum((a - b) ** 2 for a, b in zip(x, y)) ** 0.5 for i, x in enumerate(rgb) for y in rgb[i + 1:])
     assert len(set(TOPIC_COLOURS)) == 10 and nearest > 60
+
+
+def test_a_small_test_splits_map_draws_larger_points():
+    from cls_core.app import deep_figures
+    rng = np.random.default_rng(0)
+
+    def map_of(n):
+        labels = np.arange(n) % 4
+        return deep_figures.projection_scatter({"coords": rng.normal(size=(n, 2)), "labels": labels,
+                                                "predicted": labels, "classes": ["天气", "美食", "旅游", "健康"],
+                                                "texts": ["t"] * n})
+    assert map_of(40).data[0].marker.size > map_of(10_000).data[0].marker.size == 4

@@ -29,7 +29,7 @@ def test_crlf_bom_header_and_named_columns(tmp_path):
 
 
 @pytest.mark.parametrize("content, message", [
-    ("只有一列\n", "a.tsv:1: 1 columns where 2 are expected"),
+    ("只有一列\n", "a.tsv:1: expected 2 columns (text<TAB>label), found 1"),
     ("\t天气\n", "a.tsv:1: empty text"),
     ("晴\t\n", "a.tsv:1: empty label"),
 ])
@@ -48,7 +48,7 @@ def test_file_level_problems(tmp_path):
     assert "label '美食' has only 3 of the 10 examples each label needs" in check_labelled_file(few).summary()
     one = tmp_path / "one.tsv"
     one.write_text("".join(f"晴天{i}\t天气\n" for i in range(12)), encoding="utf-8")
-    assert "1 labels; a model needs 2 to 100" in check_labelled_file(one).summary()
+    assert "a model needs 2 to 100 labels, found 1" in check_labelled_file(one).summary()
     latin = tmp_path / "latin.tsv"
     latin.write_bytes("晴天\t天气\n".encode() + "caf\xe9\tfood\n".encode("latin-1"))
     assert "latin.tsv:2: not valid UTF-8" in check_labelled_file(latin).summary()
@@ -68,6 +68,14 @@ def test_every_problem_is_found_at_once(tmp_path):
     report = check_labelled_file(path)
     assert report.problem_count == 90 and len(report.problems) == 20 and "… and 70 more problems" in report.summary()
 
+
+
+def test_a_label_with_few_lines_is_found_with_the_bad_lines(tmp_path):
+    path = tmp_path / "a.tsv"
+    path.write_text("".join(f"晴天{i}\t天气\n雨天{i}\t下雨\n" for i in range(10)) + "只有一列\n" + "火锅\t冷门\n" * 3,
+                    encoding="utf-8")
+    summary = check_labelled_file(path).summary()
+    assert "a.tsv:21: expected 2 columns" in summary and "label '冷门' has only 3 of the 10" in summary, summary
 
 def test_carved_splits_are_stratified_seeded_and_disjoint(tmp_path):
     data = read_labelled_file(write_labelled_set(tmp_path / "mine.tsv"))

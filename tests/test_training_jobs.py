@@ -92,7 +92,9 @@ def leftovers(queue):
 def test_a_job_trains_reports_progress_and_moves_its_model_into_place(tmp_path, queue):
     file = upload(tmp_path)
     job = queue.submit(file, TrainingOptions("textcnn", 3, "my-topics"))
-    assert not file.exists()  # the job took the upload over
+    # the job has its own copy; the upload stays Gradio's, which hands one cached file to every
+    # visitor uploading the same bytes (a moved file failed the next visitor's training)
+    assert file.exists()
     wait_for(lambda: job.state == DONE)
     progress = job.progress()
     assert progress["steps"] == [(1, 1.75), (2, 1.5), (3, 1.25)]
@@ -322,15 +324,25 @@ def test_an_uploads_summary_names_the_file_not_its_folder(tmp_path):
     bad = tmp_path / "my file.tsv"
     bad.write_text("标题\t体育\n没有标签\n", encoding="utf-8")
     summary = file_summary(str(bad))
-    assert not summary.ok and summary.problems.lines("en")[0].startswith("my file.tsv:2: 1 columns")
+    assert not summary.ok and summary.problems.lines("en")[0].startswith("my file.tsv:2: expected 2 columns")
     # worded in the visitor's language, as every text on the page (the file's name as it is)
-    assert summary.problems.worded("zh-CN") == "my file.tsv:2: 有 1 列，应为 2 列（text<TAB>label）"
+    assert summary.problems.worded("zh-CN").startswith("my file.tsv:2: 有 1 列，应为 2 列（text<TAB>label）\n")
     assert summary.problems.worded("zh-TW").startswith("my file.tsv:2: 有 1 列，應為 2 列")
     good = file_summary(str(upload(tmp_path)))
     assert good.ok and good.lines == 400
     assert good.class_counts == {"健康": 100, "天气": 100, "旅游": 100, "美食": 100}
     assert suggested_name(str(bad)) == "my-file"
 
+
+
+def test_the_suggested_name_is_never_one_already_taken(tmp_path, queue):
+    from cls_core.app.views.train import suggested_name
+    (queue.models_dir / "mine").mkdir(parents=True)
+    (queue.models_dir / "mine-2").mkdir()
+    assert suggested_name("/up/mine.tsv", queue) == "mine-3"           # not a "name taken" at Train
+    assert suggested_name("/up/mine.tsv", queue, "mine") == "mine-3"   # the last training's name, typed
+    assert suggested_name("/up/mine.tsv", queue, "topics") == "topics"
+    assert suggested_name("/up/我的数据.tsv", queue) == "model"
 
 def test_a_checkpoint_is_downloaded_from_a_copy_never_from_the_models_folder(tmp_path, queue):
     from types import SimpleNamespace
@@ -400,3 +412,23 @@ def test_every_kind_of_file_problem_is_worded_in_every_page_language(tmp_path):
     assert "mine.tsv:1: empty text" in str(error) and "… and 10 more problems" in str(error)
     assert "mine.tsv:1: 文本为空" in error.text("zh-CN") and "……另有 10 个问题" in error.text("zh-CN")
     assert "empty" not in error.text("zh-HK") and text("labelled_empty_text", "zh-HK") in error.text("zh-HK")
+
+
+def test_two_visitors_can_train_on_one_cached_upload(tmp_path, queue):
+    # Gradio hands every visitor uploading the same bytes the same cached file
+    file = upload(tmp_path)
+    first = queue.submit(file, TrainingOptions("textcnn", 1, "first"))
+    second = queue.submit(file, TrainingOptions("textcnn", 1, "second"))
+    assert first.id != second.id and file.exists()
+
+
+def test_a_refused_files_problems_are_worded_in_the_hint_not_as_an_object(tmp_path):
+    from cls_core.app.tabs.common import hint_update
+    from cls_core.app.visitor import Visitor
+    from cls_core.app.wording import FileProblems
+    from cls_core.data.labelled import check_labelled_file
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("只有一列\n", encoding="utf-8")
+    error = UserError("error_train_file", problems=FileProblems(check_labelled_file(bad)))
+    shown = hint_update(Visitor(lang="zh-CN").with_hint("train", error), "train")["value"]
+    assert "这个文件无法用于训练" in shown and "bad.tsv:1: 有 1 列" in shown and "object at" not in shown

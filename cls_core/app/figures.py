@@ -146,8 +146,9 @@ def char_bars(chars, values, title, value_name="weight", cls=None, lang="en", re
         traces.append(dict(type="scatter", x=[-0.5, len(chars) - 0.5], y=[reference, reference], mode="lines",
                            line=dict(dash="dash", color="gray"), name=text("uniform_share", lang),
                            hoverinfo="skip"))
-    return _figure(traces, title, xaxis=_char_axis(chars), yaxis_title=value_name, barmode="overlay",
-                   showlegend=True, legend=dict(orientation="h", y=-0.2))
+    # exponentformat "none": 0.0005, not plotly's SI "500µ", which reads as nothing to a visitor
+    return _figure(traces, title, xaxis=_char_axis(chars), yaxis=dict(title=dict(text=value_name), exponentformat="none"),
+                   barmode="overlay", showlegend=True, legend=dict(orientation="h", y=-0.2))
 
 
 def hidden_heatmap(chars, hidden, title, lang="en"):
@@ -207,8 +208,22 @@ def training_curves(train, epochs, title, lang="en"):
               dict(type="scatter", x=[r["step"] for r in epochs], y=[r["dev_acc"] for r in epochs],
                    name=text("dev_accuracy", lang), mode="lines+markers", yaxis="y2")]
     return _figure(traces, title, height=360, xaxis_title=text("axis_step", lang), yaxis_title=text("axis_loss", lang),
-                   legend=dict(orientation="h", y=-0.3),
-                   yaxis2=dict(title=text("dev_accuracy", lang), overlaying="y", side="right", tickformat=".0%"))
+                   legend=dict(orientation="h", y=-0.3), showlegend=True,  # named in the first epoch too
+                   yaxis2=dict(title=text("dev_accuracy", lang), overlaying="y", side="right", tickformat=".0%",
+                               **accuracy_axis([r["dev_acc"] for r in epochs])))
+
+
+def accuracy_axis(accuracies, grain=10):
+    """An accuracy axis's range and tick step: never below 0 % or far above 100 % (a flat line
+    is not drawn between -50 % and 100 %), and whole-percent ticks that each read differently
+    (not 98 %, 98 %, 99 %, 99 %)."""
+    shown = [a for a in accuracies if a is not None]
+    if not shown:
+        return dict(range=[0, 1.02], dtick=0.2)
+    low = max(0.0, math.floor(min(shown) * grain - 0.5) / grain)  # starts on a 1/grain below the lowest
+    span = 1 - low
+    step = 0.01 if span <= 0.05 else 0.02 if span <= 0.1 else 0.05 if span <= 0.3 else 0.1 if span <= 0.6 else 0.2
+    return dict(range=[low, 1 + max(span * 0.03, 0.004)], dtick=step)  # a line at 100 % drawn whole
 
 
 def accuracy_bars(rows, title, lang="en"):
@@ -255,7 +270,8 @@ def coverage_chart(curves, lang="en"):
                                                                "<extra></extra>"))
     return _figure(traces, text("title_coverage", lang), height=380, legend=dict(orientation="h", y=-0.25),
                    xaxis=dict(title=text("axis_coverage", lang), tickformat=".0%", autorange="reversed"),
-                   yaxis=dict(title=text("axis_answered_accuracy", lang), tickformat=".0%"))
+                   yaxis=dict(title=text("axis_answered_accuracy", lang), tickformat=".0%",
+                              **accuracy_axis([r["accuracy"] for rows, _ in curves.values() for r in rows], grain=50)))
 
 
 def per_class_bars(scores, classes, title, value_name, lang="en"):

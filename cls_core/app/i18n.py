@@ -422,6 +422,7 @@ TEXTS = {
     "col_answer": ("answer", "答案"),
     "col_correction": ("correction", "更正"),
     "col_count": ("count", "次数"),
+    "col_lines": ("lines", "行数"),  # of an uploaded file, per label
     "col_time": ("time (UTC)", "时间（UTC）"),
     # --- report (issue 19) ----------------------------------------------------------------
     "report_button": ("⬇ The report to hand out (one HTML file, this language)", "⬇ 可分发的报告（一个 HTML 文件，当前语言）"),
@@ -449,15 +450,15 @@ TEXTS = {
                     "with `text` and `label` columns; up to {mb} MB and {lines} lines, {min_classes} to "
                     "{max_classes} labels, at least {min_examples} lines each. 80% trains, 10% picks the best "
                     "epoch (dev), 10% is kept for testing. One training runs at a time (the others wait in "
-                    "line), for at most {minutes} minutes. A trained model is served as NAME/MODEL in Predict.",
+                    "line), for at most {minutes} minutes. A trained model appears in every model picker as name/model (e.g. topics/textcnn).",
                     "用**你自己的标题**训练一个模型（因为本应用以 --allow-training 启动，才显示此标签页）。"
                     "上传一个带标签的文件：每行 `text<TAB>label`（.tsv、.txt），或含 `text` 和 `label` 列的 .csv；"
                     "最大 {mb} MB、{lines} 行，{min_classes} 到 {max_classes} 个标签，每个标签至少 {min_examples} 行。"
                     "80% 用于训练，10% 用于挑选最好的一轮（验证集），10% 留作测试。同一时间只训练一个模型"
-                    "（其余的排队等候），每次最多 {minutes} 分钟。训练好的模型在“预测”中以 NAME/MODEL 的名称提供。"),
+                    "（其余的排队等候），每次最多 {minutes} 分钟。训练好的模型会以“名称/模型”（例如 topics/textcnn）出现在每个模型选择器中。"),
     "train_file": ("Labelled file (.tsv, .csv, .txt)", "带标签的文件（.tsv、.csv、.txt）"),
     "train_checked_ok": ("✓ {lines} lines, {classes} labels: ready to train.", "✓ {lines} 行，{classes} 个标签：可以训练。"),
-    "train_checked_problems": ("✗ {problems} problem(s) found: nothing can be trained on this file until they are fixed.",
+    "train_checked_problems": ("✗ Problems found: {problems}. Nothing can be trained on this file until they are fixed.",
                                "✗ 发现 {problems} 个问题：修正之前，无法用这个文件训练。"),
     "train_counts": ("Lines per label", "每个标签的行数"),
     "train_problems": ("Problems found (file:line)", "发现的问题（文件名和行号）"),
@@ -470,13 +471,13 @@ TEXTS = {
                            "表头（{header}）中没有 {missing} 列；请将两列命名为 text 和 label"),
     "labelled_not_csv": ("not readable as CSV ({error})", "无法按 CSV 读取（{error}）"),
     "labelled_too_many_lines": ("more than {limit:,} lines; the limit is {limit:,}", "超过 {limit:,} 行；上限是 {limit:,} 行"),
-    "labelled_columns": ("{found} columns where {expected} are expected", "有 {found} 列，应为 {expected} 列"),
-    "labelled_columns_tsv": ("{found} columns where {expected} are expected (text<TAB>label)",
+    "labelled_columns": ("expected {expected} columns, found {found}", "有 {found} 列，应为 {expected} 列"),
+    "labelled_columns_tsv": ("expected {expected} columns (text<TAB>label), found {found}",
                              "有 {found} 列，应为 {expected} 列（text<TAB>label）"),
     "labelled_empty_text": ("empty text", "文本为空"),
     "labelled_empty_label": ("empty label", "标签为空"),
     "labelled_no_lines": ("no labelled lines", "没有带标签的行"),
-    "labelled_label_count": ("{count} labels; a model needs {low} to {high}", "{count} 个标签；模型需要 {low} 到 {high} 个"),
+    "labelled_label_count": ("a model needs {low} to {high} labels, found {count}", "{count} 个标签；模型需要 {low} 到 {high} 个"),
     "labelled_few_examples": ("label {label!r} has only {count} of the {minimum} examples each label needs",
                               "标签 {label!r} 只有 {count} 条；每个标签至少需要 {minimum} 条"),
     "labelled_unknown_labels": ("labels not in the training file: {labels}", "训练文件中没有这些标签：{labels}"),

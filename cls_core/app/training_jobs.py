@@ -192,9 +192,9 @@ class TrainingQueue:
             raise UserError("error_train_name_taken", name=name)
 
     def submit(self, upload, options):
-        """Check the file, the name and the options, then queue a job; the job takes the
-        uploaded file over (moves it into its staging folder). Raises UserError when the job
-        cannot be queued (nothing is taken then)."""
+        """Check the file, the name and the options, then queue a job; the job copies the
+        uploaded file into its staging folder (Gradio's cache keeps and clears the upload).
+        Raises UserError when the job cannot be queued (nothing is queued then)."""
         if options.model not in MODELS:
             raise UserError("error_train_model")
         if not (isinstance(options.epochs, int) and 1 <= options.epochs <= MAX_EPOCHS):
@@ -214,7 +214,9 @@ class TrainingQueue:
             folder = self.staging / job_id
             folder.mkdir(parents=True)
             owned = folder / ("upload" + Path(upload).suffix.lower())
-            shutil.move(str(upload), owned)
+            # a copy: Gradio hands the same cached file to every visitor who uploads the same
+            # bytes, so moving it away left the next one a file that was no longer there
+            shutil.copyfile(upload, owned)
             job = Job(job_id, owned, options, lines=len(report.texts))
             self._jobs[job_id] = job
             self._waiting.append(job_id)

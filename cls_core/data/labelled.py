@@ -39,12 +39,12 @@ PROBLEMS = {
                  "or say which with --text-column/--label-column",
     "not_csv": "not readable as CSV ({error})",
     "too_many_lines": "more than {limit:,} lines; the limit is {limit:,}",
-    "columns": "{found} columns where {expected} are expected",
-    "columns_tsv": "{found} columns where {expected} are expected (text<TAB>label)",
+    "columns": "expected {expected} columns, found {found}",
+    "columns_tsv": "expected {expected} columns (text<TAB>label), found {found}",
     "empty_text": "empty text",
     "empty_label": "empty label",
     "no_lines": "no labelled lines",
-    "label_count": "{count} labels; a model needs {low} to {high}",
+    "label_count": "a model needs {low} to {high} labels, found {count}",
     "few_examples": "label {label!r} has only {count} of the {minimum} examples each label needs",
     "unknown_labels": "labels not in the training file: {labels}",
 }
@@ -189,7 +189,7 @@ def check_labelled_file(path, text_column="text", label_column="label", min_exam
     for number, fields, expected in rows:
         if len(report.texts) >= max_lines:
             report.problem("too_many_lines", limit=max_lines)
-            break
+            return report  # the labels of a part of the file say nothing of the whole
         if len(fields) != expected:
             report.problem("columns" if as_csv else "columns_tsv", number, found=len(fields), expected=expected)
             continue
@@ -201,11 +201,12 @@ def check_labelled_file(path, text_column="text", label_column="label", min_exam
         else:
             report.texts.append(body)
             report.labels.append(label)
-    if report.problem_count:
-        return report
+    # the labels are counted over the lines read even when some lines have problems: every
+    # problem at once, not a label with too few lines found only after the lines are fixed
     counts = report.class_counts
     if not counts:
-        report.problem("no_lines")
+        if not report.problem_count:
+            report.problem("no_lines")
     elif not min_classes <= len(counts) <= MAX_CLASSES:
         report.problem("label_count", count=len(counts), low=min_classes, high=MAX_CLASSES)
     for label, count in counts.items():

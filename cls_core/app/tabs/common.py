@@ -49,8 +49,8 @@ def hint_update(visitor, tab):
     hint = visitor.hints.get(tab)
     if hint is None:
         return gr.update(value="", visible=False)
-    key, fields = hint
-    return gr.update(value=text("hint", visitor.lang, text=text(key, visitor.lang, **fields)), visible=True)
+    key, fields = hint  # worded as UserError words them: a field such as a file's problems in lang too
+    return gr.update(value=text("hint", visitor.lang, text=UserError(key, **fields).text(visitor.lang)), visible=True)
 
 
 def merge(*updates):

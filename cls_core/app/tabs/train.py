@@ -72,7 +72,7 @@ class TrainTab:
             out[self.checked] = text(key, lang, lines=f"{summary.lines:,}", classes=len(summary.class_counts),
                                      problems=summary.problem_count)
             out[self.counts] = table(list(summary.class_counts.items()),
-                                     [text("col_label", lang), text("col_count", lang)])
+                                     [text("col_label", lang), text("col_lines", lang)])
             out[self.problems] = gr.update(value=summary.problems.worded(lang), visible=not summary.ok)
         status, figure = job_view(self.jobs, v.train_job, lang)
         job = self.jobs.job(v.train_job) if v.train_job else None
@@ -104,7 +104,8 @@ class TrainTab:
 
         def on_upload(v, path, name):
             out = answer(self, state, v, lambda v: replace(v, train_upload=path or ""))
-            return {**out, self.model_name: name or (suggested_name(path) if path else "")}
+            # a name still free: the one typed, else the file's (not a name trained already)
+            return {**out, self.model_name: suggested_name(path, self.jobs, name) if path else name}
 
         def on_train(v, model, epochs, name):
             def change(v):

@@ -40,9 +40,24 @@ def file_summary(path):
     return FileSummary(len(report.texts), report.class_counts, FileProblems(report), report.problem_count)
 
 
-def suggested_name(path):
-    """A model name from the uploaded file's name: 'my topics.tsv' -> 'my-topics'."""
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", Path(path).stem).strip("-")[:40]
+def suggested_name(path, jobs=None, typed=""):
+    """A model name for an upload: the name the visitor typed if it is still free, else one
+    from the file's name ('my topics.tsv' -> 'my-topics'; '我的数据.tsv' -> 'model'), with
+    -2, -3, … added while a trained model or a queued job has it (jobs: the training queue)."""
+    def free(name):
+        try:
+            jobs is None or jobs.check_name(name)
+            return True
+        except UserError:
+            return False
+    typed = (typed or "").strip()
+    if typed and free(typed):
+        return typed
+    base = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(path).stem).strip("-")[:40] or "model"
+    name, n = base, 2
+    while not free(name) and n < 1000:
+        name, n = f"{base[:36]}-{n}", n + 1
+    return name
 
 
 def model_choices(lang):
