@@ -45,7 +45,7 @@ def test_each_bad_line_is_named(tmp_path, content, message):
 def test_file_level_problems(tmp_path):
     few = tmp_path / "few.tsv"
     few.write_text("".join(f"晴天{i}\t天气\n" for i in range(12)) + "火锅\t美食\n" * 3, encoding="utf-8")
-    assert "label '美食' has only 3 of the 10 examples each label needs" in check_labelled_file(few).summary()
+    assert "label '美食' has only 3 of the 10 lines each label needs" in check_labelled_file(few).summary()
     one = tmp_path / "one.tsv"
     one.write_text("".join(f"晴天{i}\t天气\n" for i in range(12)), encoding="utf-8")
     assert "a model needs 2 to 100 labels, found 1" in check_labelled_file(one).summary()

@@ -133,7 +133,7 @@ def write_two_topics(path, extra=""):
 @pytest.mark.parametrize("content, message", [
     ("只有一列\n", "mine.tsv:21: expected 2 columns (text<TAB>label), found 1"),
     ("\t天气\n", "mine.tsv:21: empty text"),
-    ("火锅\t美食\n" * 3, "label '美食' has only 3 of the 10 examples each label needs"),
+    ("火锅\t美食\n" * 3, "label '美食' has only 3 of the 10 lines each label needs"),
 ])
 def test_a_bad_file_names_its_fault_and_leaves_nothing(tmp_path, content, message):
     mine = write_two_topics(tmp_path / "mine.tsv", content)

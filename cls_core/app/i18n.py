@@ -445,13 +445,12 @@ TEXTS = {
                         "此服务器未开启训练（以 --allow-training 启动本应用）。"),
     "error_train_no_upload": ("Upload a labelled file first.", "请先上传一个带标签的文件。"),
     "tab_train": ("Train", "训练"),
-    "train_intro": ("Train a model on **your own headlines** (this tab shows because the app was started with "
-                    "--allow-training). Upload a labelled file: `text<TAB>label` lines (.tsv, .txt) or a .csv "
+    "train_intro": ("Train a model on **your own headlines**. Upload a labelled file: `text<TAB>label` lines (.tsv, .txt) or a .csv "
                     "with `text` and `label` columns; up to {mb} MB and {lines} lines, {min_classes} to "
                     "{max_classes} labels, at least {min_examples} lines each. 80% trains, 10% picks the best "
                     "epoch (dev), 10% is kept for testing. One training runs at a time (the others wait in "
                     "line), for at most {minutes} minutes. A trained model appears in every model picker as name/model (e.g. topics/textcnn).",
-                    "用**你自己的标题**训练一个模型（因为本应用以 --allow-training 启动，才显示此标签页）。"
+                    "用**你自己的标题**训练一个模型。"
                     "上传一个带标签的文件：每行 `text<TAB>label`（.tsv、.txt），或含 `text` 和 `label` 列的 .csv；"
                     "最大 {mb} MB、{lines} 行，{min_classes} 到 {max_classes} 个标签，每个标签至少 {min_examples} 行。"
                     "80% 用于训练，10% 用于挑选最好的一轮（验证集），10% 留作测试。同一时间只训练一个模型"
@@ -478,7 +477,7 @@ TEXTS = {
     "labelled_empty_label": ("empty label", "标签为空"),
     "labelled_no_lines": ("no labelled lines", "没有带标签的行"),
     "labelled_label_count": ("a model needs {low} to {high} labels, found {count}", "{count} 个标签；模型需要 {low} 到 {high} 个"),
-    "labelled_few_examples": ("label {label!r} has only {count} of the {minimum} examples each label needs",
+    "labelled_few_examples": ("label {label!r} has only {count} of the {minimum} lines each label needs",
                               "标签 {label!r} 只有 {count} 条；每个标签至少需要 {minimum} 条"),
     "labelled_unknown_labels": ("labels not in the training file: {labels}", "训练文件中没有这些标签：{labels}"),
     "labelled_more": ("… and {n} more problems", "……另有 {n} 个问题"),

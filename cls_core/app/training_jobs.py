@@ -257,10 +257,7 @@ class TrainingQueue:
 
     def checkpoint(self, name):
         """The checkpoint file of the trained model models/NAME (None if it has none)."""
-        if not NAME_PATTERN.fullmatch(name or ""):
-            return None
-        files = sorted((self.models_dir / name).glob("*.pt")) + sorted((self.models_dir / name).glob("*.npz"))
-        return files[0] if files else None
+        return first_checkpoint(self.models_dir / name) if NAME_PATTERN.fullmatch(name or "") else None
 
     def delete(self, name):
         """Delete the trained model models/NAME: first unserved (on_removed), then its folder."""
@@ -353,6 +350,12 @@ class TrainingQueue:
         job.state, job.error, job.model_names = state, error, list(names)
         job.ended = time.monotonic()
         shutil.rmtree(self.staging / job.id, ignore_errors=True)
+
+
+def first_checkpoint(folder):
+    """A model folder's first checkpoint file (a network's .pt, else the linear .npz), or None."""
+    files = sorted(Path(folder).glob("*.pt")) + sorted(Path(folder).glob("*.npz"))
+    return files[0] if files else None
 
 
 def start_training(argv, output):

@@ -45,7 +45,7 @@ PROBLEMS = {
     "empty_label": "empty label",
     "no_lines": "no labelled lines",
     "label_count": "a model needs {low} to {high} labels, found {count}",
-    "few_examples": "label {label!r} has only {count} of the {minimum} examples each label needs",
+    "few_examples": "label {label!r} has only {count} of the {minimum} lines each label needs",
     "unknown_labels": "labels not in the training file: {labels}",
 }
 
