@@ -305,3 +305,14 @@ def test_a_small_test_splits_map_draws_larger_points():
                                                 "predicted": labels, "classes": ["天气", "美食", "旅游", "健康"],
                                                 "texts": ["t"] * n})
     assert map_of(40).data[0].marker.size > map_of(10_000).data[0].marker.size == 4
+
+
+def test_a_slice_no_model_has_a_headline_in_is_left_off_the_axis():
+    """An own test split of a few dozen short headlines has no headline of 25 characters: an
+    empty bin on the axis read as an accuracy of 0."""
+    from cls_core.app import deep_figures
+    rows = lambda counts: {"length": [{"bin": b, "headlines": n, "accuracy": 0.9 if n else None}
+                                      for b, n in zip(["≤ 12", "13–16", "≥ 25"], counts)]}
+    fig = deep_figures.slices_chart({"a": rows([5, 3, 0]), "b": rows([4, 0, 0])}, "length", "en")
+    assert [list(t.x) for t in fig.data] == [["≤ 12", "13–16"], ["≤ 12", "13–16"]]
+    assert list(fig.data[1].y) == [0.9, None]  # empty for one model, not for the other: kept

@@ -93,9 +93,12 @@ def projection_scatter(points, method="tsne", lang="en"):
 
 def slices_chart(slices, which="length", lang="en"):
     """slices: {model name: accuracy_slices result}; grouped bars per bin."""
+    # A bin no model has a headline in (an own test split of a few dozen short headlines) is
+    # left out: an empty place on the axis reads as an accuracy of 0.
+    filled = {i for result in slices.values() for i, r in enumerate(result[which]) if r["headlines"]}
     traces = []
     for model, result in slices.items():
-        rows = result[which]
+        rows = [r for i, r in enumerate(result[which]) if i in filled]
         traces.append(dict(type="bar", x=[r["bin"] for r in rows], y=[r["accuracy"] for r in rows], name=model,
                            marker_color=model_colour(model), customdata=[r["headlines"] for r in rows],
                            hovertemplate="%{x}" + text("colon", lang) + "%{y:.1%} · %{customdata} "
