@@ -70,13 +70,14 @@ def make_model_folder(models_dir, name="mine", kinds=("textcnn", "bilstm_att", "
     and metrics), and the dev.tsv and test.tsv carved from the file. Returns the folder."""
     import tempfile
 
+    from cls_core.models.checkpoint import checkpoint_file_name
     from cls_core.training.train import main as train_main
 
     folder = Path(models_dir) / name
     with tempfile.TemporaryDirectory() as scratch:
         labelled = write_labelled_set(Path(scratch) / "mine.tsv", seed=seed)
         for kind in kinds:
-            out = folder / (f"{kind}.npz" if kind == "linear" else f"{kind}.pt")
+            out = folder / checkpoint_file_name(kind)
             train_main(["--model", kind, "--train-file", str(labelled), "--out", str(out), "--device", "cpu",
                         *TINY_TRAINING[kind]])
     return folder

@@ -158,7 +158,7 @@ class ModelRegistry:
 
     def shipped_names(self):
         """The shipped models that loaded (what the THUCNews ensemble averages)."""
-        return [n for n in self.models if self.folder_of(n) is None]
+        return self.singles_in(None)
 
     def members(self, name):
         """The models an ensemble averages ([name] for a single model)."""
@@ -166,7 +166,7 @@ class ModelRegistry:
             return self.shipped_names()
         folder = self.folder_of(name)
         if name == folder_ensemble_name(folder):
-            return [n for n in self.models if self.folder_of(n) == folder]
+            return self.singles_in(folder)
         return [name]
 
     def singles_in(self, folder=None):

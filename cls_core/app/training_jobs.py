@@ -32,8 +32,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cls_core.app.registry import model_files
 from cls_core.app.wording import FileProblems, UserError
 from cls_core.data.labelled import check_labelled_file
+from cls_core.models.checkpoint import checkpoint_file_name
 
 MODELS = ("textcnn", "bilstm_att", "linear")
 MAX_EPOCHS = 50
@@ -58,11 +60,6 @@ class TrainingOptions:
     model: str          # one of MODELS
     epochs: int
     name: str           # the folder models/NAME; its models are served as NAME/MODEL
-
-
-def checkpoint_name(model):
-    """The file a model's training writes: MODEL.pt, or MODEL.npz for the linear model."""
-    return f"{model}.npz" if model == "linear" else f"{model}.pt"
 
 
 TRAIN_SHARE = 0.8          # of a file's lines, what the training CLI trains on (the rest: dev, test)
@@ -298,7 +295,7 @@ class TrainingQueue:
 
     def _run(self, job):
         folder = self.staging / job.id
-        out = folder / job.options.name / checkpoint_name(job.options.model)
+        out = folder / job.options.name / checkpoint_file_name(job.options.model)
         out.parent.mkdir(parents=True, exist_ok=True)
         log = out.with_suffix(".log.jsonl")
         with open(folder / "output.txt", "wb") as output:
@@ -328,7 +325,7 @@ class TrainingQueue:
     def _finish(self, job, trained):
         """Move the staged model to models/NAME (one rename) and serve it."""
         target = self.models_dir / job.options.name
-        if not any(trained.glob(checkpoint_name(job.options.model))):
+        if not any(trained.glob(checkpoint_file_name(job.options.model))):
             return self._end(job, FAILED, "the training wrote no checkpoint")
         try:
             os.rename(trained, target)  # fails if a folder of that name appeared meanwhile
@@ -354,8 +351,8 @@ class TrainingQueue:
 
 def first_checkpoint(folder):
     """A model folder's first checkpoint file (a network's .pt, else the linear .npz), or None."""
-    files = sorted(Path(folder).glob("*.pt")) + sorted(Path(folder).glob("*.npz"))
-    return files[0] if files else None
+    files = model_files(folder) if Path(folder).is_dir() else []
+    return min(files, key=lambda p: (p.suffix != ".pt", p.name), default=None)
 
 
 def start_training(argv, output):

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from cls_core.data import load_split
+from cls_core.models.checkpoint import checkpoint_file_name
 
 MODELS = ("textcnn", "bilstm_att", "linear")
 CLASSES, PER_CLASS = 5, 2000
@@ -53,7 +54,7 @@ def best_epoch(log_path):
 
 def train_one(model, train_file, folder, data_dir, device):
     """Train one model on train_file into folder in a fresh process; its figures."""
-    out = Path(folder) / f"{model}.{'npz' if model == 'linear' else 'pt'}"
+    out = Path(folder) / checkpoint_file_name(model)
     start = time.perf_counter()
     run = subprocess.run([sys.executable, "-m", "cls_core.train", "--model", model, "--train-file", str(train_file),
                           "--out", str(out), "--data-dir", str(data_dir), "--device", device],

@@ -33,6 +33,12 @@ class CheckpointError(ValueError):
     """A file that is not a usable headline-lens checkpoint."""
 
 
+def checkpoint_file_name(kind):
+    """The file a model of this kind is saved in: KIND.pt, or KIND.npz for the linear model
+    (cls_core.models.linear: arrays, not a torch checkpoint)."""
+    return f"{kind}.npz" if kind == "linear" else f"{kind}.pt"
+
+
 def atomic_write(path, write):
     """Call write(tmp_path), then rename onto path: a crash never leaves half a file."""
     path = Path(path)

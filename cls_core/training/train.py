@@ -69,7 +69,8 @@ from cls_core.data.labelled import MAX_CLASSES, MIN_CLASSES, MIN_EXAMPLES
 from cls_core.data.normalize import normalization_record, normalize_headline
 from cls_core.evaluation.evaluate import evaluate, summary
 from cls_core.models.calibration import fit_temperature
-from cls_core.models.checkpoint import CheckpointError, atomic_write_text, load_checkpoint, save_checkpoint
+from cls_core.models.checkpoint import (CheckpointError, atomic_write_text, checkpoint_file_name, load_checkpoint,
+                                        save_checkpoint)
 from cls_core.models.linear import LinearModel, out_of_fold_proba
 from cls_core.models.networks import build_model, count_parameters, init_from_pretrained
 from cls_core.models.precision import add_precision_argument, training_precision
@@ -595,8 +596,7 @@ def parse_arguments(parser, argv=None):
         if given:
             parser.error(f"{', '.join(given)} train on THUCNews; they do not go with --train-file")
         if not args.out:
-            parser.error(f"--train-file needs --out, e.g. models/NAME/{args.model}."
-                         f"{'npz' if args.model == 'linear' else 'pt'}")
+            parser.error(f"--train-file needs --out, e.g. models/NAME/{checkpoint_file_name(args.model)}")
     else:
         given = [flag(n) for n in OWN_DATA_ONLY if getattr(args, n)]
         if given:
@@ -604,7 +604,7 @@ def parse_arguments(parser, argv=None):
     if args.pretrained and args.embedding:
         parser.error("--pretrained and --embedding: one of them says where characters start")
     args.embedding = args.embedding or ("auto" if args.train_file else "tencent")
-    args.out = args.out or f"checkpoints/{args.model}.{'npz' if args.model == 'linear' else 'pt'}"
+    args.out = args.out or f"checkpoints/{checkpoint_file_name(args.model)}"
     if args.model == "linear" and Path(args.out).suffix != ".npz":
         args.out = str(Path(args.out).with_suffix(".npz"))
         print(f"the linear model is saved as .npz: writing {args.out}")
