@@ -207,7 +207,10 @@ def test_training_folds_the_corrections_in_and_records_them(small_data_dir, tmp_
             "--filters", "16", "--ema", "0", "--device", "cpu", "--out", str(out)]
     train_main(args + ["--extra-train", str(extra)])
     payload = load_checkpoint(out)
-    assert payload["metrics"]["extra_train"] == [{"path": str(extra), "sha256": sha256_file(extra), "headlines": 2}]
+    record = payload["metrics"]["extra_train"][0]
+    assert {k: record[k] for k in ("path", "sha256", "headlines", "weight", "map")} == {
+        "path": str(extra), "sha256": sha256_file(extra), "headlines": 2, "weight": 1.0, "map": None}
+    assert record["lines_per_class"] == {"finance": 1, "sports": 1}
     assert json.loads(out.with_suffix(".metrics.json").read_text())["extra_train"][0]["headlines"] == 2
     assert sum(payload["class_counts"]["train"]) == 102
     assert "翀" in payload["encoder"]  # the corrections' characters are in the vocabulary trained

@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from cls_core.data.outlets import write_halves, write_outlet_slice
 from cls_core.data.splits import (DEFAULT_DATA_DIR, KNOWN_FILES, SPLITS, DataFormatError, add_data_dir_argument,
                                   read_classes, read_split, resolve_data_dir, sha256_file)
 
@@ -110,11 +111,17 @@ def main(argv=None):
     f.add_argument("--no-verify", action="store_true", help="accept files whose sha256 differs")
     c = sub.add_parser("check", help="verify a data directory in place")
     add_data_dir_argument(c)
+    h = sub.add_parser("halves", help="draw the fit and report halves of the other outlets' sets "
+                                      "(data/halves/*.sha256; cls_core.data.outlets)")
+    add_data_dir_argument(h)
     args = parser.parse_args(argv)
     try:
         if args.command == "fetch":
             report = fetch(args.source, args.dest, verify=not args.no_verify)
             report.append(f"dataset ready in {args.dest}")
+        elif args.command == "halves":
+            written = write_halves(args.data_dir) + [write_outlet_slice(args.data_dir)]
+            report = [f"{path}: {n} lines" for path, n in written]
         else:
             report = check_data_dir(resolve_data_dir(args.data_dir))
     except (OSError, DataFormatError) as e:

@@ -118,25 +118,20 @@ def read_named_split(path, classes):
     return _read_labelled(path, "class name", label_of)
 
 
-
-def with_extra(dataset, paths):
-    """dataset with the headlines of each `headline<TAB>class name` file in paths appended,
-    and a record of each file (path, sha256, headlines) in dataset.extra."""
-    for path in paths or ():
-        texts, labels = read_named_split(path, dataset.classes)
-        dataset.texts, dataset.labels = dataset.texts + texts, dataset.labels + labels
-        dataset.extra.append({"path": str(path), "sha256": sha256_file(path), "headlines": len(texts)})
-    return dataset
-
-
 @dataclass
 class Dataset:
     """One split: texts, integer labels and the class names they index; `extra` records
-    the files folded in (read_named_split: path, sha256, headlines), none for a plain split."""
+    the files folded in (cls_core.data.sources: path, sha256, headlines, map, weight), none for
+    a plain split. label_sets: per line, the tuple of classes it may rightly be (a source label
+    such as NLPCC's finance means "finance or stocks"); labels then holds the set's first
+    class. None: every line is its one label. weights: per line, its weight in the loss
+    (None: all 1)."""
     texts: list
     labels: list
     classes: list
     extra: list = field(default_factory=list)
+    label_sets: list | None = None
+    weights: list | None = None
 
     def __len__(self):
         return len(self.texts)

@@ -19,6 +19,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss
 from cls_core.models.calibration import expected_calibration_error, reliability_bins
 from cls_core.models.checkpoint import CheckpointError, atomic_write_text
 from cls_core.data import DataFormatError, add_data_dir_argument, load_split, resolve_data_dir
+from cls_core.data.outlets import OUTLET_SETS, load_outlet_set
 from cls_core.models.precision import add_precision_argument
 from cls_core.models.predictor import add_device_argument, load_predictor
 from cls_core.models.unsure import answered_at, coverage_curve
@@ -40,10 +41,20 @@ def classification_report(probs, labels, classes):
     }
 
 
+def scored_labels(predicted, dataset):
+    """The label each headline is scored against. A headline that may rightly be several
+    classes (dataset.label_sets: NLPCC's finance, "finance or stocks") counts as right when the
+    answer is any of them: its label is the answer then, else the set's first class."""
+    if dataset.label_sets is None:
+        return np.asarray(dataset.labels)
+    return np.array([p if p in allowed else allowed[0] for p, allowed in zip(predicted, dataset.label_sets)])
+
+
 def evaluate(predictor, dataset, with_predictions=True, progress=None, chunk=1000):
     """Run predictor over a Dataset and return the report dict (JSON-ready).
 
     progress, if given, is called with the fraction done after each chunk of headlines.
+    A dataset with label sets is scored by scored_labels.
     """
     if list(predictor.classes) != list(dataset.classes):
         raise ValueError(f"the model's classes {predictor.classes} differ from the data's {dataset.classes}")
@@ -61,22 +72,23 @@ def evaluate(predictor, dataset, with_predictions=True, progress=None, chunk=100
     seconds = time.perf_counter() - start
     report = {"model": predictor.name, "headlines": len(dataset), "seconds": round(seconds, 3),
               "precision": getattr(predictor, "precision", None)}
-    report.update(classification_report(calibrated, dataset.labels, dataset.classes))
-    report["ece"] = {"before": expected_calibration_error(uncalibrated, dataset.labels),
-                     "after": expected_calibration_error(calibrated, dataset.labels)}
+    predicted = calibrated.argmax(axis=1)
+    labels = scored_labels(predicted, dataset)
+    report.update(classification_report(calibrated, labels, dataset.classes))
+    report["ece"] = {"before": expected_calibration_error(uncalibrated, labels),
+                     "after": expected_calibration_error(calibrated, labels)}
     everything = list(range(len(dataset.classes)))  # a class absent from the labels still counts
-    report["nll"] = {"before": float(log_loss(dataset.labels, uncalibrated, labels=everything)),
-                     "after": float(log_loss(dataset.labels, calibrated, labels=everything))}
-    report["reliability"] = reliability_bins(calibrated, dataset.labels)
-    report["coverage"] = coverage_curve(calibrated, dataset.labels)
+    report["nll"] = {"before": float(log_loss(labels, uncalibrated, labels=everything)),
+                     "after": float(log_loss(labels, calibrated, labels=everything))}
+    report["reliability"] = reliability_bins(calibrated, labels)
+    report["coverage"] = coverage_curve(calibrated, labels)
     threshold = getattr(predictor, "unsure_threshold", None)
-    report["at_threshold"] = answered_at(calibrated, dataset.labels, threshold) if threshold is not None else None
+    report["at_threshold"] = answered_at(calibrated, labels, threshold) if threshold is not None else None
     if with_predictions:
-        predicted = calibrated.argmax(axis=1)
         report["predictions"] = [
             {"text": t, "label": int(y), "predicted": int(p), "probability": float(row[p]),
              "true_probability": float(row[y])}
-            for t, y, p, row in zip(dataset.texts, dataset.labels, predicted, calibrated)]
+            for t, y, p, row in zip(dataset.texts, labels, predicted, calibrated)]
     return report
 
 
@@ -91,32 +103,57 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", action="append", required=True,
                         help="checkpoint (.pt network or .npz linear); repeat to evaluate their average")
-    parser.add_argument("--split", default="test", choices=["train", "dev", "test"])
+    parser.add_argument("--split", action="append", choices=["train", "dev", "test", "outlet", *OUTLET_SETS],
+                        help="default test; repeat for several. toutiao-fit|report, nlpcc-fit|report: the other "
+                             "outlets' halves (cls_core.data.outlets); outlet: the Toutiao slice that ships")
     add_data_dir_argument(parser)
     add_device_argument(parser)
     add_precision_argument(parser)
     parser.add_argument("--json", help="write the full report (with every prediction) here")
     parser.add_argument("--summary-json", help="write only the headline figures here, as {split: {...}}")
     args = parser.parse_args(argv)
+    splits = args.split or ["test"]
+    if (args.json or args.summary_json) and len(splits) > 1:
+        parser.error("--json and --summary-json take one --split")
     try:
         predictor = load_predictor(args.checkpoint, args.device, args.precision)
-        dataset = load_split(resolve_data_dir(args.data_dir), args.split)
-        report = evaluate(predictor, dataset)
+        for split in splits:
+            report = evaluate(predictor, named_split(split, predictor.classes, args.data_dir))
+            print_report(report, split, brief=len(splits) > 1)
     except (CheckpointError, DataFormatError, FileNotFoundError, ValueError, RuntimeError) as e:
         sys.exit(f"error: {e}")
-    print(f"{report['model']} on {args.split} ({report['headlines']} headlines, {report['seconds']:.1f} s)")
+    if args.json:
+        atomic_write_text(args.json, json.dumps(report, ensure_ascii=False, indent=1))
+        print(f"report written to {args.json}")
+    if args.summary_json:
+        atomic_write_text(args.summary_json, json.dumps({splits[0]: summary(report)}, indent=1))
+        print(f"summary written to {args.summary_json}")
+
+
+def named_split(name, classes, data_dir=None):
+    """A THUCNews split ('train', 'dev', 'test') or another outlet's set (cls_core.data.outlets)."""
+    if name in ("train", "dev", "test"):
+        return load_split(resolve_data_dir(data_dir), name)
+    return load_outlet_set(name, classes, data_dir)
+
+
+def print_report(report, split, brief=False):
+    """The figures of one report; brief: one line (accuracy, and what the unsure verdict buys)."""
+    at = report["at_threshold"]
+    unsure = (f"; not unsure: {at['accuracy']:.2%} right, {at['coverage']:.1%} answered" if at and at['accuracy'] else "")
+    if brief:
+        print(f"{report['model']} on {split}: accuracy {report['accuracy']:.2%} "
+              f"({report['headlines']} headlines){unsure}")
+        return
+    print(f"{report['model']} on {split} ({report['headlines']} headlines, {report['seconds']:.1f} s)")
     print(f"  accuracy {report['accuracy']:.2%}   macro-F1 {report['macro_f1']:.2%}")
     print(f"  ECE {report['ece']['before']:.2%} -> {report['ece']['after']:.2%} after calibration;"
           f" NLL {report['nll']['before']:.4f} -> {report['nll']['after']:.4f}")
     print(f"  {'class':<14}{'precision':>10}{'recall':>8}{'F1':>8}")
     for row in report["per_class"]:
         print(f"  {row['class']:<14}{row['precision']:>10.2%}{row['recall']:>8.2%}{row['f1']:>8.2%}")
-    if args.json:
-        atomic_write_text(args.json, json.dumps(report, ensure_ascii=False, indent=1))
-        print(f"report written to {args.json}")
-    if args.summary_json:
-        atomic_write_text(args.summary_json, json.dumps({args.split: summary(report)}, indent=1))
-        print(f"summary written to {args.summary_json}")
+    if unsure:
+        print(f"  {unsure[2:]}")
 
 
 if __name__ == "__main__":

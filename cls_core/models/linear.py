@@ -52,6 +52,23 @@ def analyzed_text(text):
     return "".join(ch for ch, _ in pieces), [i for _, i in pieces]
 
 
+ABSENT_CLASS_SCORE = -1e4  # the intercept of a class no training text had: never the answer
+
+
+def class_rows(svm, num_classes):
+    """(coef [C, F], intercept [C]) with one row per class of the model, whatever the SVM saw.
+    With two classes scikit-learn keeps one row, the second class's score against the first:
+    the first gets its negation (the same decision, a softmax over two scores). A class absent
+    from the training texts gets no weights and a score it never wins with."""
+    coef, intercept = svm.coef_, svm.intercept_
+    if len(svm.classes_) == 2:
+        coef, intercept = np.vstack([-coef, coef]) / 2, np.concatenate([-intercept, intercept]) / 2
+    rows = np.zeros((num_classes, coef.shape[1]), dtype=np.float32)
+    bias = np.full(num_classes, ABSENT_CLASS_SCORE, dtype=np.float32)
+    rows[svm.classes_], bias[svm.classes_] = coef, intercept
+    return rows, bias
+
+
 class LinearModel:
     def __init__(self, features, idf, coef, intercept, classes, temperature=1.0, metrics=None,
                  normalization=None, unsure_threshold=None, extras=None):
@@ -65,11 +82,12 @@ class LinearModel:
         self.vectorizer.idf_ = self.idf
 
     @classmethod
-    def fit(cls, texts, labels, classes, C=1.0):
-        fitted = pipeline(C).fit(texts, labels)
+    def fit(cls, texts, labels, classes, C=1.0, sample_weight=None):
+        """sample_weight: per text, its weight in the SVM's loss (None: all 1)."""
+        fitted = pipeline(C).fit(texts, labels, linearsvc__sample_weight=sample_weight)
         vectorizer, svm = fitted[0], fitted[1]
         features = np.array(vectorizer.get_feature_names_out(), dtype=str)
-        return cls(features, vectorizer.idf_, svm.coef_, svm.intercept_, classes)
+        return cls(features, vectorizer.idf_, *class_rows(svm, len(classes)), classes)
 
     def decision_function(self, texts):
         X = self.vectorizer.transform(texts)

@@ -32,12 +32,27 @@ class Objective:
     char_dropout: the share of characters hidden behind <UNK> at each step.
     teacher: [N, C] probabilities per training headline to distil from (None: none), mixed
         into the loss with distill_weight.
+    label_sets: [N, C] booleans per training headline, the classes it may rightly be (None:
+        its one label). A headline of several (NLPCC's finance: finance or stocks) is learnt
+        as such: its loss is -log of the summed probability of its classes (set_loss).
+    weights: [N] per training headline, its weight in the loss (None: all 1).
     """
     label_smoothing: float = 0.0
     clip: float | None = None
     char_dropout: float = 0.0
     teacher: torch.Tensor | None = None
     distill_weight: float = 0.5
+    label_sets: torch.Tensor | None = None
+    weights: torch.Tensor | None = None
+
+
+def set_loss(logits, allowed, label_smoothing=0.0):
+    """Per headline: -log of the summed probability of its allowed classes ([B, C] booleans),
+    mixed with label smoothing as F.cross_entropy mixes it ((1 - e) * that + e * the mean of
+    -log p over all classes). With one allowed class it is F.cross_entropy's loss, unreduced."""
+    log_p = F.log_softmax(logits.float(), dim=-1)
+    nll = -log_p.masked_fill(~allowed, float("-inf")).logsumexp(dim=-1)
+    return (1 - label_smoothing) * nll + label_smoothing * -log_p.mean(dim=-1)
 
 
 def one_cycle_adamw(model, lr, weight_decay, total_steps, warmup=0.1):
@@ -62,17 +77,23 @@ def hide_characters(chars, bigrams, share):
 
 
 def train_step(network, batch, labels, optimizer, objective, scheduler=None, scaler=None, soft_targets=None,
-               autocast_dtype=None):
+               autocast_dtype=None, allowed=None, weights=None):
     """One optimiser step on batch = (chars, bigrams, lengths); returns (logits, loss).
     autocast_dtype: bf16 or fp16 to compute the forward pass in under autocast (None: fp32);
-    scaler: a GradScaler, used when enabled (fp16 needs one)."""
+    scaler: a GradScaler, used when enabled (fp16 needs one). allowed ([B, C] booleans) and
+    weights ([B]): the batch's rows of objective.label_sets and objective.weights."""
     chars, bigrams, lengths = batch
     if objective.char_dropout:
         chars, bigrams = hide_characters(chars, bigrams, objective.char_dropout)
     scaled = scaler is not None and scaler.is_enabled()
     with torch.autocast(chars.device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
         logits = network(chars, bigrams, lengths)
-        loss = F.cross_entropy(logits.float(), labels, label_smoothing=objective.label_smoothing)
+        if allowed is None and weights is None:
+            loss = F.cross_entropy(logits.float(), labels, label_smoothing=objective.label_smoothing)
+        else:
+            allowed = allowed if allowed is not None else F.one_hot(labels, logits.shape[-1]).bool()
+            per_headline = set_loss(logits, allowed, objective.label_smoothing)
+            loss = (per_headline * weights).mean() if weights is not None else per_headline.mean()
         if soft_targets is not None:  # cross-entropy against the teacher's probabilities
             soft = F.cross_entropy(logits.float(), soft_targets)
             loss = (1 - objective.distill_weight) * loss + objective.distill_weight * soft
@@ -105,8 +126,9 @@ def train_epoch(network, encoded, labels, batches, optimizer, device, objective=
     for index in batches:
         chars, bigrams, lengths = (t.to(device) for t in pad_batch([encoded[i] for i in index]))
         y = labels[index].to(device)
-        soft = objective.teacher[index].to(device) if objective.teacher is not None else None
+        soft, allowed, weights = (None if rows is None else rows[index].to(device)
+                                  for rows in (objective.teacher, objective.label_sets, objective.weights))
         logits, loss = train_step(network, (chars, bigrams, lengths), y, optimizer, objective, scheduler,
-                                  scaler, soft, autocast_dtype)
+                                  scaler, soft, autocast_dtype, allowed, weights)
         if after_step is not None:
             after_step(index, logits, y, loss)

@@ -124,7 +124,21 @@ class TrainingData:
 
 def normalized(split):
     return Dataset([normalize_headline(t) for t in split.texts], list(split.labels), list(split.classes),
-                   list(split.extra))
+                   list(split.extra), split.label_sets, split.weights)
+
+
+def label_set_rows(dataset):
+    """([N, C] booleans, [N] weights) of a training split whose lines may mean several classes
+    or weigh other than 1 (cls_core.data.sources), each None where the split has none."""
+    sets = None
+    if dataset.label_sets is not None and any(len(s) > 1 for s in dataset.label_sets):
+        sets = torch.zeros(len(dataset.label_sets), len(dataset.classes), dtype=torch.bool)
+        for row, classes in enumerate(dataset.label_sets):
+            sets[row, list(classes)] = True
+    weights = None
+    if dataset.weights is not None and any(w != 1.0 for w in dataset.weights):
+        weights = torch.tensor(dataset.weights, dtype=torch.float32)
+    return sets, weights
 
 
 def training_data(args, own=None):
@@ -296,8 +310,9 @@ class NetworkTraining:
         self.say(f"{args.model}: {count_parameters(self.model):,} parameters, vocabulary {len(self.encoder.vocab)}, "
                  f"device {self.device}, training in {self.precision}"
                  + (f", {self.world_size} processes" if self.world_size > 1 else ""))
-        self.objective = Objective(args.label_smoothing, args.clip, args.char_dropout, read_teacher(args, self.train, self.say),
-                                   args.distill_weight)
+        self.objective = Objective(args.label_smoothing, args.clip, args.char_dropout,
+                                   read_teacher(args, self.train, self.say), args.distill_weight,
+                                   *label_set_rows(self.train))
         self.encoded = [self.encoder.encode(t) for t in self.train.texts]
         self.lengths = [len(c) for c, _ in self.encoded]
         self.labels = torch.tensor(self.train.labels)
@@ -486,12 +501,25 @@ def fit_network(args, data, vectors):
     return NetworkTraining(args, data, vectors).run()
 
 
+def linear_training_lines(train):
+    """{texts, labels, sample_weight} the SVM learns from. It has no loss over a set of classes:
+    a line that may rightly be several (NLPCC's finance: finance or stocks) is given once per
+    class, each copy with its weight shared out (finance and stocks, half the weight each)."""
+    if train.label_sets is None and train.weights is None:
+        return {"texts": train.texts, "labels": train.labels, "sample_weight": None}
+    sets = train.label_sets or [(label,) for label in train.labels]
+    weights = train.weights or [1.0] * len(train.texts)
+    rows = [(text, c, w / len(s)) for text, s, w in zip(train.texts, sets, weights) for c in s]
+    return {"texts": [r[0] for r in rows], "labels": [r[1] for r in rows],
+            "sample_weight": np.array([r[2] for r in rows], dtype=np.float64)}
+
+
 def fit_linear(args, data):
     """The `--model linear` branch: TF-IDF + LinearSVC on data (a TrainingData), calibrated
     like the networks."""
     train, dev = data.train, data.dev
     start = time.perf_counter()
-    model = LinearModel.fit(train.texts, train.labels, train.classes, C=args.C)
+    model = LinearModel.fit(classes=train.classes, C=args.C, **linear_training_lines(train))
     seconds = time.perf_counter() - start
     print(f"fitted {len(model.features):,} n-gram features in {seconds:.1f} s")
     dev_scores = model.decision_function(dev.texts)

@@ -1,0 +1,158 @@
+"""Training on several sources: mapped labels, set-valued labels and their loss, weights, the
+records a checkpoint keeps, and the other outlets' test sets (cls_core.data.sources,
+cls_core.data.outlets, cls_core.training.loop.set_loss)."""
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from cls_core.data import DataFormatError, Dataset, SourceSpec, read_classes, read_label_map, with_extra
+from cls_core.data.outlets import (HALVES_DIR, OUTLET_SETS, SHIPPED_OUTLET, SHIPPED_OUTLET_SHA256, draw_halves,
+                                   load_outlet_set, sources_dir)
+from cls_core.evaluation.evaluate import evaluate, scored_labels
+from cls_core.models.checkpoint import load_checkpoint
+from cls_core.training.loop import set_loss
+from conftest import SHIPPED_DATA
+
+CLASSES = read_classes(SHIPPED_DATA / "class.txt")
+
+
+def other_outlet(folder, lines_per_label=12):
+    """A small file of another outlet's labels, cut from the shipped test split: its finance and
+    stocks headlines both filed under `money` (as NLPCC files stock news under finance), sports as
+    `ball`, and a label the map leaves out."""
+    by_class = {}
+    for line in (SHIPPED_DATA / "test.txt").read_text(encoding="utf-8").splitlines():
+        text, _, label = line.rpartition("\t")
+        by_class.setdefault(CLASSES[int(label)], []).append(text)
+    rows = ([(t, "money") for t in by_class["finance"][:lines_per_label] + by_class["stocks"][:lines_per_label]]
+            + [(t, "ball") for t in by_class["sports"][:lines_per_label]]
+            + [(t, "cars") for t in by_class["game"][:lines_per_label]])
+    path = folder / "outlet.tsv"
+    path.write_text("".join(f"{t}\t{label}\n" for t, label in rows), encoding="utf-8")
+    mapping = folder / "outlet.map"
+    mapping.write_text("# label<TAB>classes\nmoney\tfinance stocks\nball\tsports\n", encoding="utf-8")
+    return path, mapping
+
+
+def test_set_loss_is_minus_log_of_the_summed_probability():
+    logits = torch.tensor([[2.0, 1.0, -1.0], [0.5, 0.2, 3.0]])
+    allowed = torch.tensor([[True, True, False], [False, False, True]])
+    p = torch.softmax(logits, dim=-1)
+    by_hand = [-math.log(p[0, 0] + p[0, 1]), -math.log(p[1, 2])]
+    assert set_loss(logits, allowed).tolist() == pytest.approx(by_hand, abs=1e-6)
+    # label smoothing mixes in the mean of -log p over all classes, as F.cross_entropy does
+    smoothed = [(1 - 0.1) * by_hand[i] - 0.1 * torch.log(p[i]).mean().item() for i in range(2)]
+    assert set_loss(logits, allowed, 0.1).tolist() == pytest.approx(smoothed, abs=1e-6)
+    # one allowed class: exactly cross-entropy
+    one = F.one_hot(torch.tensor([0, 2]), 3).bool()
+    assert set_loss(logits, one, 0.1).tolist() == pytest.approx(
+        F.cross_entropy(logits, torch.tensor([0, 2]), label_smoothing=0.1, reduction="none").tolist(), abs=1e-6)
+
+
+def test_a_source_is_mapped_weighted_and_recorded(tmp_path):
+    path, mapping = other_outlet(tmp_path)
+    base = Dataset(["国足夺冠"], [CLASSES.index("sports")], list(CLASSES))
+    data = with_extra(base, [f"{path},map={mapping},weight=0.25"])
+    assert len(data.texts) == 1 + 36  # the 12 `cars` lines are left out
+    finance_or_stocks = (CLASSES.index("finance"), CLASSES.index("stocks"))
+    assert data.label_sets[1] == finance_or_stocks and data.label_sets[0] == (CLASSES.index("sports"),)
+    assert data.weights == [1.0] + [0.25] * 36
+    record = data.extra[0]
+    assert record["lines_per_class"] == {"finance|stocks": 24, "sports": 12}
+    assert record["left_out"] == 12 and record["weight"] == 0.25
+    assert record["map"]["labels"] == {"money": "finance|stocks", "ball": "sports"}
+    sampled = with_extra(Dataset([], [], list(CLASSES)), [SourceSpec(path, mapping, per_label=5)])
+    assert sampled.extra[0]["lines_per_class"] == {"finance|stocks": 5, "sports": 5}
+
+
+@pytest.mark.parametrize("map_text, spec_options, message", [
+    ("money\tfinance shares\n", "", r"outlet.map:1: 'shares' is not a class of the model"),
+    ("money\tfinance\nmoney\tstocks\n", "", r"outlet.map:2: label 'money' is mapped twice"),
+    ("money\n", "", r"outlet.map:1: expected 'source label<TAB>class"),
+    ("money\tfinance\n", ",weight=0", r"weight must be above 0"),
+    ("money\tfinance\n", ",weight=-1", r"weight must be above 0"),
+    ("money\tfinance\n", ",size=3", r"'size=3' is not map=FILE"),
+])
+def test_a_bad_map_or_option_names_file_and_line(tmp_path, map_text, spec_options, message):
+    path, mapping = other_outlet(tmp_path)
+    mapping.write_text(map_text, encoding="utf-8")
+    with pytest.raises(DataFormatError, match=message):
+        with_extra(Dataset([], [], list(CLASSES)), [f"{path},map={mapping}{spec_options}"])
+
+
+def test_a_missing_source_or_map_is_named(tmp_path):
+    path, mapping = other_outlet(tmp_path)
+    with pytest.raises(FileNotFoundError, match="nowhere.tsv not found"):
+        with_extra(Dataset([], [], list(CLASSES)), [f"{tmp_path / 'nowhere.tsv'},map={mapping}"])
+    with pytest.raises(FileNotFoundError, match="map .*nomap.map not found"):
+        with_extra(Dataset([], [], list(CLASSES)), [f"{path},map={tmp_path / 'nomap.map'}"])
+
+
+def test_training_from_two_sources_records_each(small_data_dir, tmp_path):
+    from cls_core.training.train import main as train_main
+    path, mapping = other_outlet(tmp_path)
+    corrections = tmp_path / "corrections.tsv"
+    corrections.write_text("翀翀夺冠\tsports\n", encoding="utf-8")
+    for model, out in (("textcnn", tmp_path / "textcnn.pt"), ("linear", tmp_path / "linear.npz")):
+        train_main(["--model", model, "--data-dir", str(small_data_dir), "--train-limit", "200", "--epochs", "1",
+                    "--filters", "16", "--device", "cpu", "--out", str(out),
+                    "--extra-train", f"{path},map={mapping},weight=0.5", "--extra-train", str(corrections)])
+        if model == "linear":
+            from cls_core.models.linear import LinearModel
+            metrics = LinearModel.load(out).metrics
+        else:
+            metrics = load_checkpoint(out)["metrics"]
+        sources = metrics["extra_train"]
+        assert [s["path"] for s in sources] == [str(path), str(corrections)]
+        assert sources[0]["lines_per_class"] == {"finance|stocks": 24, "sports": 12}
+        assert sources[0]["weight"] == 0.5 and sources[0]["map"]["path"] == str(mapping)
+        assert sources[1]["headlines"] == 1 and sources[1]["map"] is None
+
+
+def test_the_linear_model_learns_a_set_as_one_copy_per_class_at_a_share_of_the_weight():
+    from cls_core.training.train import linear_training_lines
+    data = Dataset(["a", "b"], [0, 1], list(CLASSES), label_sets=[(0,), (1, 2)], weights=[1.0, 0.5])
+    lines = linear_training_lines(data)
+    assert lines["texts"] == ["a", "b", "b"] and lines["labels"] == [0, 1, 2]
+    assert lines["sample_weight"].tolist() == [1.0, 0.25, 0.25]
+
+
+def test_a_set_label_counts_right_for_any_of_its_classes():
+    data = Dataset(["x", "y", "z"], [0, 0, 3], list(CLASSES), label_sets=[(0, 2), (0, 2), (3,)])
+    assert scored_labels(np.array([2, 5, 3]), data).tolist() == [2, 0, 3]
+
+
+def test_the_shipped_outlet_slice_is_checked_and_scored_with_sets(checkpoint_dir):
+    from cls_core.data import sha256_file
+    from cls_core.models.predictor import load_predictor
+    assert sha256_file(SHIPPED_OUTLET) == SHIPPED_OUTLET_SHA256
+    assert SHIPPED_OUTLET.stat().st_size <= 1_000_000
+    outlet = load_outlet_set("outlet", CLASSES)
+    assert len(outlet) == 10_000
+    finance = [s for s in outlet.label_sets if CLASSES.index("finance") in s]
+    assert finance and all(set(s) == {CLASSES.index("finance"), CLASSES.index("stocks")} for s in finance)
+    some = Dataset(outlet.texts[:300], outlet.labels[:300], list(CLASSES), label_sets=outlet.label_sets[:300])
+    report = evaluate(load_predictor([checkpoint_dir / "linear.npz"], "cpu"), some)
+    right = [p["predicted"] in s for p, s in zip(report["predictions"], some.label_sets)]
+    assert report["accuracy"] == pytest.approx(np.mean(right))
+
+
+def test_halves_are_disjoint_stratified_and_drawn_the_same_way_again():
+    for source in ("toutiao", "nlpcc"):
+        fit = set((HALVES_DIR / f"{source}-fit.sha256").read_text().split())
+        report = set((HALVES_DIR / f"{source}-report.sha256").read_text().split())
+        assert fit and report and not fit & report and abs(len(fit) - len(report)) <= 1
+    lines = [f"h{i}\t{'ab'[i % 2]}" for i in range(40)]
+    fit, report = draw_halves(lines)
+    assert draw_halves(lines) == (fit, report) and sum(line.endswith("a") for line in fit) == 10
+
+
+@pytest.mark.full_data
+def test_the_committed_halves_are_read_from_the_shared_files():
+    if not (sources_dir() / "toutiao2018").exists():
+        pytest.fail(f"no other outlets in {sources_dir()}")
+    sizes = {name: len(load_outlet_set(name, CLASSES)) for name in OUTLET_SETS}
+    assert sizes["toutiao-fit"] > 10_000 and sizes["nlpcc-fit"] > 5_000
