@@ -172,6 +172,22 @@ def test_evaluate_shows_one_clickable_matrix(en):
     en.screenshot(path=OUTPUT / "en-evaluate.png", full_page=True)
 
 
+def test_evaluate_on_an_outlet_never_trained_on(en):
+    en.get_by_role("tab", name="Evaluate").click()
+    en.get_by_role("radio", name="An outlet never trained on (Toutiao 2018)").check()
+    en.get_by_role("button", name="Evaluate on the test split").click()
+    en.get_by_text("on 10,000 headlines of an outlet it never learned from").wait_for()
+    table = en.locator("div.block").filter(has_text="Confusion matrix: click a number").last
+    table.locator("[role=gridcell]").nth(11 * 5 + 8).click()  # row 5 = science, column 8 = game
+    en.get_by_text("headlines: true 科技 science, predicted 游戏 game").wait_for()
+    en.get_by_text("Accuracy by headline length").wait_for()
+    en.screenshot(path=OUTPUT / "en-evaluate-outlet.png", full_page=True)
+    # back to THUCNews: the views compare models on one test set again
+    en.get_by_role("radio", name="The model's own test split (THUCNews test)").check()
+    en.get_by_role("button", name="Evaluate on the test split").click()
+    en.get_by_text("on 10,000 test headlines").wait_for()
+
+
 def test_overview_shows_every_model_and_the_ensemble(en):
     en.get_by_role("tab", name="Overview").click()
     overview = en.locator("div.tabitem").filter(visible=True)

@@ -106,6 +106,12 @@ def test_a_random_headline_comes_from_the_models_own_test_split(own, models_dir)
     assert "mine/linear" in line and "TextCNN" not in line
 
 
+def test_an_own_model_of_other_labels_is_not_measured_on_the_other_outlet(own):
+    with pytest.raises(UserError) as refused:
+        evaluate_view.evaluation_report(own, "mine/linear", test_set="outlet")
+    assert refused.value.key == "error_outlet_classes" and "mine/linear" in refused.value.text("en")
+
+
 def test_evaluate_measures_an_own_model_on_its_own_test_split(own, models_dir):
     test = models_dir / "mine" / "test.tsv"
     report = evaluate_view.evaluation_report(own, "mine/linear")

@@ -123,3 +123,18 @@ def test_an_unexpected_failure_is_a_hint_in_the_visitors_language_not_a_trace(de
                                                                       predicted=True))
     assert out[tab.hint]["visible"] and "服务器出了点问题" in out[tab.hint]["value"]
     assert out[state].predicted is False
+
+
+def test_evaluate_on_an_outlet_never_trained_on_and_back(demo):
+    tab, _ = build(EvaluateTab, demo)
+    report = evaluate.evaluation_report(demo, "TextCNN", test_set="outlet")
+    assert report["headlines"] == 10_000 and report["test_set"] == "outlet"
+    v = Visitor(lang="zh-CN", evaluated=("TextCNN",), test_set="outlet")
+    out = tab.render(v)
+    assert "从未学过的媒体" in out[tab.summary] and out[tab.test_set]["value"] == "outlet"
+    assert out[tab.model]["value"] == "TextCNN" and out[tab.coverage]["visible"]
+    finance, stocks = demo.classes.index("finance"), demo.classes.index("stocks")
+    rows, message = evaluate.cell_headlines(demo, report, finance, finance, "en")
+    assert rows and "true 财经 finance" in message
+    # a finance headline answered stocks counts as right: it sits on the diagonal
+    assert report["confusion"][finance][stocks] == 0

@@ -218,6 +218,20 @@ TEXTS = {
                      "calibration error (ECE) {ece:.2%} ({seconds:.1f} s to score).",
                      "**{model}** 在 {n:,} 条测试标题上：准确率 **{acc:.2%}**，宏平均 F1 **{f1:.2%}**，"
                      "校准误差（ECE）{ece:.2%}（打分用时 {seconds:.1f} 秒）。"),
+    "eval_summary_outlet": ("**{model}** on {n:,} headlines of an outlet it never learned from (Toutiao, 2018): "
+                            "accuracy **{acc:.2%}**, macro-F1 **{f1:.2%}**, calibration error (ECE) {ece:.2%} "
+                            "({seconds:.1f} s to score). Toutiao's channels are mapped to the ten topics; a headline "
+                            "of its finance channel counts as right when the answer is finance or stocks.",
+                            "**{model}** 在 {n:,} 条它从未学过的媒体（今日头条，2018 年）的标题上：准确率 **{acc:.2%}**，"
+                            "宏平均 F1 **{f1:.2%}**，校准误差（ECE）{ece:.2%}（打分用时 {seconds:.1f} 秒）。头条的频道对应到"
+                            "十个主题；其财经频道的标题，答财经或股票都算对。"),
+    "test_set_label": ("Test set", "测试集"),
+    "test_set_test": ("The model's own test split (THUCNews test)", "模型自己的测试集（THUCNews 测试集）"),
+    "test_set_outlet": ("An outlet never trained on (Toutiao 2018)", "从未训练过的媒体（今日头条 2018）"),
+    "error_test_set": ("Unknown test set {name}: one of {sets}.", "未知的测试集 {name}：可选 {sets}。"),
+    "error_outlet_classes": ("{name} has labels of its own: the other outlet's headlines are labelled with "
+                             "THUCNews's ten topics. Choose its own test split.",
+                             "{name} 使用自己的标签，而另一家媒体的标题按 THUCNews 的十个主题标注。请选择它自己的测试集。"),
     "per_class": ("Per class", "各类别"),
     "col_class": ("class", "类别"),
     "col_precision": ("precision", "精确率"),

@@ -10,10 +10,19 @@ from cls_core.data.splits import folder_of_test_split
 from cls_core.data.test_file import TestFile
 
 
-def served_test_file(data_dir, models_folder=None, classes=None):
+# The test sets Evaluate offers: the model's own test split, or headlines of an outlet the
+# models never trained on (the Toutiao slice in data/outlet/; THUCNews's classes only).
+TEST_SETS = ("test", "outlet")
+
+
+def served_test_file(data_dir, models_folder=None, classes=None, test_set="test"):
     """The TestFile served: models_folder's test.tsv (its labels indexing classes) when given,
     else THUCNews's test split (UserError, for the page, when neither the data directory nor
-    data/demo/ holds one)."""
+    data/demo/ holds one). test_set "outlet": the other outlet's slice, read against classes."""
+    if test_set not in TEST_SETS:
+        raise UserError("error_test_set", name=repr(test_set), sets=", ".join(TEST_SETS))
+    if test_set == "outlet":
+        return TestFile.outlet(classes)
     if models_folder is not None:
         return TestFile.labelled(models_folder / "test.tsv", classes)
     try:

@@ -22,7 +22,7 @@ from cls_core.app.recent import Recent
 from cls_core.app.registry import ModelRegistry
 from cls_core.app.served_data import load_test_split, served_test_file
 from cls_core.app.views.overview import model_rows
-from cls_core.app.wording import ENSEMBLE
+from cls_core.app.wording import ENSEMBLE, UserError
 
 __all__ = ["Demo", "ENSEMBLE"]
 
@@ -74,15 +74,22 @@ class Demo:
     def model_rows(self):
         return model_rows(self.registry)
 
-    def test_file(self, name=None):
+    def test_file(self, name=None, test_set="test"):
         """The test split a model is measured on (cls_core.data.test_file.TestFile): THUCNews's
-        for the shipped models (and without a name), models/NAME/test.tsv for one of yours."""
+        for the shipped models (and without a name), models/NAME/test.tsv for one of yours;
+        test_set "outlet": the headlines of an outlet never trained on, for a model of
+        THUCNews's classes (UserError for another)."""
         folder = self.registry.folder_of(name) if name else None
-        return served_test_file(self.data_dir, self.registry.folders.get(folder), folder and self.classes_of(name))
+        if test_set == "outlet":
+            if name and self.classes_of(name) != self.classes:
+                raise UserError("error_outlet_classes", name=name)
+            return served_test_file(self.data_dir, classes=self.classes, test_set=test_set)
+        return served_test_file(self.data_dir, self.registry.folders.get(folder), folder and self.classes_of(name),
+                                test_set)
 
-    def test_split(self, name=None):
-        """The Dataset of test_file(name), read at first use."""
-        test = self.test_file(name)
+    def test_split(self, name=None, test_set="test"):
+        """The Dataset of test_file(name, test_set), read at first use."""
+        test = self.test_file(name, test_set)
         with self._tests_guard:
             if test in self._tests:
                 return self._tests[test]

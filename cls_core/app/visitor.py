@@ -32,6 +32,7 @@ class Visitor:
     map_model: str = ""        # the model whose map is drawn
     # Evaluate
     evaluated: tuple = ()      # the models evaluated, in order; the last one's report is shown
+    test_set: str = "test"     # what they were evaluated on: "test" (their test split) or "outlet" (another outlet)
     normalized: bool = False
     cell: tuple = ()           # (true, predicted) class indices of the confusion cell clicked
     predictions_csv: str = ""

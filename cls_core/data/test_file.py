@@ -5,6 +5,7 @@ against the label names of the model that is measured on it.
 
     TestFile.thucnews("data/THUCNews").read()                      # a Dataset
     TestFile.labelled("models/mine/test.tsv", predictor.classes)    # the same, of your own file
+    TestFile.outlet(classes)                # the Toutiao slice that ships (cls_core.data.outlets)
     as_test_file(data_dir_or_test_file)     # for functions that take a data directory too
 """
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cls_core.data.labelled import read_labelled_file
+from cls_core.data.outlets import MAPS_DIR, SHIPPED_OUTLET, SOURCES, mapped_dataset, read_lines, verified_outlet_slice
 from cls_core.data.splits import load_split
 
 
@@ -19,6 +21,7 @@ from cls_core.data.splits import load_split
 class TestFile:
     path: Path
     classes: tuple = None  # the label names a labelled file is read against; None: THUCNews format
+    label_map: Path = None  # another outlet's labels -> classes (cls_core.data.sources); None: labels are classes
 
     @classmethod
     def thucnews(cls, data_dir):
@@ -30,8 +33,16 @@ class TestFile:
         """A `text<TAB>label name` file, its labels indexing classes."""
         return cls(Path(path), tuple(classes))
 
+    @classmethod
+    def outlet(cls, classes):
+        """The slice of Toutiao's report half that ships: an outlet the models never trained on."""
+        return cls(SHIPPED_OUTLET, tuple(classes), MAPS_DIR / SOURCES["toutiao"][1])
+
     def read(self):
         """The split as a Dataset (FileNotFoundError or DataFormatError when it cannot be read)."""
+        if self.label_map is not None:
+            lines = read_lines(verified_outlet_slice() if self.path == SHIPPED_OUTLET else self.path)
+            return mapped_dataset(lines, self.label_map, list(self.classes), self.path)
         if self.classes is None:
             return load_split(self.path.parent, self.path.stem)
         if not self.path.exists():

@@ -196,7 +196,7 @@ def model_config(args, encoder, num_classes):
 def build_encoder(args, train):
     """The character vocabulary of the training split, with its bigram vocabulary unless
     --bigram-min-freq is 0."""
-    bigram_vocab = (Vocab.build((bigram_tokens(t) for t in train.texts), args.bigram_min_freq)
+    bigram_vocab = (Vocab.build((bigram_tokens(t) for t in train.texts), args.bigram_min_freq, args.max_bigrams)
                     if args.bigram_min_freq else None)
     return TextEncoder(Vocab.build(train.texts, args.min_freq, args.max_vocab), bigram_vocab)
 
@@ -578,6 +578,9 @@ def build_parser():
     g.add_argument("--max-vocab", type=int, default=None)
     g.add_argument("--bigram-min-freq", type=int, default=2,
                    help="keep bigrams seen at least this often in train (0 = characters only)")
+    g.add_argument("--max-bigrams", type=int, default=None,
+                   help="keep at most this many bigrams, the most frequent (the bigram table is most of a "
+                        "network's weights: training on several sources, cap it to keep the checkpoint small)")
     g.add_argument("--bigram-dim", type=int, default=48)
     g = p.add_argument_group("model")
     g.add_argument("--cell", default="lstm", choices=["lstm", "gru", "rnn"])

@@ -19,23 +19,25 @@ from cls_core.evaluation.evaluate import evaluate
 from cls_core.explain import attribution
 
 
-def evaluation_report(demo, name, progress=None):
-    """The full test-split report of a model (cls_core.evaluation.evaluate, plus "model"),
-    computed once per checkpoint files and test file; progress(fraction) while scoring."""
+def evaluation_report(demo, name, progress=None, test_set="test"):
+    """The full report of a model on a test set (cls_core.evaluation.evaluate, plus "model" and
+    "test_set"): its test split, or test_set "outlet", an outlet it never trained on. Computed
+    once per checkpoint files and test file; progress(fraction) while scoring."""
     predictor = demo.predictor(name)  # an unknown name stops here, before any file is read
-    test = demo.test_split(name)
+    test = demo.test_split(name, test_set)
     members = demo.registry.members(name)
-    key = report_key([demo.predictor(m).path for m in members], demo.test_file(name).path)
+    key = report_key([demo.predictor(m).path for m in members], demo.test_file(name, test_set).path)
 
     def score():
         with demo.gates.evaluate():
             report = evaluate(predictor, test, progress=progress)
-        return dict(report, model=name)
+        return dict(report, model=name, test_set=test_set)
     return demo.evaluations.get(key, score)
 
 
 def evaluation_summary(report, lang="en"):
-    return text("eval_summary", lang, model=model_label(report["model"], lang), n=report["headlines"],
+    key = "eval_summary_outlet" if report.get("test_set") == "outlet" else "eval_summary"
+    return text(key, lang, model=model_label(report["model"], lang), n=report["headlines"],
                 acc=report["accuracy"], f1=report["macro_f1"], ece=report["ece"]["after"], seconds=report["seconds"])
 
 
@@ -70,16 +72,16 @@ def cell_headlines(demo, report, true_index, predicted_index, lang="en", limit=2
     return table, text("cell_message", lang, total=len(rows), true=true_name, predicted=predicted_name, kind=kind)
 
 
-def coverage_curves(demo, names, lang="en"):
+def coverage_curves(demo, names, lang="en", test_set="test"):
     """{model as the page names it: (coverage rows, chosen threshold's row)} for the models
     named (those one visitor evaluated: their reports are computed already)."""
-    reports = [evaluation_report(demo, n) for n in names]
+    reports = [evaluation_report(demo, n, test_set=test_set) for n in names]
     return {model_label(r["model"], lang): (r["coverage"], r["at_threshold"]) for r in reports}
 
 
 def predictions_csv(demo, report):
     """A CSV of every test headline with its true and predicted class; returns its path."""
-    classes = demo.test_split(report["model"]).classes
+    classes = demo.classes_of(report["model"])
     target = demo.downloads.new_path("test_predictions.csv")
     with open(target, "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
@@ -90,15 +92,15 @@ def predictions_csv(demo, report):
     return target
 
 
-def disagreements(demo, limit=200, lang="en", name=None):
+def disagreements(demo, limit=200, lang="en", name=None, test_set="test"):
     """(the single models, rows, how many in all): test headlines on which the single models
     of one label set disagree (those beside model `name`; default the shipped ones), each
     with its true class and every model's answer."""
     names = demo.registry.singles_beside(name)
     if not names:
         raise UserError("error_not_loaded", name=repr(name))
-    reports = [evaluation_report(demo, n) for n in names]
-    classes = demo.test_split(names[0]).classes
+    reports = [evaluation_report(demo, n, test_set=test_set) for n in names]
+    classes = demo.classes_of(names[0])
     rows = []
     for i, base in enumerate(reports[0]["predictions"]):
         answers = [r["predictions"][i]["predicted"] for r in reports]
@@ -108,17 +110,17 @@ def disagreements(demo, limit=200, lang="en", name=None):
     return names, rows[:limit], len(rows)
 
 
-def slices(demo, names, lang="en"):
+def slices(demo, names, lang="en", test_set="test"):
     """(by length, by unknown share): accuracy figures for the single models named (those one
     visitor evaluated; (None, None) without any)."""
     singles = tuple(n for n in names if n in demo.models)  # no ensemble
     if not singles:
         return None, None
-    return demo.recent.get(("slices", singles, lang), lambda: _slices(demo, singles, lang))
+    return demo.recent.get(("slices", singles, lang, test_set), lambda: _slices(demo, singles, lang, test_set))
 
 
-def _slices(demo, singles, lang):
-    reports = {n: evaluation_report(demo, n) for n in singles}
+def _slices(demo, singles, lang, test_set):
+    reports = {n: evaluation_report(demo, n, test_set=test_set) for n in singles}
     labels = {n: model_label(n, lang) for n in reports}  # the plots' legend, in the visitor's language
     view = deep.slices_view({labels[n]: demo.predictor(n) for n in reports},
                             {labels[n]: r for n, r in reports.items()}, lang)
