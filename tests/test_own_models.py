@@ -94,7 +94,10 @@ def test_predict_inside_and_the_api_answer_with_the_models_own_labels(own):
     assert r["class"] in OWN and any(c in deeper["counterfactuals"] for c in OWN)
     assert [m["name"] for m in api.models_answer(own)] == own.model_names()
     listed = {m["name"]: m for m in api.models_answer(own)}
+    sources = listed["mine/linear"].pop("sources")
     assert listed["mine/linear"] == {"name": "mine/linear", "classes": OWN, "kind": "linear", "folder": "mine"}
+    assert [s["data"] for s in sources] == ["mine.tsv"] and sources[0]["headlines"] > 0
+    assert listed["TextCNN"]["sources"][0]["data"] == "THUCNews train"
     assert listed["TextCNN"]["folder"] is None and listed["TextCNN"]["classes"] == own.classes
 
 
@@ -326,7 +329,7 @@ def test_a_visitor_evaluates_an_own_model_and_clicks_its_matrix(models_dir, chec
             chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             page = open_page(chromium, url + "?tab=evaluate")
-            page.locator("div.tabitem").filter(visible=True).get_by_label("Model").click()
+            page.locator("div.tabitem").filter(visible=True).get_by_label("Model", exact=True).click()
             page.get_by_role("option", name="mine/linear", exact=True).click()
             page.get_by_role("button", name="Evaluate on the test split").click()
             page.get_by_text("on 40 test headlines").wait_for()

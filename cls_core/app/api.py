@@ -5,6 +5,7 @@ models served. A model of your own is named NAME/MODEL and answers with its own 
 
 from cls_core.app.views.evaluate import evaluation_report
 from cls_core.app.views.inside import inspect_with_gradients
+from cls_core.app.views.overview import sources_of
 from cls_core.app.views.predict import predict
 from cls_core.app.wording import UserError
 
@@ -39,14 +40,19 @@ def evaluate_answer(demo, model):
 
 
 def models_answer(demo):
-    """/models: [{"name", "classes", "kind", "folder"}] of every model served, ensembles
-    included (kind "ensemble"); folder is None for the shipped ones."""
+    """/models: [{"name", "classes", "kind", "folder", "sources"}] of every model served,
+    ensembles included (kind "ensemble"); folder is None for the shipped ones; sources: what
+    it learned from ({"data", "headlines", "weight"}, an ensemble its members')."""
     registry = demo.registry
     out = []
     for name in registry.names():
         predictor = registry.predictor(name)
+        sources = {}
+        for member in registry.members(name):
+            for source in sources_of(registry.predictor(member)):
+                sources.setdefault(source["data"], source)
         out.append({"name": name, "classes": list(predictor.classes), "kind": predictor.kind,
-                    "folder": registry.folder_of(name)})
+                    "folder": registry.folder_of(name), "sources": list(sources.values())})
     return out
 
 

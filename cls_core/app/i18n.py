@@ -341,6 +341,21 @@ TEXTS = {
                           "你自己的数据 models/{folder}：{counts} 行，{n} 个标签。训练集和验证集的数量来自其模型在训练时的记录；"
                           "测试行来自 models/{folder}/test.tsv。"),
     "overview_models": ("## The models", "## 模型"),
+    "outlet_intro": ("**On headlines from elsewhere.** THUCNews is one outlet (Sina, 2005–2011). Each model is "
+                     "measured on THUCNews' own test split and on headlines of an outlet it never learned from "
+                     "(Toutiao, 2018; its channels mapped to the ten topics). \"Unsure\" answers can be set aside: "
+                     "what remains is right more often.",
+                     "**来自别处的标题。** THUCNews 只是一家媒体（新浪，2005–2011 年）。每个模型都在 THUCNews 自己的测试集上、"
+                     "也在一家它从未学过的媒体（今日头条，2018 年；其频道对应到十个主题）的标题上测量。“没把握”的回答可以先放一边："
+                     "剩下的答对得更多。"),
+    "outlet_sentence": ("**{model}**: on THUCNews' own test **{test:.1%}** right; on an outlet it never learned from "
+                        "**{other:.1%}**. Leaving out what it is unsure of: {test_right:.1%} right with "
+                        "{test_answered:.0%} answered on THUCNews, {other_right:.1%} right with {other_answered:.0%} "
+                        "answered on the other outlet.",
+                        "**{model}**：在 THUCNews 自己的测试集上答对 **{test:.1%}**；在它从未学过的媒体上答对 **{other:.1%}**。"
+                        "去掉没把握的回答后：THUCNews 上回答 {test_answered:.0%}，答对 {test_right:.1%}；另一家媒体上回答 "
+                        "{other_answered:.0%}，答对 {other_right:.1%}。"),
+    "sources_sentence": ("What the shipped models learned from: {sources}.", "随项目发布的模型学自：{sources}。"),
     "col_model": ("model", "模型"),
     "col_parameters": ("parameters", "参数量"),
     "col_file_mb": ("file MB", "文件 MB"),

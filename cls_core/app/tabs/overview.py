@@ -35,10 +35,11 @@ class OverviewTab:
         words(gr.Markdown, ("value", "overview_models"))
         self.models = gr.Dataframe(interactive=False)
         words(gr.Markdown, ("value", "precision_note"))
+        self.outlets = gr.Markdown()
         self.accuracy = gr.Plot(show_label=False)
         self.curves = {name: (gr.Plot(show_label=False, visible=False), gr.Markdown(visible=False))
                        for name in core.models}
-        self.views = [self.data_set, self.data_sentence, self.counts, self.models, self.accuracy,
+        self.views = [self.data_set, self.data_sentence, self.counts, self.models, self.outlets, self.accuracy,
                       *(view for pair in self.curves.values() for view in pair)]
 
     def wire(self, state):
@@ -73,7 +74,8 @@ class OverviewTab:
         split_counts = overview.class_counts(core, data_set)
         sizes = ", ".join(f"{text('split_' + s, lang)} {sum(c):,}" for s, c in split_counts.items())
         rows = core.model_rows()
-        sentence = (text("data_sentence", lang, counts=sizes) if data_set == overview.THUCNEWS else
+        sentence = (text("data_sentence", lang, counts=sizes) + " " + overview.sources_sentence(core.registry, lang)
+                    if data_set == overview.THUCNEWS else
                     text("data_sentence_own", lang, folder=data_set, counts=sizes,
                          n=len(overview.data_set_classes(core, data_set))))
         out = {self.data_set: gr.update(value=data_set, choices=overview.data_sets(core.registry)),
@@ -83,6 +85,7 @@ class OverviewTab:
                                                                              for s in split_counts]),
                self.models: pd.DataFrame(overview.model_table(rows, lang), columns=[text(c, lang)
                                                                                    for c in MODEL_COLUMNS]),
+               self.outlets: overview.outlet_sentences(core.registry, lang),
                self.accuracy: figures.accuracy_bars(overview.accuracy_bars(rows, lang), text("title_accuracy", lang),
                                                     lang=lang)}
         for name, (plot, note) in self.curves.items():

@@ -18,7 +18,7 @@ from cls_core.app.registry import folder_ensemble_name
 from cls_core.data import DataFormatError, load_split
 from cls_core.data.labelled import read_labelled_file
 from cls_core.models.networks import count_parameters
-from cls_core.models.predictor import ensemble_record
+from cls_core.models.predictor import SHIPPED_MODELS, ensemble_record
 
 # Figures from the reference project's README (THUCNews, 180k training headlines).
 PUBLISHED = [("TextCNN", 0.9122), ("TextRNN", 0.9112), ("TextRNN_Att", 0.9090)]
@@ -137,6 +137,78 @@ def accuracy_bars(rows, lang="en"):
     bars = [(text("reference_name", lang, model=m), acc, text("published_note", lang), False) for m, acc in PUBLISHED]
     return bars + [(model_label(r["name"], lang), r["accuracy"], text("ours_note", lang), True)
                    for r in rows if r["accuracy"] and r.get("folder") is None]  # THUCNews's test split only
+
+
+OUTLET_RECORD = "outlets.json"  # python -m cls_core.evaluation.outlets report --json checkpoints/outlets.json
+
+
+def outlet_figures(registry):
+    """{display name: {"test", "toutiao-report", "nlpcc-report": figures}} of the shipped models
+    (and their ensemble) whose checkpoints are the very ones the record measured (sha256)."""
+    path = registry.checkpoint_dir / OUTLET_RECORD
+    if not path.exists():
+        return {}
+    record = json.loads(path.read_text(encoding="utf-8"))
+    shipped = {name: registry.models[name] for name in SHIPPED_MODELS if name in registry.models}
+    out = {}
+    for name, predictor in shipped.items():
+        row = record.get(Path(SHIPPED_MODELS[name]).stem)
+        if row and row.get("sha256") == predictor.sha256:
+            out[name] = row
+    row = record.get("ensemble")
+    if row and len(shipped) == len(SHIPPED_MODELS) and row.get("sha256") == "+".join(
+            shipped[n].sha256 for n in SHIPPED_MODELS):
+        out[ENSEMBLE] = row
+    return out
+
+
+def outlet_sentences(registry, lang="en"):
+    """Markdown: per shipped model, its accuracy on THUCNews's own test beside an outlet it never
+    learned from, and what "unsure" buys on each ("" when nothing was recorded for them)."""
+    lines = []
+    for name, row in outlet_figures(registry).items():
+        test, other = row["test"], row["toutiao-report"]
+        lines.append("- " + text("outlet_sentence", lang, model=model_label(name, lang), test=test["accuracy"],
+                                 other=other["accuracy"], test_right=test["accuracy_answered"],
+                                 test_answered=test["answered"], other_right=other["accuracy_answered"],
+                                 other_answered=other["answered"]))
+    return (text("outlet_intro", lang) + "\n\n" + "\n".join(lines)) if lines else ""
+
+
+def sources_of(predictor):
+    """[{"data", "headlines", "weight"}] of what a model learned from: THUCNews train (or a file
+    of one's own) and each --extra-train source, as its checkpoint recorded them."""
+    extras, metrics = predictor.extras, predictor.metrics
+    own = extras.get("data") or {}
+    counts = recorded_counts(predictor).get("train")
+    extra = metrics.get("extra_train") or []
+    if own.get("train_file"):
+        first = {"data": Path(own["train_file"]["path"]).name, "headlines": (own.get("splits") or {}).get("train")}
+    else:
+        first = {"data": "THUCNews train", "headlines": (sum(counts) - sum(e["headlines"] for e in extra))
+                 if counts else None}
+    return [dict(first, weight=1.0)] + [
+        {"data": source_name(e["path"]), "headlines": e["headlines"], "weight": e.get("weight", 1.0),
+         "classes": e.get("lines_per_class")} for e in extra]
+
+
+def sources_sentence(registry, lang="en"):
+    """The shipped models' training sources in one sentence ("" without a shipped model)."""
+    seen = {}
+    for name in SHIPPED_MODELS:
+        if name in registry.models:
+            for source in sources_of(registry.models[name]):
+                seen.setdefault(source["data"], source)
+    if not seen:
+        return ""
+    parts = [f"{s['data']} ({s['headlines']:,})" if s["headlines"] else s["data"] for s in seen.values()]
+    return text("sources_sentence", lang, sources=", ".join(parts))
+
+
+def source_name(path):
+    """A source as people know it: its folder and file (nlpcc2017/train.tsv), not a local path."""
+    path = Path(path)
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
 def best_accuracy(registry):
