@@ -88,6 +88,12 @@ def read_label_map(path, classes):
     return mapping
 
 
+def source_name(path):
+    """A source as people know it: its folder and file (nlpcc2017/train.tsv), not a local path."""
+    path = Path(path)
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+
+
 def set_name(label_set, classes):
     """'finance' or 'finance|stocks': how records and reports name a set of classes."""
     return "|".join(classes[i] for i in label_set)

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from cls_core.app.i18n import class_name
 from cls_core.app.report.record import CHECKPOINT_FILES, RECORD_COMMAND, ROOT
-from cls_core.app.report.story import EVALUATE_ALL, FOCUS, ROBUSTNESS_COMMAND, TRAIN, reproduce
+from cls_core.app.report.story import EVALUATE_ALL, FOCUS, OUTLETS_COMMAND, ROBUSTNESS_COMMAND, TRAIN, reproduce
 from cls_core.app.report.words import say
 from cls_core.app.wording import model_label
+from cls_core.data.sources import source_name
 
 CARD_COMMAND = "python -m cls_core.report --model-card"
 CARD_FILES = {"en": "MODEL_CARD.md", "zh-CN": "MODEL_CARD.zh-CN.md"}
@@ -38,6 +39,46 @@ def details(records, lang):
     return [say("card_details", lang), _table(headers, rows)]
 
 
+OUTLET_SETS = {"test": "col_set_test", "toutiao-report": "col_set_toutiao", "nlpcc-report": "col_set_nlpcc"}
+
+
+def sources(records, lang):
+    """The training sources of each model, as its metrics record holds them."""
+    rows = []
+    for name, m in records.metrics.items():
+        if name not in CHECKPOINT_FILES:
+            continue
+        extra = m.get("extra_train") or []
+        rows.append([model_label(name, lang), "THUCNews train", f"{TRAIN:,}", "1", "—"])
+        for e in extra:
+            per_class = ", ".join(f"{' | '.join(class_name(c, lang) for c in classes.split('|'))} {n:,}"
+                                  for classes, n in (e.get("lines_per_class") or {}).items())
+            rows.append(["", source_name(e["path"]), f"{e['headlines']:,}", f"{e.get('weight', 1.0):g}",
+                         per_class or "—"])
+    headers = [say(k, lang) for k in ("col_model", "col_source", "col_headlines", "col_weight", "col_lines_per_class")]
+    return [say("card_sources", lang), _table(headers, rows)]
+
+
+def outlets(records, lang):
+    """THUCNews test beside the other outlets' report halves (outlets.json), [] without it."""
+    if not records.outlets:
+        return []
+    rows = []
+    for name in records.metrics:
+        key = Path(CHECKPOINT_FILES[name]).stem if name in CHECKPOINT_FILES else "ensemble"
+        row = records.outlets.get(key)
+        if not row:
+            continue
+        cells = []
+        for s in OUTLET_SETS:
+            f = row[s]
+            right = f"{f['accuracy_answered']:.1%}" if f.get("accuracy_answered") is not None else "—"
+            cells.append(f"**{f['accuracy']:.2%}** ({right} / {f['answered']:.0%})")
+        rows.append([model_label(name, lang)] + cells)
+    headers = [say("col_model", lang)] + [say(k, lang) for k in OUTLET_SETS.values()]
+    return [say("card_outlets", lang, command=OUTLETS_COMMAND), _table(headers, rows)]
+
+
 def evaluation(records, lang):
     rows = [[model_label(name, lang), f"{m['test']['accuracy']:.2%}", f"{m['test']['macro_f1']:.2%}",
              f"{m['test']['ece']['after']:.2%} ({m['test']['ece']['before']:.2%})"]
@@ -49,7 +90,7 @@ def evaluation(records, lang):
     return [say("card_evaluation", lang, test=test, ensemble=EVALUATE_ALL),
             _table([say(k, lang) for k in ("col_model", "col_accuracy", "col_macro_f1", "col_ece")], rows),
             say("card_per_class", lang, command=RECORD_COMMAND),
-            _table([""] + [model_label(n, lang) for n in models], per_class)]
+            _table([""] + [model_label(n, lang) for n in models], per_class)] + outlets(records, lang)
 
 
 def calibration(records, lang):
@@ -93,7 +134,7 @@ def card(records, lang="en"):
     sections = [("card_h_details", details(records, lang)), ("card_h_use", [say("card_use", lang)]),
                 ("card_h_training", [say("card_training", lang, train=TRAIN, train_sha=train,
                                          dev=records.metrics["TextCNN"]["dev"]["headlines"],
-                                         test=len(records.labels))]),
+                                         test=len(records.labels))] + sources(records, lang)),
                 ("card_h_evaluation", evaluation(records, lang)), ("card_h_calibration", calibration(records, lang)),
                 ("card_h_robustness", robustness(records, lang)), ("card_h_limits", limitations(records, lang)),
                 ("card_h_licences", [say("card_licences", lang)]),

@@ -3,6 +3,7 @@
     NAME.metrics.json       what training measured for each model (dev and test figures)
     ensemble.metrics.json   the ensemble's test figures and unsure threshold
     robustness.json         python -m cls_core.evaluation.robustness --write
+    outlets.json            python -m cls_core.evaluation.outlets report (THUCNews test beside other outlets)
     experiments.json        python -m cls_core.training.experiments
     report-record.json      python -m cls_core.report --record (cls_core.app.report.measure)
     shipped-cache/          the attention agreement (python -m cls_core.explain.shipped)
@@ -53,6 +54,7 @@ class Records:
     measured: dict     # report-record.json
     agreement: dict    # {model name: the shipped agreement summary}
     problems: list     # why a record does not match the shipped checkpoints ([] = all good)
+    outlets: dict = None  # outlets.json: python -m cls_core.evaluation.outlets report (None without one)
 
     @classmethod
     def load(cls, checkpoint_dir=CHECKPOINT_DIR, data_dir=DEMO_DATA_DIR, check=True):
@@ -68,7 +70,7 @@ class Records:
         metrics.update({name: _json(checkpoint_dir / "ensemble.metrics.json") for name in ensemble})
         problems = _problems(measured, checkpoint_dir, data_dir) if check else []
         return cls(metrics, _json(checkpoint_dir / "robustness.json") or {}, _json(checkpoint_dir / "experiments.json"),
-                   measured, _agreement(checkpoint_dir, measured), problems)
+                   measured, _agreement(checkpoint_dir, measured), problems, _json(checkpoint_dir / "outlets.json"))
 
     @property
     def classes(self):

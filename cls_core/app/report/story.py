@@ -11,6 +11,7 @@ those numbers.
 """
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -27,6 +28,7 @@ FOCUS = ENSEMBLE                      # the model whose matrix, calibration and 
 PUBLISHED_TRAIN, TRAIN = 180_000, 45_000  # training headlines: the reference project's, ours
 EVALUATE_ALL = ("python -m cls_core.evaluate --checkpoint checkpoints/bilstm_att.pt "
                 "--checkpoint checkpoints/textcnn.pt --checkpoint checkpoints/linear.npz")
+OUTLETS_COMMAND = "python -m cls_core.evaluation.outlets report --json checkpoints/outlets.json"
 ROBUSTNESS_COMMAND = "python -m cls_core.evaluation.robustness --write --json checkpoints/robustness.json"
 AGREEMENT_COMMAND = "python -m cls_core.explain.shipped"
 EXPERIMENTS_COMMAND = "python -m cls_core.training.experiments"
@@ -93,7 +95,27 @@ def accuracy(records, lang):
     figure = figures.accuracy_bars(bars, text("title_accuracy", lang), lang=lang)
     commands = "; ".join(f"python -m cls_core.evaluate --checkpoint checkpoints/{f}" for f in CHECKPOINT_FILES.values())
     return Section("accuracy", say("h_accuracy", lang), [prose, Table(headers, rows),
-                                                         Figure(figure, f"{commands}; {EVALUATE_ALL}")])
+                                                         Figure(figure, f"{commands}; {EVALUATE_ALL}")]
+                   + other_outlets(records, lang))
+
+
+def other_outlets(records, lang):
+    """In plain words, each model on THUCNews' own test beside an outlet it never learned from
+    (outlets.json), with what "unsure" buys on each; [] without the record."""
+    lines = []
+    for name in _models(records):
+        row = (records.outlets or {}).get(Path(CHECKPOINT_FILES[name]).stem if name in CHECKPOINT_FILES
+                                          else "ensemble")
+        if row:
+            test, other = row["test"], row["toutiao-report"]
+            lines.append("- " + text("outlet_sentence", lang, model=model_label(name, lang), test=test["accuracy"],
+                                     other=other["accuracy"], test_right=test["accuracy_answered"],
+                                     test_answered=test["answered"], other_right=other["accuracy_answered"],
+                                     other_answered=other["answered"]))
+    if not lines:
+        return []
+    return [text("outlet_intro", lang) + "\n\n" + "\n".join(lines)
+            + f"\n\n{say('reproduce', lang, command=OUTLETS_COMMAND)}"]
 
 
 def per_class(records, test, lang):

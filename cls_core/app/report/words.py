@@ -205,6 +205,28 @@ WORDS = {
                      "每个模型都先经过同一种规范化（Unicode NFKC、去掉不可见字符、OpenCC `tw2sp`）再读文本，"
                      "概率由在验证集上拟合的温度校准。"),
     "col_temperature": ("temperature", "温度"),
+    "card_sources": ("What each model learned from (`--extra-train FILE,map=MAP,weight=W,per_label=N`; "
+                     "the checkpoint records each file's sha256, the map, the weight and the lines used per class). "
+                     "Headlines of other outlets are mapped to the ten topics; a label that means two topics "
+                     "(NLPCC's finance: finance or stocks) is learnt as either.",
+                     "每个模型学自哪些数据（`--extra-train FILE,map=MAP,weight=W,per_label=N`；检查点记录了每个文件的 sha256、"
+                     "标签对应表、权重和每个类别用到的行数）。其他媒体的标题被对应到十个主题；一个标签对应两个主题时"
+                     "（NLPCC 的 finance：财经或股票），学成二者之一即可。"),
+    "col_source": ("data", "数据"),
+    "col_headlines": ("headlines", "标题数"),
+    "col_weight": ("weight", "权重"),
+    "col_lines_per_class": ("lines per topic", "每个主题的行数"),
+    "card_outlets": ("**On other outlets** (`{command}`): THUCNews test beside the *report* halves of two outlets "
+                     "the models were measured on once, after every choice was made on the *fit* halves: Toutiao "
+                     "(2018; never trained on; 8 channels mapped) and NLPCC 2017 dev (6 labels). A finance headline "
+                     "counts as right when the answer is finance or stocks. *answered*: share not flagged unsure; "
+                     "*right*: accuracy of those.",
+                     "**在其他媒体上**（`{command}`）：THUCNews 测试集，以及两家媒体的 *report* 半份（所有选择都在 *fit* 半份上做完后"
+                     "只测一次）：今日头条（2018 年；从未训练过；对应了 8 个频道）和 NLPCC 2017 验证集（6 个标签）。财经标题答财经或股票都算对。"
+                     "*回答*：未标为没把握的比例；*答对*：其中的准确率。"),
+    "col_set_test": ("THUCNews test", "THUCNews 测试集"),
+    "col_set_toutiao": ("Toutiao (never trained on)", "今日头条（从未训练过）"),
+    "col_set_nlpcc": ("NLPCC dev", "NLPCC 验证集"),
     "col_epochs": ("epochs", "轮次"),
     "col_train_seconds": ("training time", "训练时间"),
     "col_dev_accuracy": ("dev accuracy", "验证集准确率"),

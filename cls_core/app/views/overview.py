@@ -19,6 +19,7 @@ from cls_core.data import DataFormatError, load_split
 from cls_core.data.labelled import read_labelled_file
 from cls_core.models.networks import count_parameters
 from cls_core.models.predictor import SHIPPED_MODELS, ensemble_record
+from cls_core.data.sources import source_name
 
 # Figures from the reference project's README (THUCNews, 180k training headlines).
 PUBLISHED = [("TextCNN", 0.9122), ("TextRNN", 0.9112), ("TextRNN_Att", 0.9090)]
@@ -203,12 +204,6 @@ def sources_sentence(registry, lang="en"):
         return ""
     parts = [f"{s['data']} ({s['headlines']:,})" if s["headlines"] else s["data"] for s in seen.values()]
     return text("sources_sentence", lang, sources=", ".join(parts))
-
-
-def source_name(path):
-    """A source as people know it: its folder and file (nlpcc2017/train.tsv), not a local path."""
-    path = Path(path)
-    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
 def best_accuracy(registry):
