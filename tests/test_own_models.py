@@ -125,7 +125,7 @@ def test_evaluate_measures_an_own_model_on_its_own_test_split(own, models_dir):
     assert list(table.columns[1:]) == OWN
     rows, message = evaluate_view.cell_headlines(own, report, 1, 1, "en")  # the clicked cell: 天气 → 天气
     assert rows and all(r[1] == r[2] == "天气" for r in rows) and "天气" in message
-    with open(evaluate_view.predictions_csv(own, report), encoding="utf-8") as f:
+    with open(evaluate_view.predictions_csv(own, report), encoding="utf-8-sig") as f:
         assert {line.split(",")[1] for line in list(f)[1:]} <= set(OWN)
     # the report is filed under the checkpoint and the folder's test.tsv
     assert report_key([own.predictor("mine/linear").path], test) in own.evaluations._reports

@@ -217,7 +217,7 @@ def test_disagreements_and_csv(demo):
     assert names == SINGLES and len(rows) == min(total, 200)
     assert all(len({r[2][:-2], r[3][:-2], r[4][:-2]}) > 1 for r in rows)
     report = evaluate_view.evaluation_report(demo, ENSEMBLE)
-    with open(evaluate_view.predictions_csv(demo, report), encoding="utf-8") as f:
+    with open(evaluate_view.predictions_csv(demo, report), encoding="utf-8-sig") as f:
         lines = list(csv.reader(f))
     assert lines[0][:3] == ["headline", "true", "predicted"] and len(lines) == 1 + len(demo.test_split())
 
@@ -226,7 +226,7 @@ def test_predict_file_txt_and_csv(demo, tmp_path):
     txt = tmp_path / "in.txt"
     txt.write_text("国足胜泰国\n\n央行降息\n=HYPERLINK(\"http://x\")股市\n", encoding="utf-8")
     path, n, skipped = predict_file(demo.registry, txt, demo.downloads)
-    rows = list(csv.reader(open(path, encoding="utf-8")))
+    rows = list(csv.reader(open(path, encoding="utf-8-sig")))
     assert n == 3 and skipped == 1 and len(rows) == 4 and rows[1][0] == "国足胜泰国"
     assert rows[3][0] == "'=HYPERLINK(\"http://x\")股市" and rows[3][1].startswith("'=")  # no formula runs
     table = tmp_path / "in.csv"
@@ -248,7 +248,7 @@ def test_a_line_of_invisible_characters_is_skipped_like_a_blank_one(demo, tmp_pa
     source = tmp_path / "in.txt"
     source.write_text("国足胜泰国\n\u200b\n\n央行降息\n \u200b\u200d \n", encoding="utf-8")
     path, n, skipped = predict_file(demo.registry, source, demo.downloads)
-    rows = list(csv.reader(open(path, encoding="utf-8")))
+    rows = list(csv.reader(open(path, encoding="utf-8-sig")))
     assert (n, skipped) == (2, 3) and [r[0] for r in rows[1:]] == ["国足胜泰国", "央行降息"]
     table = tmp_path / "in.csv"
     table.write_text("id,headline\n1,\u200b\n2,国足胜泰国\n", encoding="utf-8")
@@ -268,7 +268,7 @@ def test_a_batch_file_from_a_chinese_page_is_worded_in_chinese_with_the_ticked_m
     source = tmp_path / "in.txt"
     source.write_text("国足3:0完胜泰国队\n央行宣布下调存款准备金率\n", encoding="utf-8")
     path = predict_batch(demo, source, ["TextCNN", "Linear (TF-IDF + SVM)"], "zh-CN").path
-    rows = list(csv.reader(open(path, encoding="utf-8")))
+    rows = list(csv.reader(open(path, encoding="utf-8-sig")))
     assert rows[0][:4] == ["标题", "模型读作", "TextCNN：预测", "线性模型（TF-IDF + SVM）：预测"]
     assert not any("BiLSTM" in h for h in rows[0])  # only the models ticked
     assert rows[1][2] == "体育" and rows[2][2] in CLASS_GLOSS.values()
@@ -447,3 +447,29 @@ def test_links_name_a_view_and_junk_is_ignored():
     assert asked == {"tab": "inside", "headline": "国足3:0完胜泰国队", "models": ["TextCNN"], "lang": "zh-CN"}
     junk = read_link({"tab": "admin", "model": "GPT,TextCNN", "headline": "长" * 999, "lang": "xx"}, SINGLES)
     assert junk == {"tab": "predict", "headline": "长" * MAX_CHARS, "models": ["TextCNN"], "lang": None}
+
+
+def test_label_names_that_start_a_formula_are_escaped_in_every_spreadsheet_csv(tmp_path):
+    """Visitors who train a model choose its label names: "=HYPERLINK(...)" must reach a
+    spreadsheet as text, in the batch CSV and in Evaluate's, like the headlines."""
+    from cls_core.app.registry import ModelRegistry
+    from cls_core.models.linear import LinearModel
+    from cls_core.models.predictor import Predictor
+    classes = ["=HYPERLINK(\"http://x\",\"ok\")", "+86 体育"]
+    texts = ["国足夺冠", "央行降息", "国足胜泰国", "股市大涨"] * 3
+    model = LinearModel.fit(texts, [1, 0, 1, 0] * 3, classes)
+    path = tmp_path / "two.npz"
+    model.save(path)
+    registry = ModelRegistry({"mine/linear": Predictor.load(path, "cpu")}, tmp_path)
+    source = tmp_path / "in.txt"
+    source.write_text("国足夺冠\n", encoding="utf-8")
+    result = predict_file(registry, source, Downloads(), names=["mine/linear"])
+    raw = result.path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # a BOM: Excel opens it as UTF-8
+    rows = list(csv.reader(open(result.path, encoding="utf-8-sig")))
+    assert rows[1][2] == "'+86 体育"
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+    report = {"model": "mine/linear", "predictions": [{"text": "-1", "label": 0, "predicted": 1, "probability": 0.6}]}
+    written = evaluate_view.predictions_csv(Demo(registry, tmp_path), report)
+    rows = list(csv.reader(open(written, encoding="utf-8-sig")))
+    assert rows[1][:3] == ["'-1", "'=HYPERLINK(\"http://x\",\"ok\")", "'+86 体育"]

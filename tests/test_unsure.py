@@ -79,7 +79,7 @@ def test_batch_csv_carries_the_verdicts(demo, tmp_path):
     source = tmp_path / "in.txt"
     source.write_text("國足３：０完勝泰國隊\n😀😀😀\n周杰伦新专辑首发 歌迷排队数小时\n", encoding="utf-8")
     path, n, _ = predict_file(demo.registry, source, demo.downloads)
-    rows = list(csv.DictReader(open(path, encoding="utf-8")))
+    rows = list(csv.DictReader(open(path, encoding="utf-8-sig")))
     assert n == 3 and rows[0]["read as"] == "国足3:0完胜泰国队"
     for name in demo.model_names():
         assert [r[f"{name}: unsure"] for r in rows] == ["no", "yes", "no"]

@@ -13,7 +13,7 @@ import io
 from pathlib import Path
 from typing import NamedTuple
 
-from cls_core.app.inputs import MAX_BATCH_LINES, MAX_UPLOAD_BYTES, clean_headline, csv_safe
+from cls_core.app.inputs import MAX_BATCH_LINES, MAX_UPLOAD_BYTES, SpreadsheetWriter, clean_headline
 from cls_core.app.i18n import class_name, text
 from cls_core.app.wording import UserError, model_label
 from cls_core.data.normalize import drop_invisible
@@ -65,13 +65,13 @@ def predict_file(registry, path, downloads, names=None, lang="en"):
     labels = {n: registry.classes_of(n) for n in names}  # each model answers with its own labels
     answers = {n: registry.predictor(n).predict_assessed(headlines) for n in names}
     target = downloads.new_path("predictions.csv")
-    with open(target, "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
+    with open(target, "w", encoding="utf-8-sig", newline="") as f:
+        writer = SpreadsheetWriter(f)
         writer.writerow(_header(names, labels[names[-1]], lang))
         for i, headline in enumerate(headlines):
             probs = {n: answers[n][0][i] for n in names}
             verdicts = {n: answers[n][1][i] for n in names}
-            writer.writerow([csv_safe(headline), csv_safe(verdicts[names[-1]].read_as)]
+            writer.writerow([headline, verdicts[names[-1]].read_as]
                             + [class_name(labels[n][int(probs[n].argmax())], lang) for n in names]
                             + [f"{probs[n].max():.4f}" for n in names]
                             + [text("yes" if verdicts[n].unsure else "no", lang) for n in names]

@@ -2,6 +2,7 @@
 model reads it, CSV cells a spreadsheet cannot run, and the folder of files to download."""
 
 import atexit
+import csv
 import shutil
 import tempfile
 import time
@@ -36,6 +37,22 @@ def clean_headline(headline, lang="en"):
 def csv_safe(cell):
     """A cell a spreadsheet shows as text: one starting with = + - @ (a formula) gets a ' first."""
     return "'" + cell if isinstance(cell, str) and cell.startswith(CSV_FORMULA_STARTS) else cell
+
+
+class SpreadsheetWriter:
+    """csv.writer for a file meant for a spreadsheet: every cell of every row escaped by
+    csv_safe (label names are chosen by whoever trains a model, headlines by whoever types
+    them), and the file starts with a UTF-8 BOM so that Excel reads it as UTF-8.
+
+        with open(path, "w", encoding="utf-8-sig", newline="") as f:
+            SpreadsheetWriter(f).writerow(["headline", "=1+1"])
+    """
+
+    def __init__(self, file):
+        self._writer = csv.writer(file)
+
+    def writerow(self, row):
+        self._writer.writerow([csv_safe(cell) for cell in row])
 
 
 class Downloads:

@@ -5,15 +5,13 @@ slices, where the models disagree, and whether attention explains the prediction
 Each model is measured on its own test split with its own label names: the shipped models
 on THUCNews's, a model of your own on models/NAME/test.tsv (Demo.test_file)."""
 
-import csv
-
 import numpy as np
 import pandas as pd
 
 from cls_core.app import deep, figures
 from cls_core.app.evaluations import report_key
 from cls_core.app.i18n import class_name, text
-from cls_core.app.inputs import csv_safe
+from cls_core.app.inputs import SpreadsheetWriter
 from cls_core.app.wording import UserError, model_label
 from cls_core.evaluation.evaluate import evaluate
 from cls_core.explain import attribution
@@ -83,11 +81,11 @@ def predictions_csv(demo, report):
     """A CSV of every test headline with its true and predicted class; returns its path."""
     classes = demo.classes_of(report["model"])
     target = demo.downloads.new_path("test_predictions.csv")
-    with open(target, "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
+    with open(target, "w", encoding="utf-8-sig", newline="") as f:
+        writer = SpreadsheetWriter(f)
         writer.writerow(["headline", "true", "predicted", "probability", "correct"])
         for r in report["predictions"]:
-            writer.writerow([csv_safe(r["text"]), classes[r["label"]], classes[r["predicted"]],
+            writer.writerow([r["text"], classes[r["label"]], classes[r["predicted"]],
                              f"{r['probability']:.4f}", r["label"] == r["predicted"]])
     return target
 
