@@ -269,7 +269,7 @@ def test_pickers_refresh_when_a_folder_is_added(own, models_dir, tmp_path):
     predict_tab, inside_tab = build(PredictTab, own, "en"), build(InsideTab, own, "en")
     shutil.copytree(models_dir / "mine", tmp_path / "more")
     try:
-        assert own.add_folder(tmp_path / "more")[0] == "more/bilstm_att"
+        assert own.registry.add_folder(tmp_path / "more")[0] == "more/bilstm_att"
         tabs = {"predict": predict_tab, "inside": inside_tab}
         updates = picker_updates(tabs, "en")
         assert ("more/linear", "more/linear") in updates[predict_tab.chosen]["choices"]
@@ -278,9 +278,32 @@ def test_pickers_refresh_when_a_folder_is_added(own, models_dir, tmp_path):
         predict(own, WEATHER, ["more/linear"])
         evaluate_view.slices(own, ("more/linear",))
     finally:
-        assert own.remove_folder("more")
-    assert not [key for key in own.recent.keys() if "more/linear" in str(key)]  # nothing kept for it
+        assert own.registry.remove_folder("more")
     assert ("more/linear", "more/linear") not in predict_tab.refresh("en")[predict_tab.chosen]["choices"]
+
+
+def test_a_model_replaced_under_its_name_answers_as_itself(own, models_dir, tmp_path):
+    """Delete swap/linear and train another swap/linear (here: one of two labels, where the
+    first had four): Predict, Evaluate's slices and a correction see the new checkpoint, never
+    the answers kept for the old one (results are filed under the checkpoint's sha256)."""
+    from cls_core.models.linear import LinearModel
+    folder = tmp_path / "swap"
+    shutil.copytree(models_dir / "mine", folder)
+    try:
+        own.registry.add_folder(folder)
+        _, _, before = predict(own, WEATHER, ["swap/linear"])
+        assert set(before["swap/linear"][0]) == set(OWN)  # four labels
+        (folder / "linear.npz").unlink()
+        for other in folder.glob("*.pt"):
+            other.unlink()
+        texts = ["北京明日暴雨预警", "国足夺冠", "台风将登陆", "球队晋级"] * 5
+        LinearModel.fit(texts, [0, 1, 0, 1] * 5, ["天气", "体育"]).save(folder / "linear.npz")
+        own.registry.add_folder(folder)
+        _, _, after = predict(own, WEATHER, ["swap/linear"])
+        assert list(after["swap/linear"][0]) and set(after["swap/linear"][0]) <= {"天气", "体育"}
+        assert own.registry.identity("swap/linear")[1] == own.predictor("swap/linear").sha256
+    finally:
+        own.registry.remove_folder("swap")
 
 
 class FakeRequest:

@@ -156,3 +156,26 @@ def test_the_committed_halves_are_read_from_the_shared_files():
         pytest.fail(f"no other outlets in {sources_dir()}")
     sizes = {name: len(load_outlet_set(name, CLASSES)) for name in OUTLET_SETS}
     assert sizes["toutiao-fit"] > 10_000 and sizes["nlpcc-fit"] > 5_000
+
+
+def test_the_unsure_threshold_is_the_lowest_that_keeps_the_answered_right_often_enough():
+    from cls_core.evaluation.outlets import threshold_for_accuracy
+    # top probabilities 0.9, 0.8, 0.7, 0.6 with answers right, right, wrong, right
+    probs = np.array([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3], [0.4, 0.6]])
+    labels = [0, 1, 1, 1]
+    assert threshold_for_accuracy(probs, labels, 1.0) == pytest.approx(0.8)
+    assert threshold_for_accuracy(probs, labels, 0.75) == pytest.approx(0.6)  # 3 of 4 right answered
+    assert threshold_for_accuracy(probs, [1, 0, 1, 0], 0.9) == 1.0  # nothing reaches it: answer nothing
+
+
+def test_figures_on_a_set_say_what_unsure_buys():
+    from cls_core.evaluation.outlets import figures_on
+
+    class Stub:
+        unsure_threshold = 0.65
+
+        def predict_proba(self, texts):
+            return np.array([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3], [0.4, 0.6]])
+    data = Dataset(list("abcd"), [0, 1, 1, 1], ["x", "y"])
+    assert figures_on(Stub(), data) == {"accuracy": 0.75, "headlines": 4, "answered": 0.75,
+                                        "accuracy_answered": round(2 / 3, 4)}

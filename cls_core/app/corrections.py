@@ -47,14 +47,6 @@ def parse_topic(topic, classes):
     return name
 
 
-def checkpoint_sha256(predictor):
-    """The sha256 of the checkpoint file that answered; for the ensemble, its members' joined by '+'."""
-    members = getattr(predictor, "members", None)
-    if members:
-        return "+".join(m.sha256 or "" for m in members)
-    return predictor.sha256
-
-
 class RateLimit:
     """At most `per_minute` events per key in any 60 seconds. Keys (Gradio session hashes)
     live in memory only and go once their last event is a minute old."""
@@ -111,7 +103,7 @@ class Corrections:
         record = Correction(headline=typed, read_as=assessment.read_as, model=model,
                             answer=predictor.classes[top], probability=round(float(probs[0, top]), 6),
                             correction=correction, app_commit=self.commit,
-                            checkpoint_sha256=checkpoint_sha256(predictor))
+                            checkpoint_sha256=predictor.sha256)
         try:
             return self.store.add(record), record
         except StoreFull:

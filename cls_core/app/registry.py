@@ -120,6 +120,12 @@ class ModelRegistry:
             self._locks = {n: lock for n, lock in self._locks.items() if n in self.names()}
         return removed
 
+    def identity(self, name):
+        """(name, the sha256 of the checkpoint it answers from; an ensemble's: its members'). What
+        a result kept for a model is filed under: a model replaced under the same name (a Train
+        tab's retraining) is another model, and gets no answer of the old one."""
+        return name, self.predictor(name).sha256
+
     # --- names ------------------------------------------------------------------------------
 
     @staticmethod

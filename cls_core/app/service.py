@@ -97,26 +97,3 @@ class Demo:
         with self._tests_guard:
             self._tests[test] = dataset
         return dataset
-
-    def add_folder(self, path):
-        """Serve the models of one models folder (ModelRegistry.add_folder); the answers kept for
-        the names it held before are dropped. Returns the names added."""
-        names = self.registry.add_folder(path)
-        self._forget(Path(path).name)
-        return names
-
-    def remove_folder(self, name):
-        """Stop serving models/NAME (ModelRegistry.remove_folder); returns the names removed."""
-        names = self.registry.remove_folder(name)
-        self._forget(name)
-        return names
-
-    def _forget(self, folder):
-        """Drop what was kept for the models of folder: answers under their names (a key names a
-        model, or a tuple of them), test splits read."""
-        def names(key):
-            for part in key:
-                yield from (p for p in (part if isinstance(part, tuple) else (part,)) if isinstance(p, str))
-        self.recent.forget(lambda key: any(self.registry.folder_of(name) == folder for name in names(key)))
-        with self._tests_guard:
-            self._tests = {t: d for t, d in self._tests.items() if t.classes is None}

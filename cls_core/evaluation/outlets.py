@@ -2,7 +2,7 @@
 the *fit* halves, and their figures on the *report* halves, read once per checkpoint.
 
     python -m cls_core.evaluation.outlets threshold [--checkpoint F ...]   # refit, write into each checkpoint
-                                                                          # (and ensemble.metrics.json)
+    python -m cls_core.evaluation.robustness --write                      # the ensemble's, likewise
     python -m cls_core.evaluation.outlets report [--json checkpoints/outlets.json]
 
 threshold: each model's unsure threshold becomes the lowest calibrated top probability at which
@@ -27,8 +27,7 @@ from cls_core.evaluation.evaluate import scored_labels
 from cls_core.models.checkpoint import CheckpointError, atomic_write_text, load_checkpoint, save_checkpoint
 from cls_core.models.linear import LinearModel
 from cls_core.models.precision import add_precision_argument
-from cls_core.models.predictor import (ENSEMBLE_METRICS, SHIPPED_MODELS, Ensemble, Predictor, add_device_argument,
-                                       ensemble_record)
+from cls_core.models.predictor import SHIPPED_MODELS, Ensemble, Predictor, add_device_argument, ensemble_record
 
 TARGET_ACCURACY = 0.91  # on Toutiao-fit; the goal is 90 % on the report half
 MAX_FLAGGED = 0.2       # of THUCNews dev
@@ -75,21 +74,13 @@ def write_threshold(path, threshold):
         save_checkpoint(path, payload)
 
 
-def refit_thresholds(paths, checkpoint_dir, data_dir=None, device="cpu"):
-    """Refit each model's threshold (and, for several, their ensemble's, in ensemble.metrics.json)."""
-    members = []
+def refit_thresholds(paths, data_dir=None, device="cpu"):
+    """Refit each single model's threshold, written into its checkpoint. (The ensemble's is
+    fitted the same way by `python -m cls_core.evaluation.robustness --write`.)"""
     for path in paths:
-        predictor = Predictor.load(path, device)
-        threshold, figures = fit_outlet_threshold(predictor, data_dir)
+        threshold, figures = fit_outlet_threshold(Predictor.load(path, device), data_dir)
         write_threshold(path, threshold)
         print(f"{path}: unsure below {threshold:.3f} ({figures})")
-        members.append(Predictor.load(path, device))
-    if len(members) > 1:
-        ensemble = Ensemble(members)
-        threshold, figures = fit_outlet_threshold(ensemble, data_dir)
-        record = {"members": [Path(m.path).name for m in members], "unsure_threshold": threshold}
-        atomic_write_text(Path(checkpoint_dir) / ENSEMBLE_METRICS, json.dumps(record, indent=1))
-        print(f"ensemble: unsure below {threshold:.3f} ({figures})")
 
 
 def figures_on(predictor, dataset):
@@ -136,7 +127,7 @@ def main(argv=None):
     try:
         if args.command == "threshold":
             paths = args.checkpoint or [str(Path(args.checkpoints) / f) for f in SHIPPED_MODELS.values()]
-            refit_thresholds(paths, args.checkpoints, args.data_dir, args.device)
+            refit_thresholds(paths, args.data_dir, args.device)
             return
         results = report(args.checkpoints, args.data_dir, args.device, args.precision)
     except (CheckpointError, DataFormatError, FileNotFoundError, ValueError) as e:

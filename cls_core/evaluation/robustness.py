@@ -1,7 +1,7 @@
 """How the models fare on headlines as people write them, and when they say "unsure".
 
     python -m cls_core.evaluation.robustness                 # the shipped models and their ensemble
-    python -m cls_core.evaluation.robustness --write         # ... and fit the ensemble's threshold on dev,
+    python -m cls_core.evaluation.robustness --write         # ... and fit the ensemble's threshold (on Toutiao-fit),
                                                   # recording it in checkpoints/ensemble.metrics.json
     python -m cls_core.evaluation.robustness --choose        # which OpenCC configuration to normalise with
 
@@ -29,7 +29,7 @@ from cls_core.data.normalize import clean_characters, normalize_headline, opencc
 from cls_core.models.predictor import (ENSEMBLE_METRICS, SHIPPED_MODELS, Ensemble, Predictor, add_device_argument,
                                        assess, ensemble_record)
 from cls_core.models.precision import add_precision_argument
-from cls_core.models.unsure import fit_confidence_threshold
+from cls_core.evaluation.outlets import fit_outlet_threshold
 
 CONVERSIONS = ("s2twp", "s2hk")
 CANDIDATES = ("t2s", "tw2s", "tw2sp", "hk2s")
@@ -119,10 +119,10 @@ def measure(members, data_dir, today_path=TODAY, ensemble_threshold=None, split=
 
 
 def fit_ensemble(members, data_dir, checkpoint_dir):
-    """Fit the ensemble's confidence threshold on dev and record it with its test summary."""
-    dev = load_split(data_dir, "dev")
+    """Fit the ensemble's confidence threshold as each shipped model's is fitted (on the
+    other outlet's fit half: cls_core.evaluation.outlets) and record it with its test summary."""
     ensemble = Ensemble(list(members.values()))
-    threshold = fit_confidence_threshold(ensemble.predict_proba(dev.texts))
+    threshold, _ = fit_outlet_threshold(ensemble, data_dir)
     ensemble.unsure_threshold = threshold
     record = {"members": [Path(m.path).name for m in members.values()], "unsure_threshold": threshold,
               "test": summary(evaluate(ensemble, load_split(data_dir, "test"), with_predictions=False))}
@@ -147,7 +147,7 @@ def main(argv=None):
     add_precision_argument(parser)
     parser.add_argument("--choose", action="store_true", help="compare OpenCC configurations on dev")
     parser.add_argument("--write", action="store_true",
-                        help=f"fit the ensemble's threshold on dev and write {ENSEMBLE_METRICS}")
+                        help=f"fit the ensemble's threshold (cls_core.evaluation.outlets) and write {ENSEMBLE_METRICS}")
     parser.add_argument("--split", default="test", choices=["dev", "test"], help="dev for choices, test to report")
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args(argv)

@@ -250,6 +250,11 @@ class Ensemble:
         self.normalize = members[0].normalize
         self.unsure_threshold = unsure_threshold
 
+    @property
+    def sha256(self):
+        """Its identity: the members' checkpoint sha256s joined by '+'."""
+        return "+".join(m.sha256 or "" for m in self.members)
+
     def unknown_share(self, read_as):
         return float(np.mean([m.unknown_share(read_as) for m in self.members]))
 

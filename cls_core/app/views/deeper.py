@@ -17,7 +17,7 @@ def deeper(demo, headline, name, lang="en", inside=None, ig=None):
     if predictor.kind == "ensemble":
         raise UserError("error_pick_one")
     with demo.registry.lock(name):
-        r = demo.recent.get(("attributions", name, headline),
+        r = demo.recent.get(("attributions", (name, predictor.sha256), headline),
                             lambda: deep.attributions(predictor, headline, lang=lang, inside=inside, ig=ig))
     # one reading everywhere: the characters as typed (Inside's), where the model read as many
     typed = (inside or {}).get("method_scores", {}).get("chars")

@@ -114,7 +114,8 @@ def slices(demo, names, lang="en", test_set="test"):
     singles = tuple(n for n in names if n in demo.models)  # no ensemble
     if not singles:
         return None, None
-    return demo.recent.get(("slices", singles, lang, test_set), lambda: _slices(demo, singles, lang, test_set))
+    key = ("slices", tuple(demo.registry.identity(n) for n in singles), lang, test_set)
+    return demo.recent.get(key, lambda: _slices(demo, singles, lang, test_set))
 
 
 def _slices(demo, singles, lang, test_set):

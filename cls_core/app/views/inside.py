@@ -31,7 +31,7 @@ def _inside(demo, headline, name, layer, direction, lang):
         raise UserError("error_pick_one")
 
     def remember(what, compute):  # a redraw (another language, layer) runs no model again
-        return demo.recent.get((what, name, headline), compute)
+        return demo.recent.get((what, (name, predictor.sha256), headline), compute)
 
     occluded = remember("occlusion", lambda: inspection.occlusion(predictor, headline))
     c, chars = occluded["class_index"], occluded["chars"]
@@ -109,7 +109,7 @@ def look_inside(demo, headline, name, layer=1, direction="forward", lang="en"):
     cores share one look."""
     cleaned, _ = clean_headline(headline, lang)
     predictor = demo.predictor(name)
-    looked = ("attributions", name, cleaned) in demo.recent.keys()
+    looked = ("attributions", (name, predictor.sha256), cleaned) in demo.recent.keys()
     with demo.gates.inspect(), demo.registry.lock(name):
         ig = (demo.gates.attributing.submit(attribution.integrated_gradients, predictor, cleaned)
               if name in demo.registry.network_names() and not looked else None)

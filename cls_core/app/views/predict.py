@@ -31,12 +31,13 @@ def predict(demo, headline, names, top_k=5, lang="en"):
 def model_answer(demo, name, headline):
     """(probabilities [1, C], assessment, milliseconds) of one model for one cleaned headline,
     computed once and kept a while (a correction of an answer just shown reuses it)."""
-    return demo.recent.get(("predict", name, headline), lambda: _answer(demo, name, headline))
+    predictor = demo.predictor(name)  # one model throughout: the key names its checkpoint
+    return demo.recent.get(("predict", (name, predictor.sha256), headline), lambda: _answer(predictor, headline))
 
 
-def _answer(demo, name, headline):
+def _answer(predictor, headline):
     start = time.perf_counter()
-    probs, (assessment,) = demo.predictor(name).predict_assessed([headline])
+    probs, (assessment,) = predictor.predict_assessed([headline])
     return probs, assessment, (time.perf_counter() - start) * 1000
 
 

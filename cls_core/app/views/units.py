@@ -28,11 +28,15 @@ def unit_view(demo, headline, name, unit_key, lang="en"):
     headline, _ = clean_headline(headline, lang)
     layer, direction, unit = unit_key.split("/")
 
+    predictor = demo.predictor(name)
+
     def compute():
         with demo.registry.lock(name):
-            return deep.units_view(demo.predictor(name), demo.test_file(name), headline, int(layer),
+            return deep.units_view(predictor, demo.test_file(name), headline, int(layer),
                                    direction, int(unit), lang=lang)
-    view = demo.recent.get(("unit", name, headline, unit_key), compute)  # a redraw runs no model again
+    # a redraw runs no model again; the key names the checkpoint, so a model replaced under
+    # the same name is another model
+    view = demo.recent.get(("unit", (name, predictor.sha256), headline, unit_key), compute)
     rows = [[c["headline"], f"{c['left']}【{c['char']}】{c['right']}", f"{c['activation']:.3f}",
              class_name(c["topic"], lang)] for c in view["contexts"]]
     track = view["track"]
