@@ -235,3 +235,22 @@ def test_the_other_training_options_work_as_on_thucnews(tmp_path):
                         "--unidirectional", "--embed-dim", "8") + ["--epochs", "1"])
     config = load_checkpoint(out)["config"]
     assert config["cell"] == "gru" and config["bidirectional"] is False and config["hidden"] == 16
+
+
+def test_two_labels_train_every_model_and_their_ensemble(tmp_path):
+    """README promises 2 to 100 labels: with two, scikit-learn's SVM keeps one row of weights
+    (the second class against the first), and the linear model once failed with IndexError."""
+    from cls_core.app.service import Demo
+    from cls_core.app.views.predict import predict
+    two = tmp_path / "two.tsv"
+    two.write_text("".join(f"{t}\t{y}\n" for t, y in labelled_rows() if y in ("天气", "美食")), encoding="utf-8")
+    folder = tmp_path / "models" / "two"
+    for model in ("textcnn", "bilstm_att", "linear"):
+        train_main(own_args(model, two, folder / f"{model}.pt", tmp_path / "nothing", "--embed-dim", "16"))
+    linear = Predictor.load(folder / "linear.npz", "cpu")
+    assert linear.classes == ["天气", "美食"] and linear.metrics["test"]["accuracy"] > 0.9
+    demo = Demo.load(tmp_path / "no-checkpoints", tmp_path, "cpu", models_dir=tmp_path / "models")
+    names = [n for n in demo.model_names() if n.startswith("two/")]
+    assert len(names) == 4  # three models and their ensemble
+    _, _, results = predict(demo, "北京明日暴雨预警 气温骤降", names)
+    assert all(next(iter(top)) == "天气" for top, _, _ in results.values())
