@@ -8,7 +8,7 @@
     python app.py --feedback-db PATH   # where corrections are kept (--no-feedback: nowhere)
     python app.py --models DIR         # also serve your own models, DIR/NAME/MODEL.pt as NAME/MODEL
     python app.py --allow-training     # also a tab training models on visitors' own labelled files
-                                       # (into --models, default models/; refused on --share without --auth)
+                                       # (into --models, default models/; refused without --auth anywhere but 127.0.0.1)
 
 Links open a view directly: /?tab=inside&model=TextCNN&headline=国足3:0完胜泰国队&lang=zh-CN
 (tab: predict, inside, map, evaluate, experiments, overview, and review or train where shown;
@@ -32,7 +32,7 @@ from cls_core.app.allocator import limit_fragmentation
 limit_fragmentation()  # before torch or Gradio start a thread: see cls_core/app/allocator.py
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
 
-from cls_core.app.address import check_gradio_port_variable, listen_address, parse_port  # noqa: E402
+from cls_core.app.address import check_gradio_port_variable, is_loopback, listen_address, parse_port  # noqa: E402
 
 try:  # Gradio reads $GRADIO_SERVER_PORT as it is imported, and stops on a bad one with a bare ValueError
     check_gradio_port_variable()
@@ -83,11 +83,11 @@ def parse_args(argv=None):
                    help="refuse corrections once the database is this large")
     g.add_argument("--no-feedback", action="store_true", help="keep no corrections (no button, /flag refuses)")
     g.add_argument("--review", action="store_true",
-                   help="show a tab reviewing the corrections (refused on a --share link without --auth)")
+                   help="show a tab reviewing the corrections (refused without --auth anywhere but on 127.0.0.1)")
     g = p.add_argument_group("training in the browser")
     g.add_argument("--allow-training", action="store_true",
                    help="show a Train tab: visitors upload a labelled file and train a model on it, one at a "
-                        "time, into --models (refused on a --share link without --auth)")
+                        "time, into --models (refused without --auth anywhere but on 127.0.0.1)")
     g.add_argument("--max-train-minutes", type=float, default=30, help="stop a training after this long")
     return p.parse_args(argv)
 
@@ -105,14 +105,11 @@ def open_training(args, registry, data_dir):
     return queue
 
 
-def open_corrections(args, auth):
+def open_corrections(args):
     """(Corrections or None, review shown): the feedback store as the arguments ask."""
     if args.no_feedback:
         return None, False
     review = args.review
-    if review and args.share and not auth:
-        print("warning: --review is not shown on a --share link without --auth", file=sys.stderr)
-        review = False
     path = args.feedback_db or default_db_path()
     try:
         store = FeedbackStore(path, args.feedback_max_mb)
@@ -139,9 +136,14 @@ def main(argv=None):
     elif args.share:
         print("warning: --share without --auth: anyone with the public link can use this app "
               "(add --auth USER:PASS or set APP_AUTH)", file=sys.stderr)
-    if args.allow_training and args.share and not auth:  # before minutes of loading
-        sys.exit("error: --allow-training on a --share link needs --auth USER:PASS (or APP_AUTH): anyone "
-                 "with the link could run trainings on this machine")
+    # What visitors may run or read beyond predictions needs a login wherever others can reach
+    # the app: a --share link, or any address but this machine's own (the Dockerfile's 0.0.0.0).
+    where = "a --share link" if args.share else None if is_loopback(host) else f"{host} (not this machine alone)"
+    for flag, given, what in (("--allow-training", args.allow_training, "run trainings on this machine"),
+                              ("--review", args.review, "read every visitor's corrections")):
+        if given and where and not auth:  # before minutes of loading
+            sys.exit(f"error: {flag} on {where} needs --auth USER:PASS (or APP_AUTH): anyone who reaches the "
+                     f"app could {what}")
     if args.max_train_minutes <= 0:
         sys.exit("error: --max-train-minutes takes a positive number")
     if args.allow_training:  # trained models need a folder to go to
@@ -154,7 +156,7 @@ def main(argv=None):
         print("warning:", problem, file=sys.stderr)
     if not core.models:
         sys.exit("error: no model could be loaded; see the warnings above")
-    core.corrections, core.review = open_corrections(args, auth)
+    core.corrections, core.review = open_corrections(args)
     core.training = open_training(args, core.registry, core.data_dir)
     app = build_page(core)
     app.queue(default_concurrency_limit=WORKERS, max_size=QUEUE_SIZE)

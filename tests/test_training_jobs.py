@@ -367,6 +367,23 @@ def test_training_on_a_public_link_needs_a_login(tmp_path, capsys, monkeypatch):
     assert "--allow-training on a --share link needs --auth" in str(stopped.value)
 
 
+@pytest.mark.parametrize("flag", ["--allow-training", "--review"])
+@pytest.mark.parametrize("host, refused", [("0.0.0.0", True), ("192.0.2.7", True), ("127.0.0.1", False),
+                                           ("localhost", False), ("::1", False)])
+def test_training_and_review_need_a_login_on_any_address_but_this_machines(tmp_path, monkeypatch, flag, host,
+                                                                           refused):
+    """The Dockerfile listens on 0.0.0.0: without a login, anyone reaching the container could
+    train, delete and download models, or read every correction."""
+    import app as app_module
+    from cls_core.app.address import is_loopback
+    monkeypatch.delenv("APP_AUTH", raising=False)
+    assert is_loopback(host) is not refused
+    if refused:
+        with pytest.raises(SystemExit) as stopped:
+            app_module.main([flag, "--host", host, "--checkpoints", str(tmp_path)])
+        assert f"{flag} on {host} (not this machine alone) needs --auth" in str(stopped.value)
+
+
 def test_a_batch_prediction_file_keeps_its_2_mb_limit_when_uploads_may_be_larger(tmp_path):
     """With --allow-training Gradio takes uploads up to 20 MB; the batch reader refuses more than 2 MB itself."""
     from cls_core.app.batch import read_lines

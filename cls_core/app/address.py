@@ -16,6 +16,7 @@ neither gradio nor torch: app.py checks $GRADIO_SERVER_PORT before Gradio is imp
 Gradio reads that variable as it is imported and stops on a bad one with a bare ValueError.
 """
 
+import ipaddress
 import os
 
 DEFAULT_HOST = "127.0.0.1"
@@ -67,3 +68,14 @@ def listen_address(host=None, port=None, environ=None):
     for name in PORT_VARIABLES:
         port = port or port_variable(name, environ)
     return host or DEFAULT_HOST, port or DEFAULT_PORT
+
+
+def is_loopback(host):
+    """Whether an address the app listens on is reachable from this machine alone (127.0.0.0/8,
+    ::1, localhost). 0.0.0.0, a host name or a public address is not."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -94,18 +94,20 @@ def side_paths(out):
 
 
 def read_splits(args):
-    """(data directory, train, dev): the splits as args limit them, normalised as the models
-    will read text at prediction time (Simplified, half-width)."""
+    """(data directory, train, dev, THUCNews train's class counts): the splits as args limit
+    them, normalised as the models will read text at prediction time (Simplified, half-width);
+    train holds the --extra-train lines too, the counts THUCNews's alone."""
     data_dir = resolve_data_dir(args.data_dir)
     train, dev = load_split(data_dir, "train"), load_split(data_dir, "dev")
     if args.train_limit:
         train.texts, train.labels = train.texts[:args.train_limit], train.labels[:args.train_limit]
     if args.dev_limit:
         dev.texts, dev.labels = dev.texts[:args.dev_limit], dev.labels[:args.dev_limit]
+    counts = class_counts(train)
     train = with_extra(train, args.extra_train)  # after --train-limit: the extra files are kept whole
     for split in (train, dev):
         split.texts = [normalize_headline(t) for t in split.texts]
-    return data_dir, train, dev
+    return data_dir, train, dev, counts
 
 
 @dataclass
@@ -120,6 +122,7 @@ class TrainingData:
     test: Dataset | None
     train_sha256: str
     own: object = None
+    train_counts: list = None  # THUCNews train's class counts (its --extra-train lines are recorded apart)
 
 
 def normalized(split):
@@ -146,12 +149,12 @@ def training_data(args, own=None):
     if own is not None:
         return TrainingData(resolve_data_dir(args.data_dir), normalized(own.train), normalized(own.dev), own.test,
                             own.record["train_file"]["sha256"], own)
-    data_dir, train, dev = read_splits(args)
+    data_dir, train, dev, counts = read_splits(args)
     try:
         test = load_split(data_dir, "test")
     except FileNotFoundError:
         test = None
-    return TrainingData(data_dir, train, dev, test, sha256_file(data_dir / "train.txt"))
+    return TrainingData(data_dir, train, dev, test, sha256_file(data_dir / "train.txt"), train_counts=counts)
 
 
 def character_vectors(args, data_dir):
@@ -488,7 +491,7 @@ class NetworkTraining:
 def data_record(data):
     """What a checkpoint records of the data it learned from (a TrainingData): the class counts
     of its splits, and for a file of one's own its record (cls_core.training.own_data)."""
-    counts = {"train": class_counts(data.train), "dev": class_counts(data.dev)}
+    counts = {"train": data.train_counts or class_counts(data.train), "dev": class_counts(data.dev)}
     if data.own is None:
         return {"class_counts": counts}
     return {"class_counts": dict(counts, test=class_counts(data.test)), "data": data.own.record}

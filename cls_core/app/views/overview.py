@@ -186,8 +186,7 @@ def sources_of(predictor):
     if own.get("train_file"):
         first = {"data": Path(own["train_file"]["path"]).name, "headlines": (own.get("splits") or {}).get("train")}
     else:
-        first = {"data": "THUCNews train", "headlines": (sum(counts) - sum(e["headlines"] for e in extra))
-                 if counts else None}
+        first = {"data": "THUCNews train", "headlines": sum(counts) if counts else None}
     return [dict(first, weight=1.0)] + [
         {"data": source_name(e["path"]), "headlines": e["headlines"], "weight": e.get("weight", 1.0),
          "classes": e.get("lines_per_class")} for e in extra]
