@@ -27,9 +27,9 @@ TEXTS = {
     # --- page frame -----------------------------------------------------------------------
     "intro": ("**Which of ten topics is a Chinese news headline about, and why does a model think so?** "
               "Our best model answers **{ours}** of 10,000 test headlines correctly; the published reference "
-              "reaches {reference} with four times our training data. Type a headline below and press Enter.",
+              "reaches {reference} with four times our THUCNews training data. Type a headline below and press Enter.",
               "**一条中文新闻标题属于十个主题中的哪一个？模型为什么这么判断？** 我们最好的模型在 10,000 条测试标题上"
-              "答对 **{ours}**；已发表的参考项目用四倍于我们的训练数据达到 {reference}。在下面输入一条标题，按回车即可。"),
+              "答对 **{ours}**；已发表的参考项目用四倍于我们的 THUCNews 训练数据达到 {reference}。在下面输入一条标题，按回车即可。"),
     "privacy": ("Typed headlines are not stored.", "输入的标题不会被保存。"),
     "language": ("Language", "语言"),
     "warning": ("**Warning:** {text}", "**警告**：{text}"),
@@ -367,10 +367,11 @@ TEXTS = {
                        "its answers agree with fp32 (32-bit) to within 0.01 in probability.",
                        "*计算格式*：本服务器上运算所用的数字格式。处理器原生支持 bf16（16 位）乘法、且启动时的简短计时测试表明它更快时，"
                        "就用 bf16；它给出的概率与 fp32（32 位）相差不超过 0.01。"),
-    "title_accuracy": ("Test accuracy: ours (45k training headlines) and the published reference (180k)",
-                       "测试准确率：我们的模型（4.5 万条训练标题）与已发表的参考项目（18 万条）"),
-    "published_note": ("published figure, 4× our training data", "已发表的数字，训练数据是我们的 4 倍"),
-    "ours_note": ("shipped checkpoint, 45k training headlines", "随项目发布的检查点，4.5 万条训练标题"),
+    "title_accuracy": ("THUCNews test accuracy: ours (45k THUCNews training headlines) and the published reference (180k)",
+                       "THUCNews 测试准确率：我们的模型（4.5 万条 THUCNews 训练标题）与已发表的参考项目（18 万条）"),
+    "published_note": ("published figure, 4× our THUCNews training data", "已发表的数字，THUCNews 训练数据是我们的 4 倍"),
+    "ours_note": ("shipped checkpoint, 45k THUCNews training headlines and others (Overview: the data)",
+                  "随项目发布的检查点，4.5 万条 THUCNews 训练标题及其他来源（见概览：数据）"),
     "reference_name": ("{model} (reference, 180k train)", "{model}（参考项目，18 万训练）"),
     "title_training": ("Training curves: {model}", "训练曲线：{model}"),
     "train_loss": ("train loss (smoothed per step)", "训练损失（逐步平滑）"),

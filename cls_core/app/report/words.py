@@ -38,10 +38,10 @@ WORDS = {
     # --- 2. accuracy --------------------------------------------------------------------------
     "h_accuracy": ("Test accuracy", "测试集准确率"),
     "accuracy": ("On the {n:,} headlines of the published test split, trained on {train:,} headlines. The reference "
-                 "project's published figures (grey) used {reference_train:,} training headlines, four times ours. "
+                 "project's published figures (grey) used {reference_train:,} THUCNews training headlines, four times ours. "
                  "Both networks beat the linear baseline: the BiLSTM by {rnn_gain:.2f} points, the TextCNN by {cnn_gain:.2f}.",
                  "在公开测试集的 {n:,} 条标题上测得，训练用 {train:,} 条标题。参考项目公布的结果（灰色）用了 "
-                 "{reference_train:,} 条训练标题，是我们的四倍。两个神经网络都胜过线性基线：BiLSTM 高 {rnn_gain:.2f} 个百分点，"
+                 "{reference_train:,} 条 THUCNews 训练标题，是我们的四倍。两个神经网络都胜过线性基线：BiLSTM 高 {rnn_gain:.2f} 个百分点，"
                  "TextCNN 高 {cnn_gain:.2f} 个百分点。"),
     "col_model": ("model", "模型"),
     "col_accuracy": ("test accuracy", "测试准确率"),
