@@ -88,7 +88,7 @@ def test_a_flip_only_by_punctuation_says_so(textcnn):
     """No single edit of a Chinese character tried flips this one: the flip shown touches
     punctuation, and the page says so in every language."""
     from cls_core.app.wording import counterfactual_text
-    headline = "湖南理科裸分状元龙镜霓：自称不太用功(图)"
+    headline = "曹格回家乡马来西亚见歌迷 自觉亏欠歉疚(图)"
     flip = counterfactual.smallest_flip(textcnn, headline)
     found = flip["flip"]
     assert found["chinese"] is False and not counterfactual._chinese_edit(

@@ -279,14 +279,14 @@ def test_an_acknowledged_correction_survives_kill_9_and_fifty_sessions_are_each_
     assert sum(r["headline"].startswith(f"{HEADLINE} ") and "flood" not in r["headline"] for r in rows) == 50
 
 
-def test_review_is_never_shown_on_a_share_link_without_a_login(tmp_path, capsys):
+def test_review_on_a_share_link_without_a_login_is_refused(tmp_path, monkeypatch):
     import app as app_module
+    monkeypatch.delenv("APP_AUTH", raising=False)
     db = ["--feedback-db", str(tmp_path / "f.sqlite3")]
-    corrections, review = app_module.open_corrections(app_module.parse_args(["--review", "--share", *db]), None)
-    assert corrections is not None and review is False and "--review is not shown" in capsys.readouterr().err
-    assert app_module.open_corrections(app_module.parse_args(["--review", "--share", *db]), ("u", "p"))[1] is True
-    assert app_module.open_corrections(app_module.parse_args(["--review", *db]), None)[1] is True
-    assert app_module.open_corrections(app_module.parse_args(["--review", "--no-feedback", *db]), None) == (None, False)
+    with pytest.raises(SystemExit, match="--review on a --share link needs --auth"):
+        app_module.main(["--review", "--share", *db, "--checkpoints", str(tmp_path)])
+    assert app_module.open_corrections(app_module.parse_args(["--review", *db]))[1] is True
+    assert app_module.open_corrections(app_module.parse_args(["--review", "--no-feedback", *db])) == (None, False)
 
 
 def test_the_box_shows_under_an_answer_only_while_corrections_are_kept(keeping, demo):
@@ -315,5 +315,5 @@ def test_a_database_that_cannot_be_opened_stops_the_app_with_a_way_out(tmp_path)
     (tmp_path / "not-a-folder").write_text("")
     with pytest.raises(SystemExit, match="--no-feedback"):
         app_module.open_corrections(app_module.parse_args(
-            ["--feedback-db", str(tmp_path / "not-a-folder" / "f.sqlite3")]), None)
+            ["--feedback-db", str(tmp_path / "not-a-folder" / "f.sqlite3")]))
 

@@ -27,8 +27,10 @@ def twins(request, checkpoint_dir):
     return Predictor.load(path, "cpu", precision="fp32"), Predictor.load(path, "cpu", precision="bf16")
 
 
-def test_bf16_gives_the_fp32_answers(twins, sample):
-    """Same top class on >= 99.9 % of headlines, calibrated probabilities within 0.01, ECE <= 2 %."""
+def test_bf16_gives_the_fp32_answers(twins, sample, data_dir):
+    """Same top class on >= 99.9 % of headlines, calibrated probabilities within 0.01; ECE <= 2 %
+    on the whole test split (where the goal is set: on a fifth of it the estimate moves by tenths
+    of a point)."""
     fp32, bf16 = twins
     texts, labels = sample
     p32, p16 = fp32.predict_proba(texts), bf16.predict_proba(texts)
@@ -37,7 +39,8 @@ def test_bf16_gives_the_fp32_answers(twins, sample):
     assert flips <= len(texts) // 1000, f"{flips} of {len(texts)} headlines change their top class"
     assert np.abs(p32 - p16).max() <= 0.01
     assert abs((p32.argmax(1) == labels).mean() - (p16.argmax(1) == labels).mean()) <= flips / len(texts)
-    assert expected_calibration_error(p16, labels) <= 0.02
+    test = load_split(data_dir, "test")
+    assert expected_calibration_error(bf16.predict_proba(test.texts), test.labels) <= 0.02
 
 
 def test_bf16_fast_path_really_computes_in_bf16(twins):

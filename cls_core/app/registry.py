@@ -121,9 +121,8 @@ class ModelRegistry:
         return removed
 
     def identity(self, name):
-        """(name, the sha256 of the checkpoint it answers from; an ensemble's: its members'). What
-        a result kept for a model is filed under: a model replaced under the same name (a Train
-        tab's retraining) is another model, and gets no answer of the old one."""
+        """(name, its checkpoint's sha256; an ensemble's: its members'): what a result kept for a
+        model is filed under, so that a model replaced under its name gets none of the old one's."""
         return name, self.predictor(name).sha256
 
     # --- names ------------------------------------------------------------------------------
