@@ -473,3 +473,14 @@ def test_label_names_that_start_a_formula_are_escaped_in_every_spreadsheet_csv(t
     written = evaluate_view.predictions_csv(Demo(registry, tmp_path), report)
     rows = list(csv.reader(open(written, encoding="utf-8-sig")))
     assert rows[1][:3] == ["'-1", "'=HYPERLINK(\"http://x\",\"ok\")", "'+86 体育"]
+
+
+def test_the_overview_says_each_shipped_model_on_its_own_test_and_on_an_outlet_never_learned_from(demo):
+    figures = overview.outlet_figures(demo.registry)
+    assert set(figures) == set(demo.model_names())  # the record was measured on these very checkpoints
+    sentences = overview.outlet_sentences(demo.registry, "en")
+    for name, row in figures.items():
+        assert f"on an outlet it never learned from **{row['toutiao-report']['accuracy']:.1%}**" in sentences
+    assert "从未学过的媒体" in overview.outlet_sentences(demo.registry, "zh-CN")
+    assert "THUCNews train (45,000)" in overview.sources_sentence(demo.registry, "en")
+    assert "nlpcc2017/train.tsv" in overview.sources_sentence(demo.registry, "en")

@@ -124,3 +124,12 @@ def counterfactual_text(r, classes, lang="en"):
             line += text("flip_not_chinese", lang)
         lines.append(line)
     return "  \n".join(lines)
+
+
+def outlet_line(model, row, lang="en"):
+    """A model (as the page names it) on THUCNews' own test beside an outlet it never learned
+    from, and what "unsure" buys on each, from its row of checkpoints/outlets.json."""
+    test, other = row["test"], row["toutiao-report"]
+    return "- " + text("outlet_sentence", lang, model=model, test=test["accuracy"], other=other["accuracy"],
+                       test_right=test["accuracy_answered"], test_answered=test["answered"],
+                       other_right=other["accuracy_answered"], other_answered=other["answered"])

@@ -19,7 +19,8 @@ from cls_core.app import deep_figures, figures
 from cls_core.app.i18n import class_name, text
 from cls_core.app.report.record import CHECKPOINT_FILES, RECORD_COMMAND
 from cls_core.app.report.words import say
-from cls_core.app.wording import ENSEMBLE, agreement_text, attention_note, counterfactual_text, markdown_literal, model_label
+from cls_core.app.wording import (ENSEMBLE, agreement_text, attention_note, counterfactual_text, markdown_literal,
+                                  model_label, outlet_line)
 from cls_core.data import load_split
 from cls_core.data.splits import DEMO_DATA_DIR
 
@@ -107,11 +108,7 @@ def other_outlets(records, lang):
         row = (records.outlets or {}).get(Path(CHECKPOINT_FILES[name]).stem if name in CHECKPOINT_FILES
                                           else "ensemble")
         if row:
-            test, other = row["test"], row["toutiao-report"]
-            lines.append("- " + text("outlet_sentence", lang, model=model_label(name, lang), test=test["accuracy"],
-                                     other=other["accuracy"], test_right=test["accuracy_answered"],
-                                     test_answered=test["answered"], other_right=other["accuracy_answered"],
-                                     other_answered=other["answered"]))
+            lines.append(outlet_line(model_label(name, lang), row, lang))
     if not lines:
         return []
     return [text("outlet_intro", lang) + "\n\n" + "\n".join(lines)

@@ -13,7 +13,7 @@ from cls_core.app import figures
 from cls_core.app.i18n import class_name, text
 from cls_core.app.report.page import write_report
 from cls_core.app.report.record import Records
-from cls_core.app.wording import ENSEMBLE, UserError, model_label
+from cls_core.app.wording import ENSEMBLE, UserError, model_label, outlet_line
 from cls_core.app.registry import folder_ensemble_name
 from cls_core.data import DataFormatError, load_split
 from cls_core.data.labelled import read_labelled_file
@@ -166,13 +166,7 @@ def outlet_figures(registry):
 def outlet_sentences(registry, lang="en"):
     """Markdown: per shipped model, its accuracy on THUCNews's own test beside an outlet it never
     learned from, and what "unsure" buys on each ("" when nothing was recorded for them)."""
-    lines = []
-    for name, row in outlet_figures(registry).items():
-        test, other = row["test"], row["toutiao-report"]
-        lines.append("- " + text("outlet_sentence", lang, model=model_label(name, lang), test=test["accuracy"],
-                                 other=other["accuracy"], test_right=test["accuracy_answered"],
-                                 test_answered=test["answered"], other_right=other["accuracy_answered"],
-                                 other_answered=other["answered"]))
+    lines = [outlet_line(model_label(name, lang), row, lang) for name, row in outlet_figures(registry).items()]
     return (text("outlet_intro", lang) + "\n\n" + "\n".join(lines)) if lines else ""
 
 
