@@ -482,5 +482,7 @@ def test_the_overview_says_each_shipped_model_on_its_own_test_and_on_an_outlet_n
     for name, row in figures.items():
         assert f"on an outlet it never learned from **{row['toutiao-report']['accuracy']:.1%}**" in sentences
     assert "从未学过的媒体" in overview.outlet_sentences(demo.registry, "zh-CN")
-    assert "THUCNews train (45,000)" in overview.sources_sentence(demo.registry, "en")
-    assert "nlpcc2017/train.tsv" in overview.sources_sentence(demo.registry, "en")
+    sentence = overview.sources_sentence(demo.registry, "en")
+    assert "THUCNews train, 45,000 headlines (all models)" in sentence
+    assert "nlpcc2017/train.tsv, 20,000 headlines at weight 0.3 (BiLSTM-attention, TextCNN)" in sentence
+    assert "权重 0.2（线性模型" in overview.sources_sentence(demo.registry, "zh-CN")

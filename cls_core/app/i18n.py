@@ -356,6 +356,9 @@ TEXTS = {
                         "去掉没把握的回答后：THUCNews 上回答 {test_answered:.0%}，答对 {test_right:.1%}；另一家媒体上回答 "
                         "{other_answered:.0%}，答对 {other_right:.1%}。"),
     "sources_sentence": ("What the shipped models learned from: {sources}.", "随项目发布的模型学自：{sources}。"),
+    "source_part": ("{data}, {n:,} headlines{weight} ({models})", "{data}，{n:,} 条标题{weight}（{models}）"),
+    "at_weight": (" at weight {weight:g}", "，权重 {weight:g}"),
+    "all_models": ("all models", "所有模型"),
     "col_model": ("model", "模型"),
     "col_parameters": ("parameters", "参数量"),
     "col_file_mb": ("file MB", "文件 MB"),

@@ -187,16 +187,20 @@ def sources_of(predictor):
 
 
 def sources_sentence(registry, lang="en"):
-    """The shipped models' training sources in one sentence ("" without a shipped model)."""
-    seen = {}
-    for name in SHIPPED_MODELS:
-        if name in registry.models:
-            for source in sources_of(registry.models[name]):
-                seen.setdefault(source["data"], source)
-    if not seen:
-        return ""
-    parts = [f"{s['data']} ({s['headlines']:,})" if s["headlines"] else s["data"] for s in seen.values()]
-    return text("sources_sentence", lang, sources=", ".join(parts))
+    """The shipped models' training sources in one sentence ("" without a shipped model): each
+    source with its headlines and weight, and which models learned from it that way."""
+    shipped = [name for name in SHIPPED_MODELS if name in registry.models]
+    uses = {}  # (data, headlines, weight) -> the models that learned from it so
+    for name in shipped:
+        for source in sources_of(registry.models[name]):
+            uses.setdefault((source["data"], source["headlines"], source["weight"]), []).append(name)
+    parts = []
+    for (data, headlines, weight), names in uses.items():
+        models = (text("all_models", lang) if len(names) == len(shipped)
+                  else ", ".join(model_label(n, lang) for n in names))
+        parts.append(text("source_part", lang, data=data, n=headlines or 0, models=models,
+                          weight="" if weight == 1 else text("at_weight", lang, weight=weight)))
+    return text("sources_sentence", lang, sources="; ".join(parts)) if parts else ""
 
 
 def best_accuracy(registry):
