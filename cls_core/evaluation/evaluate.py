@@ -140,7 +140,8 @@ def named_split(name, classes, data_dir=None):
 def print_report(report, split, brief=False):
     """The figures of one report; brief: one line (accuracy, and what the unsure verdict buys)."""
     at = report["at_threshold"]
-    unsure = (f"; not unsure: {at['accuracy']:.2%} right, {at['coverage']:.1%} answered" if at and at['accuracy'] else "")
+    unsure = (f"; not unsure: {at['accuracy']:.2%} right, {at['coverage']:.1%} answered"
+              if at and at["accuracy"] is not None else "")
     if brief:
         print(f"{report['model']} on {split}: accuracy {report['accuracy']:.2%} "
               f"({report['headlines']} headlines){unsure}")

@@ -28,6 +28,7 @@ from cls_core.models.checkpoint import CheckpointError, atomic_write_text, load_
 from cls_core.models.linear import LinearModel
 from cls_core.models.precision import add_precision_argument
 from cls_core.models.predictor import SHIPPED_MODELS, Ensemble, Predictor, add_device_argument, ensemble_record
+from cls_core.models.unsure import answered_at
 
 TARGET_ACCURACY = 0.91  # on Toutiao-fit; the goal is 90 % on the report half
 MAX_FLAGGED = 0.2       # of THUCNews dev
@@ -55,10 +56,8 @@ def fit_outlet_threshold(predictor, data_dir=None):
     dev_top = predictor.predict_proba(dev.texts).max(axis=1)
     ceiling = float(np.quantile(dev_top, MAX_FLAGGED))
     threshold = min(wanted, ceiling)
-    answered = probs.max(axis=1) >= threshold
-    right = probs.argmax(axis=1) == scored_labels(probs.argmax(axis=1), fit)
-    return threshold, {"toutiao_fit_answered": float(answered.mean()),
-                       "toutiao_fit_accuracy_answered": float(right[answered].mean()) if answered.any() else None,
+    on_fit = answered_at(probs, scored_labels(probs.argmax(axis=1), fit), threshold)
+    return threshold, {"toutiao_fit_answered": on_fit["coverage"], "toutiao_fit_accuracy_answered": on_fit["accuracy"],
                        "dev_flagged": float((dev_top < threshold).mean()), "capped_by_dev": wanted > ceiling}
 
 
@@ -86,18 +85,17 @@ def refit_thresholds(paths, data_dir=None, device="cpu"):
 def figures_on(predictor, dataset):
     """{accuracy, headlines, answered, accuracy_answered} of a predictor on a test set."""
     probs = predictor.predict_proba(dataset.texts)
-    predicted = probs.argmax(axis=1)
-    right = predicted == scored_labels(predicted, dataset)
-    answered = probs.max(axis=1) >= (predictor.unsure_threshold or 0.0)
-    return {"accuracy": round(float(right.mean()), 4), "headlines": len(dataset),
-            "answered": round(float(answered.mean()), 4),
-            "accuracy_answered": round(float(right[answered].mean()), 4) if answered.any() else None}
+    labels = scored_labels(probs.argmax(axis=1), dataset)
+    every, unsure_aside = answered_at(probs, labels, 0.0), answered_at(probs, labels, predictor.unsure_threshold or 0.0)
+    return {"accuracy": round(every["accuracy"], 4), "headlines": len(dataset),
+            "answered": round(unsure_aside["coverage"], 4),
+            "accuracy_answered": None if unsure_aside["accuracy"] is None else round(unsure_aside["accuracy"], 4)}
 
 
 def report(checkpoint_dir="checkpoints", data_dir=None, device="cpu", precision="auto"):
     """{model: {"sha256", set: figures}} for each shipped model and their ensemble."""
     members = {Path(file).stem: Predictor.load(Path(checkpoint_dir) / file, device, precision)
-               for name, file in SHIPPED_MODELS.items()}
+               for file in SHIPPED_MODELS.values()}
     record = ensemble_record(checkpoint_dir, list(members.values())) or {}
     everyone = dict(members, ensemble=Ensemble(list(members.values()), record.get("unsure_threshold")))
     sets = {}
@@ -106,7 +104,7 @@ def report(checkpoint_dir="checkpoints", data_dir=None, device="cpu", precision=
                       else load_outlet_set(name, next(iter(members.values())).classes, data_dir))
     results = {}
     for name, predictor in everyone.items():
-        row = {"sha256": getattr(predictor, "sha256", None) or "+".join(m.sha256 for m in members.values())}
+        row = {"sha256": predictor.sha256}
         for set_name, dataset in sets.items():
             row[set_name] = figures_on(predictor, dataset)
         results[name] = row

@@ -65,8 +65,7 @@ def outlets(records, lang):
         return []
     rows = []
     for name in records.metrics:
-        key = Path(CHECKPOINT_FILES[name]).stem if name in CHECKPOINT_FILES else "ensemble"
-        row = records.outlets.get(key)
+        row = records.outlets_of(name)
         if not row:
             continue
         cells = []

@@ -86,8 +86,16 @@ class Records:
 
     def robustness_of(self, name):
         """robustness.json's row for a model as the page names it."""
-        key = Path(CHECKPOINT_FILES[name]).stem if name in CHECKPOINT_FILES else "ensemble"
-        return self.robustness.get(key)
+        return self.robustness.get(record_key(name))
+
+    def outlets_of(self, name):
+        """outlets.json's row for a model as the page names it (None without one)."""
+        return (self.outlets or {}).get(record_key(name))
+
+
+def record_key(name):
+    """How robustness.json and outlets.json name a model: its checkpoint's stem, or "ensemble"."""
+    return Path(CHECKPOINT_FILES[name]).stem if name in CHECKPOINT_FILES else "ensemble"
 
 
 def _problems(measured, checkpoint_dir, data_dir):

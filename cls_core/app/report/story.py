@@ -11,7 +11,6 @@ those numbers.
 """
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -105,9 +104,7 @@ def other_outlets(records, lang):
     (outlets.json), with what "unsure" buys on each; [] without the record."""
     lines = []
     for name in _models(records):
-        row = (records.outlets or {}).get(Path(CHECKPOINT_FILES[name]).stem if name in CHECKPOINT_FILES
-                                          else "ensemble")
-        if row:
+        if row := records.outlets_of(name):
             lines.append(outlet_line(model_label(name, lang), row, lang))
     if not lines:
         return []

@@ -150,17 +150,10 @@ def outlet_figures(registry):
     if not path.exists():
         return {}
     record = json.loads(path.read_text(encoding="utf-8"))
-    shipped = {name: registry.models[name] for name in SHIPPED_MODELS if name in registry.models}
-    out = {}
-    for name, predictor in shipped.items():
-        row = record.get(Path(SHIPPED_MODELS[name]).stem)
-        if row and row.get("sha256") == predictor.sha256:
-            out[name] = row
-    row = record.get("ensemble")
-    if row and len(shipped) == len(SHIPPED_MODELS) and row.get("sha256") == "+".join(
-            shipped[n].sha256 for n in SHIPPED_MODELS):
-        out[ENSEMBLE] = row
-    return out
+    keys = {name: Path(file).stem for name, file in SHIPPED_MODELS.items()} | {ENSEMBLE: "ensemble"}
+    return {name: record[key] for name, key in keys.items()
+            if name in registry.names() and key in record
+            and record[key].get("sha256") == registry.predictor(name).sha256}
 
 
 def outlet_sentences(registry, lang="en"):
