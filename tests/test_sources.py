@@ -68,6 +68,44 @@ def test_a_source_is_mapped_weighted_and_recorded(tmp_path):
     assert sampled.extra[0]["lines_per_class"] == {"finance|stocks": 5, "sports": 5}
 
 
+def test_a_second_head_keeps_every_line_with_its_own_label(tmp_path):
+    path, mapping = other_outlet(tmp_path)
+    base = Dataset(["国足夺冠"], [CLASSES.index("sports")], list(CLASSES))
+    data = with_extra(base, [f"{path},map={mapping},weight=0.5,second_head=0.3"])
+    assert len(data.texts) == 1 + 48  # the `cars` lines too, for the second head alone
+    assert data.second.classes == ["ball", "cars", "money"] and data.second.weight == 0.3
+    assert data.second.lines[0] == -1 and data.second.lines[1:25] == [2] * 24 and data.second.lines[-1] == 1
+    assert data.label_sets[-1] == () and data.labels[-1] == -1
+    record = data.extra[0]
+    assert record["lines_per_class"] == {"finance|stocks": 24, "sports": 12}
+    assert record["second_head"] == {"weight": 0.3, "lines_per_label": {"ball": 12, "cars": 12, "money": 24}}
+    with pytest.raises(DataFormatError, match="second_head=W2 may be given to one source only"):
+        with_extra(Dataset([], [], list(CLASSES)), [f"{path},map={mapping},second_head=1"] * 2)
+
+
+def test_the_second_heads_loss_is_added_and_a_line_without_a_class_has_no_first_loss():
+    from cls_core.training.loop import Objective, SecondHead, train_step
+    from cls_core.models.networks import TextCNN
+    torch.manual_seed(0)
+    network = TextCNN(vocab_size=20, num_classes=3, embed_dim=8, windows=(2,), filters=4, dropout=0.0,
+                      embed_dropout=0.0)
+    two = SecondHead(network, 2)
+    chars = torch.tensor([[2, 3, 4], [5, 6, 7]])
+    batch = (chars, torch.zeros_like(chars), torch.tensor([3, 3]))
+    allowed = torch.tensor([[True, False, False], [False, False, False]])  # the second line: second head alone
+    second_labels = torch.tensor([-1, 1])
+    weights = torch.tensor([1.0, 0.5])
+    logits, second_logits = two(*batch)
+    by_hand = (F.cross_entropy(logits[:1], torch.tensor([0])) / 2
+               + 0.3 * F.cross_entropy(second_logits[1:], torch.tensor([1])) * 0.5 / 2)
+    optimizer = torch.optim.SGD(two.parameters(), lr=0.0)
+    _, loss = train_step(two, batch, torch.tensor([0, -1]), optimizer, Objective(second_weight=0.3),
+                         allowed=allowed, weights=weights, second_labels=second_labels)
+    assert loss.item() == pytest.approx(by_hand.item(), abs=1e-6)
+    assert all(torch.isfinite(p.grad).all() for p in two.parameters() if p.grad is not None)
+    assert two.head.weight.grad.abs().sum() > 0
+
+
 @pytest.mark.parametrize("map_text, spec_options, message", [
     ("money\tfinance shares\n", "", r"outlet.map:1: 'shares' is not a class of the model"),
     ("money\tfinance\nmoney\tstocks\n", "", r"outlet.map:2: label 'money' is mapped twice"),
@@ -75,6 +113,7 @@ def test_a_source_is_mapped_weighted_and_recorded(tmp_path):
     ("money\tfinance\n", ",weight=0", r"weight must be above 0"),
     ("money\tfinance\n", ",weight=-1", r"weight must be above 0"),
     ("money\tfinance\n", ",size=3", r"'size=3' is not map=FILE"),
+    ("money\tfinance\n", ",second_head=0", r"second_head must be above 0"),
 ])
 def test_a_bad_map_or_option_names_file_and_line(tmp_path, map_text, spec_options, message):
     path, mapping = other_outlet(tmp_path)
@@ -110,6 +149,30 @@ def test_training_from_two_sources_records_each(small_data_dir, tmp_path):
         assert sources[0]["lines_per_class"] == {"finance|stocks": 24, "sports": 12}
         assert sources[0]["weight"] == 0.5 and sources[0]["map"]["path"] == str(mapping)
         assert sources[1]["headlines"] == 1 and sources[1]["map"] is None
+
+
+def test_a_network_trains_with_a_second_head_resumes_and_is_saved_without_it(small_data_dir, tmp_path, monkeypatch):
+    from cls_core.models.predictor import load_predictor
+    from cls_core.training.train import main as train_main
+    from test_train import interrupt_after_first_epoch
+    path, mapping = other_outlet(tmp_path)
+    out = tmp_path / "textcnn.pt"
+    arguments = ["--model", "textcnn", "--data-dir", str(small_data_dir), "--train-limit", "200", "--filters", "16",
+                 "--epochs", "2", "--device", "cpu", "--out", str(out),
+                 "--extra-train", f"{path},map={mapping},second_head=0.5"]
+    interrupt_after_first_epoch(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        train_main(arguments)
+    monkeypatch.undo()
+    resume = load_checkpoint(out.with_suffix(".last.pt"), required=("resume",))["resume"]
+    assert resume["model"]["head.weight"].shape == (3, 48)  # ball, cars, money over 16 filters x 3 windows
+    train_main(arguments + ["--resume"])
+    saved = load_checkpoint(out)
+    assert not any(key.startswith(("head.", "network.")) for key in saved["state_dict"])
+    assert saved["metrics"]["extra_train"][0]["second_head"]["lines_per_label"]["cars"] == 12
+    assert load_predictor([out], "cpu").predict_proba(["国足夺冠"]).shape == (1, len(CLASSES))
+    with pytest.raises(SystemExit, match="--teacher and a source's second_head cannot be combined"):
+        train_main(arguments + ["--teacher", "linear-oof"])
 
 
 def test_the_linear_model_learns_a_set_as_one_copy_per_class_at_a_share_of_the_weight():

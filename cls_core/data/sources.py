@@ -2,7 +2,7 @@
 
 A source is named on the command line as
 
-    --extra-train FILE[,map=MAPFILE][,weight=W][,per_label=N]
+    --extra-train FILE[,map=MAPFILE][,weight=W][,per_label=N][,second_head=W2]
 
 FILE holds `headline<TAB>label` lines. Without a map its labels must be class names (what
 `python -m cls_core.feedback export` writes). A map file says, a line per source label,
@@ -17,6 +17,12 @@ classes is learnt as such: its loss is -log of the summed probability of those c
 (cls_core.training.loop), and it is scored right when the answer is any of them
 (cls_core.evaluation.evaluate). weight scales each of its lines' loss (the linear model: its
 sample weight); per_label keeps at most N lines of each kept label (a seeded sample).
+
+second_head=W2 keeps every line, whatever its label, and the file's own labels teach a second
+classifier over the network's features at weight W2 (NLPCC's car, military, travel... teach
+the encoder too, though no class of the model is theirs). The second head is for training
+alone: the checkpoint holds the network without it. A line whose label the map leaves out
+then teaches the second head alone; the linear model, which has no second head, leaves it out.
 """
 
 import random
@@ -24,7 +30,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from cls_core.data.splits import DataFormatError, _decoded_lines, _read_labelled, sha256_file
+from cls_core.data.splits import DataFormatError, SecondLabels, _decoded_lines, _read_labelled, sha256_file
 
 
 @dataclass
@@ -35,30 +41,34 @@ class SourceSpec:
     weight: float = 1.0
     per_label: int | None = None
     seed: int = 0
+    second_head: float | None = None
 
     @classmethod
     def parse(cls, spec):
-        """'FILE[,map=MAPFILE][,weight=W][,per_label=N]' -> SourceSpec; DataFormatError names
-        what is wrong."""
+        """'FILE[,map=MAPFILE][,weight=W][,per_label=N][,second_head=W2]' -> SourceSpec;
+        DataFormatError names what is wrong."""
         path, *options = str(spec).split(",")
         fields = {}
         for option in options:
             key, eq, value = option.partition("=")
-            if not eq or key not in ("map", "weight", "per_label") or key in fields:
-                raise DataFormatError(f"--extra-train {spec}: {option!r} is not map=FILE, weight=W or per_label=N "
-                                      f"(each at most once)")
+            if not eq or key not in ("map", "weight", "per_label", "second_head") or key in fields:
+                raise DataFormatError(f"--extra-train {spec}: {option!r} is not map=FILE, weight=W, per_label=N "
+                                      f"or second_head=W2 (each at most once)")
             fields[key] = value
         try:
             weight = float(fields.get("weight", 1.0))
             per_label = int(fields["per_label"]) if "per_label" in fields else None
+            second_head = float(fields["second_head"]) if "second_head" in fields else None
         except ValueError:
-            raise DataFormatError(f"--extra-train {spec}: weight must be a number and per_label a whole number") \
-                from None
-        if not weight > 0:
-            raise DataFormatError(f"--extra-train {spec}: weight must be above 0, not {weight}")
+            raise DataFormatError(f"--extra-train {spec}: weight and second_head must be numbers and per_label "
+                                  f"a whole number") from None
+        for name, value in (("weight", weight), ("second_head", second_head)):
+            if value is not None and not value > 0:
+                raise DataFormatError(f"--extra-train {spec}: {name} must be above 0, not {value}")
         if per_label is not None and per_label < 1:
             raise DataFormatError(f"--extra-train {spec}: per_label must be at least 1, not {per_label}")
-        return cls(Path(path), Path(fields["map"]) if "map" in fields else None, weight, per_label)
+        return cls(Path(path), Path(fields["map"]) if "map" in fields else None, weight, per_label,
+                   second_head=second_head)
 
 
 def read_label_map(path, classes):
@@ -100,9 +110,11 @@ def set_name(label_set, classes):
 
 
 def read_source(spec, classes):
-    """(texts, label sets, record) of one source (a SourceSpec): the lines whose label the
-    map keeps, each with the tuple of class indices it means. record: path, sha256, map,
-    weight and the lines used per class (set)."""
+    """(texts, label sets, own labels, record) of one source (a SourceSpec): the lines whose
+    label the map keeps (with spec.second_head: every line), each with the tuple of class
+    indices it means (empty for a line the map leaves out) and its label in the file. record:
+    path, sha256, map, weight and the lines used per class (set) and, with a second head,
+    per own label."""
     if not spec.path.exists():
         raise FileNotFoundError(f"--extra-train: {spec.path} not found")
     if spec.map_path is None:
@@ -122,7 +134,7 @@ def read_source(spec, classes):
         def label_of(label, where):
             return label
     texts, labels = _read_labelled(spec.path, "label", label_of)
-    kept = [(t, label) for t, label in zip(texts, labels) if label in mapping]
+    kept = [(t, label) for t, label in zip(texts, labels) if spec.second_head or label in mapping]
     if spec.per_label is not None:
         rng, by_label = random.Random(spec.seed), {}
         for item in kept:
@@ -130,10 +142,10 @@ def read_source(spec, classes):
         kept = [item for label in sorted(by_label) for item in
                 (rng.sample(by_label[label], spec.per_label) if len(by_label[label]) > spec.per_label
                  else by_label[label])]
-    if not kept:
+    sets = [mapping.get(label, ()) for _, label in kept]
+    if not any(sets):
         raise DataFormatError(f"{spec.path}: no line has a label the map keeps")
-    sets = [mapping[label] for _, label in kept]
-    used = Counter(set_name(s, classes) for s in sets)
+    used = Counter(set_name(s, classes) for s in sets if s)
     record = {"path": str(spec.path), "sha256": sha256_file(spec.path), "headlines": len(kept),
               "weight": spec.weight, "per_label": spec.per_label,
               "map": None if spec.map_path is None else {
@@ -141,20 +153,34 @@ def read_source(spec, classes):
                   "labels": {label: set_name(s, classes) for label, s in mapping.items()}},
               "lines_per_class": dict(sorted(used.items())),
               "left_out": len(texts) - len(kept)}
-    return [t for t, _ in kept], sets, record
+    if spec.second_head:
+        record["second_head"] = {"weight": spec.second_head,
+                                 "lines_per_label": dict(sorted(Counter(label for _, label in kept).items()))}
+    return [t for t, _ in kept], sets, [label for _, label in kept], record
 
 
 def with_extra(dataset, specs):
     """dataset with the lines of each source in specs (--extra-train arguments, parsed by
     SourceSpec.parse) appended, their label sets and weights beside them, and a record of each
-    source in dataset.extra."""
-    for spec in specs or ():
-        spec = spec if isinstance(spec, SourceSpec) else SourceSpec.parse(spec)
-        texts, sets, record = read_source(spec, dataset.classes)
+    source in dataset.extra. A line the map leaves out (kept for a second head) has the empty
+    label set and label -1. With a second head, dataset.second has its classes, per line the
+    index of its own label (-1: none) and its weight."""
+    specs = [spec if isinstance(spec, SourceSpec) else SourceSpec.parse(spec) for spec in specs or ()]
+    if sum(1 for spec in specs if spec.second_head) > 1:
+        raise DataFormatError("--extra-train: second_head=W2 may be given to one source only")
+    for spec in specs:
+        texts, sets, own_labels, record = read_source(spec, dataset.classes)
         n = len(dataset.texts)
         label_sets = dataset.label_sets or [(label,) for label in dataset.labels]
         weights = dataset.weights or [1.0] * n
-        dataset.texts, dataset.labels = dataset.texts + texts, dataset.labels + [s[0] for s in sets]
+        if dataset.second is not None:
+            dataset.second.lines += [-1] * len(texts)
+        elif spec.second_head:
+            second_classes = sorted(set(own_labels))
+            index = {label: i for i, label in enumerate(second_classes)}
+            dataset.second = SecondLabels(second_classes, [-1] * n + [index[label] for label in own_labels],
+                                          spec.second_head)
+        dataset.texts, dataset.labels = dataset.texts + texts, dataset.labels + [s[0] if s else -1 for s in sets]
         dataset.label_sets, dataset.weights = label_sets + sets, weights + [spec.weight] * len(texts)
         dataset.extra.append(record)
     return dataset

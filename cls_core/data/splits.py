@@ -119,19 +119,31 @@ def read_named_split(path, classes):
 
 
 @dataclass
+class SecondLabels:
+    """A training split's second labelling, for a second head (cls_core.data.sources): its
+    classes (a source's own labels), per line the index of its label (-1: none) and the
+    weight of the second head's loss."""
+    classes: list
+    lines: list
+    weight: float
+
+
+@dataclass
 class Dataset:
     """One split: texts, integer labels and the class names they index; `extra` records
     the files folded in (cls_core.data.sources: path, sha256, headlines, map, weight), none for
     a plain split. label_sets: per line, the tuple of classes it may rightly be (a source label
     such as NLPCC's finance means "finance or stocks"); labels then holds the set's first
-    class. None: every line is its one label. weights: per line, its weight in the loss
-    (None: all 1)."""
+    class (-1 and the empty set: a line for the second head alone). None: every line is its
+    one label. weights: per line, its weight in the loss (None: all 1). second: the
+    SecondLabels of a training split with a second head, else None."""
     texts: list
     labels: list
     classes: list
     extra: list = field(default_factory=list)
     label_sets: list | None = None
     weights: list | None = None
+    second: SecondLabels | None = None
 
     def __len__(self):
         return len(self.texts)

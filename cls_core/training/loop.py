@@ -16,6 +16,7 @@ scales the loss up so that small gradients do not underflow to zero.
 from dataclasses import dataclass
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 from cls_core.data import pad_batch
@@ -36,6 +37,8 @@ class Objective:
         its one label). A headline of several (NLPCC's finance: finance or stocks) is learnt
         as such: its loss is -log of the summed probability of its classes (set_loss).
     weights: [N] per training headline, its weight in the loss (None: all 1).
+    second_labels: [N] per training headline, its label for the network's second head (-1:
+        none), whose loss is added at second_weight (None: no second head; see SecondHead).
     """
     label_smoothing: float = 0.0
     clip: float | None = None
@@ -44,15 +47,36 @@ class Objective:
     distill_weight: float = 0.5
     label_sets: torch.Tensor | None = None
     weights: torch.Tensor | None = None
+    second_labels: torch.Tensor | None = None
+    second_weight: float = 1.0
+
+
+class SecondHead(nn.Module):
+    """A network with a second classifier over the same features, for training alone: the
+    lines of a source's own labels (NLPCC's car, military...) teach the encoder through it.
+    forward gives (the network's logits, the second head's); the network itself is what is
+    evaluated and saved."""
+
+    def __init__(self, network, num_classes):
+        super().__init__()
+        self.network = network
+        self.head = nn.Linear(network.classifier.in_features, num_classes)
+
+    def forward(self, chars, bigrams, lengths):
+        features = self.network.dropout(self.network.features(chars, bigrams, lengths))
+        return self.network.classifier(features), self.head(features)
 
 
 def set_loss(logits, allowed, label_smoothing=0.0):
     """Per headline: -log of the summed probability of its allowed classes ([B, C] booleans),
     mixed with label smoothing as F.cross_entropy mixes it ((1 - e) * that + e * the mean of
-    -log p over all classes). With one allowed class it is F.cross_entropy's loss, unreduced."""
+    -log p over all classes). With one allowed class it is F.cross_entropy's loss, unreduced.
+    A headline with no allowed class (one for the second head alone) has loss 0."""
+    labelled = allowed.any(dim=-1)
+    allowed = allowed | ~labelled[:, None]  # all allowed: -log 1 = 0, and a gradient of 0, not NaN
     log_p = F.log_softmax(logits.float(), dim=-1)
     nll = -log_p.masked_fill(~allowed, float("-inf")).logsumexp(dim=-1)
-    return (1 - label_smoothing) * nll + label_smoothing * -log_p.mean(dim=-1)
+    return ((1 - label_smoothing) * nll + label_smoothing * -log_p.mean(dim=-1)) * labelled
 
 
 def one_cycle_adamw(model, lr, weight_decay, total_steps, warmup=0.1):
@@ -77,17 +101,20 @@ def hide_characters(chars, bigrams, share):
 
 
 def train_step(network, batch, labels, optimizer, objective, scheduler=None, scaler=None, soft_targets=None,
-               autocast_dtype=None, allowed=None, weights=None):
+               autocast_dtype=None, allowed=None, weights=None, second_labels=None):
     """One optimiser step on batch = (chars, bigrams, lengths); returns (logits, loss).
     autocast_dtype: bf16 or fp16 to compute the forward pass in under autocast (None: fp32);
-    scaler: a GradScaler, used when enabled (fp16 needs one). allowed ([B, C] booleans) and
-    weights ([B]): the batch's rows of objective.label_sets and objective.weights."""
+    scaler: a GradScaler, used when enabled (fp16 needs one). allowed ([B, C] booleans),
+    weights ([B]) and second_labels ([B]): the batch's rows of objective.label_sets,
+    objective.weights and objective.second_labels (network then is a SecondHead)."""
     chars, bigrams, lengths = batch
     if objective.char_dropout:
         chars, bigrams = hide_characters(chars, bigrams, objective.char_dropout)
     scaled = scaler is not None and scaler.is_enabled()
     with torch.autocast(chars.device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
         logits = network(chars, bigrams, lengths)
+        if second_labels is not None:
+            logits, second_logits = logits
         if allowed is None and weights is None:
             loss = F.cross_entropy(logits.float(), labels, label_smoothing=objective.label_smoothing)
         else:
@@ -97,6 +124,11 @@ def train_step(network, batch, labels, optimizer, objective, scheduler=None, sca
         if soft_targets is not None:  # cross-entropy against the teacher's probabilities
             soft = F.cross_entropy(logits.float(), soft_targets)
             loss = (1 - objective.distill_weight) * loss + objective.distill_weight * soft
+        if second_labels is not None:
+            second = F.cross_entropy(second_logits.float(), second_labels.clamp(min=0), reduction="none",
+                                     label_smoothing=objective.label_smoothing) * (second_labels >= 0)
+            second = second * weights if weights is not None else second
+            loss = loss + objective.second_weight * second.mean()
     optimizer.zero_grad(set_to_none=True)
     if scaled:
         scaler.scale(loss).backward()
@@ -126,9 +158,10 @@ def train_epoch(network, encoded, labels, batches, optimizer, device, objective=
     for index in batches:
         chars, bigrams, lengths = (t.to(device) for t in pad_batch([encoded[i] for i in index]))
         y = labels[index].to(device)
-        soft, allowed, weights = (None if rows is None else rows[index].to(device)
-                                  for rows in (objective.teacher, objective.label_sets, objective.weights))
+        soft, allowed, weights, second = (
+            None if rows is None else rows[index].to(device)
+            for rows in (objective.teacher, objective.label_sets, objective.weights, objective.second_labels))
         logits, loss = train_step(network, (chars, bigrams, lengths), y, optimizer, objective, scheduler,
-                                  scaler, soft, autocast_dtype, allowed, weights)
+                                  scaler, soft, autocast_dtype, allowed, weights, second)
         if after_step is not None:
             after_step(index, logits, y, loss)

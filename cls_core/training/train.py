@@ -78,7 +78,7 @@ from cls_core.models.predictor import Predictor, add_device_argument, load_predi
 from cls_core.models.unsure import fit_confidence_threshold
 from cls_core.training.distributed import (epoch_batches, from_rank0, join_processes, launched_on_several,
                                            leave_processes, replicated, summed)
-from cls_core.training.loop import Objective, one_cycle_adamw, train_epoch
+from cls_core.training.loop import Objective, SecondHead, one_cycle_adamw, train_epoch
 from cls_core.training.own_data import DEFAULT_SPLIT_SEED, RunFiles, Stopped, read_own_data, stopped_by_sigterm
 
 
@@ -127,21 +127,24 @@ class TrainingData:
 
 def normalized(split):
     return Dataset([normalize_headline(t) for t in split.texts], list(split.labels), list(split.classes),
-                   list(split.extra), split.label_sets, split.weights)
+                   list(split.extra), split.label_sets, split.weights, split.second)
 
 
 def label_set_rows(dataset):
-    """([N, C] booleans, [N] weights) of a training split whose lines may mean several classes
-    or weigh other than 1 (cls_core.data.sources), each None where the split has none."""
+    """([N, C] booleans, [N] weights, [N] second-head labels, second-head weight) of a training
+    split whose lines may mean several classes (or none: lines for the second head alone), weigh
+    other than 1 or teach a second head (cls_core.data.sources); None where the split has none."""
     sets = None
-    if dataset.label_sets is not None and any(len(s) > 1 for s in dataset.label_sets):
+    if dataset.label_sets is not None and any(len(s) != 1 for s in dataset.label_sets):
         sets = torch.zeros(len(dataset.label_sets), len(dataset.classes), dtype=torch.bool)
         for row, classes in enumerate(dataset.label_sets):
             sets[row, list(classes)] = True
     weights = None
     if dataset.weights is not None and any(w != 1.0 for w in dataset.weights):
         weights = torch.tensor(dataset.weights, dtype=torch.float32)
-    return sets, weights
+    if dataset.second is None:
+        return sets, weights, None, 1.0
+    return sets, weights, torch.tensor(dataset.second.lines), dataset.second.weight
 
 
 def training_data(args, own=None):
@@ -227,6 +230,9 @@ def read_teacher(args, train, say=print):
     """The --teacher probabilities per training headline, or None."""
     if not args.teacher:
         return None
+    if train.second is not None:
+        sys.exit("error: --teacher and a source's second_head cannot be combined: a line for the second head "
+                 "alone has no class for a teacher's probabilities to stand for")
     teacher = teacher_probabilities(args.teacher, train, args.device)
     say(f"distilling from {'+'.join(args.teacher)} (teacher agrees with the labels on "
         f"{(teacher.argmax(-1) == torch.tensor(train.labels)).float().mean():.1%} of train)")
@@ -243,8 +249,9 @@ class Optimisation:
     ema: AveragedModel | None
 
     @classmethod
-    def for_model(cls, model, args, steps_per_epoch, needs_scaler=False):
-        optimizer, scheduler = one_cycle_adamw(model, args.lr, args.weight_decay, args.epochs * steps_per_epoch,
+    def for_model(cls, model, args, steps_per_epoch, needs_scaler=False, trained=None):
+        """trained: what the optimiser steps, when more than model (a SecondHead)."""
+        optimizer, scheduler = one_cycle_adamw(trained or model, args.lr, args.weight_decay, args.epochs * steps_per_epoch,
                                                args.warmup)
         # Weight averaging: an exponential moving average of the weights is what gets evaluated
         # and saved; it generalises better than the last noisy step.
@@ -308,6 +315,10 @@ class NetworkTraining:
         self.normalization = normalization_record()
         self.encoder = build_encoder(args, self.train)
         self.model, self.config = self.build_network(*vectors)
+        # What the steps train: the network, with a second head where a source teaches one
+        # (the network alone is averaged, evaluated and saved).
+        self.trained = (self.model if self.train.second is None else
+                        SecondHead(self.model, len(self.train.second.classes)).to(self.device))
         self.autocast_dtype, needs_scaler = training_precision(args.precision, self.device)
         self.precision = PRECISION_NAMES[self.autocast_dtype]
         self.say(f"{args.model}: {count_parameters(self.model):,} parameters, vocabulary {len(self.encoder.vocab)}, "
@@ -322,7 +333,7 @@ class NetworkTraining:
         steps_per_epoch = len(self.batches(epoch=1))
         if args.ema is None:
             args.ema = THUCNEWS_EMA if self.data.own is None else epoch_long_ema(steps_per_epoch)
-        self.optimisation = Optimisation.for_model(self.model, args, steps_per_epoch, needs_scaler)
+        self.optimisation = Optimisation.for_model(self.model, args, steps_per_epoch, needs_scaler, self.trained)
         self.state, self.network, self.log = new_state(), self.model, None
 
     def say(self, *text):
@@ -333,7 +344,7 @@ class NetworkTraining:
         """Train epoch by epoch until --epochs or early stopping; returns the checkpoint's path
         (None in every process but rank 0)."""
         self.start_or_resume()
-        self.network = replicated(self.model, self.rank, self.world_size, self.device, self.args.seed)
+        self.network = replicated(self.trained, self.rank, self.world_size, self.device, self.args.seed)
         if self.rank == 0:
             self.paths["log"].parent.mkdir(parents=True, exist_ok=True)
             self.log = open(self.paths["log"], "a", encoding="utf-8")
@@ -375,7 +386,7 @@ class NetworkTraining:
             saved = load_checkpoint(paths["resume"], required=("resume",))["resume"]
             if saved["config"] != self.config or saved["kind"] != self.args.model:
                 sys.exit(f"error: {paths['resume']} was written for another model configuration")
-            self.model.load_state_dict(saved["model"])
+            self.trained.load_state_dict(saved["model"])
             self.optimisation.load_state_dict(saved)
             self.state = saved["state"]
             if rank == 0:
@@ -459,7 +470,7 @@ class NetworkTraining:
     def save_resume_state(self):
         """NAME.last.pt: all that --resume needs to carry on after this epoch."""
         save_checkpoint(self.paths["resume"], {"kind": self.args.model, "resume": {
-            "kind": self.args.model, "config": self.config, "model": self.model.state_dict(),
+            "kind": self.args.model, "config": self.config, "model": self.trained.state_dict(),
             "state": self.state, **self.optimisation.state_dict()}})
 
     def save(self):
