@@ -70,24 +70,43 @@ def parse_args(argv=None):
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
     add_precision_argument(p)
     p.add_argument("--checkpoints", default="checkpoints")
-    p.add_argument("--models", type=Path, default=Path("models") if Path("models").is_dir() else None,
-                   help="serve every model of your own under DIR too: DIR/NAME/MODEL.pt (or .npz) as "
-                        "NAME/MODEL, measured on DIR/NAME/test.tsv (default: models/ when there is one)")
-    p.add_argument("--data-dir", help="default: $CLS_DATA_DIR, then data/THUCNews; the test split "
-                                      "falls back to the copy shipped in data/demo/")
+    p.add_argument(
+        "--models",
+        type=Path,
+        default=Path("models") if Path("models").is_dir() else None,
+        help="serve every model of your own under DIR too: DIR/NAME/MODEL.pt (or .npz) as "
+        "NAME/MODEL, measured on DIR/NAME/test.tsv (default: models/ when there is one)",
+    )
+    p.add_argument(
+        "--data-dir",
+        help="default: $CLS_DATA_DIR, then data/THUCNews; the test split falls back to the copy shipped in data/demo/",
+    )
     g = p.add_argument_group("visitors' corrections")
-    g.add_argument("--feedback-db", type=Path, default=None,
-                   help=f"the SQLite file corrections are kept in (default $HEADLINE_LENS_FEEDBACK_DB, "
-                        f"else {default_db_path()})")
-    g.add_argument("--feedback-max-mb", type=float, default=DEFAULT_MAX_MB,
-                   help="refuse corrections once the database is this large")
+    g.add_argument(
+        "--feedback-db",
+        type=Path,
+        default=None,
+        help=f"the SQLite file corrections are kept in (default $HEADLINE_LENS_FEEDBACK_DB, else {default_db_path()})",
+    )
+    g.add_argument(
+        "--feedback-max-mb",
+        type=float,
+        default=DEFAULT_MAX_MB,
+        help="refuse corrections once the database is this large",
+    )
     g.add_argument("--no-feedback", action="store_true", help="keep no corrections (no button, /flag refuses)")
-    g.add_argument("--review", action="store_true",
-                   help="show a tab reviewing the corrections (refused without --auth anywhere but on 127.0.0.1)")
+    g.add_argument(
+        "--review",
+        action="store_true",
+        help="show a tab reviewing the corrections (refused without --auth anywhere but on 127.0.0.1)",
+    )
     g = p.add_argument_group("training in the browser")
-    g.add_argument("--allow-training", action="store_true",
-                   help="show a Train tab: visitors upload a labelled file and train a model on it, one at a "
-                        "time, into --models (refused without --auth anywhere but on 127.0.0.1)")
+    g.add_argument(
+        "--allow-training",
+        action="store_true",
+        help="show a Train tab: visitors upload a labelled file and train a model on it, one at a "
+        "time, into --models (refused without --auth anywhere but on 127.0.0.1)",
+    )
     g.add_argument("--max-train-minutes", type=float, default=30, help="stop a training after this long")
     return p.parse_args(argv)
 
@@ -97,9 +116,13 @@ def open_training(args, registry, data_dir):
     if not args.allow_training:
         return None
     device = "cpu" if args.device == "auto" else args.device  # the page's models keep the GPU to themselves
-    queue = TrainingQueue(args.models, registry.add_folder, args.max_train_minutes * 60,
-                          command=functools.partial(training_command, device=device, data_dir=data_dir),
-                          on_removed=registry.remove_folder)
+    queue = TrainingQueue(
+        args.models,
+        registry.add_folder,
+        args.max_train_minutes * 60,
+        command=functools.partial(training_command, device=device, data_dir=data_dir),
+        on_removed=registry.remove_folder,
+    )
     atexit.register(queue.close)  # a training in progress goes with the app, and leaves nothing
     print(f"training allowed: trained models go to {args.models}/", file=sys.stderr)
     return queue
@@ -114,8 +137,10 @@ def open_corrections(args):
     try:
         store = FeedbackStore(path, args.feedback_max_mb)
     except (OSError, sqlite3.Error, ValueError) as e:
-        sys.exit(f"error: the corrections database {path} cannot be opened ({e}); "
-                 f"give another with --feedback-db PATH, or run with --no-feedback")
+        sys.exit(
+            f"error: the corrections database {path} cannot be opened ({e}); "
+            f"give another with --feedback-db PATH, or run with --no-feedback"
+        )
     print(f"corrections are kept in {path}", file=sys.stderr)
     return Corrections(store), review
 
@@ -134,16 +159,23 @@ def main(argv=None):
             sys.exit("error: --auth takes USER:PASS")
         auth = (user, password)
     elif args.share:
-        print("warning: --share without --auth: anyone with the public link can use this app "
-              "(add --auth USER:PASS or set APP_AUTH)", file=sys.stderr)
+        print(
+            "warning: --share without --auth: anyone with the public link can use this app "
+            "(add --auth USER:PASS or set APP_AUTH)",
+            file=sys.stderr,
+        )
     # What visitors may run or read beyond predictions needs a login wherever others can reach
     # the app: a --share link, or any address but this machine's own (the Dockerfile's 0.0.0.0).
     where = "a --share link" if args.share else None if is_loopback(host) else f"{host} (not this machine alone)"
-    for flag, given, what in (("--allow-training", args.allow_training, "run trainings on this machine"),
-                              ("--review", args.review, "read every visitor's corrections")):
+    for flag, given, what in (
+        ("--allow-training", args.allow_training, "run trainings on this machine"),
+        ("--review", args.review, "read every visitor's corrections"),
+    ):
         if given and where and not auth:  # before minutes of loading
-            sys.exit(f"error: {flag} on {where} needs --auth USER:PASS (or APP_AUTH): anyone who reaches the "
-                     f"app could {what}")
+            sys.exit(
+                f"error: {flag} on {where} needs --auth USER:PASS (or APP_AUTH): anyone who reaches the "
+                f"app could {what}"
+            )
     if args.max_train_minutes <= 0:
         sys.exit("error: --max-train-minutes takes a positive number")
     if args.allow_training:  # trained models need a folder to go to
@@ -162,9 +194,16 @@ def main(argv=None):
     app.queue(default_concurrency_limit=WORKERS, max_size=QUEUE_SIZE)
     # Gradio refuses larger uploads before any handler sees them; with training allowed the
     # limit is a training file's, and batch prediction keeps its own 2 MB check (batch.read_lines).
-    launch = dict(server_name=host, server_port=port, auth=auth, show_error=True,
-                  max_file_size=MAX_TRAINING_FILE_BYTES if core.training else MAX_UPLOAD_BYTES,
-                  css=CSS, js=PAGE_JS, footer_links=[])
+    launch = dict(
+        server_name=host,
+        server_port=port,
+        auth=auth,
+        show_error=True,
+        max_file_size=MAX_TRAINING_FILE_BYTES if core.training else MAX_UPLOAD_BYTES,
+        css=CSS,
+        js=PAGE_JS,
+        footer_links=[],
+    )
     try:
         app.launch(share=args.share, **launch)
     except Exception as e:  # no route to the share server: keep serving locally

@@ -2,6 +2,7 @@
 split and class list shipped in data/demo/. Tests marked `full_data` need the full THUCNews
 split ($CLS_DATA_DIR, else ../shared/data/THUCNews beside the repo); without it they are
 deselected (the run's header, without -q, says why)."""
+
 import json
 import os
 from functools import cache
@@ -35,8 +36,11 @@ def pytest_configure(config):
 
 def pytest_report_header(config):
     path = dataset_dir()
-    return [f"THUCNews: {path}" if path else
-            f"THUCNews: not found (set CLS_DATA_DIR); tests marked {FULL_DATA} are deselected"]
+    return [
+        f"THUCNews: {path}"
+        if path
+        else f"THUCNews: not found (set CLS_DATA_DIR); tests marked {FULL_DATA} are deselected"
+    ]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -69,8 +73,9 @@ def write_tencent_embeddings(folder, texts):
     rows = [i for i, ch in enumerate(itos) if ch in seen] + [itos.index("<UNK>"), itos.index("<PAD>")]
     vectors = payload["state_dict"]["embedding.chars.weight"].double().numpy()[rows]
     np.savez(folder / "embedding_Tencent.npz", embeddings=vectors)
-    (folder / "embedding_Tencent.vocab.json").write_text(json.dumps([itos[i] for i in rows], ensure_ascii=False),
-                                                         encoding="utf-8")
+    (folder / "embedding_Tencent.vocab.json").write_text(
+        json.dumps([itos[i] for i in rows], ensure_ascii=False), encoding="utf-8"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -121,11 +126,18 @@ def start_app(log_path, *args, env=None):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = open(log_path, "w")
-    process = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--device", "cpu", *args],
-                               cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                               env=dict(os.environ, GRADIO_ANALYTICS_ENABLED="False",
-                                        HEADLINE_LENS_FEEDBACK_DB=str(Path(log_path).parent / "feedback.sqlite3"),
-                                        **(env or {})))
+    process = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port), "--device", "cpu", *args],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=dict(
+            os.environ,
+            GRADIO_ANALYTICS_ENABLED="False",
+            HEADLINE_LENS_FEEDBACK_DB=str(Path(log_path).parent / "feedback.sqlite3"),
+            **(env or {}),
+        ),
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 180
     while True:
@@ -142,8 +154,13 @@ def start_app(log_path, *args, env=None):
 @pytest.fixture(scope="session")
 def app_url(small_data_dir, checkpoint_dir, tmp_path_factory):
     """`python app.py` serving the shipped checkpoints and the small split."""
-    process, url = start_app(tmp_path_factory.mktemp("app") / "app.log", "--data-dir", str(small_data_dir),
-                             "--checkpoints", str(checkpoint_dir))
+    process, url = start_app(
+        tmp_path_factory.mktemp("app") / "app.log",
+        "--data-dir",
+        str(small_data_dir),
+        "--checkpoints",
+        str(checkpoint_dir),
+    )
     yield url
     process.terminate()
     process.wait(timeout=30)
@@ -154,14 +171,21 @@ def fresh_app_url(checkpoint_dir, tmp_path_factory):
     """`python app.py` as on a fresh clone: the shipped checkpoints, no dataset anywhere (no
     CLS_DATA_DIR, an empty data directory), so the test split served is data/demo/'s."""
     empty = tmp_path_factory.mktemp("no-dataset")
-    process, url = start_app(tmp_path_factory.mktemp("fresh-app") / "app.log", "--data-dir", str(empty),
-                             "--checkpoints", str(checkpoint_dir), env={"CLS_DATA_DIR": ""})
+    process, url = start_app(
+        tmp_path_factory.mktemp("fresh-app") / "app.log",
+        "--data-dir",
+        str(empty),
+        "--checkpoints",
+        str(checkpoint_dir),
+        env={"CLS_DATA_DIR": ""},
+    )
     yield url
     process.terminate()
     process.wait(timeout=30)
 
 
 # --- small networks (tests of cls_core.models) ---------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def tiny_network():
@@ -173,8 +197,13 @@ def tiny_network():
 
     def make(kind, encoder, num_classes=10, **options):
         torch.manual_seed(0)
-        config = dict(vocab_size=len(encoder.vocab), num_classes=num_classes, embed_dim=16,
-                      bigram_vocab_size=len(encoder.bigram_vocab), bigram_dim=8)
+        config = dict(
+            vocab_size=len(encoder.vocab),
+            num_classes=num_classes,
+            embed_dim=16,
+            bigram_vocab_size=len(encoder.bigram_vocab),
+            bigram_dim=8,
+        )
         config.update(dict(hidden=12) if kind == "bilstm_att" else dict(filters=10))
         config.update(options)
         model = build_model(kind, config).eval().requires_grad_(False)
@@ -182,10 +211,12 @@ def tiny_network():
             if model.embedding.bigrams is not None:
                 model.embedding.bigrams.weight.normal_()
         return model, config
+
     return make
 
 
 # --- the app's shared state (tests of cls_core.app) ----------------------------------------
+
 
 @pytest.fixture(scope="session")
 def demo(checkpoint_dir, small_data_dir, tmp_path_factory):
@@ -193,6 +224,7 @@ def demo(checkpoint_dir, small_data_dir, tmp_path_factory):
     it caches on disk (unit index, map, agreement) goes to a folder of its own. A test that
     needs nothing evaluated yet makes its own: Demo(demo.registry, demo.data_dir)."""
     from cls_core.app.service import Demo
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HEADLINE_LENS_CACHE", str(tmp_path_factory.mktemp("demo-cache")))
         yield Demo.load(checkpoint_dir, small_data_dir, "cpu")

@@ -1,4 +1,5 @@
 """The running app, driven over its public API with gradio_client and plain HTTP."""
+
 import json
 import urllib.request
 
@@ -49,15 +50,23 @@ def test_evaluate_endpoint_on_the_small_split(client):
 
 def test_login_is_required_when_auth_is_set(small_data_dir, checkpoint_dir, tmp_path):
     from conftest import start_app
-    process, url = start_app(tmp_path / "app.log", "--data-dir", str(small_data_dir),
-                             "--checkpoints", str(checkpoint_dir), env={"APP_AUTH": "ana:s3cret"})
+
+    process, url = start_app(
+        tmp_path / "app.log",
+        "--data-dir",
+        str(small_data_dir),
+        "--checkpoints",
+        str(checkpoint_dir),
+        env={"APP_AUTH": "ana:s3cret"},
+    )
     try:
         with pytest.raises(AuthenticationError, match="credentials were not provided"):
             Client(url, verbose=False)
         with pytest.raises((AuthenticationError, ValueError), match="Could not login|Invalid credentials"):
             Client(url, auth=("ana", "wrong"), verbose=False)
-        result = Client(url, auth=("ana", "s3cret"), verbose=False).predict("国足胜泰国", "TextCNN", 1,
-                                                                              api_name="/predict")
+        result = Client(url, auth=("ana", "s3cret"), verbose=False).predict(
+            "国足胜泰国", "TextCNN", 1, api_name="/predict"
+        )
         assert len(result["top"]) == 1
     finally:
         process.terminate()
@@ -66,6 +75,7 @@ def test_login_is_required_when_auth_is_set(small_data_dir, checkpoint_dir, tmp_
 
 def test_many_concurrent_predictions_all_succeed(app_url):
     from concurrent.futures import ThreadPoolExecutor
+
     clients = [Client(app_url, verbose=False) for _ in range(4)]
 
     def ask(i):
@@ -77,6 +87,7 @@ def test_many_concurrent_predictions_all_succeed(app_url):
 
 
 # --- a fresh clone: no dataset, every endpoint works ----------------------------------------
+
 
 def test_a_fresh_clone_serves_every_endpoint(fresh_app_url):
     fresh = Client(fresh_app_url, verbose=False)
@@ -95,10 +106,20 @@ def test_public_link_safety_settings(fresh_app_url):
     # uploads larger than the limit are refused by Gradio itself, before any handler runs
     body = b"x" * (MAX_UPLOAD_BYTES + 1000)
     boundary = "----headline-lens"
-    payload = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.txt\"\r\n"
-               f"Content-Type: text/plain\r\n\r\n").encode() + body + f"\r\n--{boundary}--\r\n".encode()
-    request = urllib.request.Request(fresh_app_url + "gradio_api/upload", data=payload, method="POST",
-                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    payload = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="big.txt"\r\n'
+            f"Content-Type: text/plain\r\n\r\n"
+        ).encode()
+        + body
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(
+        fresh_app_url + "gradio_api/upload",
+        data=payload,
+        method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request)
     assert refused.value.code == 413
@@ -115,10 +136,12 @@ def test_the_api_publishes_each_endpoints_parameters(client):
     """Gradio reads an endpoint's parameters (names, types, defaults) from the function it
     is given: through api_errors they are the endpoint's own."""
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    for name, expected in {"/predict": [("headline", None), ("model", "TextCNN"), ("top_k", 5)],
-                           "/inspect": [("headline", None), ("model", "BiLSTM-attention")],
-                           "/evaluate": [("model", "TextCNN")],
-                           "/flag": [("headline", None), ("model", None), ("topic", None)]}.items():
+    for name, expected in {
+        "/predict": [("headline", None), ("model", "TextCNN"), ("top_k", 5)],
+        "/inspect": [("headline", None), ("model", "BiLSTM-attention")],
+        "/evaluate": [("model", "TextCNN")],
+        "/flag": [("headline", None), ("model", None), ("topic", None)],
+    }.items():
         parameters = endpoints[name]["parameters"]
         assert [(p["parameter_name"], p.get("parameter_default")) for p in parameters] == expected, name
     assert [p["python_type"]["type"] for p in endpoints["/predict"]["parameters"]] == ["str", "str", "int"]

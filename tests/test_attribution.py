@@ -1,6 +1,5 @@
 """Integrated gradients and the agreement of attribution methods, on the shipped checkpoints."""
 
-
 import numpy as np
 import pytest
 import torch
@@ -73,9 +72,13 @@ def inside_of(predictor, text):
     integrated gradients, and occlusion's probabilities with and without each character."""
     scored = attribution.method_scores(predictor, text)
     occluded = inspection.occlusion(predictor, "".join(scored["chars"]))
-    return {"chars": scored["chars"], "class_index": scored["class_index"],
-            "scores": {m: v for m, v in scored["scores"].items() if m != "integrated_gradients"},
-            "probabilities": occluded["probs"], "deletions": occluded["without"]}
+    return {
+        "chars": scored["chars"],
+        "class_index": scored["class_index"],
+        "scores": {m: v for m, v in scored["scores"].items() if m != "integrated_gradients"},
+        "probabilities": occluded["probs"],
+        "deletions": occluded["without"],
+    }
 
 
 def assert_same(a, b, where="answer"):
@@ -97,13 +100,22 @@ def assert_same(a, b, where="answer"):
 REUSERS = {
     "method_scores": (lambda p, text, known: attribution.method_scores(p, text, known=known), lambda n: 0),
     "smallest_flip": (lambda p, text, known: counterfactual.smallest_flip(p, text, known=known), lambda n: 1 + n),
-    "attributions_view": (lambda p, text, known: deep.attributions(
-        p, text, inside=None if known is None else {"method_scores": known}), lambda n: 1 + n),
+    "attributions_view": (
+        lambda p, text, known: deep.attributions(p, text, inside=None if known is None else {"method_scores": known}),
+        lambda n: 1 + n,
+    ),
 }
 
 
-@pytest.mark.parametrize("kind, reuser", [(kind, reuser) for reuser in REUSERS for kind in ("bilstm_att", "textcnn", "linear")
-                                          if reuser != "attributions_view" or kind == "bilstm_att"])
+@pytest.mark.parametrize(
+    "kind, reuser",
+    [
+        (kind, reuser)
+        for reuser in REUSERS
+        for kind in ("bilstm_att", "textcnn", "linear")
+        if reuser != "attributions_view" or kind == "bilstm_att"
+    ],
+)
 def test_reusing_computed_scores_gives_the_same_answer(networks, checkpoint_dir, monkeypatch, kind, reuser):
     """Given what Demo.inside computed on the same characters, each function answers as it
     would alone, without running occlusion or inspection again, and scoring fewer headlines."""
@@ -116,12 +128,14 @@ def test_reusing_computed_scores_gives_the_same_answer(networks, checkpoint_dir,
     def counted(p, texts):
         scored.append(len(texts))
         return answer(p, texts)
+
     monkeypatch.setattr(counterfactual, "_answer", counted)
     alone = compute(predictor, text, None)
     alone_scored, scored[:] = sum(scored), []
 
     def no_recompute(*args, **kwargs):
         raise AssertionError("recomputed although known")
+
     with monkeypatch.context() as m:
         for name in ("occlusion", "inspect_bilstm", "inspect_textcnn", "inspect_linear"):
             m.setattr(attribution.inspection, name, no_recompute)
@@ -149,13 +163,17 @@ def test_attributions_view(networks):
 def test_test_agreement_is_cached_per_checkpoint(networks, small_data_dir, cache_in, monkeypatch, tmp_path):
     predictor = networks["textcnn"]
     first = attribution.cached_agreement(predictor, small_data_dir, sample=12)
-    assert first["headlines"] == 12 and set(first["pairs"]) == {"integrated_gradients vs ngram",
-                                                                "integrated_gradients vs occlusion", "ngram vs occlusion"}
+    assert first["headlines"] == 12 and set(first["pairs"]) == {
+        "integrated_gradients vs ngram",
+        "integrated_gradients vs occlusion",
+        "ngram vs occlusion",
+    }
     assert first["ig_delta"]["max"] <= attribution.MAX_DELTA
     assert list(cache_in.glob("agreement-12-*.json"))
 
     def no_recompute(*args, **kwargs):
         raise AssertionError("recomputed although cached")
+
     monkeypatch.setattr(attribution, "test_agreement", no_recompute)
     assert attribution.cached_agreement(predictor, small_data_dir, sample=12) == first
     # another checkpoint file (same weights, other bytes) gets its own entry

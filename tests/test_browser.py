@@ -1,6 +1,7 @@
 """Visitors in headless Chromium, on the app as a fresh clone serves it (no dataset): in
 English and in Chinese, on a desktop and on a phone; the map and the agreement on the app
 serving the small split. Screenshots go to test-output/."""
+
 import os
 import re
 import shutil
@@ -26,10 +27,13 @@ def browser():
             pytest.fail("Debian's chromium is not installed (.ci/run installs it)")
         pytest.skip("apt-get install -y chromium fonts-noto-cjk")
     from playwright.sync_api import sync_playwright
+
     OUTPUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         yield browser
         browser.close()
 
@@ -39,6 +43,7 @@ def has_value(page, selector, value):
     locator waits for the box to be drawn too; a wait_for_function reading
     document.querySelector(selector).value throws while it is not, and fails at once."""
     from playwright.sync_api import expect
+
     expect(page.locator(selector)).to_have_value(value, timeout=WAIT_MS)
 
 
@@ -90,6 +95,7 @@ def ask(page, headline):
 
 # --- English ------------------------------------------------------------------------------
 
+
 def test_enter_predicts_and_each_answer_carries_its_verdict(en):
     ask(en, "国足3:0完胜泰国队 晋级世界杯预选赛")
     en.get_by_text("BiLSTM-attention · ✓ sure").wait_for()
@@ -102,8 +108,9 @@ def test_clicking_an_example_predicts_it(en):
     ask(en, "国足3:0完胜泰国队")
     en.get_by_text("TextCNN · ✓ sure").wait_for()
     en.get_by_text("沪指放量大涨2% 券商股集体涨停").click()
-    en.wait_for_function("() => [...document.querySelectorAll('.output-class')].every("
-                         "e => e.innerText.trim() !== '体育 sports')")
+    en.wait_for_function(
+        "() => [...document.querySelectorAll('.output-class')].every(e => e.innerText.trim() !== '体育 sports')"
+    )
     assert en.locator(HEADLINE).input_value() == "沪指放量大涨2% 券商股集体涨停"
     assert top_answers(en) == ["股票 stocks", "股票 stocks"]
 
@@ -165,8 +172,9 @@ def test_evaluate_shows_one_clickable_matrix(en):
     en.get_by_text("headlines: true 股票 stocks, predicted 财经 finance").wait_for()
     assert table.locator(".selection-button").filter(visible=True).count() == 0  # nothing covers the neighbours
     # every column of the English matrix within the page's width at 1300 px, the last one too
-    assert table.locator("table").first.evaluate("t => t.getBoundingClientRect().right <= "
-                                                 "t.closest('.table-wrap, .block').getBoundingClientRect().right + 1")
+    assert table.locator("table").first.evaluate(
+        "t => t.getBoundingClientRect().right <= t.closest('.table-wrap, .block').getBoundingClientRect().right + 1"
+    )
     en.get_by_text("Accuracy by headline length").wait_for()  # the slices
     en.get_by_text("Accuracy by share of unknown").first.wait_for()
     en.screenshot(path=OUTPUT / "en-evaluate.png", full_page=True)
@@ -216,9 +224,11 @@ def page_text(page):
     for tab in page.get_by_role("tab").all():
         tab.click()
         page.wait_for_function("() => !document.querySelector('.pending, .eta-bar')")
-        shown.append(page.evaluate("""() => document.body.innerText + "\\n" +
+        shown.append(
+            page.evaluate("""() => document.body.innerText + "\\n" +
             [...document.querySelectorAll(".js-plotly-plot text")].filter((t) => t.getClientRects().length)
-                .map((t) => t.textContent).join("\\n")"""))
+                .map((t) => t.textContent).join("\\n")""")
+        )
     return "\n".join(shown)
 
 
@@ -337,6 +347,7 @@ def test_a_dark_system_theme_still_gets_the_light_page_the_figures_are_drawn_for
 
 # --- looking deeper -----------------------------------------------------------------------
 
+
 def test_look_deeper_and_a_units_contexts(en):
     en.get_by_role("tab", name="Inside the model").click()
     en.get_by_role("radio", name="BiLSTM-attention").check()
@@ -358,6 +369,7 @@ def test_look_deeper_and_a_units_contexts(en):
     from playwright.sync_api import expect
 
     from cls_core.data.normalize import normalize_headline
+
     expect(en.locator(INSIDE_HEADLINE)).not_to_have_value("国足3:0完胜泰国队 晋级世界杯预选赛", timeout=WAIT_MS)
     assert context.strip("…") in normalize_headline(en.locator(INSIDE_HEADLINE).input_value())
 
@@ -403,6 +415,7 @@ def test_the_experiments_tab(en):
 
 # --- 简体中文, 繁體中文 ----------------------------------------------------------------------------
 
+
 def test_chinese_visitors_see_a_chinese_page(zh):
     for tab in ("预测", "模型内部", "地图", "评估", "实验", "概览"):
         zh.get_by_role("tab", name=tab).wait_for()
@@ -414,7 +427,7 @@ def test_chinese_visitors_see_a_chinese_page(zh):
     zh.get_by_role("tab", name="模型内部").click()
     zh.get_by_role("button", name="查看内部").click()
     zh.get_by_text("BiLSTM-attention 读了").wait_for()
-    zh.get_by_text("逐字阅读：读到每个字时的答案").wait_for()   # the plots are drawn, in Chinese
+    zh.get_by_text("逐字阅读：读到每个字时的答案").wait_for()  # the plots are drawn, in Chinese
     zh.get_by_text("各方法对每个字的归因").wait_for()
     zh.get_by_text("保留答案所需的最少的字").wait_for()
     assert zh.get_by_text("**", exact=False).count() == 0  # every bold mark closed
@@ -464,6 +477,7 @@ def test_traditional_chinese_visitors(browser, fresh_app_url, locale):
 
 # --- a phone ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
 def test_a_phone_sees_the_whole_page(browser, fresh_app_url, locale):
     page = open_page(browser, fresh_app_url, locale, width=390, height=844)
@@ -478,8 +492,10 @@ def test_a_phone_sees_the_whole_page(browser, fresh_app_url, locale):
         assert title.bounding_box()["height"] < 1.6 * title.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)")
         assert title.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
         language = page.locator("#language").bounding_box()
-        assert title.bounding_box()["x"] + title.evaluate("e => e.scrollWidth") <= language["x"] or \
-            title.bounding_box()["y"] + title.bounding_box()["height"] <= language["y"]  # beside it, or above
+        assert (
+            title.bounding_box()["x"] + title.evaluate("e => e.scrollWidth") <= language["x"]
+            or title.bounding_box()["y"] + title.bounding_box()["height"] <= language["y"]
+        )  # beside it, or above
         page.screenshot(path=OUTPUT / f"phone-{locale}.png", full_page=True)
         page.get_by_role("tab", name=text("tab_inside", lang)).click()
         page.get_by_role("button", name=text("inside_button", lang)).click()
@@ -516,6 +532,7 @@ def test_the_report_opens_offline_with_every_figure_drawn(browser):
     Screenshots of its sections go to test-output/report-LANG-SECTION.png."""
     from cls_core.app.report.page import write_report
     from cls_core.app.report.record import Records
+
     for lang in ("en", "zh-CN"):
         path = OUTPUT / f"report-{lang}.html"
         write_report(Records.load(), lang, path)
@@ -528,10 +545,13 @@ def test_the_report_opens_offline_with_every_figure_drawn(browser):
         page.goto(path.resolve().as_uri())
         figures = page.locator(".plotly-graph-div").count()
         assert figures >= 15
-        page.wait_for_function("n => document.querySelectorAll('.plotly-graph-div .main-svg').length >= n",
-                               arg=figures, timeout=WAIT_MS)
-        undrawn = page.evaluate("[...document.querySelectorAll('.plotly-graph-div')]"
-                                ".filter(d => !d.querySelector('.main-svg')).map(d => d.id)")
+        page.wait_for_function(
+            "n => document.querySelectorAll('.plotly-graph-div .main-svg').length >= n", arg=figures, timeout=WAIT_MS
+        )
+        undrawn = page.evaluate(
+            "[...document.querySelectorAll('.plotly-graph-div')]"
+            ".filter(d => !d.querySelector('.main-svg')).map(d => d.id)"
+        )
         assert not undrawn
         for section in ("what", "classes", "calibration", "robustness", "examples", "limits"):
             page.locator(f"#{section}").scroll_into_view_if_needed()
@@ -544,14 +564,24 @@ def test_the_report_opens_offline_with_every_figure_drawn(browser):
 
 # --- training in the browser (app.py --allow-training) ---------------------------------------
 
+
 @pytest.fixture(scope="module")
 def training_app(checkpoint_dir, tmp_path_factory):
     """(url, models folder) of `python app.py --allow-training` as on a fresh clone."""
     from conftest import start_app
+
     folder = tmp_path_factory.mktemp("training-app")
-    process, url = start_app(folder / "app.log", "--data-dir", str(folder / "no-dataset"), "--checkpoints",
-                             str(checkpoint_dir), "--allow-training", "--models", str(folder / "models"),
-                             env={"CLS_DATA_DIR": ""})
+    process, url = start_app(
+        folder / "app.log",
+        "--data-dir",
+        str(folder / "no-dataset"),
+        "--checkpoints",
+        str(checkpoint_dir),
+        "--allow-training",
+        "--models",
+        str(folder / "models"),
+        env={"CLS_DATA_DIR": ""},
+    )
     yield url, folder / "models"
     process.terminate()
     process.wait(timeout=30)
@@ -578,6 +608,7 @@ def start_training(page, file, model, epochs, name):
 
 def test_a_visitor_trains_a_model_cancels_a_run_and_predicts_with_the_model(browser, training_app, tmp_path):
     from owndata import write_labelled_set
+
     url, models = training_app
     page = open_page(browser, url + "?tab=train", "en-US")
     try:
@@ -587,8 +618,11 @@ def test_a_visitor_trains_a_model_cancels_a_run_and_predicts_with_the_model(brow
         upload_to_train(page, bad)
         # the line without a label, and the labels counted over the rest: 1 label, 天气 with 1 line
         page.get_by_text("✗ Problems found: 3. Nothing can be trained on this file").wait_for()
-        has_value(page, "#train-problems textarea",
-                  re.compile(re.escape("bad.tsv:2: expected 2 columns (text<TAB>label), found 1")))
+        has_value(
+            page,
+            "#train-problems textarea",
+            re.compile(re.escape("bad.tsv:2: expected 2 columns (text<TAB>label), found 1")),
+        )
         page.screenshot(path=OUTPUT / "en-train-problems.png", full_page=True)
 
         # a long run, cancelled while it trains: nothing is left behind

@@ -18,12 +18,27 @@ TEXTS = ["国足3:0胜泰国", "央行下调准备金率", "新盘开盘"]
 def write_checkpoint(path, temperature):
     """A tiny TextCNN checkpoint; checkpoints of different temperatures have the same size."""
     encoder = TextEncoder(Vocab.build(TEXTS), Vocab.build(bigram_tokens(t) for t in TEXTS))
-    config = dict(vocab_size=len(encoder.vocab), num_classes=3, embed_dim=8,
-                  bigram_vocab_size=len(encoder.bigram_vocab), bigram_dim=4, filters=5)
+    config = dict(
+        vocab_size=len(encoder.vocab),
+        num_classes=3,
+        embed_dim=8,
+        bigram_vocab_size=len(encoder.bigram_vocab),
+        bigram_dim=4,
+        filters=5,
+    )
     torch.manual_seed(0)
     model = build_model("textcnn", config)
-    save_checkpoint(path, {"kind": "textcnn", "config": config, "state_dict": model.state_dict(),
-                           "encoder": encoder.to_json(), "classes": ["a", "b", "c"], "temperature": temperature})
+    save_checkpoint(
+        path,
+        {
+            "kind": "textcnn",
+            "config": config,
+            "state_dict": model.state_dict(),
+            "encoder": encoder.to_json(),
+            "classes": ["a", "b", "c"],
+            "temperature": temperature,
+        },
+    )
 
 
 @pytest.fixture()
@@ -45,6 +60,7 @@ def agreement_of_temperature(monkeypatch):
     def test_agreement(predictor, dataset, sample, progress=None):
         runs.append(predictor.temperature)
         return {"temperature": predictor.temperature}
+
     monkeypatch.setattr(attribution, "test_agreement", test_agreement)
     return runs
 
@@ -59,7 +75,8 @@ def test_an_entry_is_built_once_and_then_read(data_dir, agreement_of_temperature
 
 
 def test_a_checkpoint_rewritten_with_the_same_size_and_time_gets_its_own_entry(
-        data_dir, agreement_of_temperature, tmp_path):
+    data_dir, agreement_of_temperature, tmp_path
+):
     """As a copy that keeps the file's time (cp -p, rsync -t), or a retraining within one
     tick of the file system's clock: same path, same size, same mtime, other weights."""
     path = tmp_path / "model.pt"
@@ -75,8 +92,7 @@ def test_a_checkpoint_rewritten_with_the_same_size_and_time_gets_its_own_entry(
     assert agreement_of_temperature == [2.0, 3.0]
 
 
-def test_a_predictor_loaded_before_its_file_changed_keeps_its_own_entries(
-        data_dir, agreement_of_temperature, tmp_path):
+def test_a_predictor_loaded_before_its_file_changed_keeps_its_own_entries(data_dir, agreement_of_temperature, tmp_path):
     """The app keeps running on the old weights while a retraining writes the new file: what
     the old weights compute is never filed under the new file, nor read for it."""
     path = tmp_path / "model.pt"
@@ -113,6 +129,7 @@ def test_bf16_builds_are_filed_apart_and_fp32_entries_are_read_by_both(data_dir,
     def test_agreement(predictor, dataset, sample, progress=None):
         runs.append(predictor.precision)
         return {"precision": predictor.precision}
+
     monkeypatch.setattr(attribution, "test_agreement", test_agreement)
     path = tmp_path / "model.pt"
     write_checkpoint(path, 2.0)
@@ -125,5 +142,7 @@ def test_bf16_builds_are_filed_apart_and_fp32_entries_are_read_by_both(data_dir,
     assert len(names) == 2 and sum("-bf16-" in n for n in names) == 1
     for kept in cache.cache_dir().glob("agreement-3-*-bf16-*"):
         kept.unlink()
-    assert attribution.cached_agreement(Predictor.load(path, "cpu", "bf16"), data_dir, sample=3) == {"precision": "fp32"}
+    assert attribution.cached_agreement(Predictor.load(path, "cpu", "bf16"), data_dir, sample=3) == {
+        "precision": "fp32"
+    }
     assert runs == ["bf16", "fp32"]

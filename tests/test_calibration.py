@@ -12,8 +12,8 @@ def test_temperature_lowers_nll_of_an_overconfident_model():
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 5, size=2000)
     logits = rng.normal(size=(2000, 5))
-    logits[np.arange(2000), labels] += 1.5       # informative...
-    logits *= 6                                   # ...but far too sure of itself
+    logits[np.arange(2000), labels] += 1.5  # informative...
+    logits *= 6  # ...but far too sure of itself
     t = fit_temperature(logits, labels)
     assert t > 2
     before, after = softmax(logits, axis=1), softmax(logits / t, axis=1)
@@ -50,6 +50,7 @@ def test_report_agrees_with_scikit_learn_and_by_hand():
 
 class FixedPredictor:
     """Always the same calibrated probabilities; the temperature halves the log-odds."""
+
     name, classes, unsure_threshold = "fixed", ["a", "b", "c"], None
 
     def probabilities(self, texts):

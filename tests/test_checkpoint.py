@@ -20,12 +20,23 @@ class Boom:
 @pytest.fixture()
 def tiny_checkpoint(tiny_network):
     """write(path) -> (model, encoder): a small TextCNN saved as a checkpoint of three classes."""
+
     def write(path):
         encoder = TextEncoder(Vocab.build(TEXTS), Vocab.build(bigram_tokens(t) for t in TEXTS))
         model, config = tiny_network("textcnn", encoder, num_classes=3, embed_dim=8, bigram_dim=4, filters=5)
-        save_checkpoint(path, {"kind": "textcnn", "config": config, "state_dict": model.state_dict(),
-                               "encoder": encoder.to_json(), "classes": ["a", "b", "c"], "temperature": 2.0})
+        save_checkpoint(
+            path,
+            {
+                "kind": "textcnn",
+                "config": config,
+                "state_dict": model.state_dict(),
+                "encoder": encoder.to_json(),
+                "classes": ["a", "b", "c"],
+                "temperature": 2.0,
+            },
+        )
         return model, encoder
+
     return write
 
 
@@ -34,6 +45,7 @@ def test_round_trip_gives_the_same_predictions(tiny_checkpoint, tmp_path):
     model, encoder = tiny_checkpoint(path)
     predictor = Predictor.load(path, device="cpu")
     from cls_core.data import pad_batch
+
     expected = torch.softmax(model(*pad_batch([encoder.encode(TEXTS[0])])) / 2.0, -1)[0].detach().numpy()
     np.testing.assert_allclose(predictor.predict_proba(TEXTS[:1])[0], expected, atol=1e-6)
     top = predictor.predict(TEXTS, top_k=2)
@@ -78,8 +90,14 @@ def test_linear_model_round_trip_and_pickle_refusal(tmp_path, capsys):
     assert again.temperature == 0.5 and again.classes == ["a", "b", "c"]
 
     evil = tmp_path / "evil.npz"
-    np.savez(evil, features=np.array([Boom()], dtype=object), idf=np.ones(1), coef=np.ones((3, 1)),
-             intercept=np.zeros(3), meta=np.array("{}"))
+    np.savez(
+        evil,
+        features=np.array([Boom()], dtype=object),
+        idf=np.ones(1),
+        coef=np.ones((3, 1)),
+        intercept=np.zeros(3),
+        meta=np.array("{}"),
+    )
     with pytest.raises(CheckpointError, match="not a readable linear checkpoint"):
         LinearModel.load(evil)
     assert "must never run" not in capsys.readouterr().out
@@ -87,7 +105,7 @@ def test_linear_model_round_trip_and_pickle_refusal(tmp_path, capsys):
 
 def test_a_checkpoint_from_before_normalisation_still_loads_and_reads_text_as_given(tiny_checkpoint, tmp_path):
     path = tmp_path / "old.pt"
-    tiny_checkpoint(path)                        # no normalization, thresholds or counts recorded
+    tiny_checkpoint(path)  # no normalization, thresholds or counts recorded
     payload = load_checkpoint(path)
     assert "normalization" not in payload and "unsure_threshold" not in payload
     predictor = Predictor.load(path, device="cpu")
@@ -111,7 +129,7 @@ def test_read_as_is_the_text_the_model_reads(tiny_checkpoint, tmp_path):
     path = tmp_path / "m.pt"
     tiny_checkpoint(path)
     predictor = Predictor.load(path, device="cpu")
-    predictor.normalize = str.upper                 # any normalisation: read_as applies the model's own
+    predictor.normalize = str.upper  # any normalisation: read_as applies the model's own
     assert predictor.read_as("abc") == "ABC"
-    assert predictor.read_as("a" * 500) == "A" * predictor.encoder.max_len   # cut as the encoder cuts
+    assert predictor.read_as("a" * 500) == "A" * predictor.encoder.max_len  # cut as the encoder cuts
     assert predictor.read_as("") == " " and predictor.encoder.encode("") == predictor.encoder.encode(" ")

@@ -34,14 +34,16 @@ def documented_commands():
 
 
 def test_readme_documents_the_main_commands():
-    assert {"cls_core.train", "cls_core.evaluate", "cls_core.predict", "cls_core.data",
-            "cls_core.bench"} <= set(documented_commands())
+    assert {"cls_core.train", "cls_core.evaluate", "cls_core.predict", "cls_core.data", "cls_core.bench"} <= set(
+        documented_commands()
+    )
 
 
 def test_every_documented_command_answers_help():
     modules = [m for m in documented_commands() if m not in RESERVED]
-    run = subprocess.run([sys.executable, "-c", RUN_EACH, *modules], cwd=ROOT, capture_output=True, text=True,
-                         timeout=600)
+    run = subprocess.run(
+        [sys.executable, "-c", RUN_EACH, *modules], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     results = json.loads(run.stdout.splitlines()[-1])
     assert set(results) == set(modules)

@@ -43,7 +43,7 @@ def test_flip_really_flips(predictor):
         found += 1
         chars, edit = predictor.read_as(text), flip["edit"]
         assert chars[edit["position"]] == edit["from"]
-        assert flip["text"] == chars[:edit["position"]] + edit["to"] + chars[edit["position"] + 1:]
+        assert flip["text"] == chars[: edit["position"]] + edit["to"] + chars[edit["position"] + 1 :]
         assert len(flip["text"]) == len(chars) - (edit["kind"] == "delete")
         c, p = top(predictor, flip["text"])
         assert c == flip["class_index"] != result["original_class_index"]
@@ -63,9 +63,8 @@ def test_one_pass_gives_the_predictors_scores(predictor):
     text = predictor.read_as(HEADLINES[1])
     texts = [text[:k] for k in range(len(text), 0, -1)] + HEADLINES + ["", "國足３：０完勝泰國隊"]
     np.testing.assert_allclose(predictor.scores_in_one_pass(texts), predictor.scores(texts), atol=1e-4)
-    same_length = [text[:t] + text[t + 1:] for t in range(len(text))]
-    np.testing.assert_allclose(predictor.scores_in_one_pass(same_length), predictor.scores(same_length),
-                               atol=1e-4)
+    same_length = [text[:t] + text[t + 1 :] for t in range(len(text))]
+    np.testing.assert_allclose(predictor.scores_in_one_pass(same_length), predictor.scores(same_length), atol=1e-4)
 
 
 @pytest.fixture(scope="module")
@@ -88,11 +87,13 @@ def test_a_flip_only_by_punctuation_says_so(textcnn):
     """No single edit of a Chinese character tried flips this one: the flip shown touches
     punctuation, and the page says so in every language."""
     from cls_core.app.wording import counterfactual_text
+
     headline = "曹格回家乡马来西亚见歌迷 自觉亏欠歉疚(图)"
     flip = counterfactual.smallest_flip(textcnn, headline)
     found = flip["flip"]
     assert found["chinese"] is False and not counterfactual._chinese_edit(
-        ("", 0, found["edit"]["from"], found["edit"]["to"]))
+        ("", 0, found["edit"]["from"], found["edit"]["to"])
+    )
     assert flip["evaluations"] == counterfactual.flip_budget(textcnn)  # the fallback had its share
     reduction = counterfactual.input_reduction(textcnn, headline)
     r = {"reduction": reduction, "flip": flip, "chars": list(textcnn.read_as(headline))}

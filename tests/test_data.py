@@ -9,8 +9,18 @@ import pytest
 
 import cls_core.data.fetch
 from cls_core.data.fetch import check_data_dir, fetch
-from cls_core.data import (KNOWN_FILES, DataFormatError, TextEncoder, Vocab, bigram_tokens,
-                           length_buckets, load_split, read_split, resolve_data_dir, sha256_file)
+from cls_core.data import (
+    KNOWN_FILES,
+    DataFormatError,
+    TextEncoder,
+    Vocab,
+    bigram_tokens,
+    length_buckets,
+    load_split,
+    read_split,
+    resolve_data_dir,
+    sha256_file,
+)
 
 
 def write(tmp_path, content, name="split.txt"):
@@ -26,14 +36,17 @@ def test_reads_bom_crlf_and_tabs_in_text(tmp_path):
     assert labels == [7, 4]
 
 
-@pytest.mark.parametrize("content, message", [
-    ("好标题\t1\n没有制表符\n", ":2: expected 'headline<TAB>label'"),
-    ("标题\tx\n", ":1: label 'x' is not an integer"),
-    ("标题\t10\n", ":1: label 10 is out of range 0..9"),
-    ("标题\t-1\n", ":1: label -1 is out of range"),
-    ("好\t1\n \t3\n", ":2: empty headline"),
-    (b"ok\t1\n\xff\xfe bad\t2\n", ":2: not valid UTF-8"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("好标题\t1\n没有制表符\n", ":2: expected 'headline<TAB>label'"),
+        ("标题\tx\n", ":1: label 'x' is not an integer"),
+        ("标题\t10\n", ":1: label 10 is out of range 0..9"),
+        ("标题\t-1\n", ":1: label -1 is out of range"),
+        ("好\t1\n \t3\n", ":2: empty headline"),
+        (b"ok\t1\n\xff\xfe bad\t2\n", ":2: not valid UTF-8"),
+    ],
+)
 def test_malformed_lines_name_file_and_line(tmp_path, content, message):
     path = write(tmp_path, content)
     with pytest.raises(DataFormatError) as e:
@@ -110,12 +123,14 @@ def test_fetch_from_local_folder(tmp_path, data_dir):
 
 # --- fetch and check, on a stand-in for the published split -----------------------------------
 
+
 @pytest.fixture()
 def published(small_data_dir, monkeypatch):
     """The small split as if it were the published one: KNOWN_FILES holds its files' digests,
     so fetch verifies it as it verifies the real split, on any machine."""
-    monkeypatch.setattr(cls_core.data.fetch, "KNOWN_FILES",
-                        {name: (None, sha256_file(small_data_dir / name)) for name in KNOWN_FILES})
+    monkeypatch.setattr(
+        cls_core.data.fetch, "KNOWN_FILES", {name: (None, sha256_file(small_data_dir / name)) for name in KNOWN_FILES}
+    )
     return small_data_dir
 
 
@@ -135,6 +150,7 @@ def contents(folder):
 def http_server(folder, cut=()):
     """Serve folder on 127.0.0.1 from a thread; yields its URL. A file named in cut is sent
     only up to a line's end near its middle, after its whole length was promised."""
+
     class Handler(http.server.SimpleHTTPRequestHandler):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, directory=str(folder), **kwargs)
@@ -142,7 +158,7 @@ def http_server(folder, cut=()):
         def copyfile(self, source, outputfile):
             data = source.read()
             if Path(self.path).name in cut:
-                data = data[:data.rindex(b"\n", 0, len(data) // 2) + 1]
+                data = data[: data.rindex(b"\n", 0, len(data) // 2) + 1]
             outputfile.write(data)
 
         def log_message(self, *args):  # the requests are not the test's output
@@ -182,13 +198,16 @@ def test_fetch_over_http_does_without_embeddings_the_server_lacks(tmp_path, publ
     with http_server(source) as url:
         report = fetch(url, tmp_path / "dest")
     assert sorted(p.name for p in (tmp_path / "dest").iterdir()) == ["class.txt", "dev.txt", "test.txt", "train.txt"]
-    assert [f"{name}: absent (optional; needed for --embedding tencent)" for name in embeddings] == \
-        [line for line in report if "absent" in line]
+    assert [f"{name}: absent (optional; needed for --embedding tencent)" for name in embeddings] == [
+        line for line in report if "absent" in line
+    ]
 
 
-FAILURES = {"missing": "could not download http://127.0.0.1:[0-9]+/dev.txt: HTTP Error 404",
-            "changed": "dev.txt: sha256",
-            "cut short": "could not download http://127.0.0.1:[0-9]+/test.txt: the transfer stopped after"}
+FAILURES = {
+    "missing": "could not download http://127.0.0.1:[0-9]+/dev.txt: HTTP Error 404",
+    "changed": "dev.txt: sha256",
+    "cut short": "could not download http://127.0.0.1:[0-9]+/test.txt: the transfer stopped after",
+}
 
 
 @pytest.mark.parametrize("failure", FAILURES)
@@ -198,10 +217,14 @@ def test_a_failed_download_leaves_dest_as_it_was(tmp_path, published, failure):
     before = contents(dest)
     source = copy_of(published, tmp_path / "source", leave_out=["dev.txt"] if failure == "missing" else [])
     if failure == "changed":
-        (source / "dev.txt").write_bytes((published / "dev.txt").read_bytes().replace("\t3".encode(), "\t4".encode(), 1))
+        (source / "dev.txt").write_bytes(
+            (published / "dev.txt").read_bytes().replace("\t3".encode(), "\t4".encode(), 1)
+        )
     # cut at a line's end the split still reads: without the checksums only the length tells
-    with http_server(source, cut=["test.txt"] if failure == "cut short" else []) as url, \
-            pytest.raises((OSError, DataFormatError), match=FAILURES[failure]):
+    with (
+        http_server(source, cut=["test.txt"] if failure == "cut short" else []) as url,
+        pytest.raises((OSError, DataFormatError), match=FAILURES[failure]),
+    ):
         fetch(url, dest, verify=failure != "cut short")
     assert contents(dest) == before
     assert [p.name for p in dest.parent.iterdir()] == ["THUCNews"]

@@ -1,6 +1,7 @@
 """Deploying: the app listens where a host's environment says (a flag wins, then
 $GRADIO_SERVER_NAME and $GRADIO_SERVER_PORT or $PORT, then 127.0.0.1:7860), and the files a host
 reads (the README's Spaces header, pre-requirements.txt, the Dockerfile) say what they must."""
+
 import os
 import socket
 import subprocess
@@ -35,6 +36,7 @@ def clean_environ():
 
 # --- where to listen, without starting anything -------------------------------------------
 
+
 def test_without_flags_or_variables_the_app_listens_on_localhost_7860():
     assert listen_address(environ={}) == ("127.0.0.1", 7860)
 
@@ -54,8 +56,10 @@ def test_a_flag_wins_over_the_environment():
 
 
 def test_an_empty_variable_counts_as_unset():
-    assert listen_address(environ={"GRADIO_SERVER_NAME": "", "GRADIO_SERVER_PORT": " ", "PORT": "8080"}) \
-        == ("127.0.0.1", 8080)
+    assert listen_address(environ={"GRADIO_SERVER_NAME": "", "GRADIO_SERVER_PORT": " ", "PORT": "8080"}) == (
+        "127.0.0.1",
+        8080,
+    )
 
 
 @pytest.mark.parametrize("value", ["abc", "0", "65536", "80.5", "-1"])
@@ -71,6 +75,7 @@ def test_a_variable_that_does_not_decide_is_not_read():
 
 def test_a_port_flag_that_is_no_port_is_refused_by_the_parser(capsys):
     import app as app_module
+
     with pytest.raises(SystemExit):
         app_module.parse_args(["--port", "65536"])
     assert "argument --port: '65536' is not a port" in capsys.readouterr().err
@@ -81,14 +86,21 @@ def test_app_py_stops_with_a_plain_message_on_a_bad_port_variable(tmp_path):
     """Gradio itself reads $GRADIO_SERVER_PORT as it is imported and raises a bare ValueError;
     app.py checks the variable first."""
     for name, value in [("GRADIO_SERVER_PORT", "abc"), ("PORT", "70000")]:
-        run = subprocess.run([sys.executable, "app.py", "--checkpoints", str(tmp_path)], cwd=ROOT, text=True,
-                             capture_output=True, timeout=120, env=dict(clean_environ(), **{name: value}))
+        run = subprocess.run(
+            [sys.executable, "app.py", "--checkpoints", str(tmp_path)],
+            cwd=ROOT,
+            text=True,
+            capture_output=True,
+            timeout=120,
+            env=dict(clean_environ(), **{name: value}),
+        )
         assert run.returncode != 0
         assert f"error: {name}='{value}' is not a port" in run.stderr
         assert "Traceback" not in run.stderr
 
 
 # --- the app as a host starts it ------------------------------------------------------------
+
 
 def test_the_app_started_with_the_hosts_variables_listens_where_they_say(checkpoint_dir, tmp_path):
     """No --host or --port: GRADIO_SERVER_NAME and GRADIO_SERVER_PORT decide. 127.0.0.2 is
@@ -97,12 +109,33 @@ def test_the_app_started_with_the_hosts_variables_listens_where_they_say(checkpo
     host = "127.0.0.2"
     port, other_port = free_port(host), free_port()
     log_path = tmp_path / "app.log"
-    environ = dict(clean_environ(), GRADIO_ANALYTICS_ENABLED="False", CLS_DATA_DIR="",
-                   GRADIO_SERVER_NAME=host, GRADIO_SERVER_PORT=str(port), PORT=str(other_port))
+    environ = dict(
+        clean_environ(),
+        GRADIO_ANALYTICS_ENABLED="False",
+        CLS_DATA_DIR="",
+        GRADIO_SERVER_NAME=host,
+        GRADIO_SERVER_PORT=str(port),
+        PORT=str(other_port),
+    )
     with open(log_path, "w") as log:
-        process = subprocess.Popen([sys.executable, "app.py", "--device", "cpu", "--precision", "fp32",
-                                    "--checkpoints", str(checkpoint_dir), "--data-dir", str(tmp_path)],
-                                   cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=environ)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "app.py",
+                "--device",
+                "cpu",
+                "--precision",
+                "fp32",
+                "--checkpoints",
+                str(checkpoint_dir),
+                "--data-dir",
+                str(tmp_path),
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=environ,
+        )
     try:
         deadline = time.time() + 180
         while not answers(f"http://{host}:{port}/"):
@@ -118,17 +151,21 @@ def test_the_app_started_with_the_hosts_variables_listens_where_they_say(checkpo
 
 # --- what hosts read ----------------------------------------------------------------------------
 
+
 def spaces_header():
     """The README's YAML header as {key: value} (flat: Spaces' header has no nesting)."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert text.startswith("---\n"), "Spaces reads its settings from a YAML header at the very top"
-    header = text[4:text.index("\n---\n", 4)]
-    return {key.strip(): value.strip().strip('"') for key, _, value in
-            (line.partition(":") for line in header.splitlines() if line.strip())}
+    header = text[4 : text.index("\n---\n", 4)]
+    return {
+        key.strip(): value.strip().strip('"')
+        for key, _, value in (line.partition(":") for line in header.splitlines() if line.strip())
+    }
 
 
 def test_the_readme_header_tells_spaces_how_to_run_the_app():
     import gradio
+
     header = spaces_header()
     assert header["sdk"] == "gradio" and header["app_file"] == "app.py"
     assert (ROOT / header["app_file"]).exists()
@@ -143,6 +180,7 @@ def test_spaces_and_the_image_install_the_cpu_build_of_the_torch_the_tests_use()
     """A plain torch requirement pulls the CUDA build (several GB); pre-requirements.txt (Spaces
     installs it before requirements.txt) and the Dockerfile take torch from the CPU index."""
     import torch
+
     version = torch.__version__.split("+")[0]
     pre = (ROOT / "pre-requirements.txt").read_text()
     assert "--index-url https://download.pytorch.org/whl/cpu" in pre and f"torch=={version}\n" in pre

@@ -20,16 +20,41 @@ from test_train import interrupt_after_first_epoch, read_log
 ROOT = Path(__file__).resolve().parents[1]
 # Small, but with every part of training that must work across processes: weight EMA,
 # character dropout, a distillation teacher, early stopping (checked every epoch).
-SMALL = ["--model", "textcnn", "--filters", "32", "--batch-size", "32", "--epochs", "2", "--ema", "0.9",
-         "--char-dropout", "0.1", "--teacher", "linear-oof", "--device", "cpu"]
+SMALL = [
+    "--model",
+    "textcnn",
+    "--filters",
+    "32",
+    "--batch-size",
+    "32",
+    "--epochs",
+    "2",
+    "--ema",
+    "0.9",
+    "--char-dropout",
+    "0.1",
+    "--teacher",
+    "linear-oof",
+    "--device",
+    "cpu",
+]
 
 
 def torchrun(*args, processes=2):
     """`torchrun --standalone --nproc_per_node=N -m cls_core.train ARGS`; returns what it printed."""
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}",
-               "-m", "cls_core.train", *args]
-    done = subprocess.run(command, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
-                          capture_output=True, text=True, timeout=900)
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc_per_node={processes}",
+        "-m",
+        "cls_core.train",
+        *args,
+    ]
+    done = subprocess.run(
+        command, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True, timeout=900
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done.stdout
 
@@ -65,7 +90,7 @@ def test_two_processes_write_one_checkpoint_that_loads_and_evaluates(two_process
     log = read_log(out.with_suffix(".log.jsonl"))
     assert [r["epoch"] for r in log if r["type"] == "epoch"] == [1, 2]
     steps = [r["step"] for r in log if r["type"] == "step"]
-    assert steps == sorted(set(steps))                       # one writer
+    assert steps == sorted(set(steps))  # one writer
     predictor = Predictor.load(out, device="cpu")
     report = evaluate(predictor, load_split(small_data_dir, "test"))
     assert report["accuracy"] == pytest.approx(predictor.metrics["test"]["accuracy"], abs=1e-9)
@@ -83,11 +108,25 @@ def test_two_processes_learn_what_one_process_learns(two_processes, small_data_d
 
 
 def test_a_run_resumes_on_two_processes_and_they_stop_early_together(small_data_dir, tmp_path, monkeypatch):
-    args = ["--model", "textcnn", "--filters", "16", "--train-limit", "600", "--epochs", "3",
-            "--data-dir", str(small_data_dir), "--device", "cpu", "--out", str(tmp_path / "textcnn.pt")]
+    args = [
+        "--model",
+        "textcnn",
+        "--filters",
+        "16",
+        "--train-limit",
+        "600",
+        "--epochs",
+        "3",
+        "--data-dir",
+        str(small_data_dir),
+        "--device",
+        "cpu",
+        "--out",
+        str(tmp_path / "textcnn.pt"),
+    ]
     interrupt_after_first_epoch(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
-        train_main(args)                                      # one process, killed after epoch 1
+        train_main(args)  # one process, killed after epoch 1
     # --patience 0 stops after the next epoch, whatever its dev loss: rank 0 decides, and a
     # process that did not hear it would train on alone and fail when rank 0 leaves
     printed = torchrun(*args, "--resume", "--patience", "0")

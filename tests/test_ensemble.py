@@ -26,8 +26,7 @@ def test_the_record_applies_to_its_own_members(shipped, checkpoint_dir):
 
 
 def test_an_app_missing_a_model_shows_no_three_model_figures(tmp_path, checkpoint_dir):
-    for name in ("bilstm_att.pt", "textcnn.pt", "ensemble.metrics.json", "bilstm_att.log.jsonl",
-                 "textcnn.log.jsonl"):
+    for name in ("bilstm_att.pt", "textcnn.pt", "ensemble.metrics.json", "bilstm_att.log.jsonl", "textcnn.log.jsonl"):
         shutil.copyfile(checkpoint_dir / name, tmp_path / name)  # the linear model is missing
     demo = Demo.load(tmp_path, tmp_path, "cpu")
     assert ENSEMBLE in demo.model_names()
@@ -41,13 +40,14 @@ def test_an_ensemble_scoring_many_texts_in_threads_gives_what_one_by_one_gives(s
     from cls_core.data import load_split
     from cls_core.evaluation.evaluate import evaluate
     from cls_core.models import predictor as predictor_module
-    texts = load_split(data_dir, "test").texts[:predictor_module.PARALLEL_FROM]
+
+    texts = load_split(data_dir, "test").texts[: predictor_module.PARALLEL_FROM]
     ensemble = load_ensemble(list(shipped.values()), "no-such-dir")
     members = [m.probabilities(texts)[0] for m in ensemble.members]
     assert ensemble.probabilities(texts)[0] == pytest.approx(sum(members) / len(members), abs=1e-12)
     # evaluate scores the split shortest first; each prediction is still its own headline's
     test = load_split(data_dir, "test")
-    test.texts, test.labels = texts, test.labels[:len(texts)]
+    test.texts, test.labels = texts, test.labels[: len(texts)]
     report = evaluate(shipped["TextCNN"], test)
     probs = shipped["TextCNN"].predict_proba(texts)
     assert [p["text"] for p in report["predictions"]] == texts

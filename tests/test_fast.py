@@ -11,8 +11,20 @@ from cls_core.data.normalize import OPENCC_CONFIG, normalize_headline
 from cls_core.models.predictor import Predictor, network_logits
 
 HEADLINES = ["国足3:0胜泰国", "央行宣布下调存款准备金率0.5个百分点", "游", "新楼盘", "沪指", "国足3:0胜泰国队晋级"]
-ODD = ["", " ", "游", "國足３：０完勝泰國隊\u200b", "滑鼠\t軟體\n新品", "a\x03b", "\x03", "龘靐" * 150,
-       "  多个   空格  ", "emoji 😀 标题", "\ufeff零宽\u200d字符", "全角ＡＢＣ１２３"]
+ODD = [
+    "",
+    " ",
+    "游",
+    "國足３：０完勝泰國隊\u200b",
+    "滑鼠\t軟體\n新品",
+    "a\x03b",
+    "\x03",
+    "龘靐" * 150,
+    "  多个   空格  ",
+    "emoji 😀 标题",
+    "\ufeff零宽\u200d字符",
+    "全角ＡＢＣ１２３",
+]
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +43,16 @@ def padded(encoder, texts, pad_to=None):
     return torch.nn.functional.pad(chars, (0, extra)), torch.nn.functional.pad(bigrams, (0, extra)), lengths
 
 
-TINY = [("textcnn", {}), ("textcnn", {"bigram_vocab_size": 0}), ("textcnn", {"windows": (1, 3, 5)}),
-        ("bilstm_att", {}), ("bilstm_att", {"layers": 1}), ("bilstm_att", {"layers": 3}),
-        ("bilstm_att", {"bidirectional": False}), ("bilstm_att", {"bigram_vocab_size": 0})]
+TINY = [
+    ("textcnn", {}),
+    ("textcnn", {"bigram_vocab_size": 0}),
+    ("textcnn", {"windows": (1, 3, 5)}),
+    ("bilstm_att", {}),
+    ("bilstm_att", {"layers": 1}),
+    ("bilstm_att", {"layers": 3}),
+    ("bilstm_att", {"bidirectional": False}),
+    ("bilstm_att", {"bigram_vocab_size": 0}),
+]
 
 
 @pytest.mark.parametrize("kind, options", TINY)
@@ -136,6 +155,10 @@ def test_shipped_network_fast_path_gives_the_training_paths_logits(checkpoint_di
     assert predictor.fast is not None
     texts = test_texts[::25] + ODD
     read = [predictor.normalize(t) for t in texts]
-    expected = np.concatenate([predictor.model(*pad_batch([predictor.encoder.encode(t) for t in read[i:i + 64]]))
-                               .detach().numpy() for i in range(0, len(read), 64)])
+    expected = np.concatenate(
+        [
+            predictor.model(*pad_batch([predictor.encoder.encode(t) for t in read[i : i + 64]])).detach().numpy()
+            for i in range(0, len(read), 64)
+        ]
+    )
     np.testing.assert_allclose(predictor.scores(texts), expected, atol=1e-4, rtol=0)

@@ -44,6 +44,7 @@ def keeping(demo, store):
 
 # --- the store ------------------------------------------------------------------------------
 
+
 def test_the_store_logs_ahead_and_syncs_each_commit(store):
     assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
@@ -62,15 +63,17 @@ def test_an_older_database_is_migrated_with_its_rows(tmp_path):
     path = tmp_path / "v1.sqlite3"
     db = sqlite3.connect(path)
     db.execute(MIGRATIONS[0])
-    db.execute("INSERT INTO corrections (created, headline, read_as, model, answer, probability, correction, "
-               "app_commit) VALUES ('2026-01-01T00:00:00+00:00', '央行降准', '央行降准', 'TextCNN', 'stocks', 0.7, "
-               "'finance', NULL)")
+    db.execute(
+        "INSERT INTO corrections (created, headline, read_as, model, answer, probability, correction, "
+        "app_commit) VALUES ('2026-01-01T00:00:00+00:00', '央行降准', '央行降准', 'TextCNN', 'stocks', 0.7, "
+        "'finance', NULL)"
+    )
     db.execute("PRAGMA user_version=1")
     db.commit()
     db.close()
     store = FeedbackStore(path)
     assert store.schema_version() == SCHEMA_VERSION
-    old, = store.rows()
+    (old,) = store.rows()
     assert old["headline"] == "央行降准" and old["checkpoint_sha256"] is None
     assert store.add(correction()) == 2
 
@@ -109,9 +112,10 @@ def test_fifty_concurrent_inserts_are_each_kept_once(store):
 
 # --- what the app keeps, and refuses -------------------------------------------------------
 
+
 def test_a_correction_keeps_the_models_answer_and_the_checkpoint(keeping, store):
     record_id, kept = flag_answer(keeping, "  国足3:0完胜泰国队\u200b ", "TextCNN", "财经")
-    row, = store.rows()
+    (row,) = store.rows()
     assert row["id"] == record_id and row["headline"] == "国足3:0完胜泰国队"  # as typed, cleaned
     assert row["answer"] == "sports" and 0.5 < row["probability"] <= 1 and row["correction"] == "finance"
     assert row["checkpoint_sha256"] == keeping.predictor("TextCNN").sha256 and row["app_commit"] == "abc123"
@@ -125,15 +129,18 @@ def test_a_topic_is_a_class_name_or_the_topic_as_any_page_shows_it(topic):
     assert parse_topic(topic, ["finance", "sports"]) == "finance"
 
 
-@pytest.mark.parametrize("headline, model, topic, key", [
-    ("", "TextCNN", "finance", "error_empty"),
-    (" \u200b\n ", "TextCNN", "finance", "error_empty"),
-    ("长" * 201, "TextCNN", "finance", "error_feedback_too_long"),
-    (HEADLINE, "NoSuchModel", "finance", "error_not_loaded"),
-    (HEADLINE, "TextCNN", "weather", "error_unknown_topic"),
-    (HEADLINE, "TextCNN", "", "error_unknown_topic"),
-    (HEADLINE, "TextCNN", "sports", "error_feedback_same"),  # the model's own answer corrects nothing
-])
+@pytest.mark.parametrize(
+    "headline, model, topic, key",
+    [
+        ("", "TextCNN", "finance", "error_empty"),
+        (" \u200b\n ", "TextCNN", "finance", "error_empty"),
+        ("长" * 201, "TextCNN", "finance", "error_feedback_too_long"),
+        (HEADLINE, "NoSuchModel", "finance", "error_not_loaded"),
+        (HEADLINE, "TextCNN", "weather", "error_unknown_topic"),
+        (HEADLINE, "TextCNN", "", "error_unknown_topic"),
+        (HEADLINE, "TextCNN", "sports", "error_feedback_same"),  # the model's own answer corrects nothing
+    ],
+)
 def test_what_cannot_be_kept_gets_a_clear_message_and_nothing_is_kept(keeping, store, headline, model, topic, key):
     with pytest.raises(UserError) as refused:
         flag_answer(keeping, headline, model, topic)
@@ -173,6 +180,7 @@ def test_all_visitors_together_are_bounded_too(keeping, store):
 
 def test_the_commit_is_git_s_or_the_one_an_image_is_given(monkeypatch, tmp_path):
     from cls_core.feedback import app_commit
+
     monkeypatch.delenv("HEADLINE_LENS_COMMIT", raising=False)
     assert app_commit() is None or len(app_commit()) == 40
     assert app_commit(tmp_path) is None  # not a git checkout
@@ -181,6 +189,7 @@ def test_the_commit_is_git_s_or_the_one_an_image_is_given(monkeypatch, tmp_path)
 
 
 # --- review and training -------------------------------------------------------------------
+
 
 def test_export_writes_text_tab_class_name_that_training_reads(store, tmp_path, capsys):
     store.add(correction("国足3:0完胜泰国队", "society"))
@@ -200,16 +209,38 @@ def test_training_folds_the_corrections_in_and_records_them(small_data_dir, tmp_
     from cls_core.data import sha256_file
     from cls_core.models.checkpoint import load_checkpoint
     from cls_core.training.train import main as train_main
+
     extra = tmp_path / "corrections.tsv"
     extra.write_text("翀翀翀夺冠\tsports\n翀翀翀降息\tfinance\n\n", encoding="utf-8")  # 翀: in no shipped headline
     out = tmp_path / "textcnn.pt"
-    args = ["--model", "textcnn", "--data-dir", str(small_data_dir), "--train-limit", "100", "--epochs", "1",
-            "--filters", "16", "--ema", "0", "--device", "cpu", "--out", str(out)]
+    args = [
+        "--model",
+        "textcnn",
+        "--data-dir",
+        str(small_data_dir),
+        "--train-limit",
+        "100",
+        "--epochs",
+        "1",
+        "--filters",
+        "16",
+        "--ema",
+        "0",
+        "--device",
+        "cpu",
+        "--out",
+        str(out),
+    ]
     train_main(args + ["--extra-train", str(extra)])
     payload = load_checkpoint(out)
     record = payload["metrics"]["extra_train"][0]
     assert {k: record[k] for k in ("path", "sha256", "headlines", "weight", "map")} == {
-        "path": str(extra), "sha256": sha256_file(extra), "headlines": 2, "weight": 1.0, "map": None}
+        "path": str(extra),
+        "sha256": sha256_file(extra),
+        "headlines": 2,
+        "weight": 1.0,
+        "map": None,
+    }
     assert record["lines_per_class"] == {"finance": 1, "sports": 1}
     assert json.loads(out.with_suffix(".metrics.json").read_text())["extra_train"][0]["headlines"] == 2
     assert sum(payload["class_counts"]["train"]) == 100  # THUCNews train alone: the extra lines are recorded apart
@@ -225,11 +256,13 @@ def test_training_folds_the_corrections_in_and_records_them(small_data_dir, tmp_
 
 # --- the app as a process --------------------------------------------------------------------
 
+
 def http_flag(url, data, session=None):
     """One /flag over Gradio's HTTP call API: (the record id or None, the last event's text)."""
     body = {"data": data, **({"session_hash": session} if session else {})}
-    request = urllib.request.Request(url + "gradio_api/call/flag", json.dumps(body).encode(),
-                                     {"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url + "gradio_api/call/flag", json.dumps(body).encode(), {"Content-Type": "application/json"}
+    )
     event = json.load(urllib.request.urlopen(request, timeout=60))["event_id"]
     reply = urllib.request.urlopen(f"{url}gradio_api/call/flag/{event}", timeout=60).read().decode()
     if "event: complete" in reply:
@@ -238,8 +271,10 @@ def http_flag(url, data, session=None):
 
 
 def test_an_acknowledged_correction_survives_kill_9_and_fifty_sessions_are_each_kept_once(
-        checkpoint_dir, small_data_dir, tmp_path):
+    checkpoint_dir, small_data_dir, tmp_path
+):
     from gradio_client import Client
+
     db = tmp_path / "feedback.sqlite3"
     app_args = ["--data-dir", str(small_data_dir), "--checkpoints", str(checkpoint_dir), "--feedback-db", str(db)]
     process, url = start_app(tmp_path / "first.log", *app_args)
@@ -259,8 +294,8 @@ def test_an_acknowledged_correction_survives_kill_9_and_fifty_sessions_are_each_
         clients = [Client(url, verbose=False) for _ in range(10)]
 
         def five(i):
-            return [clients[i].predict(f"{HEADLINE} {i}-{j}", "TextCNN", "finance", api_name="/flag")
-                    for j in range(5)]
+            return [clients[i].predict(f"{HEADLINE} {i}-{j}", "TextCNN", "finance", api_name="/flag") for j in range(5)]
+
         with ThreadPoolExecutor(10) as pool:
             ids = [i for batch in pool.map(five, range(10)) for i in batch]
         assert sorted(ids) == list(range(2, 52))
@@ -281,6 +316,7 @@ def test_an_acknowledged_correction_survives_kill_9_and_fifty_sessions_are_each_
 
 def test_review_on_a_share_link_without_a_login_is_refused(tmp_path, monkeypatch):
     import app as app_module
+
     monkeypatch.delenv("APP_AUTH", raising=False)
     db = ["--feedback-db", str(tmp_path / "f.sqlite3")]
     with pytest.raises(SystemExit, match="--review on a --share link needs --auth"):
@@ -296,8 +332,16 @@ def test_the_box_shows_under_an_answer_only_while_corrections_are_kept(keeping, 
     from cls_core.app.tabs.inside import InsideTab
     from cls_core.app.tabs.predict import PredictTab
     from cls_core.app.visitor import Visitor
-    v = Visitor(lang="zh-TW", headline=HEADLINE, models=("TextCNN", "BiLSTM-attention"), predicted=True,
-                inside_headline=HEADLINE, inside_model="TextCNN", looked=True)
+
+    v = Visitor(
+        lang="zh-TW",
+        headline=HEADLINE,
+        models=("TextCNN", "BiLSTM-attention"),
+        predicted=True,
+        inside_headline=HEADLINE,
+        inside_model="TextCNN",
+        looked=True,
+    )
     for core, shown in ((keeping, True), (Demo(demo.registry, demo.data_dir), False)):
         with gr.Blocks():
             predict, inside = PredictTab(core, Words("zh-TW")), InsideTab(core, Words("zh-TW"))
@@ -312,8 +356,9 @@ def test_the_box_shows_under_an_answer_only_while_corrections_are_kept(keeping, 
 
 def test_a_database_that_cannot_be_opened_stops_the_app_with_a_way_out(tmp_path):
     import app as app_module
+
     (tmp_path / "not-a-folder").write_text("")
     with pytest.raises(SystemExit, match="--no-feedback"):
-        app_module.open_corrections(app_module.parse_args(
-            ["--feedback-db", str(tmp_path / "not-a-folder" / "f.sqlite3")]))
-
+        app_module.open_corrections(
+            app_module.parse_args(["--feedback-db", str(tmp_path / "not-a-folder" / "f.sqlite3")])
+        )

@@ -44,13 +44,17 @@ def test_reading_chart_draws_the_leading_classes():
     fig = figures.reading_chart(list("ab"), probs, ["finance", "sports", "game"], top_k=2)
     assert {t.name for t in fig.data} == {"财经 finance", "体育 sports"}
     assert list(fig.data[0].y) == [0.3, 0.7]  # sports peaks highest, so comes first
-    assert figures.reading_chart(list("ab"), probs, ["finance", "sports", "game"], "zh-CN").layout.title.text \
+    assert (
+        figures.reading_chart(list("ab"), probs, ["finance", "sports", "game"], "zh-CN").layout.title.text
         == "逐字阅读：读到每个字时的答案"
+    )
 
 
 def test_reliability_diagram_skips_empty_bins():
-    bins = [{"lower": 0.0, "upper": 0.5, "count": 0, "confidence": None, "accuracy": None},
-            {"lower": 0.5, "upper": 1.0, "count": 4, "confidence": 0.8, "accuracy": 0.75}]
+    bins = [
+        {"lower": 0.0, "upper": 0.5, "count": 0, "confidence": None, "accuracy": None},
+        {"lower": 0.5, "upper": 1.0, "count": 4, "confidence": 0.8, "accuracy": 0.75},
+    ]
     fig = figures.reliability_diagram(bins)
     assert list(fig.data[0].x) == [0.75] and list(fig.data[0].y) == [0.75]
 
@@ -60,7 +64,6 @@ def test_training_curves_draw_train_loss_and_dev_per_epoch():
     fig = figures.training_curves(([1, 2], [1.0, 0.9], "train loss"), epochs, "t", "zh-CN")
     assert list(fig.data[0].x) == [1, 2] and list(fig.data[2].y) == [0.7]
     assert fig.layout.xaxis.title.text == "训练步数"
-
 
 
 def test_training_curves_accuracy_axis_stays_in_0_to_100_with_distinct_ticks():
@@ -85,6 +88,7 @@ def test_the_coverage_charts_accuracy_axis_ends_at_100_percent():
     rows = [{"coverage": c, "accuracy": a, "threshold": t} for c, a, t in ((1.0, 0.913, 0.0), (0.5, 0.99, 0.9))]
     low, high = figures.coverage_chart({"TextCNN": (rows, None)}).layout.yaxis.range
     assert 0.88 <= low <= 0.91 and high <= 1.01
+
 
 def test_accuracy_axis_spans_the_figures_shown():
     fig = figures.accuracy_bars([("a", 0.9090, "", False), ("b", 0.9173, "", True)], "t")
@@ -111,8 +115,10 @@ MODELS = ["BiLSTM-attention", "TextCNN", "Linear (TF-IDF + SVM)"]
 
 
 def coverage_rows(model_index):
-    rows = [{"coverage": c, "accuracy": 0.9 + 0.05 * (1 - c) + 0.001 * model_index, "threshold": 0.5 + 0.4 * (1 - c)}
-            for c in (1.0, 0.9, 0.8, 0.7)]
+    rows = [
+        {"coverage": c, "accuracy": 0.9 + 0.05 * (1 - c) + 0.001 * model_index, "threshold": 0.5 + 0.4 * (1 - c)}
+        for c in (1.0, 0.9, 0.8, 0.7)
+    ]
     return rows, dict(rows[1], threshold=0.63 + 0.05 * model_index)
 
 
@@ -122,38 +128,64 @@ def every_figure(lang="en"):
     from pathlib import Path
 
     from cls_core.app import deep_figures
+
     chars = list("国足完胜泰国队")
     rng = np.random.default_rng(0)
-    experiments = json.loads((Path(__file__).resolve().parents[1] / "checkpoints" / "experiments.json")
-                             .read_text(encoding="utf-8"))
-    summary = {"headlines": 50, "pairs": {"attention vs occlusion": {"mean": 0.2, "median": 0.3, "n": 50},
-                                          "integrated_gradients vs occlusion": {"mean": 0.5, "median": 0.5, "n": 50}}}
-    slice_rows = {"length": [{"bin": "1–10", "accuracy": 0.9, "headlines": 10}, {"bin": "11–20", "accuracy": 0.92,
-                                                                                "headlines": 30}]}
+    experiments = json.loads(
+        (Path(__file__).resolve().parents[1] / "checkpoints" / "experiments.json").read_text(encoding="utf-8")
+    )
+    summary = {
+        "headlines": 50,
+        "pairs": {
+            "attention vs occlusion": {"mean": 0.2, "median": 0.3, "n": 50},
+            "integrated_gradients vs occlusion": {"mean": 0.5, "median": 0.5, "n": 50},
+        },
+    }
+    slice_rows = {
+        "length": [
+            {"bin": "1–10", "accuracy": 0.9, "headlines": 10},
+            {"bin": "11–20", "accuracy": 0.92, "headlines": 30},
+        ]
+    }
     slice_rows["unknown_share"] = slice_rows["length"]
-    points = {"coords": rng.normal(size=(6, 2)), "labels": np.array([0, 1, 2, 0, 1, 2]),
-              "predicted": np.array([0, 1, 1, 0, 2, 2]), "classes": ["finance", "sports", "game"],
-              "texts": [f"标题{i}" for i in range(6)]}
+    points = {
+        "coords": rng.normal(size=(6, 2)),
+        "labels": np.array([0, 1, 2, 0, 1, 2]),
+        "predicted": np.array([0, 1, 1, 0, 2, 2]),
+        "classes": ["finance", "sports", "game"],
+        "texts": [f"标题{i}" for i in range(6)],
+    }
     out = {
-        "char_bars": figures.char_bars(chars, rng.normal(size=7), text("title_occlusion", lang, cls="体育"),
-                                       "w", cls="体育", lang=lang),
-        "char_bars_reference": figures.char_bars(chars, rng.random(7), text("title_attention", lang), "a",
-                                                 lang=lang, reference=1 / 7),
-        "hidden_heatmap": figures.hidden_heatmap(chars, rng.normal(size=(7, 4)),
-                                                 text("title_hidden", lang, layer=1, direction="→"), lang),
-        "reading_chart": figures.reading_chart(chars, rng.dirichlet(np.ones(3), size=7), ["finance", "sports", "game"],
-                                               lang),
+        "char_bars": figures.char_bars(
+            chars, rng.normal(size=7), text("title_occlusion", lang, cls="体育"), "w", cls="体育", lang=lang
+        ),
+        "char_bars_reference": figures.char_bars(
+            chars, rng.random(7), text("title_attention", lang), "a", lang=lang, reference=1 / 7
+        ),
+        "hidden_heatmap": figures.hidden_heatmap(
+            chars, rng.normal(size=(7, 4)), text("title_hidden", lang, layer=1, direction="→"), lang
+        ),
+        "reading_chart": figures.reading_chart(
+            chars, rng.dirichlet(np.ones(3), size=7), ["finance", "sports", "game"], lang
+        ),
         "reliability_diagram": figures.reliability_diagram(
-            [{"lower": 0.5, "upper": 1.0, "count": 4, "confidence": 0.8, "accuracy": 0.75}], lang),
+            [{"lower": 0.5, "upper": 1.0, "count": 4, "confidence": 0.8, "accuracy": 0.75}], lang
+        ),
         "training_curves": figures.training_curves(
-            ([1, 2], [1.0, 0.9], "train"), [{"step": 2, "dev_loss": 0.8, "dev_acc": 0.7}],
-            text("title_training", lang, model="TextCNN"), lang),
-        "accuracy_bars": figures.accuracy_bars([("a", 0.9090, "", False), ("b", 0.9173, "", True)],
-                                               text("title_accuracy", lang), lang=lang),
+            ([1, 2], [1.0, 0.9], "train"),
+            [{"step": 2, "dev_loss": 0.8, "dev_acc": 0.7}],
+            text("title_training", lang, model="TextCNN"),
+            lang,
+        ),
+        "accuracy_bars": figures.accuracy_bars(
+            [("a", 0.9090, "", False), ("b", 0.9173, "", True)], text("title_accuracy", lang), lang=lang
+        ),
         "coverage_chart": figures.coverage_chart({m: coverage_rows(i) for i, m in enumerate(MODELS)}, lang),
-        "methods_chart": deep_figures.methods_chart(chars, {"attention": rng.random(7),
-                                                            "integrated_gradients": rng.normal(size=7),
-                                                            "occlusion": rng.normal(size=7)}, lang),
+        "methods_chart": deep_figures.methods_chart(
+            chars,
+            {"attention": rng.random(7), "integrated_gradients": rng.normal(size=7), "occlusion": rng.normal(size=7)},
+            lang,
+        ),
         "agreement_chart": deep_figures.agreement_chart({m: summary for m in MODELS[:2]}, lang),
         "unit_track_chart": deep_figures.unit_track_chart(chars, rng.uniform(-1, 1, 7), 1, "forward", 5, lang),
         "projection_scatter": deep_figures.projection_scatter(points, "tsne", lang),
@@ -189,10 +221,14 @@ def test_every_figure_fits_a_phone(lang):
 
 
 def test_long_titles_wrap_at_a_separator():
-    assert figures.wrap_title("各方法一致吗？1,000 条测试标题上的平均 Spearman 秩相关") \
+    assert (
+        figures.wrap_title("各方法一致吗？1,000 条测试标题上的平均 Spearman 秩相关")
         == "各方法一致吗？1,000 条测试标题上的平均<br>Spearman 秩相关"
-    assert figures.wrap_title("Reading the headline: the answer after each character") \
+    )
+    assert (
+        figures.wrap_title("Reading the headline: the answer after each character")
         == "Reading the headline:<br>the answer after each character"
+    )
     assert figures.wrap_title("短标题") == "短标题"
 
 
@@ -205,11 +241,20 @@ def test_a_method_keeps_its_colour_in_every_chart():
     """Colours were given by position: attention red and integrated gradients green for one
     headline, the reverse for another."""
     from cls_core.app import deep_figures
+
     chars, rng = list("国足完胜"), np.random.default_rng(0)
-    one = colours(deep_figures.methods_chart(chars, {"attention": rng.random(4), "integrated_gradients": rng.random(4),
-                                                     "occlusion": rng.random(4)}))
-    other = colours(deep_figures.methods_chart(chars, {"integrated_gradients": rng.random(4), "occlusion": rng.random(4),
-                                                       "attention": rng.random(4)}, "zh-CN"))
+    one = colours(
+        deep_figures.methods_chart(
+            chars, {"attention": rng.random(4), "integrated_gradients": rng.random(4), "occlusion": rng.random(4)}
+        )
+    )
+    other = colours(
+        deep_figures.methods_chart(
+            chars,
+            {"integrated_gradients": rng.random(4), "occlusion": rng.random(4), "attention": rng.random(4)},
+            "zh-CN",
+        )
+    )
     linear = colours(deep_figures.methods_chart(chars, {"ngram": rng.random(4), "occlusion": rng.random(4)}))
     assert one["attention"] == other["注意力"] == figures.METHOD_COLOURS["attention"]
     assert one["integrated gradients"] == other["积分梯度"] != one["attention"]
@@ -221,19 +266,24 @@ def test_a_method_keeps_its_colour_in_every_chart():
 def test_a_model_keeps_its_colour_in_every_chart(lang):
     from cls_core.app import deep_figures
     from cls_core.app.wording import model_label
+
     summary = {"headlines": 5, "pairs": {"attention vs occlusion": {"mean": 0.2, "median": 0.3, "n": 5}}}
     slice_rows = {"length": [{"bin": "1–10", "accuracy": 0.9, "headlines": 10}]}
     seen = {}
     for models in (MODELS, MODELS[::-1], MODELS[1:]):
         shown = [model_label(m, lang) for m in models]
-        for fig in (figures.coverage_chart({m: coverage_rows(0) for m in shown}, lang),
-                    deep_figures.agreement_chart({m: summary for m in shown}, lang),
-                    deep_figures.slices_chart({m: slice_rows for m in shown}, "length", lang)):
+        for fig in (
+            figures.coverage_chart({m: coverage_rows(0) for m in shown}, lang),
+            deep_figures.agreement_chart({m: summary for m in shown}, lang),
+            deep_figures.slices_chart({m: slice_rows for m in shown}, "length", lang),
+        ):
             for name, colour in colours(fig).items():
                 model = models[shown.index(name.split(" · ")[0])]
                 assert seen.setdefault(model, colour) == colour == figures.MODEL_COLOURS[model], (model, fig)
-    assert len(seen) == 3 and figures.model_colour("集成（各模型平均）") == figures.MODEL_COLOURS[
-        "Ensemble (average of the models)"]
+    assert (
+        len(seen) == 3
+        and figures.model_colour("集成（各模型平均）") == figures.MODEL_COLOURS["Ensemble (average of the models)"]
+    )
     assert figures.model_colour("some new model") == figures.model_colour("some new model")
 
 
@@ -243,12 +293,16 @@ def test_coverage_thresholds_are_in_the_legend_not_written_on_top_of_each_other(
     fig = figures.coverage_chart({m: coverage_rows(i) for i, m in enumerate(MODELS)}, "zh-CN")
     assert not [t for t in fig.data if "text" in (t.mode or "") or t.text]
     assert [t.name for t in fig.data if t.showlegend is not False] == [
-        "BiLSTM-attention · 选定阈值 63%", "TextCNN · 选定阈值 68%", "Linear (TF-IDF + SVM) · 选定阈值 73%"]
+        "BiLSTM-attention · 选定阈值 63%",
+        "TextCNN · 选定阈值 68%",
+        "Linear (TF-IDF + SVM) · 选定阈值 73%",
+    ]
     assert figures.coverage_chart({"TextCNN": (coverage_rows(0)[0], None)}).data[0].name == "TextCNN"
 
 
-@pytest.mark.parametrize("lang, says", [("en", "axis starts at 89%"), ("zh-CN", "坐标轴从 89% 起"),
-                                        ("zh-TW", "座標軸從 89% 起")])
+@pytest.mark.parametrize(
+    "lang, says", [("en", "axis starts at 89%"), ("zh-CN", "坐标轴从 89% 起"), ("zh-TW", "座標軸從 89% 起")]
+)
 def test_an_accuracy_axis_that_does_not_start_at_0_says_so(lang, says):
     """The overview's bars began at 89 % with no sign of it."""
     fig = figures.accuracy_bars([("a", 0.9090, "", False), ("b", 0.9173, "", True)], "t", lang=lang)
@@ -270,9 +324,12 @@ def test_batch_size_values_are_not_under_the_line_markers():
 def test_log_axes_label_a_few_round_values():
     """Over one or two decades plotly labelled every digit ("4 3 2 … 9 8 7 6")."""
     from cls_core.app.deep_figures import log_ticks
+
     assert log_ticks([0.03, 1.28])[0] == [0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
-    assert log_ticks([1e-6, 10.0]) == ([1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1.0, 10.0],
-                                       ["1e-06", "1e-05", "0.0001", "0.001", "0.01", "0.1", "1", "10"])
+    assert log_ticks([1e-6, 10.0]) == (
+        [1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1.0, 10.0],
+        ["1e-06", "1e-05", "0.0001", "0.001", "0.01", "0.1", "1", "10"],
+    )
     for state in ("trained", "init"):
         axis = every_figure()[f"experiments_gradients_{state}"].layout.yaxis
         assert axis.type == "log" and 2 <= len(axis.tickvals) <= 8 and len(axis.ticktext) == len(axis.tickvals)
@@ -290,20 +347,29 @@ def test_chinese_hover_text_uses_full_width_colons_and_chinese_words():
 def test_the_maps_ten_topics_have_colours_far_apart():
     """On the map the slate of one topic and the grey of another looked alike (distance 39 in RGB)."""
     from cls_core.app.deep_figures import TOPIC_COLOURS
-    rgb = [tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in TOPIC_COLOURS]
-    nearest = min(sum((a - b) ** 2 for a, b in zip(x, y)) ** 0.5 for i, x in enumerate(rgb) for y in rgb[i + 1:])
+
+    rgb = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in TOPIC_COLOURS]
+    nearest = min(sum((a - b) ** 2 for a, b in zip(x, y)) ** 0.5 for i, x in enumerate(rgb) for y in rgb[i + 1 :])
     assert len(set(TOPIC_COLOURS)) == 10 and nearest > 60
 
 
 def test_a_small_test_splits_map_draws_larger_points():
     from cls_core.app import deep_figures
+
     rng = np.random.default_rng(0)
 
     def map_of(n):
         labels = np.arange(n) % 4
-        return deep_figures.projection_scatter({"coords": rng.normal(size=(n, 2)), "labels": labels,
-                                                "predicted": labels, "classes": ["天气", "美食", "旅游", "健康"],
-                                                "texts": ["t"] * n})
+        return deep_figures.projection_scatter(
+            {
+                "coords": rng.normal(size=(n, 2)),
+                "labels": labels,
+                "predicted": labels,
+                "classes": ["天气", "美食", "旅游", "健康"],
+                "texts": ["t"] * n,
+            }
+        )
+
     assert map_of(40).data[0].marker.size > map_of(10_000).data[0].marker.size == 4
 
 
@@ -311,8 +377,13 @@ def test_a_slice_no_model_has_a_headline_in_is_left_off_the_axis():
     """An own test split of a few dozen short headlines has no headline of 25 characters: an
     empty bin on the axis read as an accuracy of 0."""
     from cls_core.app import deep_figures
-    rows = lambda counts: {"length": [{"bin": b, "headlines": n, "accuracy": 0.9 if n else None}
-                                      for b, n in zip(["≤ 12", "13–16", "≥ 25"], counts)]}
+
+    rows = lambda counts: {
+        "length": [
+            {"bin": b, "headlines": n, "accuracy": 0.9 if n else None}
+            for b, n in zip(["≤ 12", "13–16", "≥ 25"], counts)
+        ]
+    }
     fig = deep_figures.slices_chart({"a": rows([5, 3, 0]), "b": rows([4, 0, 0])}, "length", "en")
     assert [list(t.x) for t in fig.data] == [["≤ 12", "13–16"], ["≤ 12", "13–16"]]
     assert list(fig.data[1].y) == [0.9, None]  # empty for one model, not for the other: kept

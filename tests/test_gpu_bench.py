@@ -13,14 +13,21 @@ from cls_core.data import load_pretrained, load_split
 
 ROOT = Path(__file__).resolve().parents[1]
 # Run the bench as the GPU machine would: gradio, its client and plotly are not there.
-WITHOUT_UI = ("import runpy, sys; sys.modules.update(gradio=None, gradio_client=None, plotly=None); "
-              "sys.argv = ['cls_core.bench', *sys.argv[1:]]; runpy.run_module('cls_core.bench', run_name='__main__')")
+WITHOUT_UI = (
+    "import runpy, sys; sys.modules.update(gradio=None, gradio_client=None, plotly=None); "
+    "sys.argv = ['cls_core.bench', *sys.argv[1:]]; runpy.run_module('cls_core.bench', run_name='__main__')"
+)
 
 
 def bench(*args, tmp_path, env=None):
-    return subprocess.run([sys.executable, "-c", WITHOUT_UI, "--gpu", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600,
-                          env=dict(os.environ, HEADLINE_LENS_CACHE=str(tmp_path / "cache"), **(env or {})))
+    return subprocess.run(
+        [sys.executable, "-c", WITHOUT_UI, "--gpu", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=dict(os.environ, HEADLINE_LENS_CACHE=str(tmp_path / "cache"), **(env or {})),
+    )
 
 
 def test_without_cuda_it_says_so_in_one_line_and_fails(tmp_path):
@@ -51,15 +58,30 @@ def test_a_failing_step_keeps_its_traceback_and_the_next_step_runs(capsys):
     failed, ran = run.rows
     assert failed["summary"] == "failed" and "ZeroDivisionError" in failed["error"]
     assert "reading the data" in failed["error"]  # what the step printed, beside its traceback
-    assert ran == {"step": "load", "model": "textcnn", "seconds": ran["seconds"], "summary": "fine",
-                   "figures": {"figure": 1}, "error": None}
+    assert ran == {
+        "step": "load",
+        "model": "textcnn",
+        "seconds": ran["seconds"],
+        "summary": "fine",
+        "figures": {"figure": 1},
+        "error": None,
+    }
 
 
 def test_every_step_runs_on_the_cpu_on_a_tiny_slice(small_data_dir, tmp_path):
     pack(tmp_path / ".gpu", small_data_dir)
     out = tmp_path / "gpu.json"
-    done = bench("--device", "cpu", "--limit", "100", "--data-dir", str(tmp_path / ".gpu" / "data"),
-                 "--json", str(out), tmp_path=tmp_path)
+    done = bench(
+        "--device",
+        "cpu",
+        "--limit",
+        "100",
+        "--data-dir",
+        str(tmp_path / ".gpu" / "data"),
+        "--json",
+        str(out),
+        tmp_path=tmp_path,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     r = json.loads(out.read_text(encoding="utf-8"))
     rows = {(row["step"], row["model"]): row for row in r["rows"]}
@@ -79,5 +101,5 @@ def test_every_step_runs_on_the_cpu_on_a_tiny_slice(small_data_dir, tmp_path):
         assert abs(rows["look", name]["figures"]["ig_delta"]) <= 0.05
         assert rows["map", name]["figures"]["headlines"] == 100
     assert rows["ddp", "textcnn"]["figures"]["backend"] == "gloo"
-    table = done.stdout[done.stdout.index("\nstep"):]
+    table = done.stdout[done.stdout.index("\nstep") :]
     assert all(f"{step:<10}{name:<12}" in table for step, name in rows)

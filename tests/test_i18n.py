@@ -7,11 +7,26 @@ import pytest
 from cls_core.app import i18n
 
 
-@pytest.mark.parametrize("tag, lang", [("zh-CN", "zh-CN"), ("zh", "zh-CN"), ("zh-SG", "zh-CN"), ("zh-Hans", "zh-CN"),
-                                       ("zh-TW", "zh-TW"), ("zh-Hant", "zh-TW"), ("zh-HK", "zh-HK"),
-                                       ("zh-Hant-HK", "zh-HK"), ("zh-MO", "zh-HK"), ("en-US", "en"), ("de", "en"),
-                                       ("", "en"), (None, "en"), ("zh-TW,zh;q=0.9,en;q=0.8", "zh-TW"),
-                                       ("en-GB,zh-CN;q=0.5", "en")])
+@pytest.mark.parametrize(
+    "tag, lang",
+    [
+        ("zh-CN", "zh-CN"),
+        ("zh", "zh-CN"),
+        ("zh-SG", "zh-CN"),
+        ("zh-Hans", "zh-CN"),
+        ("zh-TW", "zh-TW"),
+        ("zh-Hant", "zh-TW"),
+        ("zh-HK", "zh-HK"),
+        ("zh-Hant-HK", "zh-HK"),
+        ("zh-MO", "zh-HK"),
+        ("en-US", "en"),
+        ("de", "en"),
+        ("", "en"),
+        (None, "en"),
+        ("zh-TW,zh;q=0.9,en;q=0.8", "zh-TW"),
+        ("en-GB,zh-CN;q=0.5", "en"),
+    ],
+)
 def test_language_follows_the_first_preference(tag, lang):
     assert i18n.language_for(tag) == lang
 
@@ -37,7 +52,7 @@ def test_bold_closes_before_chinese_text():
         for value in strings:
             marks = [m.start() for m in re.finditer(r"\*\*", value)]
             for closing in marks[1::2]:
-                before, after = value[closing - 1], value[closing + 2:closing + 3]
+                before, after = value[closing - 1], value[closing + 2 : closing + 3]
                 assert not (re.match(r"[^\w\s]", before) and re.match(r"\w", after)), (key, value)
 
 
@@ -73,7 +88,7 @@ CJK = r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]"
 
 
 def test_chinese_strings_use_full_width_colons():
-    """"真实: 教育" reads as English punctuation in a Chinese sentence: a colon after Chinese
+    """ "真实: 教育" reads as English punctuation in a Chinese sentence: a colon after Chinese
     text, or before it, is the full-width "：" (an ASCII one stays in "3:0", "tf-idf" and the like)."""
     for key, (_, simplified) in i18n.TEXTS.items():
         assert not re.search(CJK + r"\s*:|:\s*" + CJK + "|: ", simplified), (key, simplified)
@@ -81,13 +96,16 @@ def test_chinese_strings_use_full_width_colons():
 
 
 # (the term, variants that mean the same in the same views and must not appear beside it)
-ZH_TERMS = [("未知字", ["生字"]), ("n 元组", ["n-gram", "n元组", "N 元组"]),
-            ("字窗口", [r"\} 元(?!组)", r"\d 元(?!组)"])]
+ZH_TERMS = [
+    ("未知字", ["生字"]),
+    ("n 元组", ["n-gram", "n元组", "N 元组"]),
+    ("字窗口", [r"\} 元(?!组)", r"\d 元(?!组)"]),
+]
 
 
 @pytest.mark.parametrize("term, variants", ZH_TERMS)
 def test_one_chinese_term_per_idea(term, variants):
-    """"n-gram 得分" stood beside "n 元组", "按生字比例" under "按未知字比例", and "2 元" (a price)
+    """ "n-gram 得分" stood beside "n 元组", "按生字比例" under "按未知字比例", and "2 元" (a price)
     named a 2-character window."""
     strings = [simplified for _, simplified in i18n.TEXTS.values()]
     assert any(term in s for s in strings)

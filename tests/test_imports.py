@@ -11,7 +11,12 @@ import cls_core
 PACKAGE = Path(cls_core.__file__).parent
 # Subpackage -> layer; a module may import a lower layer or its own subpackage.
 LAYERS = {"data": 0, "models": 1, "evaluation": 2, "explain": 2, "training": 3, "feedback": 3, "app": 4, "bench": 5}
-ENTRY_POINTS = {"cls_core.predict", "cls_core.train", "cls_core.evaluate", "cls_core.report"}  # forwarders for the documented commands
+ENTRY_POINTS = {
+    "cls_core.predict",
+    "cls_core.train",
+    "cls_core.evaluate",
+    "cls_core.report",
+}  # forwarders for the documented commands
 UI_PACKAGES = {"gradio", "gradio_client", "plotly", "pandas"}
 
 
@@ -36,14 +41,19 @@ def imports(path):
             if module.split(".")[0] == "cls_core":
                 for alias in node.names:
                     child = f"{module}.{alias.name}"
-                    ours.add(child if (PACKAGE.parent / child.replace(".", "/")).with_suffix(".py").exists()
-                             or (PACKAGE.parent / child.replace(".", "/")).is_dir() else module)
+                    ours.add(
+                        child
+                        if (PACKAGE.parent / child.replace(".", "/")).with_suffix(".py").exists()
+                        or (PACKAGE.parent / child.replace(".", "/")).is_dir()
+                        else module
+                    )
             else:
                 theirs.add(module.split(".")[0])
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 (ours if alias.name.startswith("cls_core.") else theirs).add(
-                    alias.name if alias.name.startswith("cls_core.") else alias.name.split(".")[0])
+                    alias.name if alias.name.startswith("cls_core.") else alias.name.split(".")[0]
+                )
     return ours, theirs
 
 
@@ -88,8 +98,11 @@ def test_the_import_graph_has_no_cycle():
 
 
 def test_only_the_app_layer_imports_the_ui_libraries():
-    found = [f"{m} imports {sorted(imports(p)[1] & UI_PACKAGES)}" for m, p in all_modules().items()
-             if (layer(m) or 0) < LAYERS["app"] and imports(p)[1] & UI_PACKAGES]
+    found = [
+        f"{m} imports {sorted(imports(p)[1] & UI_PACKAGES)}"
+        for m, p in all_modules().items()
+        if (layer(m) or 0) < LAYERS["app"] and imports(p)[1] & UI_PACKAGES
+    ]
     assert not found, "\n".join(found)
 
 
@@ -100,15 +113,22 @@ def test_the_linear_model_imports_nothing_that_uses_it():
 
 def test_the_parser_sees_every_form_of_import(tmp_path):
     path = PACKAGE / "explain" / "_probe.py"  # parsed where it would lie, never imported
-    source = ("from .units import x\nimport cls_core.data.splits\n\ndef f():\n    from cls_core.models import fast, networks\n"
-              "    from ..app import figures\n    import gradio as gr\n")
+    source = (
+        "from .units import x\nimport cls_core.data.splits\n\ndef f():\n    from cls_core.models import fast, networks\n"
+        "    from ..app import figures\n    import gradio as gr\n"
+    )
     path.write_text(source)
     try:
         ours, theirs = imports(path)
     finally:
         path.unlink()
-    assert ours == {"cls_core.explain.units", "cls_core.data.splits", "cls_core.models.fast",
-                    "cls_core.models.networks", "cls_core.app.figures"}
+    assert ours == {
+        "cls_core.explain.units",
+        "cls_core.data.splits",
+        "cls_core.models.fast",
+        "cls_core.models.networks",
+        "cls_core.app.figures",
+    }
     assert theirs == {"gradio"}
 
 
@@ -124,16 +144,23 @@ def test_an_upward_import_inside_a_function_is_caught():
 def declared(requirements):
     """The distributions a requirements file names (lowercase, '-' for '_'; -r lines skipped)."""
     import re
-    return {re.split(r"[<>=\s#]", line.strip())[0].lower().replace("_", "-")
-            for line in (PACKAGE.parent / requirements).read_text().splitlines()
-            if line.strip() and not line.startswith(("#", "-"))}
+
+    return {
+        re.split(r"[<>=\s#]", line.strip())[0].lower().replace("_", "-")
+        for line in (PACKAGE.parent / requirements).read_text().splitlines()
+        if line.strip() and not line.startswith(("#", "-"))
+    }
 
 
 def imported_only_in_functions(path):
     """Third-party top-level packages a file imports only inside function bodies."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    inside = {id(node) for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
-              for node in ast.walk(f)}
+    inside = {
+        id(node)
+        for f in ast.walk(tree)
+        if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for node in ast.walk(f)
+    }
     where = {}  # package -> imported at module level?
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and not node.level:
@@ -154,6 +181,7 @@ def test_requirements_declare_every_package_imported():
     imported only inside a function of cls_core/bench (the package imports without it), may be
     in requirements-dev.txt instead (playwright, for `python -m cls_core.bench --first-draw`)."""
     import sys
+
     distribution = {"sklearn": "scikit-learn", "markdown_it": "markdown-it-py"}  # import name -> the name pip installs
     declared_here, declared_dev = declared("requirements.txt"), declared("requirements-dev.txt")
     imported, dev_only = set(), set()
@@ -173,8 +201,10 @@ def test_requirements_declare_every_package_imported():
 
 def test_a_benchmark_tool_imported_in_a_function_counts_as_optional():
     path = PACKAGE / "bench" / "_probe.py"  # parsed, never imported
-    path.write_text("import numpy\nfrom playwright import x\n\ndef f():\n    import numpy\n"
-                    "    from playwright.sync_api import sync_playwright\n    import browser_tool.sub\n")
+    path.write_text(
+        "import numpy\nfrom playwright import x\n\ndef f():\n    import numpy\n"
+        "    from playwright.sync_api import sync_playwright\n    import browser_tool.sub\n"
+    )
     try:
         assert imported_only_in_functions(path) == {"browser_tool"}
     finally:

@@ -28,11 +28,14 @@ def test_crlf_bom_header_and_named_columns(tmp_path):
     assert data.texts[10] == "第0条, 火锅" and data.classes == ["天气", "美食"]
 
 
-@pytest.mark.parametrize("content, message", [
-    ("只有一列\n", "a.tsv:1: expected 2 columns (text<TAB>label), found 1"),
-    ("\t天气\n", "a.tsv:1: empty text"),
-    ("晴\t\n", "a.tsv:1: empty label"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("只有一列\n", "a.tsv:1: expected 2 columns (text<TAB>label), found 1"),
+        ("\t天气\n", "a.tsv:1: empty text"),
+        ("晴\t\n", "a.tsv:1: empty label"),
+    ],
+)
 def test_each_bad_line_is_named(tmp_path, content, message):
     path = tmp_path / "a.tsv"
     path.write_text("".join(f"晴天{i}\t天气\n雨天{i}\t下雨\n" for i in range(10)) + content, encoding="utf-8")
@@ -69,13 +72,15 @@ def test_every_problem_is_found_at_once(tmp_path):
     assert report.problem_count == 90 and len(report.problems) == 20 and "… and 70 more problems" in report.summary()
 
 
-
 def test_a_label_with_few_lines_is_found_with_the_bad_lines(tmp_path):
     path = tmp_path / "a.tsv"
-    path.write_text("".join(f"晴天{i}\t天气\n雨天{i}\t下雨\n" for i in range(10)) + "只有一列\n" + "火锅\t冷门\n" * 3,
-                    encoding="utf-8")
+    path.write_text(
+        "".join(f"晴天{i}\t天气\n雨天{i}\t下雨\n" for i in range(10)) + "只有一列\n" + "火锅\t冷门\n" * 3,
+        encoding="utf-8",
+    )
     summary = check_labelled_file(path).summary()
     assert "a.tsv:21: expected 2 columns" in summary and "label '冷门' has only 3 of the 10" in summary, summary
+
 
 def test_carved_splits_are_stratified_seeded_and_disjoint(tmp_path):
     data = read_labelled_file(write_labelled_set(tmp_path / "mine.tsv"))

@@ -21,7 +21,7 @@ def test_text_is_read_as_scikit_learn_reads_it(model):
         analyzed, origin = analyzed_text(text)
         assert list(analyzed) == [g for g in analyzer(text) if len(g) == 1]
         assert len(origin) == len(analyzed) and origin == sorted(origin) and origin[-1] < len(text)
-    assert analyzed_text("国足\t胜")[0] == "国足\t胜"             # a lone tab stays a tab...
+    assert analyzed_text("国足\t胜")[0] == "国足\t胜"  # a lone tab stays a tab...
     assert analyzed_text("国足 \n\t胜") == ("国足 胜", [0, 1, 2, 5])  # ...a run becomes one space
 
 

@@ -1,6 +1,7 @@
 """The "look deeper" views as the app shows them (cls_core.app.views), without a browser:
 integrated gradients beside the other methods, counterfactuals, hidden units, the map,
 slices, the attention-agreement study and the experiments."""
+
 import threading
 
 import numpy as np
@@ -91,6 +92,7 @@ def test_a_look_inside_that_fails_waits_for_its_integrated_gradients(demo, monke
 
     def fails(*args):
         raise RuntimeError("inside failed")
+
     with monkeypatch.context() as patch:
         patch.setattr(inside_view, "_inside", fails)
         with pytest.raises(RuntimeError, match="inside failed"):
@@ -134,7 +136,7 @@ def test_hidden_units_only_for_the_bilstm(demo):
 def test_the_map_numbers_each_point_by_its_test_headline(demo, name):
     figure, message = draw_map(demo, name)
     n = len(demo.test_split().texts)
-    points = [p for trace in figure.data[:-1] for p in trace.customdata]   # the last trace marks mistakes
+    points = [p for trace in figure.data[:-1] for p in trace.customdata]  # the last trace marks mistakes
     assert sorted(int(p[0]) for p in points) == list(range(n))
     index, headline = int(points[0][0]), points[0][1]
     assert numbered_headline(demo, index) == headline  # what a click opens in Inside

@@ -42,8 +42,11 @@ def test_every_lru_cache_is_bounded():
 
 def test_no_unbounded_functools_cache():
     """functools.cache is lru_cache(maxsize=None), and a wrapper the walk above would miss."""
-    using = [str(p.relative_to(ROOT)) for p in (ROOT / "cls_core").rglob("*.py")
-             if re.search(r"\bfunctools import .*\bcache\b|@(functools\.)?cache\b", p.read_text(encoding="utf-8"))]
+    using = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "cls_core").rglob("*.py")
+        if re.search(r"\bfunctools import .*\bcache\b|@(functools\.)?cache\b", p.read_text(encoding="utf-8"))
+    ]
     assert not using, using
 
 
@@ -63,10 +66,11 @@ def test_evaluations_keep_the_reports_used_last():
     def compute(key):
         computed.append(key)
         return {"key": key}
+
     for key in range(REPORTS_KEPT):
         reports.get(key, lambda: compute(key))
-    reports.get(0, lambda: compute(0))              # used again: now the newest
-    reports.get("new", lambda: compute("new"))      # pushes out the oldest, 1
+    reports.get(0, lambda: compute(0))  # used again: now the newest
+    reports.get("new", lambda: compute("new"))  # pushes out the oldest, 1
     assert len(reports) == REPORTS_KEPT and len(reports._locks) == REPORTS_KEPT
     reports.get(0, lambda: compute(0))
     reports.get(1, lambda: compute(1))
@@ -81,6 +85,7 @@ def test_a_report_under_way_is_computed_once():
         started.set()
         threading.Event().wait(0.2)
         return "report"
+
     first = threading.Thread(target=reports.get, args=("k", slow))
     first.start()
     started.wait()
@@ -121,4 +126,3 @@ def test_soak_rounds_ask_new_questions_within_the_gates():
     rounds = [{"rss": 100}, {"rss": 103}, {"rss": 104}]
     r = figures(rounds)
     assert r["growth"] == 0.04 and r["goals"]["growth_first_to_last"]
-

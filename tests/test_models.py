@@ -31,8 +31,14 @@ def batch(encoder, texts, pad_to=None):
     return chars, bigrams, lengths
 
 
-MODELS = [("bilstm_att", {}), ("bilstm_att", {"cell": "gru"}), ("bilstm_att", {"cell": "rnn"}),
-          ("bilstm_att", {"bidirectional": False}), ("textcnn", {}), ("textcnn", {"bigram_vocab_size": 0})]
+MODELS = [
+    ("bilstm_att", {}),
+    ("bilstm_att", {"cell": "gru"}),
+    ("bilstm_att", {"cell": "rnn"}),
+    ("bilstm_att", {"bidirectional": False}),
+    ("textcnn", {}),
+    ("textcnn", {"bigram_vocab_size": 0}),
+]
 
 
 @pytest.mark.parametrize("kind, options", MODELS)
@@ -67,8 +73,8 @@ def test_bilstm_inspection(encoder):
     attention = out["attention"]
     assert attention.shape == (4, T)
     for i, text in enumerate(HEADLINES):
-        assert attention[i, :len(text)].sum().item() == pytest.approx(1.0, abs=1e-6)
-        assert (attention[i, len(text):] == 0).all()
+        assert attention[i, : len(text)].sum().item() == pytest.approx(1.0, abs=1e-6)
+        assert (attention[i, len(text) :] == 0).all()
     torch.testing.assert_close(out["logits"], model(*batch(encoder, HEADLINES)))
 
 
@@ -95,7 +101,7 @@ def test_build_model_builds_the_network_its_config_describes(encoder):
     assert isinstance(bilstm, BiLSTMAttention)
     assert [type(rnn) for rnn in bilstm.rnns] == [torch.nn.GRU] * 3
     assert all(rnn.hidden_size == 7 and not rnn.bidirectional for rnn in bilstm.rnns)
-    assert bilstm.rnns[0].input_size == 16 + 8                       # characters + bigrams
+    assert bilstm.rnns[0].input_size == 16 + 8  # characters + bigrams
     cnn = small("textcnn", len(encoder.vocab), windows=(2, 5), filters=7, bigram_vocab_size=0)
     assert isinstance(cnn, TextCNN) and cnn.embedding.bigrams is None
     assert [conv.kernel_size[0] for conv in cnn.convs] == [2, 5] and cnn.classifier.in_features == 14
@@ -116,7 +122,7 @@ def test_bilstm_features_are_the_attention_weighted_top_states(encoder):
     model = small("bilstm_att", len(encoder.vocab), layers=2)
     inputs = batch(encoder, HEADLINES)
     out = model.inspect(*inputs)
-    top = torch.cat(out["hidden"][-1], dim=-1)                       # [B, T, 2H]
+    top = torch.cat(out["hidden"][-1], dim=-1)  # [B, T, 2H]
     expected = (out["attention"][..., None] * top).sum(1)
     torch.testing.assert_close(model.features(*inputs), expected, atol=1e-6, rtol=0)
 
@@ -138,7 +144,7 @@ def test_init_from_pretrained_copies_the_shared_characters(encoder):
     for ch, row in (("国", 0), ("足", 1)):
         torch.testing.assert_close(after[encoder.vocab.stoi[ch]], torch.from_numpy(matrix[row]))
     untouched = [i for i, ch in enumerate(encoder.vocab.itos) if ch not in ("国", "足")]
-    torch.testing.assert_close(after[untouched], before[untouched])   # padding included
+    torch.testing.assert_close(after[untouched], before[untouched])  # padding included
 
 
 @pytest.mark.parametrize("kind", ["bilstm_att", "textcnn"])
@@ -151,6 +157,7 @@ def test_layer_gradient_is_the_gradient_at_the_layers_output(encoder, kind):
 
     def objective(logits):
         return logits[0, 3] - logits[1, 5]
+
     gradient = layer_gradient(model, layer, inputs, objective)
     assert gradient.shape == (2, inputs[0].shape[1], 16) and not layer._forward_hooks
     model.zero_grad()

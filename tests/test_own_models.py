@@ -76,8 +76,10 @@ def test_own_models_are_named_after_their_folder_and_file(own):
     assert own.registry.members(ENSEMBLE) == SHIPPED and own.classes == own.classes_of(ENSEMBLE)
     assert own.registry.members(MINE_ENSEMBLE) == MINE
     assert own.predictor(MINE_ENSEMBLE).unsure_threshold is not None  # fitted on mine/dev.tsv
-    assert own.registry.choices(networks=True)[-2:] == [("mine/bilstm_att", "mine/bilstm_att"),
-                                                        ("mine/textcnn", "mine/textcnn")]
+    assert own.registry.choices(networks=True)[-2:] == [
+        ("mine/bilstm_att", "mine/bilstm_att"),
+        ("mine/textcnn", "mine/textcnn"),
+    ]
     with pytest.raises(UserError):
         own.predictor("mine/nothing")
 
@@ -210,9 +212,17 @@ def test_the_app_serves_own_models_through_the_api(models_dir, checkpoint_dir, s
     shutil.copytree(models_dir, broken, dirs_exist_ok=True)
     (broken / "broken").mkdir(exist_ok=True)
     (broken / "broken" / "textcnn.pt").write_bytes(b"not a checkpoint")
-    process, url = start_app(tmp_path / "app.log", "--data-dir", str(small_data_dir), "--checkpoints",
-                             str(checkpoint_dir), "--models", str(broken), "--no-feedback",
-                             env={"HEADLINE_LENS_CACHE": str(tmp_path / "cache")})
+    process, url = start_app(
+        tmp_path / "app.log",
+        "--data-dir",
+        str(small_data_dir),
+        "--checkpoints",
+        str(checkpoint_dir),
+        "--models",
+        str(broken),
+        "--no-feedback",
+        env={"HEADLINE_LENS_CACHE": str(tmp_path / "cache")},
+    )
     try:
         client = Client(url, verbose=False)
         models = client.predict(api_name="/models")
@@ -236,15 +246,27 @@ def test_the_app_serves_own_models_through_the_api(models_dir, checkpoint_dir, s
 
 # --- the page, without a browser --------------------------------------------------------------
 
+
 def build(tab_type, demo, lang="zh-CN"):
     with gr.Blocks():
         return tab_type(demo, Words(lang))
 
 
 def test_every_tab_draws_an_own_model_in_its_labels(own):
-    v = Visitor(lang="zh-TW", headline=WEATHER, models=("mine/linear", "TextCNN"), predicted=True,
-                inside_headline=WEATHER, inside_model="mine/bilstm_att", looked=True, layer=1,
-                map_model="mine/textcnn", evaluated=("mine/linear",), cell=(1, 1), data_set="mine")
+    v = Visitor(
+        lang="zh-TW",
+        headline=WEATHER,
+        models=("mine/linear", "TextCNN"),
+        predicted=True,
+        inside_headline=WEATHER,
+        inside_model="mine/bilstm_att",
+        looked=True,
+        layer=1,
+        map_model="mine/textcnn",
+        evaluated=("mine/linear",),
+        cell=(1, 1),
+        data_set="mine",
+    )
     predict_tab = build(PredictTab, own, "zh-TW")
     assert ("mine/textcnn", "mine/textcnn") in predict_tab.chosen.choices
     panels = predict_tab.render(v)
@@ -273,8 +295,9 @@ def test_pickers_refresh_when_a_folder_is_added(own, models_dir, tmp_path):
         tabs = {"predict": predict_tab, "inside": inside_tab}
         updates = picker_updates(tabs, "en")
         assert ("more/linear", "more/linear") in updates[predict_tab.chosen]["choices"]
-        assert (model_label(folder_ensemble_name("more")), folder_ensemble_name("more")) not in \
-            updates[inside_tab.model]["choices"]  # Inside looks inside one model at a time
+        assert (model_label(folder_ensemble_name("more")), folder_ensemble_name("more")) not in updates[
+            inside_tab.model
+        ]["choices"]  # Inside looks inside one model at a time
         predict(own, WEATHER, ["more/linear"])
         evaluate_view.slices(own, ("more/linear",))
     finally:
@@ -287,6 +310,7 @@ def test_a_model_replaced_under_its_name_answers_as_itself(own, models_dir, tmp_
     first had four): Predict, Evaluate's slices and a correction see the new checkpoint, never
     the answers kept for the old one (results are filed under the checkpoint's sha256)."""
     from cls_core.models.linear import LinearModel
+
     folder = tmp_path / "swap"
     shutil.copytree(models_dir / "mine", folder)
     try:
@@ -323,8 +347,11 @@ def test_a_folder_without_its_test_split_says_so(models_dir, checkpoint_dir, sma
     (folder / "test.tsv").unlink()
     demo = Demo.load(checkpoint_dir, small_data_dir, "cpu", models_dir=tmp_path / "models")
     assert api.predict_answer(demo, WEATHER, "untested/linear")["top"]  # predicting needs no test split
-    for view in (lambda: evaluate_view.evaluation_report(demo, "untested/linear"),
-                 lambda: draw_map(demo, "untested/textcnn"), lambda: unit_choices(demo, "untested/bilstm_att")):
+    for view in (
+        lambda: evaluate_view.evaluation_report(demo, "untested/linear"),
+        lambda: draw_map(demo, "untested/textcnn"),
+        lambda: unit_choices(demo, "untested/bilstm_att"),
+    ):
         with pytest.raises(UserError, match="test split is not available.*untested/test.tsv"):
             view()
 
@@ -333,24 +360,40 @@ def test_the_whole_page_draws_with_own_models(own):
     with gr.Blocks():
         state, language = gr.State(None), gr.Dropdown(choices=["en"])
         for tab in ("predict", "inside", "evaluate", "overview"):
-            draw_page(own, state, language, Visitor(lang="zh-HK", tab=tab, models=("mine/linear",),
-                                                    inside_model="mine/textcnn"))
+            draw_page(
+                own,
+                state,
+                language,
+                Visitor(lang="zh-HK", tab=tab, models=("mine/linear",), inside_model="mine/textcnn"),
+            )
 
 
 def test_a_visitor_evaluates_an_own_model_and_clicks_its_matrix(models_dir, checkpoint_dir, small_data_dir, tmp_path):
     """In Chromium: Evaluate on mine/linear, then a click on its confusion matrix lists the
     headlines of that cell, in the model's own labels."""
     from test_browser import OUTPUT, open_page
+
     if not shutil.which("/usr/bin/chromium"):
         pytest.skip("apt-get install -y chromium fonts-noto-cjk")
     from playwright.sync_api import sync_playwright
-    process, url = start_app(tmp_path / "app.log", "--data-dir", str(small_data_dir), "--checkpoints",
-                             str(checkpoint_dir), "--models", str(models_dir), "--no-feedback",
-                             env={"HEADLINE_LENS_CACHE": str(tmp_path / "cache")})
+
+    process, url = start_app(
+        tmp_path / "app.log",
+        "--data-dir",
+        str(small_data_dir),
+        "--checkpoints",
+        str(checkpoint_dir),
+        "--models",
+        str(models_dir),
+        "--no-feedback",
+        env={"HEADLINE_LENS_CACHE": str(tmp_path / "cache")},
+    )
     try:
         with sync_playwright() as p:
-            chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            chromium = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
             page = open_page(chromium, url + "?tab=evaluate")
             page.locator("div.tabitem").filter(visible=True).get_by_label("Model", exact=True).click()
             page.get_by_role("option", name="mine/linear", exact=True).click()

@@ -34,15 +34,18 @@ def values(updates):
 
 def no_model_runs(monkeypatch, demo):
     """Every model of demo, and every explanation, fails if run from here on."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("a model ran again")
+
     for predictor in demo.models.values():
         monkeypatch.setattr(predictor, "predict_assessed", refuse)
         monkeypatch.setattr(predictor, "predict_proba", refuse, raising=False)
-    for module, names in ((inspection, ("occlusion", "reading", "inspect_bilstm", "inspect_textcnn",
-                                        "inspect_linear")),
-                          (attribution, ("integrated_gradients", "method_scores")),
-                          (counterfactual, ("smallest_flip", "input_reduction"))):
+    for module, names in (
+        (inspection, ("occlusion", "reading", "inspect_bilstm", "inspect_textcnn", "inspect_linear")),
+        (attribution, ("integrated_gradients", "method_scores")),
+        (counterfactual, ("smallest_flip", "input_reduction")),
+    ):
         for name in names:
             monkeypatch.setattr(module, name, refuse)
 
@@ -66,8 +69,15 @@ def test_a_language_switch_redraws_predict_and_inside_without_running_a_model(de
     fresh = Demo(demo.registry, demo.data_dir)
     predict, _ = build(PredictTab, fresh)
     inside, _ = build(InsideTab, fresh)
-    v = Visitor(lang="zh-CN", headline=HEADLINE, models=("TextCNN", "BiLSTM-attention"), predicted=True,
-                inside_headline=HEADLINE, inside_model="BiLSTM-attention", looked=True)
+    v = Visitor(
+        lang="zh-CN",
+        headline=HEADLINE,
+        models=("TextCNN", "BiLSTM-attention"),
+        predicted=True,
+        inside_headline=HEADLINE,
+        inside_model="BiLSTM-attention",
+        looked=True,
+    )
     zh = {**values(predict.render(v)), **values(inside.render(v))}
     assert "有把握" in predict.render(v)[predict.panels[0]]["label"] and "读了" in zh[inside.summary]
     no_model_runs(monkeypatch, demo)
@@ -118,9 +128,11 @@ def test_an_unexpected_failure_is_a_hint_in_the_visitors_language_not_a_trace(de
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
+
     monkeypatch.setattr("cls_core.app.tabs.predict.predict", broken)
-    out = answer(tab, state, Visitor(lang="zh-CN"), lambda v: replace(v, headline=HEADLINE, models=("TextCNN",),
-                                                                      predicted=True))
+    out = answer(
+        tab, state, Visitor(lang="zh-CN"), lambda v: replace(v, headline=HEADLINE, models=("TextCNN",), predicted=True)
+    )
     assert out[tab.hint]["visible"] and "服务器出了点问题" in out[tab.hint]["value"]
     assert out[state].predicted is False
 

@@ -45,7 +45,11 @@ def test_bf16_gives_the_fp32_answers(twins, sample, data_dir):
 
 def test_bf16_fast_path_really_computes_in_bf16(twins):
     fp32, bf16 = twins
-    assert fp32.fast.bigram_maps[0].dtype == torch.float32 if fp32.kind == "textcnn" else fp32.fast.table.dtype == torch.float32
+    assert (
+        fp32.fast.bigram_maps[0].dtype == torch.float32
+        if fp32.kind == "textcnn"
+        else fp32.fast.table.dtype == torch.float32
+    )
     if bf16.kind == "textcnn":  # the folded tables stay float32 (lookups); the products are bf16
         assert bf16.fast.bigram_maps[0].dtype == torch.bfloat16 and bf16.fast.tables[0].dtype == torch.float32
     else:
@@ -79,6 +83,7 @@ def test_auto_follows_the_probe_and_keeps_its_verdict_per_machine(tmp_path, monk
         def run(repeats=5):
             probes.append(figures)
             return dict(figures)
+
         return run
 
     monkeypatch.setattr(precision, "probe_cpu", probe({"fp32_ms": 10.0, "bf16_ms": 9.0}))  # no bf16 units

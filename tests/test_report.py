@@ -116,8 +116,9 @@ def test_every_report_word_exists_in_both_languages_with_the_same_fields():
 def test_the_model_cards_agree_with_the_checkpoints(records):
     """The committed cards are what `python -m cls_core.report --model-card` writes now."""
     for lang, file in model_card.CARD_FILES.items():
-        assert (ROOT / file).read_text(encoding="utf-8") == model_card.card(records, lang), \
+        assert (ROOT / file).read_text(encoding="utf-8") == model_card.card(records, lang), (
             f"{file} disagrees with the checkpoints' records: python -m cls_core.report --model-card"
+        )
 
 
 def test_a_card_disagrees_once_a_record_changes(tmp_path):
@@ -133,9 +134,17 @@ def test_a_card_disagrees_once_a_record_changes(tmp_path):
 
 def test_the_model_card_has_the_expected_sections(records):
     card = model_card.card(records, "en")
-    for section in ("Model details", "Intended use and out-of-scope use", "Training data and its provenance",
-                    "Evaluation data and figures", "Calibration", "Robustness", "Limitations and risks",
-                    "Licences of the data and the embeddings", "How to reproduce"):
+    for section in (
+        "Model details",
+        "Intended use and out-of-scope use",
+        "Training data and its provenance",
+        "Evaluation data and figures",
+        "Calibration",
+        "Robustness",
+        "Limitations and risks",
+        "Licences of the data and the embeddings",
+        "How to reproduce",
+    ):
         assert f"\n## {section}\n" in card
     assert "MIT" in card and "2005" in card
 
@@ -151,7 +160,20 @@ def test_the_worked_examples_are_chosen_by_rule():
     """The first headline of a usual length the model gets right and is sure of, the first it
     gets wrong while sure, the first it is unsure of; too short or too long ones are passed over."""
     from cls_core.app.report.measure import choose_examples
-    test = SimpleNamespace(texts=["短", "十二个字的标题正确而有把握", "十二个字的标题错误但有把握", "十二个字的标题正确而没把握",
-                                  "十二个字的标题正确而有把握"], labels=[0, 0, 0, 0, 0])
-    record = {"at_threshold": {"threshold": 0.6}, "predicted": [0, 0, 1, 0, 0], "probability": [0.9, 0.9, 0.8, 0.5, 0.9]}
+
+    test = SimpleNamespace(
+        texts=[
+            "短",
+            "十二个字的标题正确而有把握",
+            "十二个字的标题错误但有把握",
+            "十二个字的标题正确而没把握",
+            "十二个字的标题正确而有把握",
+        ],
+        labels=[0, 0, 0, 0, 0],
+    )
+    record = {
+        "at_threshold": {"threshold": 0.6},
+        "predicted": [0, 0, 1, 0, 0],
+        "probability": [0.9, 0.9, 0.8, 0.5, 0.9],
+    }
     assert choose_examples(test, record) == [("right", 1), ("wrong", 2), ("unsure", 3)]

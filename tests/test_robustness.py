@@ -1,6 +1,7 @@
 """cls_core.evaluation.robustness: the figures on script, unseen characters and the unsure
 verdict, and the ensemble's recorded threshold and test figures (which the app shows), on
 the small split with the shipped checkpoints (read only; everything is written to tmp_path)."""
+
 import json
 from types import SimpleNamespace
 
@@ -50,7 +51,8 @@ def test_measure_gives_a_row_per_model_and_their_average(figures, members, test_
         assert row["today_headlines"] == len([line for line in today if line.strip()]) and 0.5 < row["today"] <= 1
         assert ("seconds_per_test_pass" in row) == (name != "ensemble")
     assert figures["ensemble"]["s2hk"] == pytest.approx(
-        accuracy(np.mean([m.predict_proba(hk) for m in members.values()], axis=0), test_split.labels))
+        accuracy(np.mean([m.predict_proba(hk) for m in members.values()], axis=0), test_split.labels)
+    )
 
 
 def test_unsure_figures_are_those_of_the_verdicts(figures, members, test_split):
@@ -97,12 +99,36 @@ def test_fit_ensemble_records_what_the_app_reads(members, small_data_dir, test_s
 
 def run_main(checkpoint_dir, small_data_dir, out_dir, capsys, *args):
     """`python -m cls_core.evaluation.robustness` on the two members; (printed rows by model, figures)."""
-    robustness.main([arg for name in MEMBERS for arg in ("--checkpoint", str(checkpoint_dir / name))]
-                    + ["--checkpoints", str(out_dir), "--data-dir", str(small_data_dir), "--device", "cpu",
-                       "--json", str(out_dir / "robustness.json"), *args])
+    robustness.main(
+        [arg for name in MEMBERS for arg in ("--checkpoint", str(checkpoint_dir / name))]
+        + [
+            "--checkpoints",
+            str(out_dir),
+            "--data-dir",
+            str(small_data_dir),
+            "--device",
+            "cpu",
+            "--json",
+            str(out_dir / "robustness.json"),
+            *args,
+        ]
+    )
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["model", "test", "s2twp", "loss", "s2hk", "loss", "unseen15", "today", "unsure",
-                                "acc", "answered", "acc", "flagged"]
+    assert lines[0].split() == [
+        "model",
+        "test",
+        "s2twp",
+        "loss",
+        "s2hk",
+        "loss",
+        "unseen15",
+        "today",
+        "unsure",
+        "acc",
+        "answered",
+        "acc",
+        "flagged",
+    ]
     rows = {line.split()[0]: line.split()[1:] for line in lines[1:4]}
     assert lines[-1] == f"figures written to {out_dir / 'robustness.json'}"
     return rows, json.loads((out_dir / "robustness.json").read_text(encoding="utf-8"))
@@ -114,21 +140,37 @@ def test_main_prints_the_figures_it_writes(checkpoint_dir, small_data_dir, tmp_p
     assert list(rows) == list(figures) == ["textcnn", "linear", "ensemble"]
     for name, printed in rows.items():
         r, u = figures[name], figures[name]["unsure"]
-        assert printed == [f"{r['test']:.2%}", f"{r['s2twp']:.2%}", f"{r['s2twp_loss_points']:.2f}",
-                           f"{r['s2hk']:.2%}", f"{r['s2hk_loss_points']:.2f}", f"{r['unseen15']:.2%}",
-                           f"{r['today']:.1%}", f"{u['flagged']:.1%}", f"{u['accuracy_answered']:.2%}",
-                           f"{u['accuracy_flagged']:.2%}"]
+        assert printed == [
+            f"{r['test']:.2%}",
+            f"{r['s2twp']:.2%}",
+            f"{r['s2twp_loss_points']:.2f}",
+            f"{r['s2hk']:.2%}",
+            f"{r['s2hk_loss_points']:.2f}",
+            f"{r['unseen15']:.2%}",
+            f"{r['today']:.1%}",
+            f"{u['flagged']:.1%}",
+            f"{u['accuracy_answered']:.2%}",
+            f"{u['accuracy_flagged']:.2%}",
+        ]
     assert 0.05 < figures["ensemble"]["unsure"]["flagged"] < 0.3  # the threshold just fitted on dev
 
 
-@pytest.mark.parametrize("threshold, flagged, answered, in_flagged", [
-    (1.01, "100.0%", "—", "accuracy"),  # no probability reaches it: nothing answered
-    (0.0, "0.0%", "accuracy", "—"),     # every probability reaches it, and no rule flags these: nothing flagged
-])
-def test_the_table_shows_a_dash_where_there_is_no_headline(checkpoint_dir, small_data_dir, tmp_path, capsys,
-                                                           threshold, flagged, answered, in_flagged):
+@pytest.mark.parametrize(
+    "threshold, flagged, answered, in_flagged",
+    [
+        (1.01, "100.0%", "—", "accuracy"),  # no probability reaches it: nothing answered
+        (0.0, "0.0%", "accuracy", "—"),  # every probability reaches it, and no rule flags these: nothing flagged
+    ],
+)
+def test_the_table_shows_a_dash_where_there_is_no_headline(
+    checkpoint_dir, small_data_dir, tmp_path, capsys, threshold, flagged, answered, in_flagged
+):
     (tmp_path / ENSEMBLE_METRICS).write_text(json.dumps({"members": list(MEMBERS), "unsure_threshold": threshold}))
     rows, figures = run_main(checkpoint_dir, small_data_dir, tmp_path, capsys, "--today", str(tmp_path / "none.txt"))
     accuracy_shown = f"{figures['ensemble']['test']:.2%}"
-    assert rows["ensemble"][6:] == ["—", flagged, accuracy_shown if answered == "accuracy" else "—",
-                                    accuracy_shown if in_flagged == "accuracy" else "—"]
+    assert rows["ensemble"][6:] == [
+        "—",
+        flagged,
+        accuracy_shown if answered == "accuracy" else "—",
+        accuracy_shown if in_flagged == "accuracy" else "—",
+    ]

@@ -21,8 +21,14 @@ from cls_core.app.views import evaluate as evaluate_view
 from cls_core.app.views import overview
 from cls_core.app.views.inside import inside, look_inside
 from cls_core.app.views.map import draw_map
-from cls_core.app.views.predict import (answer_panels, batch_message, predict, predict_batch, random_test_headline,
-                                        truth_line)
+from cls_core.app.views.predict import (
+    answer_panels,
+    batch_message,
+    predict,
+    predict_batch,
+    random_test_headline,
+    truth_line,
+)
 from cls_core.app.views.units import unit_choices
 from cls_core.app.wording import UserError, attention_note
 from cls_core.data import DataFormatError, splits
@@ -41,7 +47,10 @@ def test_every_shipped_model_loads(demo):
     assert list(demo.models) == SINGLES and demo.registry.unavailable == {}
     assert demo.model_names() == SINGLES + [ENSEMBLE] and demo.model_names(ensemble=False) == SINGLES
     assert demo.registry.choices("zh-CN", networks=True) == [(n, n) for n in SINGLES[:2]]
-    assert demo.registry.choices("zh-CN")[2:] == [("线性模型（TF-IDF + SVM）", SINGLES[2]), ("集成（各模型平均）", ENSEMBLE)]
+    assert demo.registry.choices("zh-CN")[2:] == [
+        ("线性模型（TF-IDF + SVM）", SINGLES[2]),
+        ("集成（各模型平均）", ENSEMBLE),
+    ]
 
 
 def test_clean_headline_is_friendly_and_literal():
@@ -68,8 +77,12 @@ def test_predict_side_by_side(demo):
     assert list(results) == SINGLES + [ENSEMBLE]
     for top, ms, verdict in results.values():
         assert len(top) == 5 and ms > 0
-        assert verdict == {"read_as": "国足3:0完胜泰国队 晋级世界杯预选赛", "unknown_share": 0.0,
-                           "unsure": False, "reason": ""}
+        assert verdict == {
+            "read_as": "国足3:0完胜泰国队 晋级世界杯预选赛",
+            "unknown_share": 0.0,
+            "unsure": False,
+            "reason": "",
+        }
         assert list(top.values()) == sorted(top.values(), reverse=True) and sum(top.values()) <= 1 + 1e-6
     assert next(iter(results["Linear (TF-IDF + SVM)"][0])) == "体育 sports"
     assert next(iter(results[ENSEMBLE][0])) == "体育 sports"
@@ -85,7 +98,10 @@ def test_answers_carry_verdicts_in_the_page_language(demo):
     headline, notice, results = predict(demo, "國足3:0完勝泰國隊", ["TextCNN", ENSEMBLE], lang="zh-CN")
     note, panels = answer_panels(headline, notice, results, "zh-CN")
     assert note == "**注意**：模型读作：国足3:0完胜泰国队"
-    assert [label.split(" · ")[:2] for label, _ in panels] == [["TextCNN", "✓ 有把握"], ["集成（各模型平均）", "✓ 有把握"]]
+    assert [label.split(" · ")[:2] for label, _ in panels] == [
+        ["TextCNN", "✓ 有把握"],
+        ["集成（各模型平均）", "✓ 有把握"],
+    ]
     assert next(iter(panels[0][1])) == "体育"
     _, _, junk = predict(demo, "<script>alert(1)</script>", ["TextCNN"])
     assert answer_panels("x", "", junk, "en")[1][0][0].startswith("TextCNN · ⚠ unsure: not a Chinese headline")
@@ -99,8 +115,9 @@ def test_read_as_never_reaches_markdown_as_markup(demo):
 
 def test_truth_line_says_right_or_wrong(demo):
     _, _, results = predict(demo, "国足3:0完胜泰国队", ["TextCNN", "Linear (TF-IDF + SVM)"])
-    assert truth_line("sports", results) == ("**True label:** 体育 sports — TextCNN: ✓ right; "
-                                                  "Linear (TF-IDF + SVM): ✓ right")
+    assert truth_line("sports", results) == (
+        "**True label:** 体育 sports — TextCNN: ✓ right; Linear (TF-IDF + SVM): ✓ right"
+    )
     _, _, results = predict(demo, "国足3:0完胜泰国队", ["TextCNN", "Linear (TF-IDF + SVM)"], lang="zh-CN")
     line = truth_line("game", results, "zh-CN")
     assert line.startswith("**真实类别**：游戏 — TextCNN：✗ 错误（体育）")
@@ -108,8 +125,17 @@ def test_truth_line_says_right_or_wrong(demo):
 
 def test_api_predict_keeps_its_contract(demo):
     answer = api.predict_answer(demo, "國足3:0完勝泰國隊", "TextCNN", 2)
-    assert set(answer) == {"headline", "notice", "model", "top", "milliseconds", "read_as", "unsure", "reason",
-                           "unknown_share"}
+    assert set(answer) == {
+        "headline",
+        "notice",
+        "model",
+        "top",
+        "milliseconds",
+        "read_as",
+        "unsure",
+        "reason",
+        "unknown_share",
+    }
     assert answer["read_as"] == "国足3:0完胜泰国队" and list(answer["top"])[0] == "体育 sports"
 
 
@@ -145,6 +171,7 @@ def test_ngram_tables_have_no_blank_ngram(demo):
 
 def test_signed_bars_use_one_colour_meaning(demo):
     from cls_core.app.figures import AWAY, TOWARD
+
     plot = inside(demo, "央行宣布下调存款准备金率 国足", "TextCNN")["weights_plot"]
     toward, away = plot.data[0], plot.data[1]
     assert toward.marker.color == TOWARD and all(v >= 0 for v in toward.y) and toward.name.startswith("toward")
@@ -224,11 +251,11 @@ def test_disagreements_and_csv(demo):
 
 def test_predict_file_txt_and_csv(demo, tmp_path):
     txt = tmp_path / "in.txt"
-    txt.write_text("国足胜泰国\n\n央行降息\n=HYPERLINK(\"http://x\")股市\n", encoding="utf-8")
+    txt.write_text('国足胜泰国\n\n央行降息\n=HYPERLINK("http://x")股市\n', encoding="utf-8")
     path, n, skipped = predict_file(demo.registry, txt, demo.downloads)
     rows = list(csv.reader(open(path, encoding="utf-8-sig")))
     assert n == 3 and skipped == 1 and len(rows) == 4 and rows[1][0] == "国足胜泰国"
-    assert rows[3][0] == "'=HYPERLINK(\"http://x\")股市" and rows[3][1].startswith("'=")  # no formula runs
+    assert rows[3][0] == '\'=HYPERLINK("http://x")股市' and rows[3][1].startswith("'=")  # no formula runs
     table = tmp_path / "in.csv"
     table.write_text("id,headline\n1,国足胜泰国\n", encoding="utf-8")
     assert predict_file(demo.registry, table, demo.downloads).headlines == 1
@@ -256,7 +283,8 @@ def test_a_line_of_invisible_characters_is_skipped_like_a_blank_one(demo, tmp_pa
     result = predict_batch(demo, source, demo.model_names(), "en")
     message = batch_message(result.headlines, result.skipped, demo.model_names(), "en")
     assert message.startswith("Predicted 2 headlines with BiLSTM-attention,") and message.endswith(
-        " 3 empty lines skipped.")
+        " 3 empty lines skipped."
+    )
     assert batch_message(2, 3, ["TextCNN"], "zh-CN") == "已用 TextCNN 预测 2 条标题。 跳过了 3 个空行。"
     with pytest.raises(UserError, match="Upload"):
         predict_batch(demo, None, ["TextCNN"])
@@ -275,8 +303,16 @@ def test_a_batch_file_from_a_chinese_page_is_worded_in_chinese_with_the_ticked_m
 
 
 def test_csv_cells_that_start_a_formula_are_escaped():
-    assert [csv_safe(c) for c in ("=1+1", "+86", "-3", "@SUM(A1)", "\tx", "国足", "", 0.5)] == \
-        ["'=1+1", "'+86", "'-3", "'@SUM(A1)", "'\tx", "国足", "", 0.5]
+    assert [csv_safe(c) for c in ("=1+1", "+86", "-3", "@SUM(A1)", "\tx", "国足", "", 0.5)] == [
+        "'=1+1",
+        "'+86",
+        "'-3",
+        "'@SUM(A1)",
+        "'\tx",
+        "国足",
+        "",
+        0.5,
+    ]
 
 
 def test_downloads_are_cleaned_up(tmp_path):
@@ -322,10 +358,13 @@ def test_concurrent_evaluations_of_one_model_score_it_once(demo, monkeypatch):
         entered.set()
         release.wait(10)  # the second request arrives while the first is scoring
         return evaluate(*args, **kwargs)
+
     monkeypatch.setattr(evaluate_view, "evaluate", counting)
     reports = []
-    threads = [threading.Thread(target=lambda: reports.append(evaluate_view.evaluation_report(core, SINGLES[2])))
-               for _ in range(2)]
+    threads = [
+        threading.Thread(target=lambda: reports.append(evaluate_view.evaluation_report(core, SINGLES[2])))
+        for _ in range(2)
+    ]
     threads[0].start()
     assert entered.wait(10)
     threads[1].start()
@@ -340,12 +379,14 @@ def test_heavy_work_waits_at_its_own_gate(demo):
     """The views throttle each kind of heavy work themselves (app.py enters no gate): with
     the gates full, each such call is refused at once."""
     core = Demo(demo.registry, demo.data_dir, gates=Gates(inspect=Limit(1, 0), evaluate=Limit(1, 0)))
-    calls = {"look inside": lambda: look_inside(core, "国足胜泰国", "TextCNN"),
-             "/inspect": lambda: api.inspect_answer(core, "国足胜泰国", "TextCNN"),
-             "units": lambda: unit_choices(core, "BiLSTM-attention"),
-             "map": lambda: draw_map(core, "TextCNN"),
-             "evaluate": lambda: evaluate_view.evaluation_report(core, "TextCNN"),
-             "agreement": lambda: evaluate_view.attention_agreement(core, sample=4)}
+    calls = {
+        "look inside": lambda: look_inside(core, "国足胜泰国", "TextCNN"),
+        "/inspect": lambda: api.inspect_answer(core, "国足胜泰国", "TextCNN"),
+        "units": lambda: unit_choices(core, "BiLSTM-attention"),
+        "map": lambda: draw_map(core, "TextCNN"),
+        "evaluate": lambda: evaluate_view.evaluation_report(core, "TextCNN"),
+        "agreement": lambda: evaluate_view.attention_agreement(core, sample=4),
+    }
     with core.gates.inspect(), core.gates.evaluate():
         for what, call in calls.items():
             with pytest.raises(UserError, match="busy"):
@@ -443,6 +484,7 @@ def test_links_name_a_view_and_junk_is_ignored():
     query = link_query("inside", "国足3:0完胜泰国队", ["TextCNN"], "zh-CN")
     assert query.startswith("?tab=inside&model=TextCNN&headline=")
     from urllib.parse import parse_qsl
+
     asked = read_link(dict(parse_qsl(query[1:])), SINGLES)
     assert asked == {"tab": "inside", "headline": "国足3:0完胜泰国队", "models": ["TextCNN"], "lang": "zh-CN"}
     junk = read_link({"tab": "admin", "model": "GPT,TextCNN", "headline": "长" * 999, "lang": "xx"}, SINGLES)
@@ -455,7 +497,8 @@ def test_label_names_that_start_a_formula_are_escaped_in_every_spreadsheet_csv(t
     from cls_core.app.registry import ModelRegistry
     from cls_core.models.linear import LinearModel
     from cls_core.models.predictor import Predictor
-    classes = ["=HYPERLINK(\"http://x\",\"ok\")", "+86 体育"]
+
+    classes = ['=HYPERLINK("http://x","ok")', "+86 体育"]
     texts = ["国足夺冠", "央行降息", "国足胜泰国", "股市大涨"] * 3
     model = LinearModel.fit(texts, [1, 0, 1, 0] * 3, classes)
     path = tmp_path / "two.npz"
@@ -472,7 +515,7 @@ def test_label_names_that_start_a_formula_are_escaped_in_every_spreadsheet_csv(t
     report = {"model": "mine/linear", "predictions": [{"text": "-1", "label": 0, "predicted": 1, "probability": 0.6}]}
     written = evaluate_view.predictions_csv(Demo(registry, tmp_path), report)
     rows = list(csv.reader(open(written, encoding="utf-8-sig")))
-    assert rows[1][:3] == ["'-1", "'=HYPERLINK(\"http://x\",\"ok\")", "'+86 体育"]
+    assert rows[1][:3] == ["'-1", '\'=HYPERLINK("http://x","ok")', "'+86 体育"]
 
 
 def test_the_overview_says_each_shipped_model_on_its_own_test_and_on_an_outlet_never_learned_from(demo):

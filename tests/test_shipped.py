@@ -1,5 +1,6 @@
 """The shipped checkpoints load safely and reach the test accuracy recorded in them (on the
 published test split: data/demo/'s copy on a fresh clone)."""
+
 import json
 
 import pytest
@@ -26,10 +27,10 @@ def test_shipped_checkpoint_reaches_its_recorded_accuracy(checkpoint_dir, test_s
     report = evaluate(predictor, test_split, with_predictions=False)
     assert report["headlines"] == 10_000
     assert report["accuracy"] == pytest.approx(recorded["accuracy"], abs=0.001)
-    assert report["accuracy"] > 0.8782          # above the reference project's best network here
+    assert report["accuracy"] > 0.8782  # above the reference project's best network here
     assert report["ece"]["after"] <= report["ece"]["before"]
     if name.endswith(".pt"):
-        payload = load_checkpoint(path)          # weights_only=True inside
+        payload = load_checkpoint(path)  # weights_only=True inside
         # trained on the published split (test_data checks KNOWN_FILES against it where it is)
         assert payload["train_sha256"] == KNOWN_FILES["train.txt"][1]
         assert (checkpoint_dir / name.replace(".pt", ".log.jsonl")).exists()

@@ -39,13 +39,16 @@ def shipped_files():
 
 def test_the_shipped_entries_match_the_shipped_checkpoints(checkpoint_dir):
     problems = shipped.check(checkpoint_dir, SHIPPED_DATA)
-    assert not problems, ("the shipped cache entries do not match the checkpoints (retrained?): run "
-                          f"`{cache.SHIP_COMMAND}` and commit checkpoints/shipped-cache/\n" + "\n".join(problems))
+    assert not problems, (
+        "the shipped cache entries do not match the checkpoints (retrained?): run "
+        f"`{cache.SHIP_COMMAND}` and commit checkpoints/shipped-cache/\n" + "\n".join(problems)
+    )
 
 
 @pytest.mark.parametrize("where", ["demo", "data_dir"])
 def test_a_fresh_cache_serves_the_shipped_entries_without_computing(
-        where, networks, empty_cache, data_dir, monkeypatch):
+    where, networks, empty_cache, data_dir, monkeypatch
+):
     """data/demo/test.txt and the dataset's test.txt are the same bytes: one entry serves both."""
     folder = SHIPPED_DATA if where == "demo" else data_dir
     for module, builder in ((projection, "build_map"), (attribution, "test_agreement"), (units, "build_index")):
@@ -58,12 +61,13 @@ def test_a_fresh_cache_serves_the_shipped_entries_without_computing(
         if predictor.kind == "bilstm_att":
             assert units.unit_index(predictor, folder)["top_values"].shape[-1] == units.TOP_K
     assert not any(empty_cache.iterdir())  # nothing was computed into the cache
-    assert shipped_files() == before       # nor written where the entries ship
+    assert shipped_files() == before  # nor written where the entries ship
 
 
 @pytest.mark.parametrize("tampering", ["bytes", "manifest"])
 def test_a_shipped_entry_that_does_not_match_is_computed_instead(
-        tampering, checkpoint_dir, empty_cache, tmp_path, monkeypatch):
+    tampering, checkpoint_dir, empty_cache, tmp_path, monkeypatch
+):
     copy = tmp_path / "shipped-cache"
     shutil.copytree(cache.SHIPPED_DIR, copy)
     monkeypatch.setattr(cache, "SHIPPED_DIR", copy)
@@ -74,14 +78,17 @@ def test_a_shipped_entry_that_does_not_match_is_computed_instead(
         value = json.loads((copy / name).read_text(encoding="utf-8"))
         value["pairs"] = {pair: dict(v, mean=0.99) for pair, v in value["pairs"].items()}
         (copy / name).write_text(json.dumps(value), encoding="utf-8")
-    else:                     # the manifest says it was built from other weights
+    else:  # the manifest says it was built from other weights
         manifest = json.loads((copy / cache.MANIFEST).read_text(encoding="utf-8"))
         manifest["entries"][name]["checkpoint_sha256"] = "0" * 64
         (copy / cache.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     tampered = (copy / name).read_bytes()
     runs = []
-    monkeypatch.setattr(attribution, "test_agreement",
-                        lambda predictor, dataset, sample, progress=None: runs.append(sample) or {"computed": True})
+    monkeypatch.setattr(
+        attribution,
+        "test_agreement",
+        lambda predictor, dataset, sample, progress=None: runs.append(sample) or {"computed": True},
+    )
     with pytest.warns(UserWarning, match=cache.SHIP_COMMAND):
         assert attribution.cached_agreement(predictor, SHIPPED_DATA) == {"computed": True}
     assert runs == [attribution.SAMPLE]
@@ -94,8 +101,9 @@ def test_the_ship_command_writes_entries_that_check(networks, checkpoint_dir, tm
     """The build (its computations stubbed here) fills a folder whose entries check, drops stale
     files, and the entries then serve a fresh cache."""
     monkeypatch.setattr(projection, "build_map", lambda predictor, dataset, method, progress=None: {"coords": [[0, 0]]})
-    monkeypatch.setattr(attribution, "test_agreement",
-                        lambda predictor, dataset, sample, progress=None: {"kind": predictor.kind})
+    monkeypatch.setattr(
+        attribution, "test_agreement", lambda predictor, dataset, sample, progress=None: {"kind": predictor.kind}
+    )
     monkeypatch.setattr(units, "build_index", lambda predictor, dataset, k: {"top_values": [[k]]})
     (tmp_path / "cache").mkdir()
     monkeypatch.setenv("HEADLINE_LENS_CACHE", str(tmp_path / "cache"))

@@ -11,8 +11,10 @@ from cls_core.models.predictor import Predictor
 
 def test_slices_add_up_to_the_report(checkpoint_dir, small_data_dir):
     test = load_split(small_data_dir, "test")
-    predictors = {"TextCNN": Predictor.load(checkpoint_dir / "textcnn.pt", "cpu"),
-                  "Linear": Predictor.load(checkpoint_dir / "linear.npz")}
+    predictors = {
+        "TextCNN": Predictor.load(checkpoint_dir / "textcnn.pt", "cpu"),
+        "Linear": Predictor.load(checkpoint_dir / "linear.npz"),
+    }
     reports = {name: evaluate(p, test) for name, p in predictors.items()}
     view = deep.slices_view(predictors, reports)
     for name, result in view["slices"].items():

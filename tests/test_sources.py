@@ -1,6 +1,7 @@
 """Training on several sources: mapped labels, set-valued labels and their loss, weights, the
 records a checkpoint keeps, and the other outlets' test sets (cls_core.data.sources,
 cls_core.data.outlets, cls_core.training.loop.set_loss)."""
+
 import math
 
 import numpy as np
@@ -9,8 +10,15 @@ import torch
 import torch.nn.functional as F
 
 from cls_core.data import DataFormatError, Dataset, SourceSpec, read_classes, read_label_map, with_extra
-from cls_core.data.outlets import (HALVES_DIR, OUTLET_SETS, SHIPPED_OUTLET, SHIPPED_OUTLET_SHA256, draw_halves,
-                                   load_outlet_set, sources_dir)
+from cls_core.data.outlets import (
+    HALVES_DIR,
+    OUTLET_SETS,
+    SHIPPED_OUTLET,
+    SHIPPED_OUTLET_SHA256,
+    draw_halves,
+    load_outlet_set,
+    sources_dir,
+)
 from cls_core.evaluation.evaluate import evaluate, scored_labels
 from cls_core.models.checkpoint import load_checkpoint
 from cls_core.training.loop import set_loss
@@ -27,9 +35,11 @@ def other_outlet(folder, lines_per_label=12):
     for line in (SHIPPED_DATA / "test.txt").read_text(encoding="utf-8").splitlines():
         text, _, label = line.rpartition("\t")
         by_class.setdefault(CLASSES[int(label)], []).append(text)
-    rows = ([(t, "money") for t in by_class["finance"][:lines_per_label] + by_class["stocks"][:lines_per_label]]
-            + [(t, "ball") for t in by_class["sports"][:lines_per_label]]
-            + [(t, "cars") for t in by_class["game"][:lines_per_label]])
+    rows = (
+        [(t, "money") for t in by_class["finance"][:lines_per_label] + by_class["stocks"][:lines_per_label]]
+        + [(t, "ball") for t in by_class["sports"][:lines_per_label]]
+        + [(t, "cars") for t in by_class["game"][:lines_per_label]]
+    )
     path = folder / "outlet.tsv"
     path.write_text("".join(f"{t}\t{label}\n" for t, label in rows), encoding="utf-8")
     mapping = folder / "outlet.map"
@@ -49,7 +59,8 @@ def test_set_loss_is_minus_log_of_the_summed_probability():
     # one allowed class: exactly cross-entropy
     one = F.one_hot(torch.tensor([0, 2]), 3).bool()
     assert set_loss(logits, one, 0.1).tolist() == pytest.approx(
-        F.cross_entropy(logits, torch.tensor([0, 2]), label_smoothing=0.1, reduction="none").tolist(), abs=1e-6)
+        F.cross_entropy(logits, torch.tensor([0, 2]), label_smoothing=0.1, reduction="none").tolist(), abs=1e-6
+    )
 
 
 def test_a_source_is_mapped_weighted_and_recorded(tmp_path):
@@ -86,9 +97,11 @@ def test_a_second_head_keeps_every_line_with_its_own_label(tmp_path):
 def test_the_second_heads_loss_is_added_and_a_line_without_a_class_has_no_first_loss():
     from cls_core.training.loop import Objective, SecondHead, train_step
     from cls_core.models.networks import TextCNN
+
     torch.manual_seed(0)
-    network = TextCNN(vocab_size=20, num_classes=3, embed_dim=8, windows=(2,), filters=4, dropout=0.0,
-                      embed_dropout=0.0)
+    network = TextCNN(
+        vocab_size=20, num_classes=3, embed_dim=8, windows=(2,), filters=4, dropout=0.0, embed_dropout=0.0
+    )
     two = SecondHead(network, 2)
     chars = torch.tensor([[2, 3, 4], [5, 6, 7]])
     batch = (chars, torch.zeros_like(chars), torch.tensor([3, 3]))
@@ -96,25 +109,38 @@ def test_the_second_heads_loss_is_added_and_a_line_without_a_class_has_no_first_
     second_labels = torch.tensor([-1, 1])
     weights = torch.tensor([1.0, 0.5])
     logits, second_logits = two(*batch)
-    by_hand = (F.cross_entropy(logits[:1], torch.tensor([0])) / 2
-               + 0.3 * F.cross_entropy(second_logits[1:], torch.tensor([1])) * 0.5 / 2)
+    by_hand = (
+        F.cross_entropy(logits[:1], torch.tensor([0])) / 2
+        + 0.3 * F.cross_entropy(second_logits[1:], torch.tensor([1])) * 0.5 / 2
+    )
     optimizer = torch.optim.SGD(two.parameters(), lr=0.0)
-    _, loss = train_step(two, batch, torch.tensor([0, -1]), optimizer, Objective(second_weight=0.3),
-                         allowed=allowed, weights=weights, second_labels=second_labels)
+    _, loss = train_step(
+        two,
+        batch,
+        torch.tensor([0, -1]),
+        optimizer,
+        Objective(second_weight=0.3),
+        allowed=allowed,
+        weights=weights,
+        second_labels=second_labels,
+    )
     assert loss.item() == pytest.approx(by_hand.item(), abs=1e-6)
     assert all(torch.isfinite(p.grad).all() for p in two.parameters() if p.grad is not None)
     assert two.head.weight.grad.abs().sum() > 0
 
 
-@pytest.mark.parametrize("map_text, spec_options, message", [
-    ("money\tfinance shares\n", "", r"outlet.map:1: 'shares' is not a class of the model"),
-    ("money\tfinance\nmoney\tstocks\n", "", r"outlet.map:2: label 'money' is mapped twice"),
-    ("money\n", "", r"outlet.map:1: expected 'source label<TAB>class"),
-    ("money\tfinance\n", ",weight=0", r"weight must be above 0"),
-    ("money\tfinance\n", ",weight=-1", r"weight must be above 0"),
-    ("money\tfinance\n", ",size=3", r"'size=3' is not map=FILE"),
-    ("money\tfinance\n", ",second_head=0", r"second_head must be above 0"),
-])
+@pytest.mark.parametrize(
+    "map_text, spec_options, message",
+    [
+        ("money\tfinance shares\n", "", r"outlet.map:1: 'shares' is not a class of the model"),
+        ("money\tfinance\nmoney\tstocks\n", "", r"outlet.map:2: label 'money' is mapped twice"),
+        ("money\n", "", r"outlet.map:1: expected 'source label<TAB>class"),
+        ("money\tfinance\n", ",weight=0", r"weight must be above 0"),
+        ("money\tfinance\n", ",weight=-1", r"weight must be above 0"),
+        ("money\tfinance\n", ",size=3", r"'size=3' is not map=FILE"),
+        ("money\tfinance\n", ",second_head=0", r"second_head must be above 0"),
+    ],
+)
 def test_a_bad_map_or_option_names_file_and_line(tmp_path, map_text, spec_options, message):
     path, mapping = other_outlet(tmp_path)
     mapping.write_text(map_text, encoding="utf-8")
@@ -132,15 +158,36 @@ def test_a_missing_source_or_map_is_named(tmp_path):
 
 def test_training_from_two_sources_records_each(small_data_dir, tmp_path):
     from cls_core.training.train import main as train_main
+
     path, mapping = other_outlet(tmp_path)
     corrections = tmp_path / "corrections.tsv"
     corrections.write_text("翀翀夺冠\tsports\n", encoding="utf-8")
     for model, out in (("textcnn", tmp_path / "textcnn.pt"), ("linear", tmp_path / "linear.npz")):
-        train_main(["--model", model, "--data-dir", str(small_data_dir), "--train-limit", "200", "--epochs", "1",
-                    "--filters", "16", "--device", "cpu", "--out", str(out),
-                    "--extra-train", f"{path},map={mapping},weight=0.5", "--extra-train", str(corrections)])
+        train_main(
+            [
+                "--model",
+                model,
+                "--data-dir",
+                str(small_data_dir),
+                "--train-limit",
+                "200",
+                "--epochs",
+                "1",
+                "--filters",
+                "16",
+                "--device",
+                "cpu",
+                "--out",
+                str(out),
+                "--extra-train",
+                f"{path},map={mapping},weight=0.5",
+                "--extra-train",
+                str(corrections),
+            ]
+        )
         if model == "linear":
             from cls_core.models.linear import LinearModel
+
             metrics = LinearModel.load(out).metrics
         else:
             metrics = load_checkpoint(out)["metrics"]
@@ -155,11 +202,27 @@ def test_a_network_trains_with_a_second_head_resumes_and_is_saved_without_it(sma
     from cls_core.models.predictor import load_predictor
     from cls_core.training.train import main as train_main
     from test_train import interrupt_after_first_epoch
+
     path, mapping = other_outlet(tmp_path)
     out = tmp_path / "textcnn.pt"
-    arguments = ["--model", "textcnn", "--data-dir", str(small_data_dir), "--train-limit", "200", "--filters", "16",
-                 "--epochs", "2", "--device", "cpu", "--out", str(out),
-                 "--extra-train", f"{path},map={mapping},second_head=0.5"]
+    arguments = [
+        "--model",
+        "textcnn",
+        "--data-dir",
+        str(small_data_dir),
+        "--train-limit",
+        "200",
+        "--filters",
+        "16",
+        "--epochs",
+        "2",
+        "--device",
+        "cpu",
+        "--out",
+        str(out),
+        "--extra-train",
+        f"{path},map={mapping},second_head=0.5",
+    ]
     interrupt_after_first_epoch(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         train_main(arguments)
@@ -177,6 +240,7 @@ def test_a_network_trains_with_a_second_head_resumes_and_is_saved_without_it(sma
 
 def test_the_linear_model_learns_a_set_as_one_copy_per_class_at_a_share_of_the_weight():
     from cls_core.training.train import linear_training_lines
+
     data = Dataset(["a", "b"], [0, 1], list(CLASSES), label_sets=[(0,), (1, 2)], weights=[1.0, 0.5])
     lines = linear_training_lines(data)
     assert lines["texts"] == ["a", "b", "b"] and lines["labels"] == [0, 1, 2]
@@ -191,6 +255,7 @@ def test_a_set_label_counts_right_for_any_of_its_classes():
 def test_the_shipped_outlet_slice_is_checked_and_scored_with_sets(checkpoint_dir):
     from cls_core.data import sha256_file
     from cls_core.models.predictor import load_predictor
+
     assert sha256_file(SHIPPED_OUTLET) == SHIPPED_OUTLET_SHA256
     assert SHIPPED_OUTLET.stat().st_size <= 1_000_000
     outlet = load_outlet_set("outlet", CLASSES)
@@ -223,6 +288,7 @@ def test_the_committed_halves_are_read_from_the_shared_files():
 
 def test_the_unsure_threshold_is_the_lowest_that_keeps_the_answered_right_often_enough():
     from cls_core.evaluation.outlets import threshold_for_accuracy
+
     # top probabilities 0.9, 0.8, 0.7, 0.6 with answers right, right, wrong, right
     probs = np.array([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3], [0.4, 0.6]])
     labels = [0, 1, 1, 1]
@@ -239,6 +305,11 @@ def test_figures_on_a_set_say_what_unsure_buys():
 
         def predict_proba(self, texts):
             return np.array([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3], [0.4, 0.6]])
+
     data = Dataset(list("abcd"), [0, 1, 1, 1], ["x", "y"])
-    assert figures_on(Stub(), data) == {"accuracy": 0.75, "headlines": 4, "answered": 0.75,
-                                        "accuracy_answered": round(2 / 3, 4)}
+    assert figures_on(Stub(), data) == {
+        "accuracy": 0.75,
+        "headlines": 4,
+        "answered": 0.75,
+        "accuracy_answered": round(2 / 3, 4),
+    }

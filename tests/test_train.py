@@ -29,15 +29,33 @@ def interrupt_after_first_epoch(monkeypatch):
         save(path, payload)
         if "resume" in payload and payload["resume"]["state"]["epoch"] == 1:
             raise KeyboardInterrupt
+
     monkeypatch.setattr(cls_core.training.train, "save_checkpoint", save_then_stop)
 
 
 @pytest.fixture(scope="module")
 def trained_textcnn(small_data_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("train") / "textcnn.pt"
-    train_main(["--model", "textcnn", "--data-dir", str(small_data_dir), "--epochs", "3",
-                "--filters", "64", "--batch-size", "32", "--out", str(out), "--device", "cpu",
-                "--ema", "0.9"])  # ~200 steps: the default 0.999 average would still be mostly the init
+    train_main(
+        [
+            "--model",
+            "textcnn",
+            "--data-dir",
+            str(small_data_dir),
+            "--epochs",
+            "3",
+            "--filters",
+            "64",
+            "--batch-size",
+            "32",
+            "--out",
+            str(out),
+            "--device",
+            "cpu",
+            "--ema",
+            "0.9",
+        ]
+    )  # ~200 steps: the default 0.999 average would still be mostly the init
     return out
 
 
@@ -64,8 +82,24 @@ def test_checkpoint_carries_what_it_promises(trained_textcnn, small_data_dir):
 
 def test_interrupted_run_resumes_and_ends_as_an_uninterrupted_one(small_data_dir, tmp_path, monkeypatch, capsys):
     # no dropout: with nothing random left, a resumed run must retrace the uninterrupted one
-    args = ["--model", "bilstm_att", "--data-dir", str(small_data_dir), "--epochs", "3", "--hidden", "16",
-            "--train-limit", "600", "--dropout", "0", "--embed-dropout", "0", "--device", "cpu"]
+    args = [
+        "--model",
+        "bilstm_att",
+        "--data-dir",
+        str(small_data_dir),
+        "--epochs",
+        "3",
+        "--hidden",
+        "16",
+        "--train-limit",
+        "600",
+        "--dropout",
+        "0",
+        "--embed-dropout",
+        "0",
+        "--device",
+        "cpu",
+    ]
     whole, out = tmp_path / "whole.pt", tmp_path / "resumed.pt"
     train_main(args + ["--out", str(whole)])
     interrupt_after_first_epoch(monkeypatch)
@@ -107,15 +141,47 @@ def test_cli_errors_are_clear(tmp_path, capsys):
 
 def test_out_of_fold_probabilities_and_a_teacher_of_the_wrong_shape(small_data_dir, tmp_path):
     from cls_core.training.oof import main as oof_main
+
     probs_path = tmp_path / "oof.npy"
-    oof_main(["--model", "textcnn", "--folds", "2", "--data-dir", str(small_data_dir), "--out", str(probs_path),
-              "--device", "cpu", "--", "--epochs", "1", "--filters", "16", "--ema", "0"])
+    oof_main(
+        [
+            "--model",
+            "textcnn",
+            "--folds",
+            "2",
+            "--data-dir",
+            str(small_data_dir),
+            "--out",
+            str(probs_path),
+            "--device",
+            "cpu",
+            "--",
+            "--epochs",
+            "1",
+            "--filters",
+            "16",
+            "--ema",
+            "0",
+        ]
+    )
     probs = np.load(probs_path, allow_pickle=False)
     assert probs.shape == (2000, 10)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
     with pytest.raises(SystemExit, match="holds"):
-        train_main(["--model", "textcnn", "--data-dir", str(small_data_dir), "--train-limit", "100",
-                    "--teacher", str(probs_path), "--out", str(tmp_path / "x.pt")])
+        train_main(
+            [
+                "--model",
+                "textcnn",
+                "--data-dir",
+                str(small_data_dir),
+                "--train-limit",
+                "100",
+                "--teacher",
+                str(probs_path),
+                "--out",
+                str(tmp_path / "x.pt"),
+            ]
+        )
 
 
 def test_a_student_learns_what_its_teacher_says(small_data_dir, tmp_path):
@@ -125,11 +191,32 @@ def test_a_student_learns_what_its_teacher_says(small_data_dir, tmp_path):
     teacher = tmp_path / "first_topic.npy"
     np.save(teacher, np.eye(len(classes), dtype=np.float32)[np.zeros(500, dtype=int)])
     out = tmp_path / "student.pt"
-    train_main(["--model", "textcnn", "--data-dir", str(small_data_dir), "--train-limit", "500", "--epochs", "1",
-                "--filters", "16", "--ema", "0", "--teacher", str(teacher), "--distill-weight", "1",
-                "--out", str(out), "--device", "cpu"])
+    train_main(
+        [
+            "--model",
+            "textcnn",
+            "--data-dir",
+            str(small_data_dir),
+            "--train-limit",
+            "500",
+            "--epochs",
+            "1",
+            "--filters",
+            "16",
+            "--ema",
+            "0",
+            "--teacher",
+            str(teacher),
+            "--distill-weight",
+            "1",
+            "--out",
+            str(out),
+            "--device",
+            "cpu",
+        ]
+    )
     predicted = Predictor.load(out, "cpu").predict_proba(dev.texts).argmax(1)
-    assert (predicted == 0).mean() > 0.9   # the labels put a tenth of dev in the first topic
+    assert (predicted == 0).mean() > 0.9  # the labels put a tenth of dev in the first topic
 
 
 def test_character_dropout_hides_characters_and_their_bigrams_never_padding():
@@ -147,6 +234,7 @@ def test_character_dropout_hides_characters_and_their_bigrams_never_padding():
 def test_a_bf16_step_computes_in_bf16_and_keeps_fp32_weights(kind, small_data_dir, tiny_network):
     from cls_core.data import TextEncoder, Vocab, bigram_tokens, pad_batch
     from cls_core.training.loop import Objective, train_step
+
     train = load_split(small_data_dir, "train")
     texts = train.texts[:32]
     encoder = TextEncoder(Vocab.build(texts, 1), Vocab.build((bigram_tokens(t) for t in texts), 1))
@@ -155,8 +243,9 @@ def test_a_bf16_step_computes_in_bf16_and_keeps_fp32_weights(kind, small_data_di
     before = {k: v.clone() for k, v in model.state_dict().items()}
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
     batch = pad_batch([encoder.encode(t) for t in texts])  # headlines of many lengths: the LSTM packs them
-    logits, loss = train_step(model, batch, torch.tensor(train.labels[:32]), optimizer, Objective(clip=1.0),
-                              autocast_dtype=torch.bfloat16)
+    logits, loss = train_step(
+        model, batch, torch.tensor(train.labels[:32]), optimizer, Objective(clip=1.0), autocast_dtype=torch.bfloat16
+    )
     assert logits.dtype == torch.bfloat16 and loss.dtype == torch.float32 and torch.isfinite(loss)
     assert all(p.dtype == torch.float32 for p in model.parameters())
     assert any(not torch.equal(before[k], v) for k, v in model.state_dict().items())  # it stepped
@@ -164,8 +253,28 @@ def test_a_bf16_step_computes_in_bf16_and_keeps_fp32_weights(kind, small_data_di
 
 def test_training_in_bf16_on_the_cpu_records_it(small_data_dir, tmp_path):
     out = tmp_path / "bilstm_att.pt"
-    train_main(["--model", "bilstm_att", "--data-dir", str(small_data_dir), "--train-limit", "300", "--epochs", "1",
-                "--hidden", "16", "--ema", "0", "--precision", "bf16", "--device", "cpu", "--out", str(out)])
+    train_main(
+        [
+            "--model",
+            "bilstm_att",
+            "--data-dir",
+            str(small_data_dir),
+            "--train-limit",
+            "300",
+            "--epochs",
+            "1",
+            "--hidden",
+            "16",
+            "--ema",
+            "0",
+            "--precision",
+            "bf16",
+            "--device",
+            "cpu",
+            "--out",
+            str(out),
+        ]
+    )
     metrics = json.loads(out.with_suffix(".metrics.json").read_text())
     assert metrics["train_precision"] == "bf16" and load_checkpoint(out)["metrics"]["train_precision"] == "bf16"
     assert all(math.isfinite(r["train_loss"]) for r in read_log(out.with_suffix(".log.jsonl")))

@@ -11,9 +11,21 @@ from pathlib import Path
 import pytest
 from owndata import write_labelled_set
 
-from cls_core.app.training_jobs import (CANCELLED, DONE, FAILED, RUNNING, TIMED_OUT, WAITING, TrainingOptions,
-                                        TrainingQueue, batch_size, error_text, log_every, read_new_lines,
-                                        training_command)
+from cls_core.app.training_jobs import (
+    CANCELLED,
+    DONE,
+    FAILED,
+    RUNNING,
+    TIMED_OUT,
+    WAITING,
+    TrainingOptions,
+    TrainingQueue,
+    batch_size,
+    error_text,
+    log_every,
+    read_new_lines,
+    training_command,
+)
 from cls_core.app.wording import UserError
 
 # argv: OUT BEHAVIOUR PIDS. Notes its pid, niceness and threads in PIDS; writes OUT's log as
@@ -61,6 +73,7 @@ def trainer(tmp_path):
         assert Path(upload).exists() and lines == 400
         behaviour = {"broken": "fail", "slow": "hang"}.get(options.name.split("-")[0], "ok")
         return [sys.executable, str(script), str(out), behaviour, str(tmp_path / "pids")]
+
     return command
 
 
@@ -72,9 +85,15 @@ def queue(tmp_path, trainer):
         names = [f"{folder.name}/{p.stem}" for p in sorted(folder.iterdir()) if p.suffix in (".pt", ".npz")]
         served.extend(names)
         return names
-    q = TrainingQueue(tmp_path / "models", on_trained, max_seconds=60, command=trainer, poll_seconds=0.05,
-                      on_removed=lambda name: served.__setitem__(slice(None), [n for n in served
-                                                                               if not n.startswith(name + "/")]))
+
+    q = TrainingQueue(
+        tmp_path / "models",
+        on_trained,
+        max_seconds=60,
+        command=trainer,
+        poll_seconds=0.05,
+        on_removed=lambda name: served.__setitem__(slice(None), [n for n in served if not n.startswith(name + "/")]),
+    )
     q.served = served
     yield q
     q.close()
@@ -115,15 +134,18 @@ def test_the_training_runs_at_a_lower_priority_on_one_thread(tmp_path, queue):
     assert threads == "1"
 
 
-@pytest.mark.parametrize("options, key", [
-    (TrainingOptions("textcnn", 3, "has space"), "error_train_name"),
-    (TrainingOptions("textcnn", 3, "x" * 41), "error_train_name"),
-    (TrainingOptions("textcnn", 3, "../up"), "error_train_name"),
-    (TrainingOptions("textcnn", 3, ""), "error_train_name"),
-    (TrainingOptions("gpt", 3, "ok"), "error_train_model"),
-    (TrainingOptions("textcnn", 0, "ok"), "error_train_epochs"),
-    (TrainingOptions("textcnn", 51, "ok"), "error_train_epochs"),
-])
+@pytest.mark.parametrize(
+    "options, key",
+    [
+        (TrainingOptions("textcnn", 3, "has space"), "error_train_name"),
+        (TrainingOptions("textcnn", 3, "x" * 41), "error_train_name"),
+        (TrainingOptions("textcnn", 3, "../up"), "error_train_name"),
+        (TrainingOptions("textcnn", 3, ""), "error_train_name"),
+        (TrainingOptions("gpt", 3, "ok"), "error_train_model"),
+        (TrainingOptions("textcnn", 0, "ok"), "error_train_epochs"),
+        (TrainingOptions("textcnn", 51, "ok"), "error_train_epochs"),
+    ],
+)
 def test_bad_options_are_refused_before_anything_is_queued(tmp_path, queue, options, key):
     file = upload(tmp_path)
     with pytest.raises(UserError) as refused:
@@ -198,11 +220,13 @@ time.sleep(600)
 def test_a_training_does_not_outlive_the_app(tmp_path):
     import signal
     import subprocess
+
     script = tmp_path / "fake_trainer.py"
     script.write_text(FAKE_TRAINER, encoding="utf-8")
     upload(tmp_path)
-    app = subprocess.Popen([sys.executable, "-c", APP_STAND_IN, str(tmp_path), str(script)],
-                           cwd=Path(__file__).resolve().parents[1])
+    app = subprocess.Popen(
+        [sys.executable, "-c", APP_STAND_IN, str(tmp_path), str(script)], cwd=Path(__file__).resolve().parents[1]
+    )
     pids_file = tmp_path / "pids"
     try:
         wait_for(lambda: pids_file.exists() and len(pids_file.read_text().splitlines()) == 2)
@@ -241,8 +265,10 @@ def test_a_run_past_its_time_limit_is_stopped(tmp_path, trainer):
         wait_for(lambda: job.state == TIMED_OUT)
         assert not leftovers(queue) and queue.trained_models() == []
         from cls_core.app.views.train import job_view
-        assert job_view(queue, job.id, "en")[0].startswith("The training of **slow-forever** was stopped at the "
-                                                          "time limit (0.00833333 minutes)")
+
+        assert job_view(queue, job.id, "en")[0].startswith(
+            "The training of **slow-forever** was stopped at the time limit (0.00833333 minutes)"
+        )
     finally:
         queue.close()
 
@@ -272,11 +298,27 @@ def test_deleting_a_trained_model_unserves_it_and_removes_its_folder(tmp_path, q
 
 
 def test_the_command_line_is_the_training_clis():
-    command = training_command("up.tsv", TrainingOptions("textcnn", 4, "mine"), "models/.staging/j/mine/textcnn.pt",
-                               lines=16_000)
-    assert command[1:] == ["-m", "cls_core.train", "--model", "textcnn", "--train-file", "up.tsv", "--epochs", "4",
-                           "--out", "models/.staging/j/mine/textcnn.pt", "--device", "cpu",
-                           "--batch-size", "64", "--log-every", "4"]
+    command = training_command(
+        "up.tsv", TrainingOptions("textcnn", 4, "mine"), "models/.staging/j/mine/textcnn.pt", lines=16_000
+    )
+    assert command[1:] == [
+        "-m",
+        "cls_core.train",
+        "--model",
+        "textcnn",
+        "--train-file",
+        "up.tsv",
+        "--epochs",
+        "4",
+        "--out",
+        "models/.staging/j/mine/textcnn.pt",
+        "--device",
+        "cpu",
+        "--batch-size",
+        "64",
+        "--log-every",
+        "4",
+    ]
     linear = training_command("up.tsv", TrainingOptions("linear", 1, "mine"), "x/linear.npz", lines=400)
     assert "--log-every" not in linear and "--batch-size" not in linear and "--data-dir" not in linear
     beside = training_command("up.tsv", TrainingOptions("textcnn", 1, "mine"), "x/textcnn.pt", 400, data_dir="d")
@@ -303,8 +345,10 @@ def test_a_failures_text_is_its_error_lines_else_its_last_lines():
 
 # --- what the Train tab shows (cls_core.app.views.train) and how app.py opens it ------------
 
+
 def test_the_tab_words_a_jobs_state_in_the_visitors_language(tmp_path, queue):
     from cls_core.app.views.train import job_view
+
     first = queue.submit(upload(tmp_path, "a.tsv"), TrainingOptions("bilstm_att", 2, "slow-a"))
     second = queue.submit(upload(tmp_path, "b.tsv"), TrainingOptions("textcnn", 1, "broken-b"))
     wait_for(lambda: first.state == RUNNING and first.epochs)
@@ -321,6 +365,7 @@ def test_the_tab_words_a_jobs_state_in_the_visitors_language(tmp_path, queue):
 
 def test_an_uploads_summary_names_the_file_not_its_folder(tmp_path):
     from cls_core.app.views.train import file_summary, suggested_name
+
     bad = tmp_path / "my file.tsv"
     bad.write_text("标题\t体育\n没有标签\n", encoding="utf-8")
     summary = file_summary(str(bad))
@@ -334,21 +379,23 @@ def test_an_uploads_summary_names_the_file_not_its_folder(tmp_path):
     assert suggested_name(str(bad)) == "my-file"
 
 
-
 def test_the_suggested_name_is_never_one_already_taken(tmp_path, queue):
     from cls_core.app.views.train import suggested_name
+
     (queue.models_dir / "mine").mkdir(parents=True)
     (queue.models_dir / "mine-2").mkdir()
-    assert suggested_name("/up/mine.tsv", queue) == "mine-3"           # not a "name taken" at Train
-    assert suggested_name("/up/mine.tsv", queue, "mine") == "mine-3"   # the last training's name, typed
+    assert suggested_name("/up/mine.tsv", queue) == "mine-3"  # not a "name taken" at Train
+    assert suggested_name("/up/mine.tsv", queue, "mine") == "mine-3"  # the last training's name, typed
     assert suggested_name("/up/mine.tsv", queue, "topics") == "topics"
     assert suggested_name("/up/我的数据.tsv", queue) == "model"
+
 
 def test_a_checkpoint_is_downloaded_from_a_copy_never_from_the_models_folder(tmp_path, queue):
     from types import SimpleNamespace
 
     from cls_core.app.inputs import Downloads
     from cls_core.app.views.train import checkpoint_download
+
     job = queue.submit(upload(tmp_path), TrainingOptions("textcnn", 1, "mine"))
     wait_for(lambda: job.state == DONE)
     core = SimpleNamespace(training=queue, downloads=Downloads())
@@ -361,6 +408,7 @@ def test_a_checkpoint_is_downloaded_from_a_copy_never_from_the_models_folder(tmp
 
 def test_training_on_a_public_link_needs_a_login(tmp_path, capsys, monkeypatch):
     import app as app_module
+
     monkeypatch.delenv("APP_AUTH", raising=False)
     with pytest.raises(SystemExit) as stopped:
         app_module.main(["--share", "--allow-training", "--checkpoints", str(tmp_path)])
@@ -368,14 +416,16 @@ def test_training_on_a_public_link_needs_a_login(tmp_path, capsys, monkeypatch):
 
 
 @pytest.mark.parametrize("flag", ["--allow-training", "--review"])
-@pytest.mark.parametrize("host, refused", [("0.0.0.0", True), ("192.0.2.7", True), ("127.0.0.1", False),
-                                           ("localhost", False), ("::1", False)])
-def test_training_and_review_need_a_login_on_any_address_but_this_machines(tmp_path, monkeypatch, flag, host,
-                                                                           refused):
+@pytest.mark.parametrize(
+    "host, refused",
+    [("0.0.0.0", True), ("192.0.2.7", True), ("127.0.0.1", False), ("localhost", False), ("::1", False)],
+)
+def test_training_and_review_need_a_login_on_any_address_but_this_machines(tmp_path, monkeypatch, flag, host, refused):
     """The Dockerfile listens on 0.0.0.0: without a login, anyone reaching the container could
     train, delete and download models, or read every correction."""
     import app as app_module
     from cls_core.app.address import is_loopback
+
     monkeypatch.delenv("APP_AUTH", raising=False)
     assert is_loopback(host) is not refused
     if refused:
@@ -389,6 +439,7 @@ def test_a_batch_prediction_file_keeps_its_2_mb_limit_when_uploads_may_be_larger
     from cls_core.app.batch import read_lines
     from cls_core.app.inputs import MAX_UPLOAD_BYTES
     from cls_core.data.labelled import MAX_BYTES
+
     assert MAX_BYTES > MAX_UPLOAD_BYTES
     big = tmp_path / "headlines.txt"
     big.write_text("国足3:0完胜泰国队\n" * (MAX_UPLOAD_BYTES // 20 + 1), encoding="utf-8")
@@ -403,6 +454,7 @@ def test_the_page_draws_the_train_tab_only_when_training_is_allowed(demo, tmp_pa
     from cls_core.app.service import Demo
     from cls_core.app.tabs.page import draw_page, shown_tabs
     from cls_core.app.visitor import Visitor
+
     assert "train" not in shown_tabs(demo)
     core = Demo(demo.registry, demo.data_dir)
     core.training = TrainingQueue(tmp_path / "models")
@@ -422,6 +474,7 @@ def test_every_kind_of_file_problem_is_worded_in_every_page_language(tmp_path):
     from cls_core.app.i18n import TEXTS, text
     from cls_core.app.wording import FileProblems, UserError
     from cls_core.data.labelled import PROBLEMS, check_labelled_file
+
     assert {f"labelled_{kind}" for kind in PROBLEMS} <= set(TEXTS)
     bad = tmp_path / "mine.tsv"
     bad.write_text("\t天气\n只有一列\n" * 15, encoding="utf-8")
@@ -444,6 +497,7 @@ def test_a_refused_files_problems_are_worded_in_the_hint_not_as_an_object(tmp_pa
     from cls_core.app.visitor import Visitor
     from cls_core.app.wording import FileProblems
     from cls_core.data.labelled import check_labelled_file
+
     bad = tmp_path / "bad.tsv"
     bad.write_text("只有一列\n", encoding="utf-8")
     error = UserError("error_train_file", problems=FileProblems(check_labelled_file(bad)))

@@ -40,8 +40,9 @@ def test_index_holds_the_real_top_activations(bilstm, small_data_dir, cache_in, 
         for c in contexts:  # each context points at the headline and character that fired
             assert states[c["headline"]][layer - 1][d][c["position"], unit] == pytest.approx(c["activation"], abs=1e-4)
             text = bilstm.normalize(test.texts[c["headline"]])
-            assert text[c["position"]] == c["char"] and text.startswith(c["left"] + c["char"] + c["right"],
-                                                                        c["position"] - len(c["left"]))
+            assert text[c["position"]] == c["char"] and text.startswith(
+                c["left"] + c["char"] + c["right"], c["position"] - len(c["left"])
+            )
             assert c["topic"] == test.classes[test.labels[c["headline"]]]
 
 

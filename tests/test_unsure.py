@@ -1,4 +1,5 @@
 """Every answer says when not to trust it; Traditional script reads like Simplified."""
+
 import csv
 
 import numpy as np
@@ -14,12 +15,15 @@ from cls_core.models.unsure import answered_at, fit_confidence_threshold, looks_
 JUNK = ["<script>alert(1)</script>", "😀😀😀", "aaaaaaaa", "Fed raises interest rates", "12345678", "!!!???"]
 
 
-@pytest.mark.parametrize("text, chinese, tokens", [
-    ("苹果发布新一代iPhone", 7, 8),          # a Latin word is one token
-    ("Fed raises interest rates", 0, 4),
-    ("😀😀😀", 0, 3),
-    ("国足3:0胜泰国", 5, 7),                 # the numbers 3 and 0 are a token each; ':' is punctuation
-])
+@pytest.mark.parametrize(
+    "text, chinese, tokens",
+    [
+        ("苹果发布新一代iPhone", 7, 8),  # a Latin word is one token
+        ("Fed raises interest rates", 0, 4),
+        ("😀😀😀", 0, 3),
+        ("国足3:0胜泰国", 5, 7),  # the numbers 3 and 0 are a token each; ':' is punctuation
+    ],
+)
 def test_token_counts(text, chinese, tokens):
     assert token_counts(text) == (chinese, tokens)
 
@@ -29,7 +33,7 @@ def test_the_rules_in_order():
     assert verdict("Fed raises rates 降息", 0.9, 0.0, 0.5) == (True, "not_chinese")
     assert verdict("龘靐齉爩", 0.9, 0.75, 0.5) == (True, "unknown_chars")
     assert verdict("国足胜泰国", 0.3, 0.0, 0.5) == (True, "low_confidence")
-    assert verdict("国足胜泰国", 0.3, 0.0, None) == (False, "")      # no threshold recorded: never low
+    assert verdict("国足胜泰国", 0.3, 0.0, None) == (False, "")  # no threshold recorded: never low
     assert looks_chinese("央行降准") and not looks_chinese("央")
 
 

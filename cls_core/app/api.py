@@ -16,9 +16,17 @@ def predict_answer(demo, headline, model, top_k=5):
     """/predict: the top classes with calibrated probabilities, and the verdict."""
     headline, notice, results = predict(demo, headline, [model], top_k)
     top, ms, verdict = results[model]
-    return {"headline": headline, "notice": notice, "model": model, "top": top, "milliseconds": ms,
-            "read_as": verdict["read_as"], "unsure": verdict["unsure"], "reason": verdict["reason"],
-            "unknown_share": verdict["unknown_share"]}
+    return {
+        "headline": headline,
+        "notice": notice,
+        "model": model,
+        "top": top,
+        "milliseconds": ms,
+        "read_as": verdict["read_as"],
+        "unsure": verdict["unsure"],
+        "reason": verdict["reason"],
+        "unknown_share": verdict["unknown_share"],
+    }
 
 
 def inspect_answer(demo, headline, model):
@@ -26,10 +34,15 @@ def inspect_answer(demo, headline, model):
     gradients (one float per character of the text as read) with Captum's convergence
     delta (in logits); both None for the linear model, whose n-gram scores are exact."""
     r, ig = inspect_with_gradients(demo, headline, model)
-    return {"headline": r["text"], "class": r["class"], "probability": r["probability"],
-            "weights": r["weights"], "occlusion": r["occlusion"],
-            "integrated_gradients": None if ig is None else [round(float(v), 5) for v in ig["scores"]],
-            "ig_delta": None if ig is None else ig["ig_delta"]}
+    return {
+        "headline": r["text"],
+        "class": r["class"],
+        "probability": r["probability"],
+        "weights": r["weights"],
+        "occlusion": r["occlusion"],
+        "integrated_gradients": None if ig is None else [round(float(v), 5) for v in ig["scores"]],
+        "ig_delta": None if ig is None else ig["ig_delta"],
+    }
 
 
 def evaluate_answer(demo, model):
@@ -51,8 +64,15 @@ def models_answer(demo):
         for member in registry.members(name):
             for source in sources_of(registry.predictor(member)):
                 sources.setdefault(source["data"], source)
-        out.append({"name": name, "classes": list(predictor.classes), "kind": predictor.kind,
-                    "folder": registry.folder_of(name), "sources": list(sources.values())})
+        out.append(
+            {
+                "name": name,
+                "classes": list(predictor.classes),
+                "kind": predictor.kind,
+                "folder": registry.folder_of(name),
+                "sources": list(sources.values()),
+            }
+        )
     return out
 
 

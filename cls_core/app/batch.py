@@ -20,9 +20,9 @@ from cls_core.data.normalize import drop_invisible
 
 
 class BatchResult(NamedTuple):
-    path: Path       # the CSV of predictions
-    headlines: int   # how many were predicted
-    skipped: int     # lines skipped as empty
+    path: Path  # the CSV of predictions
+    headlines: int  # how many were predicted
+    skipped: int  # lines skipped as empty
 
 
 def read_lines(path):
@@ -71,21 +71,24 @@ def predict_file(registry, path, downloads, names=None, lang="en"):
         for i, headline in enumerate(headlines):
             probs = {n: answers[n][0][i] for n in names}
             verdicts = {n: answers[n][1][i] for n in names}
-            writer.writerow([headline, verdicts[names[-1]].read_as]
-                            + [class_name(labels[n][int(probs[n].argmax())], lang) for n in names]
-                            + [f"{probs[n].max():.4f}" for n in names]
-                            + [text("yes" if verdicts[n].unsure else "no", lang) for n in names]
-                            + [text(f"reason_{verdicts[n].reason}", lang) if verdicts[n].reason else ""
-                               for n in names]
-                            + [f"{p:.4f}" for p in probs[names[-1]]])
+            writer.writerow(
+                [headline, verdicts[names[-1]].read_as]
+                + [class_name(labels[n][int(probs[n].argmax())], lang) for n in names]
+                + [f"{probs[n].max():.4f}" for n in names]
+                + [text("yes" if verdicts[n].unsure else "no", lang) for n in names]
+                + [text(f"reason_{verdicts[n].reason}", lang) if verdicts[n].reason else "" for n in names]
+                + [f"{p:.4f}" for p in probs[names[-1]]]
+            )
     return BatchResult(target, len(headlines), skipped)
 
 
 def _header(names, classes, lang):
     label = {n: model_label(n, lang) + text("colon", lang) for n in names}
-    return ([text("col_headline", lang), text("col_read_as", lang)]
-            + [f"{label[n]}{text('col_predicted', lang)}" for n in names]
-            + [f"{label[n]}{text('col_probability', lang)}" for n in names]
-            + [f"{label[n]}{text('col_unsure', lang)}" for n in names]
-            + [f"{label[n]}{text('col_reason', lang)}" for n in names]
-            + [f"{label[names[-1]]}p({class_name(c, lang)})" for c in classes])
+    return (
+        [text("col_headline", lang), text("col_read_as", lang)]
+        + [f"{label[n]}{text('col_predicted', lang)}" for n in names]
+        + [f"{label[n]}{text('col_probability', lang)}" for n in names]
+        + [f"{label[n]}{text('col_unsure', lang)}" for n in names]
+        + [f"{label[n]}{text('col_reason', lang)}" for n in names]
+        + [f"{label[names[-1]]}p({class_name(c, lang)})" for c in classes]
+    )

@@ -21,8 +21,8 @@ from cls_core.app.wording import UserError
 from cls_core.data.normalize import drop_invisible
 from cls_core.feedback import Correction, FeedbackError, StoreFull, app_commit
 
-RATE_PER_MINUTE = 30          # from one Gradio session
-TOTAL_RATE_PER_MINUTE = 600   # from everyone: each HTTP call API request is a session of its own
+RATE_PER_MINUTE = 30  # from one Gradio session
+TOTAL_RATE_PER_MINUTE = 600  # from everyone: each HTTP call API request is a session of its own
 TOPIC_MAX_CHARS = 50
 
 
@@ -100,10 +100,16 @@ class Corrections:
         top = int(probs[0].argmax())
         if predictor.classes[top] == correction:  # not a correction: keep nothing
             raise UserError("error_feedback_same")
-        record = Correction(headline=typed, read_as=assessment.read_as, model=model,
-                            answer=predictor.classes[top], probability=round(float(probs[0, top]), 6),
-                            correction=correction, app_commit=self.commit,
-                            checkpoint_sha256=predictor.sha256)
+        record = Correction(
+            headline=typed,
+            read_as=assessment.read_as,
+            model=model,
+            answer=predictor.classes[top],
+            probability=round(float(probs[0, top]), 6),
+            correction=correction,
+            app_commit=self.commit,
+            checkpoint_sha256=predictor.sha256,
+        )
         try:
             return self.store.add(record), record
         except StoreFull:

@@ -42,19 +42,27 @@ def attributions(predictor, text, lang="en", inside=None, ig=None):
     ig_scores = scored["scores"].get("integrated_gradients")
     # the least important characters go first: integrated gradients where there are some
     importance = ig_scores if ig_scores is not None else scored["scores"]["occlusion"]
-    return {"chars": scored["chars"], "class": predictor.classes[c],
-            "integrated_gradients": None if ig_scores is None else [round(float(v), 5) for v in ig_scores],
-            "ig_delta": scored["ig_delta"], "scores": scored["scores"],
-            "agreement": attribution.agreement(scored, predictor.kind),
-            "methods_plot": deep_figures.methods_chart(scored["chars"], scored["scores"], lang),
-            "reduction": counterfactual.input_reduction(predictor, text, importance), "flip": flip}
+    return {
+        "chars": scored["chars"],
+        "class": predictor.classes[c],
+        "integrated_gradients": None if ig_scores is None else [round(float(v), 5) for v in ig_scores],
+        "ig_delta": scored["ig_delta"],
+        "scores": scored["scores"],
+        "agreement": attribution.agreement(scored, predictor.kind),
+        "methods_plot": deep_figures.methods_chart(scored["chars"], scored["scores"], lang),
+        "reduction": counterfactual.input_reduction(predictor, text, importance),
+        "flip": flip,
+    }
 
 
 def agreement_view(summaries, lang="en"):
     """summaries: {model name: attribution.cached_agreement result}. {"figure", "rows":
     [model, method pair, mean ρ, median ρ, headlines]} in lang."""
-    rows = [[name, pair_label(pair, lang), f"{v['mean']:+.3f}", f"{v['median']:+.3f}", v["n"]]
-            for name, s in summaries.items() for pair, v in s["pairs"].items()]
+    rows = [
+        [name, pair_label(pair, lang), f"{v['mean']:+.3f}", f"{v['median']:+.3f}", v["n"]]
+        for name, s in summaries.items()
+        for pair, v in s["pairs"].items()
+    ]
     return {"figure": deep_figures.agreement_chart(summaries, lang), "rows": rows}
 
 
@@ -65,8 +73,12 @@ def units_view(predictor, data_dir, text=None, layer=None, direction=None, unit=
     ranked = units.ranked_units(index)
     if unit is None:
         layer, direction, unit = ranked[0]["layer"], ranked[0]["direction"], ranked[0]["unit"]
-    out = {"units": ranked, "unit": (int(layer), direction, int(unit)),
-           "contexts": units.unit_contexts(index, layer, direction, unit, k), "track_plot": None}
+    out = {
+        "units": ranked,
+        "unit": (int(layer), direction, int(unit)),
+        "contexts": units.unit_contexts(index, layer, direction, unit, k),
+        "track_plot": None,
+    }
     if text:
         track = units.unit_track(predictor, text, layer, direction, unit)
         out["track_plot"] = deep_figures.unit_track_chart(track["chars"], track["values"], layer, direction, unit, lang)
@@ -78,16 +90,22 @@ def map_view(predictor, data_dir, method="tsne", lang="en", progress=None):
     """{"figure" (a point's customdata[0]: its test headline number), "texts", "seconds"};
     progress(fraction, stage) while a map is built (projection.STAGES), never when it is read."""
     points = projection.test_map(predictor, data_dir, method, progress)
-    return {"figure": deep_figures.projection_scatter(points, method, lang), "texts": points["texts"],
-            "seconds": float(points["seconds"])}
+    return {
+        "figure": deep_figures.projection_scatter(points, method, lang),
+        "texts": points["texts"],
+        "seconds": float(points["seconds"]),
+    }
 
 
 def slices_view(predictors, reports, lang="en"):
     """predictors, reports: {model name: Predictor, evaluate report}; figures by length and
     by unknown share, and the numbers behind them."""
     results = {name: slices.accuracy_slices(predictors[name], reports[name]["predictions"]) for name in reports}
-    return {"slices": results, "length_plot": deep_figures.slices_chart(results, "length", lang),
-            "unknown_plot": deep_figures.slices_chart(results, "unknown_share", lang)}
+    return {
+        "slices": results,
+        "length_plot": deep_figures.slices_chart(results, "length", lang),
+        "unknown_plot": deep_figures.slices_chart(results, "unknown_share", lang),
+    }
 
 
 def experiments_view(path="checkpoints/experiments.json", lang="en"):

@@ -13,8 +13,18 @@ from cls_core.app.i18n import class_name, text
 from cls_core.app.wording import method_label, pair_label
 
 # Ten topics told apart on the map (Tableau 10): no two of them alike, none black (the mistakes' ✕).
-TOPIC_COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
-                 "#2f4b7c"]
+TOPIC_COLOURS = [
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#2f4b7c",
+]
 
 
 def methods_chart(chars, scores, lang="en"):
@@ -23,13 +33,25 @@ def methods_chart(chars, scores, lang="en"):
     for method, values in scores.items():
         values = np.asarray(values, dtype=float)
         top = float(np.abs(values).max()) or 1.0
-        traces.append(dict(type="bar", x=x, y=values / top, name=method_label(method, lang),
-                           marker_color=method_colour(method),
-                           customdata=[[ch, float(v)] for ch, v in zip(chars, values)],
-                           hovertemplate="%{customdata[0]}" + text("colon", lang)
-                                         + "%{customdata[1]:.4f}<extra></extra>"))
-    return _figure(traces, text("title_methods", lang), height=360, xaxis=_char_axis(chars), barmode="group",
-                   legend=dict(orientation="h", y=-0.2))
+        traces.append(
+            dict(
+                type="bar",
+                x=x,
+                y=values / top,
+                name=method_label(method, lang),
+                marker_color=method_colour(method),
+                customdata=[[ch, float(v)] for ch, v in zip(chars, values)],
+                hovertemplate="%{customdata[0]}" + text("colon", lang) + "%{customdata[1]:.4f}<extra></extra>",
+            )
+        )
+    return _figure(
+        traces,
+        text("title_methods", lang),
+        height=360,
+        xaxis=_char_axis(chars),
+        barmode="group",
+        legend=dict(orientation="h", y=-0.2),
+    )
 
 
 def agreement_chart(summaries, lang="en"):
@@ -39,24 +61,44 @@ def agreement_chart(summaries, lang="en"):
     for model, summary in summaries.items():
         names = list(summary["pairs"])
         labels = [pair_label(name, lang) for name in names]
-        traces.append(dict(type="bar", x=[summary["pairs"][p]["mean"] for p in names], y=labels, orientation="h",
-                           name=model, marker_color=model_colour(model),
-                           customdata=[[summary["pairs"][p]["median"], summary["pairs"][p]["n"]] for p in names],
-                           hovertemplate=f"{text('col_mean', lang)} %{{x:.3f}} · {text('col_median', lang)} "
-                                         f"%{{customdata[0]:.3f}} · {text('col_headlines', lang)} %{{customdata[1]}}"
-                                         "<extra></extra>"))
-    return _figure(traces, text("title_agreement", lang, n=f"{n:,}"), height=360,
-                   xaxis=dict(range=[-1, 1], title=text("axis_spearman", lang)), yaxis=dict(automargin=True),
-                   legend=dict(orientation="h", y=-0.25))
+        traces.append(
+            dict(
+                type="bar",
+                x=[summary["pairs"][p]["mean"] for p in names],
+                y=labels,
+                orientation="h",
+                name=model,
+                marker_color=model_colour(model),
+                customdata=[[summary["pairs"][p]["median"], summary["pairs"][p]["n"]] for p in names],
+                hovertemplate=f"{text('col_mean', lang)} %{{x:.3f}} · {text('col_median', lang)} "
+                f"%{{customdata[0]:.3f}} · {text('col_headlines', lang)} %{{customdata[1]}}"
+                "<extra></extra>",
+            )
+        )
+    return _figure(
+        traces,
+        text("title_agreement", lang, n=f"{n:,}"),
+        height=360,
+        xaxis=dict(range=[-1, 1], title=text("axis_spearman", lang)),
+        yaxis=dict(automargin=True),
+        legend=dict(orientation="h", y=-0.25),
+    )
 
 
 def unit_track_chart(chars, values, layer, direction, unit, lang="en"):
     values = np.asarray(values, dtype=float)
-    bars = dict(type="bar", x=list(range(len(chars))), y=values, customdata=list(chars),
-                marker_color=np.where(values >= 0, PALETTE[1], PALETTE[3]),
-                hovertemplate="%{customdata}" + text("colon", lang) + "%{y:.3f}<extra></extra>")
+    bars = dict(
+        type="bar",
+        x=list(range(len(chars))),
+        y=values,
+        customdata=list(chars),
+        marker_color=np.where(values >= 0, PALETTE[1], PALETTE[3]),
+        hovertemplate="%{customdata}" + text("colon", lang) + "%{y:.3f}<extra></extra>",
+    )
     title = text("title_unit_track", lang, unit=unit, layer=layer, direction=text(direction, lang))
-    return _figure([bars], title, xaxis=_char_axis(chars), yaxis=dict(title=text("axis_activation", lang), range=[-1, 1]))
+    return _figure(
+        [bars], title, xaxis=_char_axis(chars), yaxis=dict(title=text("axis_activation", lang), range=[-1, 1])
+    )
 
 
 def point_size(n):
@@ -72,23 +114,53 @@ def projection_scatter(points, method="tsne", lang="en"):
     classes, texts = [str(c) for c in points["classes"]], points["texts"]
     traces = []
     colon = text("colon", lang)
-    hover = ("%{customdata[1]}<br>" + text("col_true", lang) + colon + "%{customdata[2]} · "
-             + text("col_predicted", lang) + colon + "%{customdata[3]}<extra></extra>")
+    hover = (
+        "%{customdata[1]}<br>"
+        + text("col_true", lang)
+        + colon
+        + "%{customdata[2]} · "
+        + text("col_predicted", lang)
+        + colon
+        + "%{customdata[3]}<extra></extra>"
+    )
 
     def trace(index, **style):
-        custom = [[int(i), str(texts[i]), class_name(classes[labels[i]], lang), class_name(classes[predicted[i]], lang)]
-                  for i in index]
-        traces.append(dict(type="scattergl", x=coords[index, 0], y=coords[index, 1], mode="markers", customdata=custom,
-                           hovertemplate=hover, **style))
+        custom = [
+            [int(i), str(texts[i]), class_name(classes[labels[i]], lang), class_name(classes[predicted[i]], lang)]
+            for i in index
+        ]
+        traces.append(
+            dict(
+                type="scattergl",
+                x=coords[index, 0],
+                y=coords[index, 1],
+                mode="markers",
+                customdata=custom,
+                hovertemplate=hover,
+                **style,
+            )
+        )
+
     size = point_size(len(labels))
     for c, name in enumerate(classes):
-        trace(np.flatnonzero(labels == c), name=class_name(name, lang),
-              marker=dict(size=size, opacity=0.6, color=TOPIC_COLOURS[c % len(TOPIC_COLOURS)]))
-    trace(np.flatnonzero(labels != predicted), name=text("legend_mistakes", lang),
-          marker=dict(size=size + 2, symbol="x-thin", line=dict(width=1.5, color="black")))
-    return _figure(traces, text("title_map", lang, method="t-SNE" if method == "tsne" else "PCA"), height=620,
-                   xaxis=dict(showticklabels=False, zeroline=False), yaxis=dict(showticklabels=False, zeroline=False),
-                   legend=dict(itemsizing="constant"))
+        trace(
+            np.flatnonzero(labels == c),
+            name=class_name(name, lang),
+            marker=dict(size=size, opacity=0.6, color=TOPIC_COLOURS[c % len(TOPIC_COLOURS)]),
+        )
+    trace(
+        np.flatnonzero(labels != predicted),
+        name=text("legend_mistakes", lang),
+        marker=dict(size=size + 2, symbol="x-thin", line=dict(width=1.5, color="black")),
+    )
+    return _figure(
+        traces,
+        text("title_map", lang, method="t-SNE" if method == "tsne" else "PCA"),
+        height=620,
+        xaxis=dict(showticklabels=False, zeroline=False),
+        yaxis=dict(showticklabels=False, zeroline=False),
+        legend=dict(itemsizing="constant"),
+    )
 
 
 def slices_chart(slices, which="length", lang="en"):
@@ -99,13 +171,30 @@ def slices_chart(slices, which="length", lang="en"):
     traces = []
     for model, result in slices.items():
         rows = [r for i, r in enumerate(result[which]) if i in filled]
-        traces.append(dict(type="bar", x=[r["bin"] for r in rows], y=[r["accuracy"] for r in rows], name=model,
-                           marker_color=model_colour(model), customdata=[r["headlines"] for r in rows],
-                           hovertemplate="%{x}" + text("colon", lang) + "%{y:.1%} · %{customdata} "
-                                         + text("headlines_n", lang) + "<extra></extra>"))
+        traces.append(
+            dict(
+                type="bar",
+                x=[r["bin"] for r in rows],
+                y=[r["accuracy"] for r in rows],
+                name=model,
+                marker_color=model_colour(model),
+                customdata=[r["headlines"] for r in rows],
+                hovertemplate="%{x}"
+                + text("colon", lang)
+                + "%{y:.1%} · %{customdata} "
+                + text("headlines_n", lang)
+                + "<extra></extra>",
+            )
+        )
     key = "title_slices_length" if which == "length" else "title_slices_unknown"
-    return _figure(traces, text(key, lang), height=340, barmode="group",
-                   yaxis=dict(title=text("axis_accuracy", lang), tickformat=".0%"), legend=dict(orientation="h", y=-0.25))
+    return _figure(
+        traces,
+        text(key, lang),
+        height=340,
+        barmode="group",
+        yaxis=dict(title=text("axis_accuracy", lang), tickformat=".0%"),
+        legend=dict(orientation="h", y=-0.25),
+    )
 
 
 def _accuracy_axis(values, lang):
@@ -113,8 +202,11 @@ def _accuracy_axis(values, lang):
     its title says where it starts, since it is not at 0."""
     low = min((v for v in values if v is not None), default=0.5)
     start = max(0.0, math.floor((low - 0.05) * 100) / 100)
-    return dict(title=text("axis_accuracy_from", lang, low=start) if start > 0 else text("axis_accuracy", lang),
-                tickformat=".0%", range=[start, 1.0])
+    return dict(
+        title=text("axis_accuracy_from", lang, low=start) if start > 0 else text("axis_accuracy", lang),
+        tickformat=".0%",
+        range=[start, 1.0],
+    )
 
 
 def log_ticks(values, most=8):
@@ -126,8 +218,8 @@ def log_ticks(values, most=8):
         return [], []
     low, high = math.floor(math.log10(min(values))), math.ceil(math.log10(max(values)))
     for steps in ((1, 2, 5), (1,)):
-        ticks = [m * 10.0 ** e for e in range(low, high + 1) for m in steps]
-        ticks = [t for t in ticks if min(values) / 1.5 <= t <= max(values) * 1.5] or [10.0 ** low]
+        ticks = [m * 10.0**e for e in range(low, high + 1) for m in steps]
+        ticks = [t for t in ticks if min(values) / 1.5 <= t <= max(values) * 1.5] or [10.0**low]
         if len(ticks) <= most:
             break
     return ticks, [f"{t:g}" for t in ticks]
@@ -138,13 +230,24 @@ def _cells_figure(cells, lang):
     for i, direction in enumerate(("bidirectional", "unidirectional")):
         keys = [k for k in ("rnn", "gru", "lstm") if f"{k}/{direction}" in cells]
         runs = [cells[f"{k}/{direction}"] for k in keys]
-        traces.append(dict(type="bar", x=[k.upper() for k in keys], y=[r["test_accuracy"] for r in runs],
-                           name=text(direction, lang), marker_color=PALETTE[i],
-                           customdata=[[r["dev_accuracy"], r["train_seconds"]] for r in runs],
-                           hovertemplate=f"{text('split_test', lang)} %{{y:.2%}} · {text('split_dev', lang)} "
-                                         "%{customdata[0]:.2%} · %{customdata[1]:.0f} s<extra></extra>"))
-    return _figure(traces, text("title_cells", lang), barmode="group",
-                   yaxis=_accuracy_axis([r["test_accuracy"] for r in cells.values()], lang))
+        traces.append(
+            dict(
+                type="bar",
+                x=[k.upper() for k in keys],
+                y=[r["test_accuracy"] for r in runs],
+                name=text(direction, lang),
+                marker_color=PALETTE[i],
+                customdata=[[r["dev_accuracy"], r["train_seconds"]] for r in runs],
+                hovertemplate=f"{text('split_test', lang)} %{{y:.2%}} · {text('split_dev', lang)} "
+                "%{customdata[0]:.2%} · %{customdata[1]:.0f} s<extra></extra>",
+            )
+        )
+    return _figure(
+        traces,
+        text("title_cells", lang),
+        barmode="group",
+        yaxis=_accuracy_axis([r["test_accuracy"] for r in cells.values()], lang),
+    )
 
 
 def _runs_figure(runs, section, lang):
@@ -154,32 +257,65 @@ def _runs_figure(runs, section, lang):
     keys = sorted(runs, key=lambda k: (k == "packed", int(k) if k.isdigit() else 0))
     accuracy = [runs[k]["test_accuracy"] for k in keys]
     labels = [text("packed", lang) if k == "packed" else k for k in keys]
-    bars = dict(type="bar", x=labels, y=accuracy, marker_color=PALETTE[0], name=text("axis_accuracy", lang),
-                hovertemplate="%{x}" + text("colon", lang) + "%{y:.1%}<extra></extra>")
+    bars = dict(
+        type="bar",
+        x=labels,
+        y=accuracy,
+        marker_color=PALETTE[0],
+        name=text("axis_accuracy", lang),
+        hovertemplate="%{x}" + text("colon", lang) + "%{y:.1%}<extra></extra>",
+    )
     if section == "pad_size":
-        return _figure([dict(bars, text=[f"{a:.1%}" for a in accuracy], textposition="auto")], text("title_pad", lang),
-                       yaxis=_accuracy_axis(accuracy, lang), legend=dict(orientation="h", y=-0.2))
-    line = dict(type="scatter", x=labels, y=[runs[k]["seconds_per_epoch"] for k in keys], yaxis="y2",
-                mode="lines+markers", name=text("axis_seconds_per_epoch", lang), marker_color=PALETTE[1])
-    return _figure([bars, line], text("title_batch_size", lang), yaxis=_accuracy_axis(accuracy, lang),
-                   xaxis=dict(tickmode="array", tickvals=labels,
-                              ticktext=[f"{k}<br>{a:.1%}" for k, a in zip(labels, accuracy)]),
-                   yaxis2=dict(title=text("axis_seconds_per_epoch", lang), overlaying="y", side="right"),
-                   legend=dict(orientation="h", y=-0.25))
+        return _figure(
+            [dict(bars, text=[f"{a:.1%}" for a in accuracy], textposition="auto")],
+            text("title_pad", lang),
+            yaxis=_accuracy_axis(accuracy, lang),
+            legend=dict(orientation="h", y=-0.2),
+        )
+    line = dict(
+        type="scatter",
+        x=labels,
+        y=[runs[k]["seconds_per_epoch"] for k in keys],
+        yaxis="y2",
+        mode="lines+markers",
+        name=text("axis_seconds_per_epoch", lang),
+        marker_color=PALETTE[1],
+    )
+    return _figure(
+        [bars, line],
+        text("title_batch_size", lang),
+        yaxis=_accuracy_axis(accuracy, lang),
+        xaxis=dict(tickmode="array", tickvals=labels, ticktext=[f"{k}<br>{a:.1%}" for k, a in zip(labels, accuracy)]),
+        yaxis2=dict(title=text("axis_seconds_per_epoch", lang), overlaying="y", side="right"),
+        legend=dict(orientation="h", y=-0.25),
+    )
 
 
 def _gradients_figure(gradients, state, lang):
     traces = []
     for i, cell in enumerate(("rnn", "lstm")):
         for j, (length, norms) in enumerate(gradients.get(cell, {}).get(state, {}).items()):
-            traces.append(dict(type="scatter", x=list(range(1, len(norms) + 1)), y=norms, mode="lines",
-                               name=f"{cell.upper()} · {length}", legendgroup=cell,
-                               line=dict(color=PALETTE[i], dash=["solid", "dot", "dash", "dashdot"][j % 4])))
+            traces.append(
+                dict(
+                    type="scatter",
+                    x=list(range(1, len(norms) + 1)),
+                    y=norms,
+                    mode="lines",
+                    name=f"{cell.upper()} · {length}",
+                    legendgroup=cell,
+                    line=dict(color=PALETTE[i], dash=["solid", "dot", "dash", "dashdot"][j % 4]),
+                )
+            )
     tickvals, ticktext = log_ticks([v for t in traces for v in t["y"]])
-    return _figure(traces, text("title_gradients", lang, state=text(f"state_{state}", lang)), height=380,
-                   xaxis_title=text("axis_position", lang),
-                   yaxis=dict(title=text("axis_gradient_norm", lang), type="log", tickmode="array",
-                              tickvals=tickvals, ticktext=ticktext))
+    return _figure(
+        traces,
+        text("title_gradients", lang, state=text(f"state_{state}", lang)),
+        height=380,
+        xaxis_title=text("axis_position", lang),
+        yaxis=dict(
+            title=text("axis_gradient_norm", lang), type="log", tickmode="array", tickvals=tickvals, ticktext=ticktext
+        ),
+    )
 
 
 def experiments_figures(results, lang="en"):

@@ -26,8 +26,9 @@ def file_fingerprint(path):
 
 def report_key(checkpoints, test_file):
     """The key of a report computed from these checkpoint files and this test file."""
-    return hashlib.sha256(json.dumps([file_fingerprint(p) for p in checkpoints]
-                                     + [file_fingerprint(test_file)]).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps([file_fingerprint(p) for p in checkpoints] + [file_fingerprint(test_file)]).encode()
+    ).hexdigest()
 
 
 class Evaluations:

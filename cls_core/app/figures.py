@@ -23,10 +23,18 @@ FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 PALETTE = ["#2a7ab9", "#c8553d", "#3b9c6e", "#8a63b8", "#d89a2b"]
 TOWARD, AWAY = "rgb(239, 68, 60)", "rgb(128, 90, 213)"  # gr.HighlightedText's colours for + and -
 # A model and an attribution method keep their colour in every chart, whatever else is shown.
-MODEL_COLOURS = {"BiLSTM-attention": PALETTE[0], "TextCNN": PALETTE[2], "Linear (TF-IDF + SVM)": PALETTE[4],
-                 ENSEMBLE: "#5c6f82"}
-METHOD_COLOURS = {"integrated_gradients": PALETTE[0], "attention": PALETTE[1], "occlusion": PALETTE[2],
-                  "ngram": PALETTE[4]}
+MODEL_COLOURS = {
+    "BiLSTM-attention": PALETTE[0],
+    "TextCNN": PALETTE[2],
+    "Linear (TF-IDF + SVM)": PALETTE[4],
+    ENSEMBLE: "#5c6f82",
+}
+METHOD_COLOURS = {
+    "integrated_gradients": PALETTE[0],
+    "attention": PALETTE[1],
+    "occlusion": PALETTE[2],
+    "ngram": PALETTE[4],
+}
 OTHER_COLOURS = ["#8a63b8", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]  # for names not listed: by name
 MAX_CHAR_TICKS = 40  # beyond this many characters, label every k-th so the labels stay apart
 
@@ -73,8 +81,11 @@ def _breaks(title):
     for i in range(1, len(title)):
         before, ch = title[i - 1], title[i]
         thousands = before == "," and ch.isdigit()  # "1,000" is one number
-        if before == " " or (before in BREAK_AFTER and not thousands) or (
-                (wide[i - 1] or wide[i]) and ch not in BREAK_AFTER | set("。！”’ ") and before not in "（(“‘"):
+        if (
+            before == " "
+            or (before in BREAK_AFTER and not thousands)
+            or ((wide[i - 1] or wide[i]) and ch not in BREAK_AFTER | set("。！”’ ") and before not in "（(“‘")
+        ):
             yield i
 
 
@@ -85,8 +96,11 @@ def wrap_title(title, columns=TITLE_COLUMNS):
     lines = []
     while _columns(title) > columns:
         fits = [i for i in _breaks(title) if _columns(title[:i]) <= columns] or [len(title) // 2]
-        at_separator = [i for i in fits if (title[i - 1] in BREAK_AFTER or title[i].lstrip() in BREAK_BEFORE)
-                        and _columns(title[:i]) * 2 >= columns]
+        at_separator = [
+            i
+            for i in fits
+            if (title[i - 1] in BREAK_AFTER or title[i].lstrip() in BREAK_BEFORE) and _columns(title[:i]) * 2 >= columns
+        ]
         cut = (at_separator or fits)[-1]
         lines.append(title[:cut].rstrip())
         title = title[cut:].lstrip()
@@ -96,8 +110,17 @@ def wrap_title(title, columns=TITLE_COLUMNS):
 def _title(title):
     """(plotly title, its lines): left-aligned below the mode bar."""
     wrapped = wrap_title(title or "")
-    return dict(text=wrapped, x=0, xref="container", xanchor="left", y=1, yref="container", yanchor="top",
-                pad=dict(l=12, t=MODEBAR), font=dict(size=TITLE_SIZE)), wrapped.count("<br>") + 1
+    return dict(
+        text=wrapped,
+        x=0,
+        xref="container",
+        xanchor="left",
+        y=1,
+        yref="container",
+        yanchor="top",
+        pad=dict(l=12, t=MODEBAR),
+        font=dict(size=TITLE_SIZE),
+    ), wrapped.count("<br>") + 1
 
 
 def _figure(traces, title, height=320, **layout):
@@ -113,8 +136,17 @@ def _figure(traces, title, height=320, **layout):
     layout["margin"] = {**dict(l=60, r=20, b=40), **layout.get("margin", {}), "t": top}
     layout["legend"] = {**dict(orientation="h", x=0, xanchor="left", y=-0.2, yanchor="top"), **layout.get("legend", {})}
     height += TITLE_LINE * (lines - 1)
-    return go.Figure(data=traces, layout=dict(title=title, height=height, paper_bgcolor=BACKGROUND,
-                                              plot_bgcolor=BACKGROUND, font=dict(family=FONT, color=INK), **layout))
+    return go.Figure(
+        data=traces,
+        layout=dict(
+            title=title,
+            height=height,
+            paper_bgcolor=BACKGROUND,
+            plot_bgcolor=BACKGROUND,
+            font=dict(family=FONT, color=INK),
+            **layout,
+        ),
+    )
 
 
 def _char_axis(chars):
@@ -136,28 +168,68 @@ def char_bars(chars, values, title, value_name="weight", cls=None, lang="en", re
     hover = "%{customdata}" + text("colon", lang) + "%{y:.4f}<extra></extra>"
     if cls is not None:
         for keep, colour, key in ((values >= 0, TOWARD, "toward"), (values < 0, AWAY, "away")):
-            traces.append(dict(type="bar", x=x[keep], y=values[keep], marker_color=colour,
-                               name=text(key, lang, cls=cls), customdata=[chars[i] for i in x[keep]],
-                               hovertemplate=hover))
+            traces.append(
+                dict(
+                    type="bar",
+                    x=x[keep],
+                    y=values[keep],
+                    marker_color=colour,
+                    name=text(key, lang, cls=cls),
+                    customdata=[chars[i] for i in x[keep]],
+                    hovertemplate=hover,
+                )
+            )
     else:
-        traces.append(dict(type="bar", x=x, y=values, marker_color=TOWARD, name=value_name, customdata=list(chars),
-                           hovertemplate=hover))
+        traces.append(
+            dict(
+                type="bar",
+                x=x,
+                y=values,
+                marker_color=TOWARD,
+                name=value_name,
+                customdata=list(chars),
+                hovertemplate=hover,
+            )
+        )
     if reference is not None:
-        traces.append(dict(type="scatter", x=[-0.5, len(chars) - 0.5], y=[reference, reference], mode="lines",
-                           line=dict(dash="dash", color="gray"), name=text("uniform_share", lang),
-                           hoverinfo="skip"))
+        traces.append(
+            dict(
+                type="scatter",
+                x=[-0.5, len(chars) - 0.5],
+                y=[reference, reference],
+                mode="lines",
+                line=dict(dash="dash", color="gray"),
+                name=text("uniform_share", lang),
+                hoverinfo="skip",
+            )
+        )
     # exponentformat "none": 0.0005, not plotly's SI "500µ", which reads as nothing to a visitor
-    return _figure(traces, title, xaxis=_char_axis(chars), yaxis=dict(title=dict(text=value_name), exponentformat="none"),
-                   barmode="overlay", showlegend=True, legend=dict(orientation="h", y=-0.2))
+    return _figure(
+        traces,
+        title,
+        xaxis=_char_axis(chars),
+        yaxis=dict(title=dict(text=value_name), exponentformat="none"),
+        barmode="overlay",
+        showlegend=True,
+        legend=dict(orientation="h", y=-0.2),
+    )
 
 
 def hidden_heatmap(chars, hidden, title, lang="en"):
     """hidden [T, H]: x = characters, y = units."""
     hidden = np.asarray(hidden)
     limit = float(np.abs(hidden).max()) or 1.0
-    heatmap = dict(type="heatmap", z=hidden.T, x=list(range(len(chars))), colorscale="RdBu", zmid=0,
-                   zmin=-limit, zmax=limit, customdata=np.tile(np.array(chars), (hidden.shape[1], 1)),
-                   hovertemplate="%{customdata} · %{y}" + text("colon", lang) + "%{z:.3f}<extra></extra>")
+    heatmap = dict(
+        type="heatmap",
+        z=hidden.T,
+        x=list(range(len(chars))),
+        colorscale="RdBu",
+        zmid=0,
+        zmin=-limit,
+        zmax=limit,
+        customdata=np.tile(np.array(chars), (hidden.shape[1], 1)),
+        hovertemplate="%{customdata} · %{y}" + text("colon", lang) + "%{z:.3f}<extra></extra>",
+    )
     return _figure([heatmap], title, height=420, xaxis=_char_axis(chars), yaxis_title=text("axis_hidden_unit", lang))
 
 
@@ -165,13 +237,26 @@ def reading_chart(chars, probs, classes, lang="en", top_k=4):
     """Lines of class probability after each character, for the classes that ever lead."""
     probs = np.asarray(probs)
     shown = np.argsort(-probs.max(axis=0))[:top_k]
-    traces = [dict(type="scatter", x=list(range(len(chars))), y=probs[:, c], mode="lines+markers",
-                   name=class_name(classes[c], lang), customdata=list(chars),
-                   hovertemplate=text("after_char", lang) + " %{customdata}" + text("colon", lang)
-                                 + "%{y:.1%}<extra></extra>")
-              for c in shown]
-    return _figure(traces, text("title_reading", lang), height=360, xaxis=_char_axis(chars),
-                   yaxis=dict(range=[0, 1], tickformat=".0%"), legend=dict(orientation="h", y=-0.2))
+    traces = [
+        dict(
+            type="scatter",
+            x=list(range(len(chars))),
+            y=probs[:, c],
+            mode="lines+markers",
+            name=class_name(classes[c], lang),
+            customdata=list(chars),
+            hovertemplate=text("after_char", lang) + " %{customdata}" + text("colon", lang) + "%{y:.1%}<extra></extra>",
+        )
+        for c in shown
+    ]
+    return _figure(
+        traces,
+        text("title_reading", lang),
+        height=360,
+        xaxis=_char_axis(chars),
+        yaxis=dict(range=[0, 1], tickformat=".0%"),
+        legend=dict(orientation="h", y=-0.2),
+    )
 
 
 def heat_css(share):
@@ -185,32 +270,75 @@ def heat_css(share):
 def reliability_diagram(bins, lang="en"):
     used = [b for b in bins if b["count"]]
     centers = [(b["lower"] + b["upper"]) / 2 for b in used]
-    traces = [dict(type="bar", x=centers, y=[b["accuracy"] for b in used], width=1 / len(bins) * 0.9,
-                   name=text("reliability_bar", lang), customdata=[[b["count"], b["confidence"]] for b in used],
-                   hovertemplate=f"{text('axis_confidence', lang)} %{{customdata[1]:.1%}}<br>"
-                                 f"{text('axis_accuracy', lang)} %{{y:.1%}}<br>"
-                                 f"%{{customdata[0]}} {text('headlines_n', lang)}<extra></extra>"),
-              dict(type="scatter", x=[0, 1], y=[0, 1], mode="lines", name=text("perfect_calibration", lang),
-                   line=dict(dash="dash", color="gray"))]
-    return _figure(traces, text("title_reliability", lang), height=380,
-                   xaxis=dict(title=text("axis_confidence", lang), range=[0, 1], tickformat=".0%"),
-                   yaxis=dict(title=text("axis_accuracy", lang), range=[0, 1], tickformat=".0%"),
-                   legend=dict(orientation="h", y=-0.25))
+    traces = [
+        dict(
+            type="bar",
+            x=centers,
+            y=[b["accuracy"] for b in used],
+            width=1 / len(bins) * 0.9,
+            name=text("reliability_bar", lang),
+            customdata=[[b["count"], b["confidence"]] for b in used],
+            hovertemplate=f"{text('axis_confidence', lang)} %{{customdata[1]:.1%}}<br>"
+            f"{text('axis_accuracy', lang)} %{{y:.1%}}<br>"
+            f"%{{customdata[0]}} {text('headlines_n', lang)}<extra></extra>",
+        ),
+        dict(
+            type="scatter",
+            x=[0, 1],
+            y=[0, 1],
+            mode="lines",
+            name=text("perfect_calibration", lang),
+            line=dict(dash="dash", color="gray"),
+        ),
+    ]
+    return _figure(
+        traces,
+        text("title_reliability", lang),
+        height=380,
+        xaxis=dict(title=text("axis_confidence", lang), range=[0, 1], tickformat=".0%"),
+        yaxis=dict(title=text("axis_accuracy", lang), range=[0, 1], tickformat=".0%"),
+        legend=dict(orientation="h", y=-0.25),
+    )
 
 
 def training_curves(train, epochs, title, lang="en"):
     """train = (steps, losses, legend name); epochs = the log's epoch records (dev loss and
     accuracy at their step)."""
     steps, losses, name = train
-    traces = [dict(type="scatter", x=list(steps), y=list(losses), name=name, mode="lines"),
-              dict(type="scatter", x=[r["step"] for r in epochs], y=[r["dev_loss"] for r in epochs],
-                   name=text("dev_loss", lang), mode="lines+markers"),
-              dict(type="scatter", x=[r["step"] for r in epochs], y=[r["dev_acc"] for r in epochs],
-                   name=text("dev_accuracy", lang), mode="lines+markers", yaxis="y2")]
-    return _figure(traces, title, height=360, xaxis_title=text("axis_step", lang), yaxis_title=text("axis_loss", lang),
-                   legend=dict(orientation="h", y=-0.3), showlegend=True,  # named in the first epoch too
-                   yaxis2=dict(title=text("dev_accuracy", lang), overlaying="y", side="right", tickformat=".0%",
-                               **accuracy_axis([r["dev_acc"] for r in epochs])))
+    traces = [
+        dict(type="scatter", x=list(steps), y=list(losses), name=name, mode="lines"),
+        dict(
+            type="scatter",
+            x=[r["step"] for r in epochs],
+            y=[r["dev_loss"] for r in epochs],
+            name=text("dev_loss", lang),
+            mode="lines+markers",
+        ),
+        dict(
+            type="scatter",
+            x=[r["step"] for r in epochs],
+            y=[r["dev_acc"] for r in epochs],
+            name=text("dev_accuracy", lang),
+            mode="lines+markers",
+            yaxis="y2",
+        ),
+    ]
+    return _figure(
+        traces,
+        title,
+        height=360,
+        xaxis_title=text("axis_step", lang),
+        yaxis_title=text("axis_loss", lang),
+        legend=dict(orientation="h", y=-0.3),
+        showlegend=True,  # named in the first epoch too
+        yaxis2=dict(
+            title=text("dev_accuracy", lang),
+            overlaying="y",
+            side="right",
+            tickformat=".0%",
+            **accuracy_axis([r["dev_acc"] for r in epochs]),
+        ),
+    )
 
 
 def accuracy_axis(accuracies, grain=10):
@@ -230,16 +358,32 @@ def accuracy_bars(rows, title, lang="en"):
     """rows: [(name, accuracy, note, ours)]; our models blue, published figures gray. The
     axis spans the figures shown (a point either side), so differences are visible, and its
     title says where it starts: not at 0."""
-    bars = dict(type="bar", x=[r[1] for r in rows], y=[r[0] for r in rows], orientation="h",
-                text=[f"{r[1]:.2%}" for r in rows], textposition="inside",
-                marker_color=["#2a7ab9" if r[3] else "#9aa5b1" for r in rows], hovertext=[r[2] for r in rows])
+    bars = dict(
+        type="bar",
+        x=[r[1] for r in rows],
+        y=[r[0] for r in rows],
+        orientation="h",
+        text=[f"{r[1]:.2%}" for r in rows],
+        textposition="inside",
+        marker_color=["#2a7ab9" if r[3] else "#9aa5b1" for r in rows],
+        hovertext=[r[2] for r in rows],
+    )
     low, high = min(r[1] for r in rows), max(r[1] for r in rows)
     start = math.floor(low * 100 - 1) / 100
-    return _figure([bars], title, height=100 + 34 * len(rows), margin=dict(l=10, r=20, b=50),
-                   xaxis=dict(range=[start, math.ceil(high * 100 + 0.5) / 100], automargin=True,
-                              title=text("axis_accuracy_from", lang, low=start),
-                              tickformat=".0%", dtick=0.01),  # whole percents: no label twice
-                   yaxis=dict(automargin=True))
+    return _figure(
+        [bars],
+        title,
+        height=100 + 34 * len(rows),
+        margin=dict(l=10, r=20, b=50),
+        xaxis=dict(
+            range=[start, math.ceil(high * 100 + 0.5) / 100],
+            automargin=True,
+            title=text("axis_accuracy_from", lang, low=start),
+            tickformat=".0%",
+            dtick=0.01,
+        ),  # whole percents: no label twice
+        yaxis=dict(automargin=True),
+    )
 
 
 def highlight(chars, scores):
@@ -259,31 +403,70 @@ def coverage_chart(curves, lang="en"):
     for name, (rows, chosen) in curves.items():
         color = model_colour(name)
         threshold = f"{text('chosen_threshold', lang)} {chosen['threshold']:.0%}" if chosen else ""
-        traces.append(dict(type="scatter", x=[r["coverage"] for r in rows], y=[r["accuracy"] for r in rows],
-                           mode="lines", name=f"{name} · {threshold}" if chosen else name, legendgroup=name,
-                           line=dict(color=color), customdata=[r["threshold"] for r in rows],
-                           hovertemplate="%{x:.0%} · %{y:.1%} · %{customdata:.0%}<extra></extra>"))
+        traces.append(
+            dict(
+                type="scatter",
+                x=[r["coverage"] for r in rows],
+                y=[r["accuracy"] for r in rows],
+                mode="lines",
+                name=f"{name} · {threshold}" if chosen else name,
+                legendgroup=name,
+                line=dict(color=color),
+                customdata=[r["threshold"] for r in rows],
+                hovertemplate="%{x:.0%} · %{y:.1%} · %{customdata:.0%}<extra></extra>",
+            )
+        )
         if chosen:
-            traces.append(dict(type="scatter", x=[chosen["coverage"]], y=[chosen["accuracy"]], mode="markers",
-                               marker=dict(size=11, color=color, symbol="diamond"), showlegend=False,
-                               legendgroup=name, hovertemplate=f"{name} · {threshold}<br>%{{x:.1%}} · %{{y:.2%}}"
-                                                               "<extra></extra>"))
-    return _figure(traces, text("title_coverage", lang), height=380, legend=dict(orientation="h", y=-0.25),
-                   xaxis=dict(title=text("axis_coverage", lang), tickformat=".0%", autorange="reversed"),
-                   yaxis=dict(title=text("axis_answered_accuracy", lang), tickformat=".0%",
-                              **accuracy_axis([r["accuracy"] for rows, _ in curves.values() for r in rows], grain=50)))
+            traces.append(
+                dict(
+                    type="scatter",
+                    x=[chosen["coverage"]],
+                    y=[chosen["accuracy"]],
+                    mode="markers",
+                    marker=dict(size=11, color=color, symbol="diamond"),
+                    showlegend=False,
+                    legendgroup=name,
+                    hovertemplate=f"{name} · {threshold}<br>%{{x:.1%}} · %{{y:.2%}}<extra></extra>",
+                )
+            )
+    return _figure(
+        traces,
+        text("title_coverage", lang),
+        height=380,
+        legend=dict(orientation="h", y=-0.25),
+        xaxis=dict(title=text("axis_coverage", lang), tickformat=".0%", autorange="reversed"),
+        yaxis=dict(
+            title=text("axis_answered_accuracy", lang),
+            tickformat=".0%",
+            **accuracy_axis([r["accuracy"] for rows, _ in curves.values() for r in rows], grain=50),
+        ),
+    )
 
 
 def per_class_bars(scores, classes, title, value_name, lang="en"):
     """scores: {model name: one value per class}; a group of bars per class, a colour per
     model (its colour everywhere)."""
     names = [class_name(c, lang) for c in classes]
-    traces = [dict(type="bar", x=names, y=list(values), name=name, marker_color=model_colour(name),
-                   hovertemplate="%{x}" + text("colon", lang) + "%{y:.1%}<extra>" + name + "</extra>")
-              for name, values in scores.items()]
+    traces = [
+        dict(
+            type="bar",
+            x=names,
+            y=list(values),
+            name=name,
+            marker_color=model_colour(name),
+            hovertemplate="%{x}" + text("colon", lang) + "%{y:.1%}<extra>" + name + "</extra>",
+        )
+        for name, values in scores.items()
+    ]
     low = min(min(v) for v in scores.values())
-    return _figure(traces, title, height=380, barmode="group", legend=dict(orientation="h", y=-0.25),
-                   yaxis=dict(title=value_name, tickformat=".0%", range=[math.floor(low * 20) / 20, 1]))
+    return _figure(
+        traces,
+        title,
+        height=380,
+        barmode="group",
+        legend=dict(orientation="h", y=-0.25),
+        yaxis=dict(title=value_name, tickformat=".0%", range=[math.floor(low * 20) / 20, 1]),
+    )
 
 
 def confusion_heatmap(confusion, classes, title, axis_true, axis_predicted, lang="en"):
@@ -293,23 +476,50 @@ def confusion_heatmap(confusion, classes, title, axis_true, axis_predicted, lang
     totals = counts.sum(axis=1, keepdims=True)
     shares = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
     names = [class_name(c, lang) for c in classes]
-    heatmap = dict(type="heatmap", z=shares, x=names, y=names, colorscale="Blues", zmin=0, zmax=1,
-                   text=[[f"{s:.0%}" if s >= 0.01 else "" for s in row] for row in shares], texttemplate="%{text}",
-                   customdata=counts.astype(int), colorbar=dict(tickformat=".0%"),
-                   hovertemplate=f"{axis_true} %{{y}} → {axis_predicted} %{{x}}{text('colon', lang)}"
-                                 "%{z:.1%} (%{customdata})<extra></extra>")
-    return _figure([heatmap], title, height=480, xaxis=dict(title=axis_predicted, automargin=True),
-                   yaxis=dict(title=axis_true, autorange="reversed", automargin=True))
+    heatmap = dict(
+        type="heatmap",
+        z=shares,
+        x=names,
+        y=names,
+        colorscale="Blues",
+        zmin=0,
+        zmax=1,
+        text=[[f"{s:.0%}" if s >= 0.01 else "" for s in row] for row in shares],
+        texttemplate="%{text}",
+        customdata=counts.astype(int),
+        colorbar=dict(tickformat=".0%"),
+        hovertemplate=f"{axis_true} %{{y}} → {axis_predicted} %{{x}}{text('colon', lang)}"
+        "%{z:.1%} (%{customdata})<extra></extra>",
+    )
+    return _figure(
+        [heatmap],
+        title,
+        height=480,
+        xaxis=dict(title=axis_predicted, automargin=True),
+        yaxis=dict(title=axis_true, autorange="reversed", automargin=True),
+    )
 
 
 def variant_bars(rows, variants, title, lang="en"):
     """rows: {model name: {variant: accuracy}}; variants: [(key, label)] in order. A group
     of bars per variant of the input, a colour per model; the axis starts near the lowest."""
-    traces = [dict(type="bar", x=[label for _, label in variants], y=[row.get(k) for k, _ in variants], name=name,
-                   marker_color=model_colour(name),
-                   hovertemplate="%{x}" + text("colon", lang) + "%{y:.2%}<extra>" + name + "</extra>")
-              for name, row in rows.items()]
+    traces = [
+        dict(
+            type="bar",
+            x=[label for _, label in variants],
+            y=[row.get(k) for k, _ in variants],
+            name=name,
+            marker_color=model_colour(name),
+            hovertemplate="%{x}" + text("colon", lang) + "%{y:.2%}<extra>" + name + "</extra>",
+        )
+        for name, row in rows.items()
+    ]
     low = min(v for row in rows.values() for v in row.values() if v is not None)
-    return _figure(traces, title, height=380, barmode="group", legend=dict(orientation="h", y=-0.25),
-                   yaxis=dict(title=text("axis_accuracy", lang), tickformat=".0%",
-                              range=[math.floor(low * 20) / 20, 1]))
+    return _figure(
+        traces,
+        title,
+        height=380,
+        barmode="group",
+        legend=dict(orientation="h", y=-0.25),
+        yaxis=dict(title=text("axis_accuracy", lang), tickformat=".0%", range=[math.floor(low * 20) / 20, 1]),
+    )

@@ -12,8 +12,8 @@ from cls_core.app.i18n import text
 from cls_core.app.wording import UserError
 from cls_core.data.normalize import drop_invisible
 
-MAX_CHARS = 200          # longest headline the app reads; longer input is cut, with a notice
-MAX_BATCH_LINES = 5000   # headlines per uploaded file
+MAX_CHARS = 200  # longest headline the app reads; longer input is cut, with a notice
+MAX_BATCH_LINES = 5000  # headlines per uploaded file
 MAX_UPLOAD_BYTES = 2_000_000
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell
 

@@ -21,5 +21,9 @@ def read_link(params, names):
     Returns {"tab", "headline", "models", "lang"} (lang None: follow the browser)."""
     tab = params.get("tab", "").lower()
     models = [m for m in params.get("model", "").split(",") if m in names]
-    return {"tab": tab if tab in TABS else "predict", "headline": (params.get("headline") or "")[:MAX_CHARS],
-            "models": models, "lang": params.get("lang") if params.get("lang") in LANGUAGES else None}
+    return {
+        "tab": tab if tab in TABS else "predict",
+        "headline": (params.get("headline") or "")[:MAX_CHARS],
+        "models": models,
+        "lang": params.get("lang") if params.get("lang") in LANGUAGES else None,
+    }

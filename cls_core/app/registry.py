@@ -43,8 +43,11 @@ def folder_ensemble_name(folder):
 def model_files(folder):
     """The checkpoints of a models folder, by name: MODEL.pt and MODEL.npz (never the resume
     state a training run leaves while it runs, MODEL.last.pt)."""
-    return sorted(p for p in Path(folder).iterdir()
-                  if p.is_file() and p.suffix in MODEL_SUFFIXES and not p.name.endswith(".last.pt"))
+    return sorted(
+        p
+        for p in Path(folder).iterdir()
+        if p.is_file() and p.suffix in MODEL_SUFFIXES and not p.name.endswith(".last.pt")
+    )
 
 
 def load_folder(folder, device="auto", precision="auto"):
@@ -62,13 +65,13 @@ def load_folder(folder, device="auto", precision="auto"):
 
 class ModelRegistry:
     def __init__(self, models, checkpoint_dir, unavailable=None, device="auto", precision="auto"):
-        self.models = dict(models)                # display name -> Predictor (shipped, then own)
+        self.models = dict(models)  # display name -> Predictor (shipped, then own)
         self.checkpoint_dir = Path(checkpoint_dir)
         self.unavailable = dict(unavailable or {})  # display name -> why it did not load
         self.device, self.precision = device, precision  # what add_folder loads with
-        self.folders = {}                           # NAME -> the models folder models/NAME
-        self._ensembles = {}                        # NAME/ENSEMBLE -> its Ensemble, once fitted
-        self._guard = threading.Lock()              # held while the dictionaries above are swapped
+        self.folders = {}  # NAME -> the models folder models/NAME
+        self._ensembles = {}  # NAME/ENSEMBLE -> its Ensemble, once fitted
+        self._guard = threading.Lock()  # held while the dictionaries above are swapped
         # one per name served, made here: a lock asked for by any other name (a request's
         # model name is the visitor's text) is refused, not made and kept for ever
         self._locks = {name: threading.RLock() for name in self.names()}
@@ -102,8 +105,10 @@ class ModelRegistry:
         with self._guard:
             kept = {n: p for n, p in self.models.items() if self.folder_of(n) != path.name}
             self.models = {**kept, **models}
-            self.unavailable = {**{n: e for n, e in self.unavailable.items() if self.folder_of(n) != path.name},
-                                **unavailable}
+            self.unavailable = {
+                **{n: e for n, e in self.unavailable.items() if self.folder_of(n) != path.name},
+                **unavailable,
+            }
             self.folders = {**self.folders, path.name: path}
             self._ensembles = {n: e for n, e in self._ensembles.items() if self.folder_of(n) != path.name}
             self._locks = {name: self._locks.get(name) or threading.RLock() for name in self.names()}

@@ -38,14 +38,15 @@ class Demo:
     downloads: Downloads = field(default_factory=Downloads)
     recent: Recent = field(default_factory=Recent)  # results of visitors' questions, to redraw views
     corrections: object = None  # cls_core.app.corrections.Corrections; None: nothing is ever stored
-    review: bool = False        # show the corrections' review tab (app.py --review)
-    training: object = None     # cls_core.app.training_jobs.TrainingQueue; None: no Train tab (app.py --allow-training)
+    review: bool = False  # show the corrections' review tab (app.py --review)
+    training: object = None  # cls_core.app.training_jobs.TrainingQueue; None: no Train tab (app.py --allow-training)
     _tests: dict = field(default_factory=dict)  # test file -> its Dataset, read at first use
     _tests_guard: object = field(default_factory=threading.Lock)
 
     @classmethod
-    def load(cls, checkpoint_dir="checkpoints", data_dir="data/THUCNews", device="auto", precision="auto",
-             models_dir=None):
+    def load(
+        cls, checkpoint_dir="checkpoints", data_dir="data/THUCNews", device="auto", precision="auto", models_dir=None
+    ):
         return cls(ModelRegistry.load(checkpoint_dir, device, precision, models_dir), Path(data_dir))
 
     @property
@@ -84,8 +85,9 @@ class Demo:
             if name and self.classes_of(name) != self.classes:
                 raise UserError("error_outlet_classes", name=name)
             return served_test_file(self.data_dir, classes=self.classes, test_set=test_set)
-        return served_test_file(self.data_dir, self.registry.folders.get(folder), folder and self.classes_of(name),
-                                test_set)
+        return served_test_file(
+            self.data_dir, self.registry.folders.get(folder), folder and self.classes_of(name), test_set
+        )
 
     def test_split(self, name=None, test_set="test"):
         """The Dataset of test_file(name, test_set), read at first use."""

@@ -39,14 +39,14 @@ from cls_core.models.checkpoint import checkpoint_file_name
 
 MODELS = ("textcnn", "bilstm_att", "linear")
 MAX_EPOCHS = 50
-MAX_WAITING = 5            # jobs in line behind the running one; more are refused at once
+MAX_WAITING = 5  # jobs in line behind the running one; more are refused at once
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,40}")
-STAGING = ".staging"       # models/.staging/JOB/: where a run writes until it has succeeded
-NICENESS = 10              # a training yields the CPU to the page's requests
-KILL_GRACE_SECONDS = 5     # after SIGTERM, before SIGKILL
-ERROR_LINES = 20           # of a failed run's output, shown when it printed no `error:` line
+STAGING = ".staging"  # models/.staging/JOB/: where a run writes until it has succeeded
+NICENESS = 10  # a training yields the CPU to the page's requests
+KILL_GRACE_SECONDS = 5  # after SIGTERM, before SIGKILL
+ERROR_LINES = 20  # of a failed run's output, shown when it printed no `error:` line
 
-PR_SET_PDEATHSIG = 1       # prctl(2): the signal a process gets when its parent dies (Linux)
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies (Linux)
 # loaded here, not between fork and exec, where the child should do no more than it must
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
@@ -57,12 +57,12 @@ ENDED = (DONE, FAILED, CANCELLED, TIMED_OUT)
 
 @dataclass(frozen=True)
 class TrainingOptions:
-    model: str          # one of MODELS
+    model: str  # one of MODELS
     epochs: int
-    name: str           # the folder models/NAME; its models are served as NAME/MODEL
+    name: str  # the folder models/NAME; its models are served as NAME/MODEL
 
 
-TRAIN_SHARE = 0.8          # of a file's lines, what the training CLI trains on (the rest: dev, test)
+TRAIN_SHARE = 0.8  # of a file's lines, what the training CLI trains on (the rest: dev, test)
 
 
 def batch_size(lines, largest=64, smallest=8, fewest_steps=20):
@@ -82,8 +82,21 @@ def training_command(upload, options, out, lines, device="cpu", data_dir=None):
     """The command line of one training: the training CLI on the uploaded file (it carves the
     dev and test splits, and picks the networks' first character vectors: --embedding auto,
     Tencent's where the app's data folder, data_dir, holds them)."""
-    command = [sys.executable, "-m", "cls_core.train", "--model", options.model, "--train-file", str(upload),
-               "--epochs", str(options.epochs), "--out", str(out), "--device", device]
+    command = [
+        sys.executable,
+        "-m",
+        "cls_core.train",
+        "--model",
+        options.model,
+        "--train-file",
+        str(upload),
+        "--epochs",
+        str(options.epochs),
+        "--out",
+        str(out),
+        "--device",
+        device,
+    ]
     if data_dir is not None:
         command += ["--data-dir", str(data_dir)]
     if options.model != "linear":
@@ -94,13 +107,14 @@ def training_command(upload, options, out, lines, device="cpu", data_dir=None):
 @dataclass
 class Job:
     """One training: the uploaded file, what to train, and how it is going."""
+
     id: str
     upload: Path
     options: TrainingOptions
     lines: int = 0
     state: str = WAITING
-    steps: list = field(default_factory=list)    # [(step, running training loss)]
-    epochs: list = field(default_factory=list)   # [{"epoch", "step", "dev_acc", "dev_loss", "elapsed"}]
+    steps: list = field(default_factory=list)  # [(step, running training loss)]
+    epochs: list = field(default_factory=list)  # [{"epoch", "step", "dev_acc", "dev_loss", "elapsed"}]
     error: str = ""
     model_names: list = field(default_factory=list)  # what the registry serves once it is done
     started: float = 0.0
@@ -110,9 +124,15 @@ class Job:
     def progress(self):
         """A copy of what the page shows: the state, the curves so far, the error, the models."""
         elapsed = ((self.ended or time.monotonic()) - self.started) if self.started else 0.0
-        return {"state": self.state, "steps": list(self.steps), "epochs": list(self.epochs),
-                "error": self.error, "model_names": list(self.model_names), "elapsed": elapsed,
-                "options": self.options}
+        return {
+            "state": self.state,
+            "steps": list(self.steps),
+            "epochs": list(self.epochs),
+            "error": self.error,
+            "model_names": list(self.model_names),
+            "elapsed": elapsed,
+            "options": self.options,
+        }
 
     def record(self, log_records):
         """Take in the lines the trainer's log gained (cls_core.training.train's NAME.log.jsonl)."""
@@ -157,8 +177,9 @@ class TrainingQueue:
     command(upload, options, out, lines) -> argv: the training command line
     (training_command, or a stand-in in tests)."""
 
-    def __init__(self, models_dir, on_trained=None, max_seconds=1800, command=training_command,
-                 poll_seconds=0.5, on_removed=None):
+    def __init__(
+        self, models_dir, on_trained=None, max_seconds=1800, command=training_command, poll_seconds=0.5, on_removed=None
+    ):
         self.models_dir = Path(models_dir)
         self.staging = self.models_dir / STAGING
         self.on_trained = on_trained or (lambda folder: [folder.name])
@@ -166,9 +187,9 @@ class TrainingQueue:
         self.max_seconds = max_seconds
         self.command = command
         self.poll_seconds = poll_seconds
-        self._jobs = {}                 # id -> Job, every job of this process
-        self._waiting = deque()         # ids, first in line first
-        self._running = None            # the id of the job running
+        self._jobs = {}  # id -> Job, every job of this process
+        self._waiting = deque()  # ids, first in line first
+        self._running = None  # the id of the job running
         self._lock = threading.Condition()
         self._closed = False
         # what a crashed or killed app left in staging is of no use to anyone
@@ -358,9 +379,15 @@ def first_checkpoint(folder):
 def start_training(argv, output):
     """The training process, its output (stdout and stderr) into the open file output: in a
     process group of its own (a cancel stops all of it), at a lower priority, on one thread."""
-    return subprocess.Popen(argv, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            start_new_session=True, preexec_fn=lower_priority_and_follow_parent,
-                            env=dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONUNBUFFERED="1"))
+    return subprocess.Popen(
+        argv,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=lower_priority_and_follow_parent,
+        env=dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONUNBUFFERED="1"),
+    )
 
 
 def lower_priority_and_follow_parent():
@@ -384,4 +411,3 @@ def stop(process):
             break
         except subprocess.TimeoutExpired:
             continue
-

@@ -17,33 +17,33 @@ class Visitor:
     # Predict
     headline: str = ""
     models: tuple = ()
-    truth: str = ""            # the true class of a random test headline, while it is shown
+    truth: str = ""  # the true class of a random test headline, while it is shown
     predicted: bool = False
-    batch: tuple = ()          # (CSV path, headlines, skipped, models) of the last file predicted
+    batch: tuple = ()  # (CSV path, headlines, skipped, models) of the last file predicted
     # Inside
     inside_headline: str = ""
     inside_model: str = ""
     layer: int = 2
     direction: str = "forward"
     looked: bool = False
-    units_of: str = ""         # the model whose hidden units are listed
-    unit: str = ""             # "layer/direction/unit" picked
+    units_of: str = ""  # the model whose hidden units are listed
+    unit: str = ""  # "layer/direction/unit" picked
     # Map
-    map_model: str = ""        # the model whose map is drawn
+    map_model: str = ""  # the model whose map is drawn
     # Evaluate
-    evaluated: tuple = ()      # the models evaluated, in order; the last one's report is shown
-    test_set: str = "test"     # what they were evaluated on: "test" (their test split) or "outlet" (another outlet)
+    evaluated: tuple = ()  # the models evaluated, in order; the last one's report is shown
+    test_set: str = "test"  # what they were evaluated on: "test" (their test split) or "outlet" (another outlet)
     normalized: bool = False
-    cell: tuple = ()           # (true, predicted) class indices of the confusion cell clicked
+    cell: tuple = ()  # (true, predicted) class indices of the confusion cell clicked
     predictions_csv: str = ""
     agreement: bool = False
     disagreements: bool = False
     # Overview
     data_set: str = "THUCNews"  # whose headlines are counted: THUCNews, or a models folder of yours
     # Train (app.py --allow-training)
-    train_upload: str = ""     # the uploaded file checked, until a training takes it
-    train_job: str = ""        # the id of the visitor's last training (cls_core.app.training_jobs)
-    train_model: str = ""      # the trained model picked to download or delete
+    train_upload: str = ""  # the uploaded file checked, until a training takes it
+    train_job: str = ""  # the id of the visitor's last training (cls_core.app.training_jobs)
+    train_model: str = ""  # the trained model picked to download or delete
 
     def with_hint(self, tab, error):
         """This visitor with the hint of a UserError shown on tab."""

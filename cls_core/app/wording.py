@@ -25,7 +25,9 @@ class UserError(ValueError):
 
     def text(self, lang):
         """The message in lang; a field that words itself (has .worded(lang)) is worded in lang too."""
-        return text(self.key, lang, **{k: v.worded(lang) if hasattr(v, "worded") else v for k, v in self.fields.items()})
+        return text(
+            self.key, lang, **{k: v.worded(lang) if hasattr(v, "worded") else v for k, v in self.fields.items()}
+        )
 
 
 class FileProblems:
@@ -37,8 +39,10 @@ class FileProblems:
         self.problems, self.left_out = list(report.problems), report.problems_left_out
 
     def lines(self, lang="en"):
-        lines = [f"{Path(p.path).name}{f':{p.line}' if p.line else ''}: {text('labelled_' + p.kind, lang, **p.details)}"
-                 for p in self.problems]
+        lines = [
+            f"{Path(p.path).name}{f':{p.line}' if p.line else ''}: {text('labelled_' + p.kind, lang, **p.details)}"
+            for p in self.problems
+        ]
         return lines + ([text("labelled_more", lang, n=self.left_out)] if self.left_out > 0 else [])
 
     def worded(self, lang="en"):
@@ -95,8 +99,9 @@ def agreement_text(agreement, lang="en"):
     """One headline's rank agreement between attribution methods, in words ('' without any)."""
     if not agreement:
         return ""
-    pairs = "; ".join(f"{pair_label(pair, lang)} {'—' if np.isnan(rho) else f'{rho:+.2f}'}"
-                      for pair, rho in agreement.items())
+    pairs = "; ".join(
+        f"{pair_label(pair, lang)} {'—' if np.isnan(rho) else f'{rho:+.2f}'}" for pair, rho in agreement.items()
+    )
     return text("agreement_line", lang, pairs=pairs)
 
 
@@ -105,21 +110,42 @@ def counterfactual_text(r, classes, lang="en"):
     when that edit touches punctuation, a digit or a Latin letter (no edit of a Chinese
     character tried flips it), the text says so."""
     reduction, flip = r["reduction"], r["flip"]
-    lines = [text("reduction_line", lang, text=markdown_literal(reduction["text"]), k=len(reduction["kept"]),
-                  n=len(r["chars"]), cls=class_name(classes[reduction["class_index"]], lang),
-                  p=reduction["probability"])]
+    lines = [
+        text(
+            "reduction_line",
+            lang,
+            text=markdown_literal(reduction["text"]),
+            k=len(reduction["kept"]),
+            n=len(r["chars"]),
+            cls=class_name(classes[reduction["class_index"]], lang),
+            p=reduction["probability"],
+        )
+    ]
     found = flip["flip"]
     if found is None:
         lines.append(text("flip_none", lang, n=flip["evaluations"]))
     else:
         edit = found["edit"]
-        how = (text("edit_delete", lang, old=markdown_literal(edit["from"]), position=edit["position"] + 1)
-               if edit["kind"] == "delete" else
-               text("edit_replace", lang, old=markdown_literal(edit["from"]), new=markdown_literal(edit["to"]),
-                    position=edit["position"] + 1))
-        line = text("flip_line", lang, edit=how, text=markdown_literal(found["text"]),
-                    cls=class_name(classes[found["class_index"]], lang), p=found["probability"],
-                    was=class_name(classes[flip["original_class_index"]], lang))
+        how = (
+            text("edit_delete", lang, old=markdown_literal(edit["from"]), position=edit["position"] + 1)
+            if edit["kind"] == "delete"
+            else text(
+                "edit_replace",
+                lang,
+                old=markdown_literal(edit["from"]),
+                new=markdown_literal(edit["to"]),
+                position=edit["position"] + 1,
+            )
+        )
+        line = text(
+            "flip_line",
+            lang,
+            edit=how,
+            text=markdown_literal(found["text"]),
+            cls=class_name(classes[found["class_index"]], lang),
+            p=found["probability"],
+            was=class_name(classes[flip["original_class_index"]], lang),
+        )
         if not found.get("chinese", True):  # the only flips found touch punctuation, digits or Latin letters
             line += text("flip_not_chinese", lang)
         lines.append(line)
@@ -130,6 +156,14 @@ def outlet_line(model, row, lang="en"):
     """A model (as the page names it) on THUCNews' own test beside an outlet it never learned
     from, and what "unsure" buys on each, from its row of checkpoints/outlets.json."""
     test, other = row["test"], row["toutiao-report"]
-    return "- " + text("outlet_sentence", lang, model=model, test=test["accuracy"], other=other["accuracy"],
-                       test_right=test["accuracy_answered"], test_answered=test["answered"],
-                       other_right=other["accuracy_answered"], other_answered=other["answered"])
+    return "- " + text(
+        "outlet_sentence",
+        lang,
+        model=model,
+        test=test["accuracy"],
+        other=other["accuracy"],
+        test_right=test["accuracy_answered"],
+        test_answered=test["answered"],
+        other_right=other["accuracy_answered"],
+        other_answered=other["answered"],
+    )

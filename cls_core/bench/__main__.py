@@ -49,49 +49,83 @@ from cls_core.models.predictor import SHIPPED_MODELS, add_device_argument
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m cls_core.bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m cls_core.bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--checkpoints", default="checkpoints")
     add_data_dir_argument(parser)
     add_device_argument(parser)
     add_precision_argument(parser)
     parser.add_argument("--app", action="store_true", help="measure the app under load instead")
     parser.add_argument("--flag", action="store_true", help="only the latency of keeping a correction (/flag)")
-    parser.add_argument("--train-load", action="store_true",
-                        help="/predict's latency idle and with one training running (app.py --allow-training)")
+    parser.add_argument(
+        "--train-load",
+        action="store_true",
+        help="/predict's latency idle and with one training running (app.py --allow-training)",
+    )
     parser.add_argument("--ratios", action="store_true", help="only the networks against the reference's")
     parser.add_argument("--deep", action="store_true", help="only one full look inside per model")
     parser.add_argument("--answers", action="store_true", help="bf16 against fp32 answers on the full test split")
     parser.add_argument("--soak", action="store_true", help="the app's memory over rounds of load")
     parser.add_argument("--rounds", type=int, default=3, help="--soak: rounds after which RSS is read (default 3)")
-    parser.add_argument("--in-process", action="store_true", help="--soak: on the app's service in one process, "
-                        "without Gradio, with the RSS after malloc_trim too")
-    parser.add_argument("--first-draw", action="store_true",
-                        help="each view's first drawing time in headless Chromium on a fresh clone's app")
-    parser.add_argument("--startup", action="store_true",
-                        help="start-up time and memory of the app as a host starts it (environment, no flags)")
-    parser.add_argument("--train-precision", action="store_true",
-                        help="train --model's shipped recipe in fp32, then in bf16 autocast, into --out-dir")
-    parser.add_argument("--model", default="textcnn", choices=["textcnn", "bilstm_att"],
-                        help="with --train-precision")
-    parser.add_argument("--out-dir", help="with --train-precision: where the trainings write (not checkpoints/); "
-                        "without it, only the alternating timing of the training step; with --own-data: where "
-                        "the file and models go (default: a temporary folder)")
-    parser.add_argument("--own-data", action="store_true",
-                        help="train each model on 5 THUCNews classes x 2,000 headlines as one's own file "
-                             "(--out-dir: where; default a temporary folder), or on --train-file")
-    parser.add_argument("--train-file", metavar="FILE",
-                        help="with --own-data: time this labelled file instead (text<TAB>label, or CSV)")
-    parser.add_argument("--gpu", action="store_true",
-                        help="every CUDA path once (cls_core.bench.gpu; --device cuda unless given)")
-    parser.add_argument("--limit", type=int,
-                        help="with --gpu: at most N headlines of each split (the CPU test's tiny run)")
-    parser.add_argument("--pack", metavar="DIR",
-                        help="with --gpu: write DIR/data, the small data folder a GPU call carries, and stop")
-    parser.add_argument("--json", nargs="?", const=True, metavar="PATH",
-                        help="print the figures as JSON too; with PATH, write them there instead")
-    parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's, one per core); "
-                        "1 keeps a machine shared with other work from stalling both sides' thread pools")
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="--soak: on the app's service in one process, without Gradio, with the RSS after malloc_trim too",
+    )
+    parser.add_argument(
+        "--first-draw",
+        action="store_true",
+        help="each view's first drawing time in headless Chromium on a fresh clone's app",
+    )
+    parser.add_argument(
+        "--startup",
+        action="store_true",
+        help="start-up time and memory of the app as a host starts it (environment, no flags)",
+    )
+    parser.add_argument(
+        "--train-precision",
+        action="store_true",
+        help="train --model's shipped recipe in fp32, then in bf16 autocast, into --out-dir",
+    )
+    parser.add_argument("--model", default="textcnn", choices=["textcnn", "bilstm_att"], help="with --train-precision")
+    parser.add_argument(
+        "--out-dir",
+        help="with --train-precision: where the trainings write (not checkpoints/); "
+        "without it, only the alternating timing of the training step; with --own-data: where "
+        "the file and models go (default: a temporary folder)",
+    )
+    parser.add_argument(
+        "--own-data",
+        action="store_true",
+        help="train each model on 5 THUCNews classes x 2,000 headlines as one's own file "
+        "(--out-dir: where; default a temporary folder), or on --train-file",
+    )
+    parser.add_argument(
+        "--train-file", metavar="FILE", help="with --own-data: time this labelled file instead (text<TAB>label, or CSV)"
+    )
+    parser.add_argument(
+        "--gpu", action="store_true", help="every CUDA path once (cls_core.bench.gpu; --device cuda unless given)"
+    )
+    parser.add_argument(
+        "--limit", type=int, help="with --gpu: at most N headlines of each split (the CPU test's tiny run)"
+    )
+    parser.add_argument(
+        "--pack", metavar="DIR", help="with --gpu: write DIR/data, the small data folder a GPU call carries, and stop"
+    )
+    parser.add_argument(
+        "--json",
+        nargs="?",
+        const=True,
+        metavar="PATH",
+        help="print the figures as JSON too; with PATH, write them there instead",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="torch intra-op threads (default: torch's, one per core); "
+        "1 keeps a machine shared with other work from stalling both sides' thread pools",
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one model in this process
     return parser.parse_args(argv)
 
@@ -103,30 +137,48 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
     if args.gpu:
         from cls_core.bench.gpu import main as gpu_main
-        return gpu_main(args.checkpoints, data_dir, "cuda" if args.device == "auto" else args.device,
-                        args.limit, args.json, args.pack)
+
+        return gpu_main(
+            args.checkpoints,
+            data_dir,
+            "cuda" if args.device == "auto" else args.device,
+            args.limit,
+            args.json,
+            args.pack,
+        )
     if args.one:
         from cls_core.bench.models import bench_one
+
         print(json.dumps(bench_one(args.one, args.checkpoints, data_dir, args.device, args.precision)))
         return
     if args.answers:
         from cls_core.bench.answers import bench_answers, print_answers
+
         r = bench_answers(args.checkpoints, data_dir)
         print_answers(r)
         return emit(r, args.json)
     if args.startup:
         from cls_core.bench.startup import bench_startup, print_startup
+
         r = bench_startup()
         print_startup(r)
         return emit(r, args.json)
     if args.train_precision:
         from cls_core.bench.precision import bench_train_precision, print_train_precision
-        r = bench_train_precision(args.model, args.checkpoints, data_dir, args.out_dir,
-                                  device="cpu" if args.device == "auto" else args.device, threads=args.threads or 1)
+
+        r = bench_train_precision(
+            args.model,
+            args.checkpoints,
+            data_dir,
+            args.out_dir,
+            device="cpu" if args.device == "auto" else args.device,
+            threads=args.threads or 1,
+        )
         print_train_precision(r)
         return emit(r, args.json)
     if args.own_data:
         from cls_core.bench.own_data import bench_own_data, print_own_data
+
         try:
             r = bench_own_data(data_dir, args.out_dir, args.device, args.train_file)
         except FileNotFoundError as e:
@@ -135,32 +187,39 @@ def main(argv=None):
         return emit(r, args.json)
     if args.soak:
         from cls_core.bench.soak import bench_soak, print_soak
+
         r = bench_soak(args.checkpoints, data_dir, args.rounds, args.in_process)
         print_soak(r)
         return emit(r, args.json)
     if args.flag:
         from cls_core.bench.load import bench_flag, print_flag
+
         r = bench_flag(args.checkpoints, data_dir)
         print_flag(r)
         return emit(r, args.json)
     if args.train_load:
         from cls_core.bench.train_load import bench_train_load, print_train_load
+
         r = bench_train_load(args.checkpoints, data_dir)
         print_train_load(r)
         return emit(r, args.json)
     if args.first_draw:
         from cls_core.bench.first_draw import bench_first_draw, print_first_draw
+
         r = bench_first_draw(args.checkpoints)
         print_first_draw(r)
         return emit(r, args.json)
     if args.deep:
         from cls_core.bench.look import bench_deep, print_deep
+
         r = bench_deep(args.checkpoints, args.precision)
         print_deep(r)
         return emit(r, args.json)
     from cls_core.bench.reference import bench_ratios, print_ratios
+
     if args.app:
         from cls_core.bench.load import bench_app, print_app
+
         r = bench_app(args.checkpoints, data_dir)
         print_app(r)
         return emit(r, args.json)
@@ -174,22 +233,42 @@ def main(argv=None):
 
 def print_model_table(args, data_dir):
     """The default bench's table: each shipped model measured alone, in a fresh process."""
-    print(f"{'model':<24}{'precision':>10}{'train hl/s':>11}{'test set s':>11}{'predict p50/p95 ms':>20}"
-          f"{'inspect p50/p95 ms':>20}{'deep look p50/p95 ms':>22}{'peak RSS MB':>12}")
+    print(
+        f"{'model':<24}{'precision':>10}{'train hl/s':>11}{'test set s':>11}{'predict p50/p95 ms':>20}"
+        f"{'inspect p50/p95 ms':>20}{'deep look p50/p95 ms':>22}{'peak RSS MB':>12}"
+    )
     for name in SHIPPED_MODELS:
-        out = subprocess.run([sys.executable, "-m", "cls_core.bench", "--one", name, "--checkpoints",
-                              args.checkpoints, "--data-dir", str(data_dir), "--device", args.device,
-                              "--precision", args.precision]
-                             + (["--threads", str(args.threads)] if args.threads else []),
-                             capture_output=True, text=True, env=dict(os.environ))
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "cls_core.bench",
+                "--one",
+                name,
+                "--checkpoints",
+                args.checkpoints,
+                "--data-dir",
+                str(data_dir),
+                "--device",
+                args.device,
+                "--precision",
+                args.precision,
+            ]
+            + (["--threads", str(args.threads)] if args.threads else []),
+            capture_output=True,
+            text=True,
+            env=dict(os.environ),
+        )
         if out.returncode:
             print(f"{name}: failed\n{out.stderr[-1000:]}")
             continue
         r = json.loads(out.stdout.splitlines()[-1])
-        print(f"{name:<24}{r['precision']:>10}{r['train_headlines_per_s']:>11.0f}{r['test_set_seconds']:>11.2f}"
-              f"{r['predict']['p50_ms']:>12.1f} / {r['predict']['p95_ms']:<6.1f}"
-              f"{r['inspect']['p50_ms']:>12.1f} / {r['inspect']['p95_ms']:<6.1f}"
-              f"{r['deep_inspect']['p50_ms']:>14.1f} / {r['deep_inspect']['p95_ms']:<6.1f}{r['peak_rss_mb']:>12.0f}")
+        print(
+            f"{name:<24}{r['precision']:>10}{r['train_headlines_per_s']:>11.0f}{r['test_set_seconds']:>11.2f}"
+            f"{r['predict']['p50_ms']:>12.1f} / {r['predict']['p95_ms']:<6.1f}"
+            f"{r['inspect']['p50_ms']:>12.1f} / {r['inspect']['p95_ms']:<6.1f}"
+            f"{r['deep_inspect']['p50_ms']:>14.1f} / {r['deep_inspect']['p95_ms']:<6.1f}{r['peak_rss_mb']:>12.0f}"
+        )
 
 
 def emit(r, where):

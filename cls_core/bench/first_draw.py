@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 GOAL_S, EVALUATE_GOAL_S = 3.0, 5.0
-WAIT_MS = 300_000   # a view that takes longer is reported as not drawn
+WAIT_MS = 300_000  # a view that takes longer is reported as not drawn
 POLL_MS = 50
 PERMALINK_HEADLINE = "国足3:0完胜泰国队"
 EVALUATED = ("TextCNN", "BiLSTM-attention", "Linear (TF-IDF + SVM)", "Ensemble (average of the models)")
@@ -104,8 +104,18 @@ def start_fresh_app(workdir, checkpoints="checkpoints"):
     env = {k: v for k, v in os.environ.items() if k != "CLS_DATA_DIR"}
     env.update(HEADLINE_LENS_CACHE=str(Path(workdir) / "cache"), GRADIO_ANALYTICS_ENABLED="False")
     (Path(workdir) / "cache").mkdir()
-    command = [sys.executable, "app.py", "--port", str(port), "--device", "cpu", "--checkpoints", str(checkpoints),
-               "--data-dir", str(Path(workdir) / "no-dataset")]
+    command = [
+        sys.executable,
+        "app.py",
+        "--port",
+        str(port),
+        "--device",
+        "cpu",
+        "--checkpoints",
+        str(checkpoints),
+        "--data-dir",
+        str(Path(workdir) / "no-dataset"),
+    ]
     start = time.perf_counter()
     with open(log_path, "w") as log:
         process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -135,6 +145,7 @@ class Visitor:
 
     def wait(self, start, views, goal):
         from playwright.sync_api import TimeoutError as Timeout
+
         try:
             self.page.wait_for_function(DONE_JS, arg=[c for _, c in views], polling=POLL_MS, timeout=WAIT_MS)
         except Timeout:
@@ -143,8 +154,7 @@ class Visitor:
         for i, (name, _) in enumerate(views):
             at = done.get(str(i))
             seconds = None if at is None else (at - start) / 1000
-            self.rows.append(dict(view=name, seconds=seconds, goal_s=goal,
-                                  ok=seconds is not None and seconds <= goal))
+            self.rows.append(dict(view=name, seconds=seconds, goal_s=goal, ok=seconds is not None and seconds <= goal))
         print(f"  {self.rows[-1]['view']}: {self.rows[-1]['seconds']}", file=sys.stderr, flush=True)
 
     def click(self, role, name):
@@ -159,24 +169,32 @@ def open_page(browser, url):
     page.goto(url)
     box = page.locator("#language input")
     try:
-        page.wait_for_function("() => (document.querySelector('#language input') || {}).value === 'English'",
-                               polling=POLL_MS, timeout=20_000)
+        page.wait_for_function(
+            "() => (document.querySelector('#language input') || {}).value === 'English'",
+            polling=POLL_MS,
+            timeout=20_000,
+        )
     except Exception:  # the box may keep its built-in value while the page is worded in English
         page.get_by_role("tab", name="Inside the model").wait_for(timeout=60_000)
-        print(f"warning: the language box shows {box.input_value()!r}, not 'English', though the page "
-              "is worded in English", file=sys.stderr)
+        print(
+            f"warning: the language box shows {box.input_value()!r}, not 'English', though the page "
+            "is worded in English",
+            file=sys.stderr,
+        )
     return page, box.input_value()
 
 
 def visit_predict_and_inside(v):
     page = v.page
     page.locator("#headline textarea").fill("国足3:0完胜泰国队 晋级世界杯预选赛")
-    v.measure(lambda: page.locator("#headline textarea").press("Enter"),
-              ("Predict", dict(selector=".output-class")))
+    v.measure(lambda: page.locator("#headline textarea").press("Enter"), ("Predict", dict(selector=".output-class")))
     page.get_by_role("tab", name="Inside the model").click()
     page.get_by_role("radio", name="BiLSTM-attention").check()
-    v.measure(v.click("button", "Look inside"), ("Inside: first figure", plot()),
-              ("Inside: whole look (methods chart)", plot("method")))
+    v.measure(
+        v.click("button", "Look inside"),
+        ("Inside: first figure", plot()),
+        ("Inside: whole look (methods chart)", plot("method")),
+    )
     page.get_by_text("Hidden units of the BiLSTM").first.click()
     v.measure(v.click("button", "List the units"), ("Hidden units: list", dict(text="units ranked")))
 
@@ -185,12 +203,20 @@ def visit_map(v):
     page = v.page
     page.get_by_role("tab", name="Map").click()
     first, second = MAPPED
-    v.measure(v.click("button", "Draw the map"),
-              (f"Map: {first} (Draw the map)", plot(selector="#map-plot .js-plotly-plot",
-                                                    text=f"{first}: 10,000 test headlines")))
-    v.measure(lambda: page.get_by_role("radio", name=second).check(),
-              (f"Map: {second} (picked: drawn at once)", plot(selector="#map-plot .js-plotly-plot",
-                                                             text=f"{second}: 10,000 test headlines")))
+    v.measure(
+        v.click("button", "Draw the map"),
+        (
+            f"Map: {first} (Draw the map)",
+            plot(selector="#map-plot .js-plotly-plot", text=f"{first}: 10,000 test headlines"),
+        ),
+    )
+    v.measure(
+        lambda: page.get_by_role("radio", name=second).check(),
+        (
+            f"Map: {second} (picked: drawn at once)",
+            plot(selector="#map-plot .js-plotly-plot", text=f"{second}: 10,000 test headlines"),
+        ),
+    )
 
 
 def visit_evaluate(v):
@@ -200,14 +226,18 @@ def visit_evaluate(v):
     for model in EVALUATED:
         tab.get_by_role("combobox").first.click()  # labelled "Model" (while the page words it so)
         page.get_by_role("option", name=model, exact=True).click()
-        v.measure(v.click("button", "Evaluate on the test split"),
-                  (f"Evaluate: {model}", plot("Reliability", text=f"{model} on 10,000 test headlines")),
-                  goal=EVALUATE_GOAL_S)
+        v.measure(
+            v.click("button", "Evaluate on the test split"),
+            (f"Evaluate: {model}", plot("Reliability", text=f"{model} on 10,000 test headlines")),
+            goal=EVALUATE_GOAL_S,
+        )
         scored = re.search(r"([\d.]+) s to score", tab.locator(".prose").filter(has_text=model).first.inner_text())
         v.rows[-1]["scoring_s"] = float(scored.group(1)) if scored else None  # the server's own figure
     page.get_by_text("Does attention explain the prediction?").first.click()
-    v.measure(v.click("button", "Measure the agreement"),
-              ("Does attention explain? (agreement)", dict(text="integrated gradients vs attention")))
+    v.measure(
+        v.click("button", "Measure the agreement"),
+        ("Does attention explain? (agreement)", dict(text="integrated gradients vs attention")),
+    )
 
 
 def visit_tabs(v):
@@ -235,6 +265,7 @@ def visit_permalink(browser, url, rows):
 def bench_first_draw(checkpoints="checkpoints"):
     """{rows: [{view, seconds, goal_s, ok}], startup_s, load_before, load_after, ...}."""
     from playwright.sync_api import sync_playwright
+
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="first-draw-") as workdir:
         process, url, startup, log_path = start_fresh_app(workdir, checkpoints)
@@ -252,14 +283,23 @@ def bench_first_draw(checkpoints="checkpoints"):
             process.terminate()
             process.wait(timeout=30)
             app_log = log_path.read_text()[-4000:]
-    return dict(rows=v.rows, startup_s=startup, load_before=list(load_before), load_after=list(os.getloadavg()),
-                cpus=os.cpu_count(), language_box=language_box, app_log_tail=app_log)
+    return dict(
+        rows=v.rows,
+        startup_s=startup,
+        load_before=list(load_before),
+        load_after=list(os.getloadavg()),
+        cpus=os.cpu_count(),
+        language_box=language_box,
+        app_log_tail=app_log,
+    )
 
 
 def print_first_draw(r):
-    print(f"app start-up (python app.py until it answers): {r['startup_s']:.1f} s; "
-          f"load average before {fmt_load(r['load_before'])}, after {fmt_load(r['load_after'])} "
-          f"({r['cpus']} CPUs); the language box showed {r['language_box']!r}")
+    print(
+        f"app start-up (python app.py until it answers): {r['startup_s']:.1f} s; "
+        f"load average before {fmt_load(r['load_before'])}, after {fmt_load(r['load_after'])} "
+        f"({r['cpus']} CPUs); the language box showed {r['language_box']!r}"
+    )
     print(f"{'view':<48}{'seconds':>9}{'goal':>7}  meets")
     for row in r["rows"]:
         seconds = "-" if row["seconds"] is None else f"{row['seconds']:.2f}"
@@ -269,18 +309,22 @@ def print_first_draw(r):
         if "timeline" in row:
             print(f"{row['view']}: {format_timeline(row['timeline'])}")
     missed = [row["view"] for row in r["rows"] if not row["ok"]]
-    print(f"{len(r['rows']) - len(missed)} of {len(r['rows'])} views meet the goal"
-          + (f"; missed: {', '.join(missed)}" if missed else ""))
+    print(
+        f"{len(r['rows']) - len(missed)} of {len(r['rows'])} views meet the goal"
+        + (f"; missed: {', '.join(missed)}" if missed else "")
+    )
 
 
 def format_timeline(t):
     """The permalink's page, in ms from navigation start (None where the page had no such entry)."""
     spans = lambda spans: ", ".join(f"{a:.0f}-{b:.0f}" for a, b in spans) or "none"
     longest = t["longest_task_ms"]
-    return (f"HTML {t['html_ms']:.0f}, DOM ready {t['dom_ready_ms']:.0f}, server answers (queue/data) "
-            f"{spans(t['queue_data_ms'])}, Plotly chunk ({(t['plotly_chunk_bytes'] or 0) / 1e6:.1f} MB) fetched "
-            f"{spans(t['plotly_chunk_ms'])}, longest main-thread task "
-            + (f"{longest[1]:.0f} ms from {longest[0]:.0f}" if longest else "none"))
+    return (
+        f"HTML {t['html_ms']:.0f}, DOM ready {t['dom_ready_ms']:.0f}, server answers (queue/data) "
+        f"{spans(t['queue_data_ms'])}, Plotly chunk ({(t['plotly_chunk_bytes'] or 0) / 1e6:.1f} MB) fetched "
+        f"{spans(t['plotly_chunk_ms'])}, longest main-thread task "
+        + (f"{longest[1]:.0f} ms from {longest[0]:.0f}" if longest else "none")
+    )
 
 
 def fmt_load(load):

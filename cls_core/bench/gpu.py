@@ -41,8 +41,15 @@ import numpy as np
 import torch
 
 from cls_core.bench.timing import HEADLINE_30
-from cls_core.data import (EMBEDDING_FILE, EMBEDDING_VOCAB_FILE, Dataset, load_pretrained, load_split,
-                           read_split, read_classes)
+from cls_core.data import (
+    EMBEDDING_FILE,
+    EMBEDDING_VOCAB_FILE,
+    Dataset,
+    load_pretrained,
+    load_split,
+    read_split,
+    read_classes,
+)
 from cls_core.evaluation.evaluate import evaluate
 from cls_core.explain import attribution, counterfactual, inspection, projection
 from cls_core.models.predictor import Predictor, network_logits
@@ -51,9 +58,9 @@ from cls_core.training.train import main as train_main
 ROOT = Path(__file__).resolve().parents[2]
 NETWORKS = ("textcnn", "bilstm_att")
 MAP_HEADLINES = 1000
-DDP_HEADLINES = 2000   # training and dev headlines of the torchrun step
-PACK_TRAIN = 10_000    # training headlines in the packed data folder
-PRINTED_TAIL = 3000    # characters of a failed step's printed output kept beside its traceback
+DDP_HEADLINES = 2000  # training and dev headlines of the torchrun step
+PACK_TRAIN = 10_000  # training headlines in the packed data folder
+PRINTED_TAIL = 3000  # characters of a failed step's printed output kept beside its traceback
 
 
 def evenly(dataset, limit):
@@ -89,10 +96,17 @@ class Run:
             error = None
         except (Exception, SystemExit):  # SystemExit: the training CLI's sys.exit("error: ...")
             summary, figures = "failed", {}
-            error = traceback.format_exc() + ("\nprinted before:\n" + printed.getvalue()[-PRINTED_TAIL:]
-                                              if printed.getvalue() else "")
-        row = {"step": step, "model": model, "seconds": round(time.perf_counter() - start, 2),
-               "summary": summary, "figures": figures, "error": error}
+            error = traceback.format_exc() + (
+                "\nprinted before:\n" + printed.getvalue()[-PRINTED_TAIL:] if printed.getvalue() else ""
+            )
+        row = {
+            "step": step,
+            "model": model,
+            "seconds": round(time.perf_counter() - start, 2),
+            "summary": summary,
+            "figures": figures,
+            "error": error,
+        }
         self.rows.append(row)
         print(f"{step:<10}{model:<12}{row['seconds']:>8.2f}  {summary}", flush=True)
         return row
@@ -107,12 +121,18 @@ def train_one_epoch(name, data_dir, device, out_dir, limit):
     train_main(argv)
     metrics = json.loads(out.with_suffix(".metrics.json").read_text(encoding="utf-8"))
     epoch = [json.loads(line) for line in out.with_suffix(".log.jsonl").read_text(encoding="utf-8").splitlines()][-1]
-    figures = {"train_precision": metrics["train_precision"], "train_seconds": metrics["train_seconds"],
-               "headlines_per_s": epoch["headlines_per_s"], "dev_accuracy": metrics["dev"]["accuracy"],
-               "test_accuracy": metrics.get("test", {}).get("accuracy")}
-    summary = (f"1 epoch in {figures['train_seconds']:.1f} s ({figures['train_precision']}, "
-               f"{figures['headlines_per_s']:,.0f} headlines/s), dev {figures['dev_accuracy']:.2%}"
-               + (f", test {figures['test_accuracy']:.2%}" if figures["test_accuracy"] is not None else ""))
+    figures = {
+        "train_precision": metrics["train_precision"],
+        "train_seconds": metrics["train_seconds"],
+        "headlines_per_s": epoch["headlines_per_s"],
+        "dev_accuracy": metrics["dev"]["accuracy"],
+        "test_accuracy": metrics.get("test", {}).get("accuracy"),
+    }
+    summary = (
+        f"1 epoch in {figures['train_seconds']:.1f} s ({figures['train_precision']}, "
+        f"{figures['headlines_per_s']:,.0f} headlines/s), dev {figures['dev_accuracy']:.2%}"
+        + (f", test {figures['test_accuracy']:.2%}" if figures["test_accuracy"] is not None else "")
+    )
     return summary, figures
 
 
@@ -127,8 +147,11 @@ def evaluate_test(predictor, test):
     """The test split through the fast path and through the nn.Module, each timed on its
     second pass: the first meets every headline length, and so every kernel shape, anew."""
     texts, labels = predictor.normalize_many(test.texts), np.asarray(test.labels)
-    gap = float(np.abs(network_logits(predictor.model, predictor.encoder, texts, predictor.device)
-                       - predictor.scores(test.texts)).max())
+    gap = float(
+        np.abs(
+            network_logits(predictor.model, predictor.encoder, texts, predictor.device) - predictor.scores(test.texts)
+        ).max()
+    )
     start = time.perf_counter()
     report = evaluate(predictor, test, with_predictions=False)
     synchronize(predictor.device)
@@ -138,15 +161,23 @@ def evaluate_test(predictor, test):
     synchronize(predictor.device)
     module_seconds = time.perf_counter() - start
     recorded = predictor.metrics.get("test", {})
-    figures = {"headlines": len(test), "precision": predictor.precision, "accuracy": report["accuracy"],
-               "fast_seconds": round(fast_seconds, 3),
-               "module_accuracy": float((module.argmax(1) == labels).mean()),
-               "module_seconds": round(module_seconds, 3), "max_logit_gap": gap,
-               "recorded_accuracy": recorded.get("accuracy"), "recorded_headlines": recorded.get("headlines")}
-    summary = (f"{len(test):,} headlines: fast path {report['accuracy']:.2%} in {fast_seconds:.2f} s, "
-               f"module {figures['module_accuracy']:.2%} in {module_seconds:.2f} s, largest logit gap {gap:.1e}; "
-               f"recorded on the CPU: {recorded.get('accuracy', float('nan')):.2%} "
-               f"({recorded.get('headlines', '?')} headlines)")
+    figures = {
+        "headlines": len(test),
+        "precision": predictor.precision,
+        "accuracy": report["accuracy"],
+        "fast_seconds": round(fast_seconds, 3),
+        "module_accuracy": float((module.argmax(1) == labels).mean()),
+        "module_seconds": round(module_seconds, 3),
+        "max_logit_gap": gap,
+        "recorded_accuracy": recorded.get("accuracy"),
+        "recorded_headlines": recorded.get("headlines"),
+    }
+    summary = (
+        f"{len(test):,} headlines: fast path {report['accuracy']:.2%} in {fast_seconds:.2f} s, "
+        f"module {figures['module_accuracy']:.2%} in {module_seconds:.2f} s, largest logit gap {gap:.1e}; "
+        f"recorded on the CPU: {recorded.get('accuracy', float('nan')):.2%} "
+        f"({recorded.get('headlines', '?')} headlines)"
+    )
     return summary, figures
 
 
@@ -172,11 +203,19 @@ def look_twice(predictor):
     synchronize(predictor.device)
     warm = time.perf_counter() - start
     edit = flip["flip"] and flip["flip"]["edit"]
-    figures = {"warm_seconds": round(warm, 3), "ig_delta": ig["ig_delta"], "ig_steps": ig["n_steps"],
-               "class": predictor.classes[ig["class_index"]], "flip": edit, "reduced": reduced["text"]}
-    summary = (f"warm look {warm:.2f} s: {figures['class']}, IG delta {ig['ig_delta']:+.3f} in {ig['n_steps']} steps, "
-               + (f"flip {edit['kind']} {edit['from']}->{edit['to'] or '-'}" if edit else "no flip found")
-               + f", reduced to {reduced['text']}")
+    figures = {
+        "warm_seconds": round(warm, 3),
+        "ig_delta": ig["ig_delta"],
+        "ig_steps": ig["n_steps"],
+        "class": predictor.classes[ig["class_index"]],
+        "flip": edit,
+        "reduced": reduced["text"],
+    }
+    summary = (
+        f"warm look {warm:.2f} s: {figures['class']}, IG delta {ig['ig_delta']:+.3f} in {ig['n_steps']} steps, "
+        + (f"flip {edit['kind']} {edit['from']}->{edit['to'] or '-'}" if edit else "no flip found")
+        + f", reduced to {reduced['text']}"
+    )
     return summary, figures
 
 
@@ -200,29 +239,62 @@ def torchrun_slice(data_dir, device, out_dir, limit):
     fresh process group (NCCL on CUDA, gloo on the CPU)."""
     headlines = min(limit or DDP_HEADLINES, DDP_HEADLINES)
     out = Path(out_dir) / "ddp" / "textcnn.pt"
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=1",
-               "-m", "cls_core.train", "--model", "textcnn", "--epochs", "1", "--train-limit", str(headlines),
-               "--dev-limit", str(headlines), "--data-dir", str(data_dir), "--device", device, "--out", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=1",
+        "-m",
+        "cls_core.train",
+        "--model",
+        "textcnn",
+        "--epochs",
+        "1",
+        "--train-limit",
+        str(headlines),
+        "--dev-limit",
+        str(headlines),
+        "--data-dir",
+        str(data_dir),
+        "--device",
+        device,
+        "--out",
+        str(out),
+    ]
     path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    done = subprocess.run(command, cwd=ROOT, env=dict(os.environ, PYTHONPATH=path), capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        command, cwd=ROOT, env=dict(os.environ, PYTHONPATH=path), capture_output=True, text=True, timeout=300
+    )
     if done.returncode:
-        raise RuntimeError(f"torchrun exited with {done.returncode}:\n{done.stdout[-PRINTED_TAIL:]}\n"
-                           f"{done.stderr[-PRINTED_TAIL:]}")
+        raise RuntimeError(
+            f"torchrun exited with {done.returncode}:\n{done.stdout[-PRINTED_TAIL:]}\n{done.stderr[-PRINTED_TAIL:]}"
+        )
     metrics = json.loads(out.with_suffix(".metrics.json").read_text(encoding="utf-8"))
     backend = "nccl" if torch.device(device).type == "cuda" else "gloo"
-    figures = {"backend": backend, "headlines": headlines, "train_seconds": metrics["train_seconds"],
-               "dev_accuracy": metrics["dev"]["accuracy"], "train_precision": metrics["train_precision"]}
-    return (f"{backend}, {headlines:,} headlines, 1 epoch in {metrics['train_seconds']:.1f} s "
-            f"({metrics['train_precision']}), dev {metrics['dev']['accuracy']:.2%}"), figures
+    figures = {
+        "backend": backend,
+        "headlines": headlines,
+        "train_seconds": metrics["train_seconds"],
+        "dev_accuracy": metrics["dev"]["accuracy"],
+        "train_precision": metrics["train_precision"],
+    }
+    return (
+        f"{backend}, {headlines:,} headlines, 1 epoch in {metrics['train_seconds']:.1f} s "
+        f"({metrics['train_precision']}), dev {metrics['dev']['accuracy']:.2%}"
+    ), figures
 
 
 def machine(device):
     """What the table was measured on."""
     about = {"device": str(device), "torch": torch.__version__, "python": sys.version.split()[0]}
     if torch.device(device).type == "cuda":
-        about.update(gpu=torch.cuda.get_device_name(), cuda=torch.version.cuda, bf16=torch.cuda.is_bf16_supported(),
-                     capability=".".join(map(str, torch.cuda.get_device_capability())))
+        about.update(
+            gpu=torch.cuda.get_device_name(),
+            cuda=torch.version.cuda,
+            bf16=torch.cuda.is_bf16_supported(),
+            capability=".".join(map(str, torch.cuda.get_device_capability())),
+        )
     else:
         about.update(threads=torch.get_num_threads())
     return about
@@ -293,8 +365,10 @@ def main(checkpoints, data_dir, device="cuda", limit=None, json_path=None, pack_
         print(f"wrote {Path(pack_to) / 'data'} ({size / 1e6:.1f} MB)")
         return
     if torch.device(device).type == "cuda" and not torch.cuda.is_available():
-        sys.exit(f"no CUDA device: PyTorch {torch.__version__} sees no GPU here "
-                 f"(python -m cls_core.bench --gpu --device cpu --limit 200 runs the same steps on the CPU)")
+        sys.exit(
+            f"no CUDA device: PyTorch {torch.__version__} sees no GPU here "
+            f"(python -m cls_core.bench --gpu --device cpu --limit 200 runs the same steps on the CPU)"
+        )
     r = bench_gpu(checkpoints, data_dir, device, limit)
     print_table(r)
     if json_path:

@@ -44,8 +44,13 @@ def start_server(args, cwd, port, timeout=300):
     """(process, url, seconds until it answered) for a server command listening on port."""
     url = f"http://127.0.0.1:{port}/"
     start = time.perf_counter()
-    process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env=dict(os.environ, GRADIO_ANALYTICS_ENABLED="False"))
+    process = subprocess.Popen(
+        args,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=dict(os.environ, GRADIO_ANALYTICS_ENABLED="False"),
+    )
     while True:
         try:
             urllib.request.urlopen(url, timeout=2)
@@ -60,8 +65,9 @@ def start_server(args, cwd, port, timeout=300):
 def http_call(url, data, timeout=60, endpoint="predict"):
     """One call of an endpoint over Gradio's HTTP call API: POST the inputs, then read the
     event stream; returns the endpoint's output (the "data" of its "complete" event)."""
-    request = urllib.request.Request(f"{url}gradio_api/call/{endpoint}", json.dumps({"data": data}).encode(),
-                                     {"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{url}gradio_api/call/{endpoint}", json.dumps({"data": data}).encode(), {"Content-Type": "application/json"}
+    )
     event = json.load(urllib.request.urlopen(request, timeout=timeout))["event_id"]
     reply = urllib.request.urlopen(f"{url}gradio_api/call/{endpoint}/{event}", timeout=timeout).read().decode()
     if "event: complete" not in reply:
@@ -71,6 +77,7 @@ def http_call(url, data, timeout=60, endpoint="predict"):
 
 def load(url, clients, calls):
     """`clients` threads, each making `calls` calls one after another: (seconds per call, errors)."""
+
     def client(i):
         seconds, errors = [], 0
         for j in range(calls):
@@ -81,6 +88,7 @@ def load(url, clients, calls):
             except Exception:
                 errors += 1
         return seconds, errors
+
     with ThreadPoolExecutor(clients) as pool:
         results = list(pool.map(client, range(clients)))
     return [s for r in results for s in r[0]], sum(r[1] for r in results)
@@ -91,6 +99,7 @@ def bench_app(checkpoints, data_dir, repeats=50, sizes=((20, 10), (50, 20)), rou
     (each load `rounds` times, the two apps in turn); then the app's start-up, RSS and one call
     over the HTTP call API and via gradio_client."""
     from gradio_client import Client
+
     root = Path(__file__).resolve().parents[2]
     noop_file = Path(tempfile.mkdtemp(prefix="noop-app-")) / "noop_app.py"
     noop_file.write_text(NOOP_APP, encoding="utf-8")
@@ -98,8 +107,20 @@ def bench_app(checkpoints, data_dir, repeats=50, sizes=((20, 10), (50, 20)), rou
     noop, noop_url, _ = start_server([sys.executable, str(noop_file), str(port)], root, port)
     port = free_port()
     try:
-        app, url, startup = start_server([sys.executable, "app.py", "--port", str(port), "--checkpoints",
-                                          str(checkpoints), "--data-dir", str(data_dir)], root, port)
+        app, url, startup = start_server(
+            [
+                sys.executable,
+                "app.py",
+                "--port",
+                str(port),
+                "--checkpoints",
+                str(checkpoints),
+                "--data-dir",
+                str(data_dir),
+            ],
+            root,
+            port,
+        )
     except BaseException:
         noop.kill()
         raise
@@ -122,9 +143,11 @@ def bench_app(checkpoints, data_dir, repeats=50, sizes=((20, 10), (50, 20)), rou
         client.predict(HEADLINE, "TextCNN", 5, api_name="/predict")  # warm-up
         result["predict_http_api"] = percentiles(timed(lambda: http_call(url, [HEADLINE, "TextCNN", 5]), repeats))
         result["predict_gradio_client"] = percentiles(
-            timed(lambda: client.predict(HEADLINE, "TextCNN", 5, api_name="/predict"), repeats))
-        result["app_peak_rss_mb"] = round(int(Path(f"/proc/{app.pid}/status").read_text()
-                                              .split("VmHWM:")[1].split()[0]) / 1024, 1)
+            timed(lambda: client.predict(HEADLINE, "TextCNN", 5, api_name="/predict"), repeats)
+        )
+        result["app_peak_rss_mb"] = round(
+            int(Path(f"/proc/{app.pid}/status").read_text().split("VmHWM:")[1].split()[0]) / 1024, 1
+        )
         return result
     finally:
         for process in (app, noop):
@@ -135,10 +158,12 @@ def bench_app(checkpoints, data_dir, repeats=50, sizes=((20, 10), (50, 20)), rou
 def print_app(r):
     print(f"app start-up {r['startup_seconds']} s, peak RSS {r['app_peak_rss_mb']:.0f} MB")
     for row in r["loads"]:
-        print(f"{row['clients']} clients x {row['calls_each']} calls: p95 {row['app']['p95_ms']:.0f} ms "
-              f"(p50 {row['app']['p50_ms']:.0f}, {row['app']['errors']} errors) against the no-op app's "
-              f"{row['noop']['p95_ms']:.0f} ms (p50 {row['noop']['p50_ms']:.0f}, {row['noop']['errors']} errors): "
-              f"{row['p95_ratio']:.2f}x")
+        print(
+            f"{row['clients']} clients x {row['calls_each']} calls: p95 {row['app']['p95_ms']:.0f} ms "
+            f"(p50 {row['app']['p50_ms']:.0f}, {row['app']['errors']} errors) against the no-op app's "
+            f"{row['noop']['p95_ms']:.0f} ms (p50 {row['noop']['p50_ms']:.0f}, {row['noop']['errors']} errors): "
+            f"{row['p95_ratio']:.2f}x"
+        )
     for key, label in (("predict_http_api", "HTTP call API"), ("predict_gradio_client", "gradio_client")):
         print(f"one /predict call via {label}: p50 {r[key]['p50_ms']:.1f} ms, p95 {r[key]['p95_ms']:.1f} ms")
 
@@ -148,18 +173,34 @@ def bench_flag(checkpoints, data_dir, repeats=100):
     (committed to disk) in a database of its own, thrown away after; /predict beside it. A gradio_client session
     may keep 30 corrections a minute: the client is renewed (untimed) every 25 calls."""
     from gradio_client import Client
+
     root = Path(__file__).resolve().parents[2]
     folder = Path(tempfile.mkdtemp(prefix="flag-bench-"))
     port = free_port()
-    app, url, _ = start_server([sys.executable, "app.py", "--port", str(port), "--checkpoints", str(checkpoints),
-                                "--data-dir", str(data_dir), "--feedback-db", str(folder / "feedback.sqlite3")],
-                               root, port)
+    app, url, _ = start_server(
+        [
+            sys.executable,
+            "app.py",
+            "--port",
+            str(port),
+            "--checkpoints",
+            str(checkpoints),
+            "--data-dir",
+            str(data_dir),
+            "--feedback-db",
+            str(folder / "feedback.sqlite3"),
+        ],
+        root,
+        port,
+    )
     try:
         result = {"calls": repeats, "store_add": bench_store_add(folder / "alone.sqlite3", repeats)}
         # /predict beside it, timed the same way: what any call costs, against which /flag's
         # extra (the model's answer again, the commit to disk) shows
-        for api, data in (("flag", [HEADLINE, "TextCNN", "finance"]),  # every model answers sports
-                          ("predict", [HEADLINE, "TextCNN", 5])):
+        for api, data in (
+            ("flag", [HEADLINE, "TextCNN", "finance"]),  # every model answers sports
+            ("predict", [HEADLINE, "TextCNN", 5]),
+        ):
             http_call(url, data, endpoint=api)  # warm-up
             result[f"{api}_http_api"] = percentiles(timed(lambda: http_call(url, data, endpoint=api), repeats))
             seconds = []
@@ -177,19 +218,25 @@ def bench_flag(checkpoints, data_dir, repeats=100):
 def bench_store_add(path, repeats):
     """The store's own share: one correction committed (fsynced) in this process, no Gradio."""
     from cls_core.feedback import Correction, FeedbackStore
+
     store = FeedbackStore(path)
     try:
-        return percentiles(timed(lambda: store.add(Correction(HEADLINE, HEADLINE, "TextCNN", "sports", 0.9,
-                                                              "finance")), repeats))
+        return percentiles(
+            timed(lambda: store.add(Correction(HEADLINE, HEADLINE, "TextCNN", "sports", 0.9, "finance")), repeats)
+        )
     finally:
         store.close()
 
 
 def print_flag(r):
-    print(f"one correction committed by the store alone: p50 {r['store_add']['p50_ms']:.2f} ms, "
-          f"p95 {r['store_add']['p95_ms']:.2f} ms")
+    print(
+        f"one correction committed by the store alone: p50 {r['store_add']['p50_ms']:.2f} ms, "
+        f"p95 {r['store_add']['p95_ms']:.2f} ms"
+    )
     for api in ("flag", "predict"):
         for way, label in (("http_api", "HTTP call API"), ("gradio_client", "gradio_client")):
             key = f"{api}_{way}"
-            print(f"one /{api} call via {label} ({r['calls']} calls): p50 {r[key]['p50_ms']:.1f} ms, "
-                  f"p95 {r[key]['p95_ms']:.1f} ms")
+            print(
+                f"one /{api} call via {label} ({r['calls']} calls): p50 {r[key]['p50_ms']:.1f} ms, "
+                f"p95 {r[key]['p95_ms']:.1f} ms"
+            )

@@ -35,7 +35,7 @@ def training_throughput(predictor, texts, labels, steps=30, batch_size=64):
     batches = [np.arange(i, min(i + batch_size, len(encoded))) for i in range(0, len(encoded), batch_size)]
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
     start = time.perf_counter()
-    train_epoch(model, encoded, torch.tensor(labels[:len(encoded)]), batches, optimizer, predictor.device)
+    train_epoch(model, encoded, torch.tensor(labels[: len(encoded)]), batches, optimizer, predictor.device)
     if predictor.device.type == "cuda":
         torch.cuda.synchronize()
     seconds = time.perf_counter() - start
@@ -51,11 +51,15 @@ def bench_one(name, checkpoints, data_dir, device, precision="auto"):
     start = time.perf_counter()
     predictor.predict_proba(test.texts)
     test_seconds = time.perf_counter() - start
-    result = {"model": name, "device": str(getattr(predictor, "device", "cpu")), "precision": predictor.precision,
-              "test_set_seconds": round(test_seconds, 2),
-              "predict": percentiles(timed(lambda: predictor.predict([HEADLINE]), 200)),
-              "inspect": percentiles(timed(lambda: inside(Demo(core.registry, core.data_dir), HEADLINE, name), 20)),
-              "deep_inspect": percentiles(measure_deep_inspection(core, name, repeats=20))}
+    result = {
+        "model": name,
+        "device": str(getattr(predictor, "device", "cpu")),
+        "precision": predictor.precision,
+        "test_set_seconds": round(test_seconds, 2),
+        "predict": percentiles(timed(lambda: predictor.predict([HEADLINE]), 200)),
+        "inspect": percentiles(timed(lambda: inside(Demo(core.registry, core.data_dir), HEADLINE, name), 20)),
+        "deep_inspect": percentiles(measure_deep_inspection(core, name, repeats=20)),
+    }
     result["train_headlines_per_s"] = round(training_throughput(predictor, train.texts, train.labels), 1)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return result

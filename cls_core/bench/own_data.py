@@ -56,15 +56,37 @@ def train_one(model, train_file, folder, data_dir, device):
     """Train one model on train_file into folder in a fresh process; its figures."""
     out = Path(folder) / checkpoint_file_name(model)
     start = time.perf_counter()
-    run = subprocess.run([sys.executable, "-m", "cls_core.train", "--model", model, "--train-file", str(train_file),
-                          "--out", str(out), "--data-dir", str(data_dir), "--device", device],
-                         capture_output=True, text=True, env=dict(os.environ))
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cls_core.train",
+            "--model",
+            model,
+            "--train-file",
+            str(train_file),
+            "--out",
+            str(out),
+            "--data-dir",
+            str(data_dir),
+            "--device",
+            device,
+        ],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+    )
     total = time.perf_counter() - start
     if run.returncode:
         return {"model": model, "failed": run.stderr[-1000:]}
     metrics = json.loads(out.with_suffix(".metrics.json").read_text(encoding="utf-8"))
-    figures = {"model": model, "total_seconds": round(total, 1), "dev_accuracy": metrics["dev"]["accuracy"],
-               "test_accuracy": metrics["test"]["accuracy"], "train_seconds": metrics["train_seconds"]}
+    figures = {
+        "model": model,
+        "total_seconds": round(total, 1),
+        "dev_accuracy": metrics["dev"]["accuracy"],
+        "test_accuracy": metrics["test"]["accuracy"],
+        "train_seconds": metrics["train_seconds"],
+    }
     if model != "linear":
         best, epochs = best_epoch(out.with_suffix(".log.jsonl"))
         figures.update(best_epoch=best["epoch"], epochs=epochs, seconds_to_best_epoch=best["wall"])
@@ -75,6 +97,7 @@ def bench_own_data(data_dir, out_dir=None, device="auto", train_file=None):
     """Each model's figures on train_file (default: the 5 x 2,000 file), trained into out_dir
     (default: a temporary folder, removed afterwards)."""
     import torch
+
     with tempfile.TemporaryDirectory(prefix="own-data-") as scratch:
         folder = Path(out_dir or scratch)
         folder.mkdir(parents=True, exist_ok=True)
@@ -83,9 +106,13 @@ def bench_own_data(data_dir, out_dir=None, device="auto", train_file=None):
             described = f"{CLASSES} classes x {PER_CLASS} headlines of {data_dir}/train.txt"
         else:
             described = str(train_file)
-        figures = {"file": described,
-                   "torch_threads": torch.get_num_threads(), "cpus": os.cpu_count(),
-                   "load_average_before": list(os.getloadavg()), "models": []}
+        figures = {
+            "file": described,
+            "torch_threads": torch.get_num_threads(),
+            "cpus": os.cpu_count(),
+            "load_average_before": list(os.getloadavg()),
+            "models": [],
+        }
         for model in MODELS:
             figures["models"].append(train_one(model, train_file, folder / "models", data_dir, device))
             print(f"{model}: done", flush=True)
@@ -94,8 +121,10 @@ def bench_own_data(data_dir, out_dir=None, device="auto", train_file=None):
 
 
 def print_own_data(r):
-    print(f"{r['file']}; torch threads {r['torch_threads']} on {r['cpus']} CPUs; load average "
-          f"{r['load_average_before'][0]:.2f} before, {r['load_average_after'][0]:.2f} after")
+    print(
+        f"{r['file']}; torch threads {r['torch_threads']} on {r['cpus']} CPUs; load average "
+        f"{r['load_average_before'][0]:.2f} before, {r['load_average_after'][0]:.2f} after"
+    )
     print(f"{'model':<12}{'best epoch':>12}{'s to its end':>14}{'total s':>10}{'dev acc':>10}{'test acc':>10}")
     for m in r["models"]:
         if "failed" in m:
@@ -103,5 +132,7 @@ def print_own_data(r):
             continue
         best = f"{m['best_epoch']}/{m['epochs']}" if "best_epoch" in m else "-"
         to_best = f"{m['seconds_to_best_epoch']:.1f}" if "best_epoch" in m else f"{m['train_seconds']:.1f} (fit)"
-        print(f"{m['model']:<12}{best:>12}{to_best:>14}{m['total_seconds']:>10.1f}"
-              f"{m['dev_accuracy']:>10.2%}{m['test_accuracy']:>10.2%}")
+        print(
+            f"{m['model']:<12}{best:>12}{to_best:>14}{m['total_seconds']:>10.1f}"
+            f"{m['dev_accuracy']:>10.2%}{m['test_accuracy']:>10.2%}"
+        )

@@ -65,13 +65,17 @@ def recipe(checkpoint):
 def summarise(log_path, target=REFERENCE_DEV_ACCURACY):
     """{"epochs", "seconds_per_epoch", "to_target" {"epoch", "seconds"} or None, "best"
     {"dev_acc", "epoch", "seconds"}} from a training's per-epoch log."""
-    epochs = [r for r in map(json.loads, Path(log_path).read_text(encoding="utf-8").splitlines())
-              if r["type"] == "epoch"]
+    epochs = [
+        r for r in map(json.loads, Path(log_path).read_text(encoding="utf-8").splitlines()) if r["type"] == "epoch"
+    ]
     reached = next((r for r in epochs if r["dev_acc"] >= target), None)
     best = max(epochs, key=lambda r: r["dev_acc"])  # the first of equals: the earliest
-    return {"epochs": len(epochs), "seconds_per_epoch": round(epochs[-1]["elapsed"] / len(epochs), 1),
-            "to_target": reached and {"epoch": reached["epoch"], "seconds": reached["elapsed"]},
-            "best": {"dev_acc": best["dev_acc"], "epoch": best["epoch"], "seconds": best["elapsed"]}}
+    return {
+        "epochs": len(epochs),
+        "seconds_per_epoch": round(epochs[-1]["elapsed"] / len(epochs), 1),
+        "to_target": reached and {"epoch": reached["epoch"], "seconds": reached["elapsed"]},
+        "best": {"dev_acc": best["dev_acc"], "epoch": best["epoch"], "seconds": best["elapsed"]},
+    }
 
 
 def step_seconds(checkpoint, data_dir, precisions=("fp32", "bf16"), steps=20, rounds=3, batch_size=64):
@@ -80,9 +84,9 @@ def step_seconds(checkpoint, data_dir, precisions=("fp32", "bf16"), steps=20, ro
     each precision in turn, best of `rounds` alternating rounds."""
     predictor = Predictor.load(checkpoint, "cpu")
     train = load_split(data_dir, "train")
-    texts = predictor.normalize_many(train.texts[:steps * batch_size])
+    texts = predictor.normalize_many(train.texts[: steps * batch_size])
     encoded = [predictor.encoder.encode(t) for t in texts]
-    labels = torch.tensor(train.labels[:len(encoded)])
+    labels = torch.tensor(train.labels[: len(encoded)])
     batches = epoch_batches([len(c) for c, _ in encoded], batch_size, seed=1, epoch=1)
     objective = Objective(label_smoothing=0.1, clip=1.0, char_dropout=0.1)
     optimizer = torch.optim.AdamW(predictor.model.parameters(), lr=1e-5)
@@ -91,24 +95,32 @@ def step_seconds(checkpoint, data_dir, precisions=("fp32", "bf16"), steps=20, ro
         for precision in precisions:
             dtype = None if precision == "fp32" else DTYPES[precision]
             start = time.perf_counter()
-            train_epoch(predictor.model, encoded, labels, batches, optimizer, predictor.device, objective,
-                        autocast_dtype=dtype)
+            train_epoch(
+                predictor.model, encoded, labels, batches, optimizer, predictor.device, objective, autocast_dtype=dtype
+            )
             best[precision] = min(best[precision], (time.perf_counter() - start) / len(batches))
     return {p: round(s, 4) for p, s in best.items()}
 
 
-def bench_train_precision(model, checkpoints, data_dir, out_dir=None, precisions=("fp32", "bf16"), device="cpu",
-                          extra=(), threads=1):
+def bench_train_precision(
+    model, checkpoints, data_dir, out_dir=None, precisions=("fp32", "bf16"), device="cpu", extra=(), threads=1
+):
     """The seconds per step of each precision (step_seconds); then, given out_dir, one
     training per precision of the shipped `model`'s recipe (plus `extra` arguments, which
     override it), side by side at `threads` torch threads each: its summary, test accuracy
     and the load averages around them."""
     steps = recipe(Path(checkpoints) / f"{model}.pt")
     per_step = step_seconds(Path(checkpoints) / f"{model}.pt", data_dir, precisions)
-    result = {"model": model, "target_dev_acc": REFERENCE_DEV_ACCURACY, "device": device,
-              "command": " ".join(["python -m cls_core.train", *steps, *extra]),
-              "step_ms": {p: round(s * 1000, 1) for p, s in per_step.items()},
-              "step_threads": torch.get_num_threads(), "threads": threads, "runs": {}}
+    result = {
+        "model": model,
+        "target_dev_acc": REFERENCE_DEV_ACCURACY,
+        "device": device,
+        "command": " ".join(["python -m cls_core.train", *steps, *extra]),
+        "step_ms": {p: round(s * 1000, 1) for p, s in per_step.items()},
+        "step_threads": torch.get_num_threads(),
+        "threads": threads,
+        "runs": {},
+    }
     if out_dir is None:
         return result
     out_dir = Path(out_dir)
@@ -116,35 +128,65 @@ def bench_train_precision(model, checkpoints, data_dir, out_dir=None, precisions
     before, running = os.getloadavg()[0], {}
     for precision in precisions:
         out = out_dir / f"{model}-{precision}.pt"
-        command = [sys.executable, "-m", "cls_core.train", *steps, *extra, "--precision", precision,
-                   "--data-dir", str(data_dir), "--device", device, "--out", str(out)]
+        command = [
+            sys.executable,
+            "-m",
+            "cls_core.train",
+            *steps,
+            *extra,
+            "--precision",
+            precision,
+            "--data-dir",
+            str(data_dir),
+            "--device",
+            device,
+            "--out",
+            str(out),
+        ]
         with open(out.with_suffix(".out"), "w", encoding="utf-8") as printed:
-            running[precision] = out, subprocess.Popen(command, stdout=printed, stderr=subprocess.STDOUT,
-                                                       env=dict(os.environ, OMP_NUM_THREADS=str(threads)))
+            running[precision] = (
+                out,
+                subprocess.Popen(
+                    command,
+                    stdout=printed,
+                    stderr=subprocess.STDOUT,
+                    env=dict(os.environ, OMP_NUM_THREADS=str(threads)),
+                ),
+            )
     for precision, (out, process) in running.items():
         if process.wait():
             raise subprocess.CalledProcessError(process.returncode, process.args)
         metrics = json.loads(out.with_suffix(".metrics.json").read_text(encoding="utf-8"))
-        result["runs"][precision] = dict(summarise(out.with_suffix(".log.jsonl")),
-                                         trained_in=metrics["train_precision"],
-                                         test_acc=metrics.get("test", {}).get("accuracy"))
+        result["runs"][precision] = dict(
+            summarise(out.with_suffix(".log.jsonl")),
+            trained_in=metrics["train_precision"],
+            test_acc=metrics.get("test", {}).get("accuracy"),
+        )
     result["load_average"] = [round(before, 2), round(os.getloadavg()[0], 2)]
     return result
 
 
 def print_train_precision(r):
-    print(f"{r['model']}, one optimiser step of 64 headlines at {r['step_threads']} thread(s), best of 3 "
-          f"alternating rounds of 20: " + ", ".join(f"{p} {ms:.1f} ms" for p, ms in r["step_ms"].items()))
+    print(
+        f"{r['model']}, one optimiser step of 64 headlines at {r['step_threads']} thread(s), best of 3 "
+        f"alternating rounds of 20: " + ", ".join(f"{p} {ms:.1f} ms" for p, ms in r["step_ms"].items())
+    )
     if not r["runs"]:
         return
-    print(f"{r['model']} on {r['device']}, side by side at {r['threads']} thread(s) each, load average "
-          f"{r['load_average'][0]:.2f} before, {r['load_average'][1]:.2f} after: {r['command']} --precision P")
-    print(f"{'precision':<10}{'s/epoch':>8}{'to ' + format(r['target_dev_acc'], '.2%') + ' dev':>22}"
-          f"{'best dev':>26}{'test':>8}")
+    print(
+        f"{r['model']} on {r['device']}, side by side at {r['threads']} thread(s) each, load average "
+        f"{r['load_average'][0]:.2f} before, {r['load_average'][1]:.2f} after: {r['command']} --precision P"
+    )
+    print(
+        f"{'precision':<10}{'s/epoch':>8}{'to ' + format(r['target_dev_acc'], '.2%') + ' dev':>22}"
+        f"{'best dev':>26}{'test':>8}"
+    )
     for run in r["runs"].values():
         reached = run["to_target"]
         to_target = f"{reached['seconds']:.0f} s (epoch {reached['epoch']})" if reached else "not reached"
         best = run["best"]
         test = f"{run['test_acc']:.2%}" if run["test_acc"] is not None else "-"
-        print(f"{run['trained_in']:<10}{run['seconds_per_epoch']:>8.1f}{to_target:>22}"
-              f"{best['dev_acc']:>10.2%} at {best['seconds']:.0f} s (ep {best['epoch']}){test:>8}")
+        print(
+            f"{run['trained_in']:<10}{run['seconds_per_epoch']:>8.1f}{to_target:>22}"
+            f"{best['dev_acc']:>10.2%} at {best['seconds']:.0f} s (ep {best['epoch']}){test:>8}"
+        )

@@ -63,7 +63,7 @@ class ReferenceRNNAttention(nn.Module):
 
 def reference_vocab(chars, size=4762):
     """A character -> id dict the size of the reference's (4,760 characters, <UNK>, <PAD>)."""
-    chars = list(dict.fromkeys(chars))[:size - 2]
+    chars = list(dict.fromkeys(chars))[: size - 2]
     chars += [chr(0xE000 + i) for i in range(size - 2 - len(chars))]  # private-use fillers
     vocab = {c: i for i, c in enumerate(chars)}
     vocab.update({"<UNK>": len(vocab), "<PAD>": len(vocab) + 1})
@@ -80,7 +80,7 @@ def reference_predict(model, vocab, texts, pad_size=32, batch_size=128):
         rows.append([vocab.get(t, vocab["<UNK>"]) for t in tokens])
     out = []
     for i in range(0, len(rows), batch_size):
-        out.append(torch.max(model(torch.LongTensor(rows[i:i + batch_size])).data, 1)[1].numpy())
+        out.append(torch.max(model(torch.LongTensor(rows[i : i + batch_size])).data, 1)[1].numpy())
     return np.concatenate(out)
 
 
@@ -104,8 +104,12 @@ def bench_ratios(checkpoints, data_dir, device, precision="auto", threads=None, 
         ref = reference().eval()
         ref16 = copy.deepcopy(ref).to(torch.bfloat16)
         vocab = reference_vocab(ours.encoder.vocab.itos[2:])
-        row = {"precision": ours.precision, "load_s": round(load_s, 2),
-               "fast_path_mb": round(ours.fast.nbytes() / 2**20, 1) if ours.fast else None, "threads": {}}
+        row = {
+            "precision": ours.precision,
+            "load_s": round(load_s, 2),
+            "fast_path_mb": round(ours.fast.nbytes() / 2**20, 1) if ours.fast else None,
+            "threads": {},
+        }
         for n in threads:
             torch.set_num_threads(n)
             ours.predict_proba(texts[:256]), reference_predict(ref, vocab, texts[:256])  # warm-up
@@ -115,30 +119,46 @@ def bench_ratios(checkpoints, data_dir, device, precision="auto", threads=None, 
                 ref_s += timed(lambda: reference_predict(ref, vocab, texts), 1)
                 ref16_s += timed(lambda: reference_predict(ref16, vocab, texts), 1)
                 our_s += timed(lambda: ours.predict_proba(texts), 1)
-            row["threads"][n] = {"reference_s": round(min(ref_s), 3), "reference_bf16_s": round(min(ref16_s), 3),
-                                 "ours_s": round(min(our_s), 3), "ratio": round(min(ref_s) / min(our_s), 2),
-                                 "ratio_bf16": round(min(ref16_s) / min(our_s), 2)}
+            row["threads"][n] = {
+                "reference_s": round(min(ref_s), 3),
+                "reference_bf16_s": round(min(ref16_s), 3),
+                "ours_s": round(min(our_s), 3),
+                "ratio": round(min(ref_s) / min(our_s), 2),
+                "ratio_bf16": round(min(ref16_s) / min(our_s), 2),
+            }
         rows[name] = row
     torch.set_num_threads(default_threads)
     one = timed(lambda: normalize_headline(HEADLINE), 1000)
     all_s = min(timed(lambda: ours.normalize_many(texts), rounds))
-    return {"networks": rows, "normalize_per_headline_us": round(float(np.median(one)) * 1e6, 1),
-            "normalize_test_split_s": round(all_s, 3), "probe": cpu_verdict() if ours.device.type == "cpu" else None,
-            "load_average": os.getloadavg(),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    return {
+        "networks": rows,
+        "normalize_per_headline_us": round(float(np.median(one)) * 1e6, 1),
+        "normalize_test_split_s": round(all_s, 3),
+        "probe": cpu_verdict() if ours.device.type == "cpu" else None,
+        "load_average": os.getloadavg(),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
 
 
 def print_ratios(r):
-    print(f"\n{'network':<18}{'precision':>10}{'threads':>8}{'reference s':>12}{'ref bf16 s':>11}{'ours s':>8}"
-          f"{'ratio':>8}{'vs bf16':>9}{'load s':>8}{'tables MB':>10}   (10,000 test headlines, raw strings in, best of the rounds)")
+    print(
+        f"\n{'network':<18}{'precision':>10}{'threads':>8}{'reference s':>12}{'ref bf16 s':>11}{'ours s':>8}"
+        f"{'ratio':>8}{'vs bf16':>9}{'load s':>8}{'tables MB':>10}   (10,000 test headlines, raw strings in, best of the rounds)"
+    )
     for name, row in r["networks"].items():
         for n, t in row["threads"].items():
-            print(f"{name:<18}{row['precision']:>10}{n:>8}{t['reference_s']:>12.3f}{t['reference_bf16_s']:>11.3f}"
-                  f"{t['ours_s']:>8.3f}{t['ratio']:>7.1f}x{t['ratio_bf16']:>8.1f}x{row['load_s']:>8.2f}{row['fast_path_mb'] or 0:>10.1f}")
+            print(
+                f"{name:<18}{row['precision']:>10}{n:>8}{t['reference_s']:>12.3f}{t['reference_bf16_s']:>11.3f}"
+                f"{t['ours_s']:>8.3f}{t['ratio']:>7.1f}x{t['ratio_bf16']:>8.1f}x{row['load_s']:>8.2f}{row['fast_path_mb'] or 0:>10.1f}"
+            )
     probe = r.get("probe")
     if probe:
-        print(f"precision probe on this machine: fp32 {probe['fp32_ms']} ms, bf16 {probe['bf16_ms']} ms -> "
-              f"{probe['choice']} for --precision auto ({probe['key']})")
-    print(f"normalisation: {r['normalize_per_headline_us']:.1f} us for one headline, "
-          f"{r['normalize_test_split_s']:.3f} s for the test split (inside 'ours'); "
-          f"load average {' '.join(f'{x:.2f}' for x in r['load_average'])}; peak RSS {r['peak_rss_mb']:.0f} MB")
+        print(
+            f"precision probe on this machine: fp32 {probe['fp32_ms']} ms, bf16 {probe['bf16_ms']} ms -> "
+            f"{probe['choice']} for --precision auto ({probe['key']})"
+        )
+    print(
+        f"normalisation: {r['normalize_per_headline_us']:.1f} us for one headline, "
+        f"{r['normalize_test_split_s']:.3f} s for the test split (inside 'ours'); "
+        f"load average {' '.join(f'{x:.2f}' for x in r['load_average'])}; peak RSS {r['peak_rss_mb']:.0f} MB"
+    )

@@ -40,8 +40,8 @@ from cls_core.data.splits import folder_of_test_split
 from cls_core.models.predictor import SHIPPED_MODELS
 
 LOOKS, PREDICTIONS, CLIENTS = 80, 160, 4  # per round; CLIENTS stays within the inspect gate's 2 + 6
-GOAL_RSS_GIB, GOAL_GROWTH = 1.5, 0.05     # after the first round; from the first round to the last
-GIB = 1024 ** 3
+GOAL_RSS_GIB, GOAL_GROWTH = 1.5, 0.05  # after the first round; from the first round to the last
+GIB = 1024**3
 
 
 def memory(pid):
@@ -57,14 +57,17 @@ def round_calls(headlines, models, round_index, looks=LOOKS, predictions=PREDICT
     rng = random.Random(round_index)
     picked = rng.sample(headlines, looks + predictions)
     everyone = models + [ENSEMBLE]
-    return {"inspect": [[h, models[i % len(models)]] for i, h in enumerate(picked[:looks])],
-            "predict": [[h, everyone[i % len(everyone)], 5] for i, h in enumerate(picked[looks:])],
-            "evaluate": [[m] for m in everyone]}
+    return {
+        "inspect": [[h, models[i % len(models)]] for i, h in enumerate(picked[:looks])],
+        "predict": [[h, everyone[i % len(everyone)], 5] for i, h in enumerate(picked[looks:])],
+        "evaluate": [[m] for m in everyone],
+    }
 
 
 def run_round(call, calls, clients=CLIENTS):
     """Every call of a round at once through call(endpoint, inputs), `clients` threads per
     endpoint (one per evaluation): {endpoint: [errors]}, and the seconds the round took."""
+
     def one(endpoint, inputs):
         try:
             call(endpoint, inputs)
@@ -73,8 +76,10 @@ def run_round(call, calls, clients=CLIENTS):
             return f"{type(e).__name__}: {e}"[:200]
 
     start = time.perf_counter()
-    pools = {endpoint: ThreadPoolExecutor(len(inputs) if endpoint == "evaluate" else clients)
-             for endpoint, inputs in calls.items()}
+    pools = {
+        endpoint: ThreadPoolExecutor(len(inputs) if endpoint == "evaluate" else clients)
+        for endpoint, inputs in calls.items()
+    }
     futures = [(e, pools[e].submit(one, e, inputs)) for e, batch in calls.items() for inputs in batch]
     errors = {e: [] for e in calls}
     for endpoint, f in futures:
@@ -92,8 +97,13 @@ def soak(call, pid, texts, models, rounds, settle=2.0, trim=None):
     for r in range(rounds):
         errors, seconds = run_round(call, round_calls(texts, models, r))
         time.sleep(settle)
-        row = dict(memory(pid), seconds=round(seconds, 1), load=[round(x, 2) for x in os.getloadavg()],
-                   errors={e: len(v) for e, v in errors.items()}, first_errors=[v[0] for v in errors.values() if v])
+        row = dict(
+            memory(pid),
+            seconds=round(seconds, 1),
+            load=[round(x, 2) for x in os.getloadavg()],
+            errors={e: len(v) for e, v in errors.items()},
+            first_errors=[v[0] for v in errors.values() if v],
+        )
         if trim:
             row["rss_trimmed"] = trim()
         out.append(row)
@@ -106,13 +116,21 @@ def figures(rounds, **fields):
     growth = round(last / first - 1, 4)
     if "rss_trimmed" in rounds[0]:  # the trims change what the next round finds: this is the growth to read
         fields["growth_trimmed"] = round(rounds[-1]["rss_trimmed"] / rounds[0]["rss_trimmed"] - 1, 4)
-    return dict(fields, rounds=rounds, growth=growth,
-                goals={"rss_after_first_round": first <= GOAL_RSS_GIB * GIB, "growth_first_to_last": growth <= GOAL_GROWTH})
+    return dict(
+        fields,
+        rounds=rounds,
+        growth=growth,
+        goals={"rss_after_first_round": first <= GOAL_RSS_GIB * GIB, "growth_first_to_last": growth <= GOAL_GROWTH},
+    )
 
 
 def malloc_environment():
     """The variables that set the app's malloc (cls_core.app.allocator) found in this environment."""
-    return {k: v for k, v in os.environ.items() if k in ("CLS_MALLOC_DEFAULTS", "MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_")}
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k in ("CLS_MALLOC_DEFAULTS", "MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_")
+    }
 
 
 def bench_soak(checkpoints, data_dir, rounds=3, in_process=False):
@@ -121,23 +139,55 @@ def bench_soak(checkpoints, data_dir, rounds=3, in_process=False):
     figures (see print_soak)."""
     root = Path(__file__).resolve().parents[2]
     load_before = [round(x, 2) for x in os.getloadavg()]
-    common = dict(malloc=malloc_environment(), load_before=load_before,
-                  per_round={"looks": LOOKS, "predictions": PREDICTIONS, "evaluations": len(SHIPPED_MODELS) + 1})
+    common = dict(
+        malloc=malloc_environment(),
+        load_before=load_before,
+        per_round={"looks": LOOKS, "predictions": PREDICTIONS, "evaluations": len(SHIPPED_MODELS) + 1},
+    )
     if in_process:
-        out = subprocess.run([sys.executable, "-m", "cls_core.bench.soak", str(checkpoints), str(data_dir), str(rounds)],
-                             cwd=root, capture_output=True, text=True, env=dict(os.environ))
+        out = subprocess.run(
+            [sys.executable, "-m", "cls_core.bench.soak", str(checkpoints), str(data_dir), str(rounds)],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            env=dict(os.environ),
+        )
         if out.returncode:
             raise RuntimeError(out.stderr[-2000:])
         return dict(json.loads(out.stdout.splitlines()[-1]), **common)
     test = load_split(folder_of_test_split(data_dir), "test")
     port = free_port()
-    server, url, startup = start_server([sys.executable, "app.py", "--device", "cpu", "--port", str(port),
-                                         "--checkpoints", str(checkpoints), "--data-dir", str(data_dir)], root, port)
+    server, url, startup = start_server(
+        [
+            sys.executable,
+            "app.py",
+            "--device",
+            "cpu",
+            "--port",
+            str(port),
+            "--checkpoints",
+            str(checkpoints),
+            "--data-dir",
+            str(data_dir),
+        ],
+        root,
+        port,
+    )
     try:
         started = memory(server.pid)
-        return figures(soak(lambda e, inputs: http_call(url, inputs, timeout=600, endpoint=e), server.pid,
-                            test.texts, list(SHIPPED_MODELS), rounds),
-                       where="app.py over HTTP", startup_seconds=round(startup, 1), started=started, **common)
+        return figures(
+            soak(
+                lambda e, inputs: http_call(url, inputs, timeout=600, endpoint=e),
+                server.pid,
+                test.texts,
+                list(SHIPPED_MODELS),
+                rounds,
+            ),
+            where="app.py over HTTP",
+            startup_seconds=round(startup, 1),
+            started=started,
+            **common,
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -159,31 +209,51 @@ def soak_in_process(checkpoints, data_dir, rounds):
     def trim():
         libc.malloc_trim(0)
         return memory("self")["rss"]
+
     started = memory("self")
-    rows = soak(lambda e, inputs: answers[e](demo, *inputs), "self", demo.test_split().texts,
-                demo.model_names(ensemble=False), rounds, trim=trim if libc else None)
-    return figures(rows, where="the app's service in one process, no Gradio", started=started,
-                   startup_seconds=round(time.perf_counter() - start, 1))
+    rows = soak(
+        lambda e, inputs: answers[e](demo, *inputs),
+        "self",
+        demo.test_split().texts,
+        demo.model_names(ensemble=False),
+        rounds,
+        trim=trim if libc else None,
+    )
+    return figures(
+        rows,
+        where="the app's service in one process, no Gradio",
+        started=started,
+        startup_seconds=round(time.perf_counter() - start, 1),
+    )
 
 
 def print_soak(r):
     per, malloc = r["per_round"], r["malloc"]
-    print(f"{r['where']}: started in {r['startup_seconds']} s at {r['started']['rss'] / GIB:.2f} GiB RSS; malloc: "
-          + (" ".join(f"{k}={v}" for k, v in malloc.items()) or "as app.py sets it (cls_core.app.allocator)")
-          + f"; load average before {' '.join(map(str, r['load_before']))}")
-    print(f"each round: {per['looks']} looks inside, {per['predictions']} predictions, "
-          f"{per['evaluations']} evaluations at once")
+    print(
+        f"{r['where']}: started in {r['startup_seconds']} s at {r['started']['rss'] / GIB:.2f} GiB RSS; malloc: "
+        + (" ".join(f"{k}={v}" for k, v in malloc.items()) or "as app.py sets it (cls_core.app.allocator)")
+        + f"; load average before {' '.join(map(str, r['load_before']))}"
+    )
+    print(
+        f"each round: {per['looks']} looks inside, {per['predictions']} predictions, "
+        f"{per['evaluations']} evaluations at once"
+    )
     for i, row in enumerate(r["rounds"], 1):
         errors = sum(row["errors"].values())
         trimmed = f" ({row['rss_trimmed'] / GIB:.3f} after malloc_trim)" if "rss_trimmed" in row else ""
-        print(f"round {i}: RSS {row['rss'] / GIB:.3f} GiB{trimmed}, peak {row['peak'] / GIB:.3f} GiB, {row['seconds']} s, "
-              f"load average {' '.join(map(str, row['load']))}, {errors} errors"
-              + (f" ({row['first_errors'][0]})" if errors else ""))
+        print(
+            f"round {i}: RSS {row['rss'] / GIB:.3f} GiB{trimmed}, peak {row['peak'] / GIB:.3f} GiB, {row['seconds']} s, "
+            f"load average {' '.join(map(str, row['load']))}, {errors} errors"
+            + (f" ({row['first_errors'][0]})" if errors else "")
+        )
     goals = r["goals"]
-    print(f"RSS after round 1: {r['rounds'][0]['rss'] / GIB:.3f} GiB (goal <= {GOAL_RSS_GIB} GiB: "
-          f"{'met' if goals['rss_after_first_round'] else 'not met'}); growth round 1 -> {len(r['rounds'])}: "
-          f"{r['growth']:+.1%} (goal <= {GOAL_GROWTH:+.0%}: {'met' if goals['growth_first_to_last'] else 'not met'})"
-          + (f"; after malloc_trim {r['growth_trimmed']:+.1%}" if "growth_trimmed" in r else ""))
+    print(
+        f"RSS after round 1: {r['rounds'][0]['rss'] / GIB:.3f} GiB (goal <= {GOAL_RSS_GIB} GiB: "
+        f"{'met' if goals['rss_after_first_round'] else 'not met'}); growth round 1 -> {len(r['rounds'])}: "
+        f"{r['growth']:+.1%} (goal <= {GOAL_GROWTH:+.0%}: {'met' if goals['growth_first_to_last'] else 'not met'})"
+        + (f"; after malloc_trim {r['growth_trimmed']:+.1%}" if "growth_trimmed" in r else "")
+    )
+
 
 if __name__ == "__main__":  # bench_soak(in_process=True) runs this in a fresh process: prints the figures as JSON
     print(json.dumps(soak_in_process(sys.argv[1], sys.argv[2], int(sys.argv[3]))))

@@ -36,14 +36,17 @@ def memory_mb(pid, field):
 def start_as_a_host_would(workdir, port):
     """(process, url, seconds until it answered): app.py, no flags, on a fresh host."""
     env = {k: v for k, v in os.environ.items() if k not in ("CLS_DATA_DIR", "PORT")}
-    env.update(GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False",
-               HEADLINE_LENS_CACHE=str(Path(workdir) / "cache"))
+    env.update(
+        GRADIO_SERVER_NAME="127.0.0.1",
+        GRADIO_SERVER_PORT=str(port),
+        GRADIO_ANALYTICS_ENABLED="False",
+        HEADLINE_LENS_CACHE=str(Path(workdir) / "cache"),
+    )
     url = f"http://127.0.0.1:{port}/"
     start = time.perf_counter()
     with open(Path(workdir) / "app.log", "w") as log:
         # no $CLS_DATA_DIR: the app looks in data/THUCNews, which a host's copy lacks (never committed)
-        process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                   env=env)
+        process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
     while True:
         try:
             urllib.request.urlopen(url, timeout=2)
@@ -63,6 +66,7 @@ def draw_the_page_once(url):
     except ImportError:
         return None
     from cls_core.bench.first_draw import CHROMIUM, LAUNCH_ARGS, open_page
+
     start = time.perf_counter()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
@@ -78,6 +82,7 @@ def bench_startup():
     """{startup_s, rss_started_mb, page_s, rss_after_page_mb, rss_after_predict_mb, peak_rss_mb, ...}."""
     from cls_core.bench.first_draw import free_port
     from cls_core.bench.load import http_call
+
     with tempfile.TemporaryDirectory(prefix="startup-") as workdir:
         process, url, startup = start_as_a_host_would(workdir, free_port())
         try:
@@ -85,23 +90,31 @@ def bench_startup():
             page_s = draw_the_page_once(url)
             r.update(page_s=page_s and round(page_s, 1), rss_after_page_mb=memory_mb(process.pid, "VmRSS"))
             http_call(url, [HEADLINE, "TextCNN", 5])
-            r.update(rss_after_predict_mb=memory_mb(process.pid, "VmRSS"),
-                     peak_rss_mb=memory_mb(process.pid, "VmHWM"))
+            r.update(rss_after_predict_mb=memory_mb(process.pid, "VmRSS"), peak_rss_mb=memory_mb(process.pid, "VmHWM"))
         finally:
             process.terminate()
             process.wait(timeout=30)
-        r.update(app_log_tail=(Path(workdir) / "app.log").read_text()[-2000:], cpus=os.cpu_count(),
-                 load_after=list(os.getloadavg()))
+        r.update(
+            app_log_tail=(Path(workdir) / "app.log").read_text()[-2000:],
+            cpus=os.cpu_count(),
+            load_after=list(os.getloadavg()),
+        )
     return r
 
 
 def print_startup(r):
-    print(f"start-up (python app.py until it answers HTTP): {r['startup_s']} s; "
-          f"resident then {r['rss_started_mb']:.0f} MB")
+    print(
+        f"start-up (python app.py until it answers HTTP): {r['startup_s']} s; "
+        f"resident then {r['rss_started_mb']:.0f} MB"
+    )
     if r["page_s"] is None:
         print("page: not drawn (playwright is not installed)")
     else:
-        print(f"one visitor's page drawn and one headline answered in Chromium: {r['page_s']} s; "
-              f"resident after {r['rss_after_page_mb']:.0f} MB")
-    print(f"after one /predict call: {r['rss_after_predict_mb']:.0f} MB; peak (VmHWM) {r['peak_rss_mb']:.0f} MB "
-          f"({r['cpus']} CPUs, load average after {r['load_after'][0]:.1f})")
+        print(
+            f"one visitor's page drawn and one headline answered in Chromium: {r['page_s']} s; "
+            f"resident after {r['rss_after_page_mb']:.0f} MB"
+        )
+    print(
+        f"after one /predict call: {r['rss_after_predict_mb']:.0f} MB; peak (VmHWM) {r['peak_rss_mb']:.0f} MB "
+        f"({r['cpus']} CPUs, load average after {r['load_after'][0]:.1f})"
+    )

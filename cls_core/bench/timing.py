@@ -5,7 +5,7 @@ import time
 import numpy as np
 
 HEADLINE = "国足3:0完胜泰国队 晋级世界杯预选赛下一阶段"
-HEADLINE_30 = "国足3:0完胜泰国队晋级世界杯预选赛下一阶段比赛主帅赛后表示"   # 30 characters
+HEADLINE_30 = "国足3:0完胜泰国队晋级世界杯预选赛下一阶段比赛主帅赛后表示"  # 30 characters
 
 
 def percentiles(seconds):

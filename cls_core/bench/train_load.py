@@ -32,9 +32,10 @@ def labelled_file(folder):
     classes = read_classes(DEMO_DATA_DIR / "class.txt")
     lines = (DEMO_DATA_DIR / "test.txt").read_text(encoding="utf-8").splitlines()
     path = Path(folder) / "thucnews-as-mine.tsv"
-    path.write_text("".join(f"{text}\t{classes[int(label)]}\n" for text, label in (line.rsplit("\t", 1)
-                                                                                  for line in lines if line)),
-                    encoding="utf-8")
+    path.write_text(
+        "".join(f"{text}\t{classes[int(label)]}\n" for text, label in (line.rsplit("\t", 1) for line in lines if line)),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -44,9 +45,24 @@ def bench_train_load(checkpoints, data_dir, clients=4, calls=50, rounds=2):
     root = Path(__file__).resolve().parents[2]
     folder = Path(tempfile.mkdtemp(prefix="train-load-"))
     port = free_port()
-    app, url, _ = start_server([sys.executable, "app.py", "--port", str(port), "--checkpoints", str(checkpoints),
-                                "--data-dir", str(data_dir), "--allow-training", "--models", str(folder / "app-models"),
-                                "--no-feedback"], root, port)
+    app, url, _ = start_server(
+        [
+            sys.executable,
+            "app.py",
+            "--port",
+            str(port),
+            "--checkpoints",
+            str(checkpoints),
+            "--data-dir",
+            str(data_dir),
+            "--allow-training",
+            "--models",
+            str(folder / "app-models"),
+            "--no-feedback",
+        ],
+        root,
+        port,
+    )
     queue = TrainingQueue(folder / "models", command=training_command)
     try:
         http_call(url, [HEADLINE, "TextCNN", 5])  # warm-up
@@ -69,9 +85,15 @@ def bench_train_load(checkpoints, data_dir, clients=4, calls=50, rounds=2):
             errors["training"] += failed
             steps = len(job.steps)
             queue.cancel(job.id)
-        result = {"clients": clients, "calls_each": calls, "rounds": rounds, "cpus": os.cpu_count(),
-                  "load_average": [round(x, 2) for x in os.getloadavg()], "trained_through": trained_through,
-                  "log_points_while_measured": steps}
+        result = {
+            "clients": clients,
+            "calls_each": calls,
+            "rounds": rounds,
+            "cpus": os.cpu_count(),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+            "trained_through": trained_through,
+            "log_points_while_measured": steps,
+        }
         for name, seconds in measured.items():
             result[name] = dict(percentiles(seconds), errors=errors[name])
         result["p95_ratio"] = round(result["training"]["p95_ms"] / result["idle"]["p95_ms"], 2)
@@ -85,9 +107,13 @@ def bench_train_load(checkpoints, data_dir, clients=4, calls=50, rounds=2):
 
 
 def print_train_load(r):
-    print(f"/predict, {r['clients']} clients x {r['calls_each']} calls, {r['rounds']} rounds each "
-          f"({r['cpus']} CPUs, load average {' '.join(map(str, r['load_average']))}):")
+    print(
+        f"/predict, {r['clients']} clients x {r['calls_each']} calls, {r['rounds']} rounds each "
+        f"({r['cpus']} CPUs, load average {' '.join(map(str, r['load_average']))}):"
+    )
     for name in ("idle", "training"):
         print(f"  {name:<9} p50 {r[name]['p50_ms']:.0f} ms, p95 {r[name]['p95_ms']:.0f} ms, {r[name]['errors']} errors")
-    print(f"  p95 with a training / idle: {r['p95_ratio']:.2f}x (goal: at most {GOAL:.0f}x: "
-          f"{'met' if r['goal_met'] else 'NOT met'}); the training ran throughout: {r['trained_through']}")
+    print(
+        f"  p95 with a training / idle: {r['p95_ratio']:.2f}x (goal: at most {GOAL:.0f}x: "
+        f"{'met' if r['goal_met'] else 'NOT met'}); the training ran throughout: {r['trained_through']}"
+    )

@@ -51,7 +51,7 @@ def bigram_tokens(text):
     One bigram per character keeps every bigram weight attached to the character it starts at.
     """
     padded = text + END
-    return [padded[t:t + 2] for t in range(len(text))]
+    return [padded[t : t + 2] for t in range(len(text))]
 
 
 class TextEncoder:
@@ -71,9 +71,14 @@ class TextEncoder:
         return chars, pairs
 
     def to_json(self):
-        return json.dumps({"vocab": self.vocab.itos, "max_len": self.max_len,
-                           "bigram_vocab": self.bigram_vocab.itos if self.bigram_vocab else None},
-                          ensure_ascii=False)
+        return json.dumps(
+            {
+                "vocab": self.vocab.itos,
+                "max_len": self.max_len,
+                "bigram_vocab": self.bigram_vocab.itos if self.bigram_vocab else None,
+            },
+            ensure_ascii=False,
+        )
 
     @classmethod
     def from_json(cls, text):
@@ -88,6 +93,7 @@ def pad_batch(encoded):
 
     def padded(sequences):
         return pad_sequence([torch.tensor(s, dtype=torch.long) for s in sequences], batch_first=True)
+
     return padded(c for c, _ in encoded), padded(b for _, b in encoded), torch.tensor([len(c) for c, _ in encoded])
 
 
@@ -104,9 +110,9 @@ def length_buckets(lengths, batch_size, rng=None, chunk=50):
     batches = []
     step = batch_size * chunk
     for start in range(0, len(order), step):
-        part = order[start:start + step]
+        part = order[start : start + step]
         part = part[np.argsort(lengths[part], kind="stable")]
-        batches += [part[i:i + batch_size] for i in range(0, len(part), batch_size)]
+        batches += [part[i : i + batch_size] for i in range(0, len(part), batch_size)]
     if rng is not None:
         rng.shuffle(batches)
     return batches

@@ -1,7 +1,7 @@
 """Fetching the dataset and checking it.
 
-    python -m cls_core.data fetch --source ../shared/data/THUCNews    # copy + verify
-    python -m cls_core.data check                                       # verify in place
+python -m cls_core.data fetch --source ../shared/data/THUCNews    # copy + verify
+python -m cls_core.data check                                       # verify in place
 """
 
 import argparse
@@ -14,11 +14,19 @@ import urllib.request
 from pathlib import Path
 
 from cls_core.data.outlets import write_halves, write_outlet_slice
-from cls_core.data.splits import (DEFAULT_DATA_DIR, KNOWN_FILES, SPLITS, DataFormatError, add_data_dir_argument,
-                                  read_classes, read_split, resolve_data_dir, sha256_file)
+from cls_core.data.splits import (
+    DEFAULT_DATA_DIR,
+    KNOWN_FILES,
+    SPLITS,
+    DataFormatError,
+    add_data_dir_argument,
+    read_classes,
+    read_split,
+    resolve_data_dir,
+    sha256_file,
+)
 
-PUBLIC_SOURCE = ("https://raw.githubusercontent.com/649453932/Chinese-Text-Classification-Pytorch/"
-                 "master/THUCNews/data")
+PUBLIC_SOURCE = "https://raw.githubusercontent.com/649453932/Chinese-Text-Classification-Pytorch/master/THUCNews/data"
 
 
 def check_data_dir(data_dir, strict_checksums=True):
@@ -102,8 +110,9 @@ def fetch(source, dest, verify=True):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m cls_core.data", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m cls_core.data", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     f = sub.add_parser("fetch", help="copy the dataset here and verify it")
     f.add_argument("--source", default=PUBLIC_SOURCE, help="local folder or http(s) base URL")
@@ -111,8 +120,10 @@ def main(argv=None):
     f.add_argument("--no-verify", action="store_true", help="accept files whose sha256 differs")
     c = sub.add_parser("check", help="verify a data directory in place")
     add_data_dir_argument(c)
-    h = sub.add_parser("halves", help="draw the fit and report halves of the other outlets' sets "
-                                      "(data/halves/*.sha256; cls_core.data.outlets)")
+    h = sub.add_parser(
+        "halves",
+        help="draw the fit and report halves of the other outlets' sets (data/halves/*.sha256; cls_core.data.outlets)",
+    )
     add_data_dir_argument(h)
     args = parser.parse_args(argv)
     try:

@@ -25,8 +25,8 @@ from cls_core.data.splits import DataFormatError, Dataset
 MAX_BYTES = 20 * 1024 * 1024
 MAX_LINES = 200_000
 MIN_CLASSES, MAX_CLASSES = 2, 100
-MIN_EXAMPLES = 10          # per class, in the whole file
-MAX_PROBLEMS_SHOWN = 20    # a broken file can have thousands; the first ones say enough
+MIN_EXAMPLES = 10  # per class, in the whole file
+MAX_PROBLEMS_SHOWN = 20  # a broken file can have thousands; the first ones say enough
 
 
 # What each kind of problem says, in English (the command line's words; the page words each
@@ -36,7 +36,7 @@ PROBLEMS = {
     "too_big": "{mb:.1f} MB; the limit is {limit_mb:.0f} MB",
     "not_utf8": "not valid UTF-8 ({reason} at byte {byte}); save the file as UTF-8",
     "no_column": "the header ({header}) has no column {missing}; name them text and label, "
-                 "or say which with --text-column/--label-column",
+    "or say which with --text-column/--label-column",
     "not_csv": "not readable as CSV ({error})",
     "too_many_lines": "more than {limit:,} lines; the limit is {limit:,}",
     "columns": "expected {expected} columns, found {found}",
@@ -54,6 +54,7 @@ PROBLEMS = {
 class Problem:
     """One problem of a labelled file: its kind (a key of PROBLEMS), the file, the line (0 for
     the file as a whole) and the details its message fills in."""
+
     kind: str
     path: str
     line: int = 0
@@ -71,9 +72,10 @@ class Problem:
 class LabelledFileReport:
     """What check_labelled_file found: the file's class counts (sorted by label), every problem
     that stops training (Problems, each naming the file and, where there is one, the line)."""
+
     path: str
     texts: list = field(default_factory=list)
-    labels: list = field(default_factory=list)   # label strings, one per text
+    labels: list = field(default_factory=list)  # label strings, one per text
     problems: list = field(default_factory=list)
     problem_count: int = 0
 
@@ -166,8 +168,15 @@ def _csv_rows(text, text_column, label_column, report):
         report.problem("not_csv", reader.line_num, error=str(e))
 
 
-def check_labelled_file(path, text_column="text", label_column="label", min_examples=MIN_EXAMPLES,
-                        max_bytes=MAX_BYTES, max_lines=MAX_LINES, min_classes=MIN_CLASSES):
+def check_labelled_file(
+    path,
+    text_column="text",
+    label_column="label",
+    min_examples=MIN_EXAMPLES,
+    max_bytes=MAX_BYTES,
+    max_lines=MAX_LINES,
+    min_classes=MIN_CLASSES,
+):
     """Read a labelled file and find every problem in it; raises nothing (a missing file is a
     problem too). The texts and labels read are in the report. min_classes is 1 for a dev or
     test file, which may hold a single label."""
@@ -220,8 +229,13 @@ def read_labelled_file(path, text_column="text", label_column="label", classes=N
     or a DataFormatError listing its problems. With classes given (a dev or test file read
     against the training file's classes), a label outside them is a problem and the
     per-label minimum does not apply."""
-    report = check_labelled_file(path, text_column, label_column, min_examples=0 if classes else min_examples,
-                                 min_classes=1 if classes else MIN_CLASSES)
+    report = check_labelled_file(
+        path,
+        text_column,
+        label_column,
+        min_examples=0 if classes else min_examples,
+        min_classes=1 if classes else MIN_CLASSES,
+    )
     if classes is not None and report.ok:
         unknown = sorted(set(report.labels) - set(classes))
         if unknown:
@@ -249,8 +263,10 @@ def carve_splits(data, shares=(0.8, 0.1, 0.1), seed=1):
         cuts = np.cumsum([len(rows) - sum(sizes)] + sizes)[:-1]
         for part, chunk in zip(parts, np.split(rows, cuts)):
             part.extend(chunk.tolist())
-    return [Dataset([data.texts[i] for i in sorted(part)], [data.labels[i] for i in sorted(part)], list(data.classes))
-            for part in parts]
+    return [
+        Dataset([data.texts[i] for i in sorted(part)], [data.labels[i] for i in sorted(part)], list(data.classes))
+        for part in parts
+    ]
 
 
 def labelled_lines(data):

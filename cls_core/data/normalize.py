@@ -34,18 +34,21 @@ CONVERTERS_KEPT = 8  # configurations: this one, the page's two (i18n), robustne
 def opencc_converter(config):
     """The OpenCC converter for a configuration name (loaded once)."""
     import opencc  # the pip package "opencc", pinned in requirements.txt
+
     return opencc.OpenCC(config)
 
 
 def opencc_version():
     from importlib.metadata import version
+
     return version("opencc")
 
 
 def drop_invisible(text):
     """Control and format characters dropped, whitespace folded to single spaces."""
-    text = "".join(" " if ch.isspace() else ch for ch in (text or "")
-                   if ch.isspace() or unicodedata.category(ch)[0] != "C")
+    text = "".join(
+        " " if ch.isspace() else ch for ch in (text or "") if ch.isspace() or unicodedata.category(ch)[0] != "C"
+    )
     return " ".join(text.split())
 
 
@@ -82,8 +85,12 @@ def normalize_many(texts, opencc_config=OPENCC_CONFIG):
 
 def normalization_record(opencc_config=OPENCC_CONFIG):
     """What a checkpoint stores about the normalisation its model was trained with."""
-    return {"name": NAME, "opencc_config": opencc_config, "opencc": opencc_version(),
-            "unicode": unicodedata.unidata_version}
+    return {
+        "name": NAME,
+        "opencc_config": opencc_config,
+        "opencc": opencc_version(),
+        "unicode": unicodedata.unidata_version,
+    }
 
 
 def legacy_clean(text):
@@ -105,7 +112,10 @@ def normalizer_for(record, where="checkpoint"):
     now = {"opencc": opencc_version(), "unicode": unicodedata.unidata_version}
     changed = [f"{k} {record.get(k)} -> {v}" for k, v in now.items() if record.get(k) != v]
     if changed:
-        warnings.warn(f"{where} was trained with another normalisation version ({', '.join(changed)}); "
-                      "a few characters may be read differently", stacklevel=2)
+        warnings.warn(
+            f"{where} was trained with another normalisation version ({', '.join(changed)}); "
+            "a few characters may be read differently",
+            stacklevel=2,
+        )
     config = record.get("opencc_config")
     return lambda text: normalize_headline(text, config)

@@ -23,8 +23,7 @@ from pathlib import Path
 
 from sklearn.model_selection import train_test_split
 
-from cls_core.data.splits import (DataFormatError, Dataset, _decoded_lines, read_classes, resolve_data_dir,
-                                  sha256_file)
+from cls_core.data.splits import DataFormatError, Dataset, _decoded_lines, read_classes, resolve_data_dir, sha256_file
 from cls_core.data.sources import read_label_map
 
 REPO_DATA = Path(__file__).resolve().parents[2] / "data"
@@ -88,10 +87,17 @@ def write_outlet_slice(folder=None, out=SHIPPED_OUTLET):
     relative, map_name = SOURCES["toutiao"]
     mapped = set(read_label_map(MAPS_DIR / map_name, read_classes(REPO_DATA / "demo" / "class.txt")))
     wanted = half_hashes("toutiao-report")
-    lines = [line for line in read_lines(sources_dir(folder) / relative)
-             if line_sha256(line) in wanted and line.rpartition("\t")[2] in mapped]
-    keep, _ = train_test_split(range(len(lines)), train_size=SHIPPED_OUTLET_LINES, random_state=HALVES_SEED,
-                               stratify=[line.rpartition("\t")[2] for line in lines])
+    lines = [
+        line
+        for line in read_lines(sources_dir(folder) / relative)
+        if line_sha256(line) in wanted and line.rpartition("\t")[2] in mapped
+    ]
+    keep, _ = train_test_split(
+        range(len(lines)),
+        train_size=SHIPPED_OUTLET_LINES,
+        random_state=HALVES_SEED,
+        stratify=[line.rpartition("\t")[2] for line in lines],
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(lines[i] + "\n" for i in sorted(keep)), encoding="utf-8")
     return out, len(keep)
@@ -120,21 +126,25 @@ def load_outlet_set(name, classes, data_dir=None):
     """The Dataset of one set: 'toutiao-fit', 'toutiao-report', 'nlpcc-fit', 'nlpcc-report'
     (from the sources folder) or 'outlet' (the slice that ships)."""
     if name == "outlet":
-        return mapped_dataset(read_lines(verified_outlet_slice()), MAPS_DIR / SOURCES["toutiao"][1], classes,
-                              SHIPPED_OUTLET)
+        return mapped_dataset(
+            read_lines(verified_outlet_slice()), MAPS_DIR / SOURCES["toutiao"][1], classes, SHIPPED_OUTLET
+        )
     source, _, half = name.partition("-")
     if source not in SOURCES or half not in HALVES:
         raise ValueError(f"unknown test set {name!r}: one of {', '.join(OUTLET_SETS + ('outlet',))}")
     relative, map_name = SOURCES[source]
     path = sources_dir(data_dir) / relative
     if not path.exists():
-        raise FileNotFoundError(f"{path} not found: the other outlets lie in ../shared/data beside the repository "
-                                f"(or set $CLS_SOURCES_DIR)")
+        raise FileNotFoundError(
+            f"{path} not found: the other outlets lie in ../shared/data beside the repository (or set $CLS_SOURCES_DIR)"
+        )
     wanted = half_hashes(name)
     lines = [line for line in read_lines(path) if line_sha256(line) in wanted]
     if len(lines) != len(wanted):
-        raise DataFormatError(f"{path}: {len(wanted) - len(lines)} lines of the committed half {name} are missing "
-                              f"(is this the file its README's sha256 names?)")
+        raise DataFormatError(
+            f"{path}: {len(wanted) - len(lines)} lines of the committed half {name} are missing "
+            f"(is this the file its README's sha256 names?)"
+        )
     return mapped_dataset(lines, MAPS_DIR / map_name, classes, path)
 
 

@@ -36,6 +36,7 @@ from cls_core.data.splits import DataFormatError, SecondLabels, _decoded_lines, 
 @dataclass
 class SourceSpec:
     """One --extra-train argument: the file and how its labels and lines are used."""
+
     path: Path
     map_path: Path | None = None
     weight: float = 1.0
@@ -52,23 +53,27 @@ class SourceSpec:
         for option in options:
             key, eq, value = option.partition("=")
             if not eq or key not in ("map", "weight", "per_label", "second_head") or key in fields:
-                raise DataFormatError(f"--extra-train {spec}: {option!r} is not map=FILE, weight=W, per_label=N "
-                                      f"or second_head=W2 (each at most once)")
+                raise DataFormatError(
+                    f"--extra-train {spec}: {option!r} is not map=FILE, weight=W, per_label=N "
+                    f"or second_head=W2 (each at most once)"
+                )
             fields[key] = value
         try:
             weight = float(fields.get("weight", 1.0))
             per_label = int(fields["per_label"]) if "per_label" in fields else None
             second_head = float(fields["second_head"]) if "second_head" in fields else None
         except ValueError:
-            raise DataFormatError(f"--extra-train {spec}: weight and second_head must be numbers and per_label "
-                                  f"a whole number") from None
+            raise DataFormatError(
+                f"--extra-train {spec}: weight and second_head must be numbers and per_label a whole number"
+            ) from None
         for name, value in (("weight", weight), ("second_head", second_head)):
             if value is not None and not value > 0:
                 raise DataFormatError(f"--extra-train {spec}: {name} must be above 0, not {value}")
         if per_label is not None and per_label < 1:
             raise DataFormatError(f"--extra-train {spec}: per_label must be at least 1, not {per_label}")
-        return cls(Path(path), Path(fields["map"]) if "map" in fields else None, weight, per_label,
-                   second_head=second_head)
+        return cls(
+            Path(path), Path(fields["map"]) if "map" in fields else None, weight, per_label, second_head=second_head
+        )
 
 
 def read_label_map(path, classes):
@@ -88,8 +93,9 @@ def read_label_map(path, classes):
             raise DataFormatError(f"{where}: expected 'source label<TAB>class [class ...]'")
         unknown = [n for n in names if n not in index]
         if unknown:
-            raise DataFormatError(f"{where}: {', '.join(map(repr, unknown))} is not a class of the model "
-                                  f"({', '.join(classes)})")
+            raise DataFormatError(
+                f"{where}: {', '.join(map(repr, unknown))} is not a class of the model ({', '.join(classes)})"
+            )
         if label.strip() in mapping:
             raise DataFormatError(f"{where}: label {label.strip()!r} is mapped twice")
         mapping[label.strip()] = tuple(sorted({index[n] for n in names}))
@@ -123,8 +129,10 @@ def read_source(spec, classes):
 
         def label_of(label, where):
             if label not in index:
-                raise DataFormatError(f"{where}: label {label!r} is not a class of class.txt "
-                                      f"({', '.join(classes)}); a file of other labels needs map=FILE")
+                raise DataFormatError(
+                    f"{where}: label {label!r} is not a class of class.txt "
+                    f"({', '.join(classes)}); a file of other labels needs map=FILE"
+                )
             return label
     else:
         if not spec.map_path.exists():
@@ -133,29 +141,47 @@ def read_source(spec, classes):
 
         def label_of(label, where):
             return label
+
     texts, labels = _read_labelled(spec.path, "label", label_of)
     kept = [(t, label) for t, label in zip(texts, labels) if spec.second_head or label in mapping]
     if spec.per_label is not None:
         rng, by_label = random.Random(spec.seed), {}
         for item in kept:
             by_label.setdefault(item[1], []).append(item)
-        kept = [item for label in sorted(by_label) for item in
-                (rng.sample(by_label[label], spec.per_label) if len(by_label[label]) > spec.per_label
-                 else by_label[label])]
+        kept = [
+            item
+            for label in sorted(by_label)
+            for item in (
+                rng.sample(by_label[label], spec.per_label)
+                if len(by_label[label]) > spec.per_label
+                else by_label[label]
+            )
+        ]
     sets = [mapping.get(label, ()) for _, label in kept]
     if not any(sets):
         raise DataFormatError(f"{spec.path}: no line has a label the map keeps")
     used = Counter(set_name(s, classes) for s in sets if s)
-    record = {"path": str(spec.path), "sha256": sha256_file(spec.path), "headlines": len(kept),
-              "weight": spec.weight, "per_label": spec.per_label,
-              "map": None if spec.map_path is None else {
-                  "path": str(spec.map_path), "sha256": sha256_file(spec.map_path),
-                  "labels": {label: set_name(s, classes) for label, s in mapping.items()}},
-              "lines_per_class": dict(sorted(used.items())),
-              "left_out": len(texts) - len(kept)}
+    record = {
+        "path": str(spec.path),
+        "sha256": sha256_file(spec.path),
+        "headlines": len(kept),
+        "weight": spec.weight,
+        "per_label": spec.per_label,
+        "map": None
+        if spec.map_path is None
+        else {
+            "path": str(spec.map_path),
+            "sha256": sha256_file(spec.map_path),
+            "labels": {label: set_name(s, classes) for label, s in mapping.items()},
+        },
+        "lines_per_class": dict(sorted(used.items())),
+        "left_out": len(texts) - len(kept),
+    }
     if spec.second_head:
-        record["second_head"] = {"weight": spec.second_head,
-                                 "lines_per_label": dict(sorted(Counter(label for _, label in kept).items()))}
+        record["second_head"] = {
+            "weight": spec.second_head,
+            "lines_per_label": dict(sorted(Counter(label for _, label in kept).items())),
+        }
     return [t for t, _ in kept], sets, [label for _, label in kept], record
 
 
@@ -178,8 +204,9 @@ def with_extra(dataset, specs):
         elif spec.second_head:
             second_classes = sorted(set(own_labels))
             index = {label: i for i, label in enumerate(second_classes)}
-            dataset.second = SecondLabels(second_classes, [-1] * n + [index[label] for label in own_labels],
-                                          spec.second_head)
+            dataset.second = SecondLabels(
+                second_classes, [-1] * n + [index[label] for label in own_labels], spec.second_head
+            )
         dataset.texts, dataset.labels = dataset.texts + texts, dataset.labels + [s[0] if s else -1 for s in sets]
         dataset.label_sets, dataset.weights = label_sets + sets, weights + [spec.weight] * len(texts)
         dataset.extra.append(record)

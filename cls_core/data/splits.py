@@ -94,6 +94,7 @@ def _read_labelled(path, what, label_of):
 
 def read_split(path, num_classes):
     """Read `headline<TAB>label` lines. Returns (texts, labels); blank lines are skipped."""
+
     def label_of(label, where):
         try:
             label = int(label)
@@ -102,6 +103,7 @@ def read_split(path, num_classes):
         if not 0 <= label < num_classes:
             raise DataFormatError(f"{where}: label {label} is out of range 0..{num_classes - 1}")
         return label
+
     return _read_labelled(path, "label", label_of)
 
 
@@ -115,6 +117,7 @@ def read_named_split(path, classes):
         if label not in index:
             raise DataFormatError(f"{where}: label {label!r} is not a class of class.txt ({', '.join(classes)})")
         return index[label]
+
     return _read_labelled(path, "class name", label_of)
 
 
@@ -123,6 +126,7 @@ class SecondLabels:
     """A training split's second labelling, for a second head (cls_core.data.sources): its
     classes (a source's own labels), per line the index of its label (-1: none) and the
     weight of the second head's loss."""
+
     classes: list
     lines: list
     weight: float
@@ -137,6 +141,7 @@ class Dataset:
     class (-1 and the empty set: a line for the second head alone). None: every line is its
     one label. weights: per line, its weight in the loss (None: all 1). second: the
     SecondLabels of a training split with a second head, else None."""
+
     texts: list
     labels: list
     classes: list
@@ -156,7 +161,8 @@ def load_split(data_dir, split):
         raise FileNotFoundError(
             f"{path} not found. Put the THUCNews data there with "
             f"`python -m cls_core.data fetch --source ../shared/data/THUCNews` "
-            f"or point --data-dir / CLS_DATA_DIR at it.")
+            f"or point --data-dir / CLS_DATA_DIR at it."
+        )
     classes = read_classes(data_dir / "class.txt")
     texts, labels = read_split(path, len(classes))
     return Dataset(texts, labels, classes)

@@ -31,12 +31,15 @@ def classification_report(probs, labels, classes):
     predicted = np.asarray(probs).argmax(axis=1)
     everything = list(range(len(classes)))
     precision, recall, f1, support = precision_recall_fscore_support(
-        labels, predicted, labels=everything, zero_division=0)
+        labels, predicted, labels=everything, zero_division=0
+    )
     return {
         "accuracy": float(accuracy_score(labels, predicted)),
         "macro_f1": float(f1_score(labels, predicted, labels=everything, average="macro", zero_division=0)),
-        "per_class": [{"class": c, "precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
-                      for c, p, r, f, s in zip(classes, precision, recall, f1, support)],
+        "per_class": [
+            {"class": c, "precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+            for c, p, r, f, s in zip(classes, precision, recall, f1, support)
+        ],
         "confusion": confusion_matrix(labels, predicted, labels=everything).tolist(),
     }
 
@@ -64,31 +67,45 @@ def evaluate(predictor, dataset, with_predictions=True, progress=None, chunk=100
     order = np.argsort([len(t) for t in dataset.texts], kind="stable")
     parts = []
     for i in range(0, len(dataset), chunk):
-        parts.append(predictor.probabilities([dataset.texts[j] for j in order[i:i + chunk]]))
+        parts.append(predictor.probabilities([dataset.texts[j] for j in order[i : i + chunk]]))
         if progress:
             progress(min(1.0, (i + chunk) / len(dataset)))
     back = np.argsort(order)
     calibrated, uncalibrated = (np.concatenate([p[k] for p in parts])[back] for k in (0, 1))
     seconds = time.perf_counter() - start
-    report = {"model": predictor.name, "headlines": len(dataset), "seconds": round(seconds, 3),
-              "precision": getattr(predictor, "precision", None)}
+    report = {
+        "model": predictor.name,
+        "headlines": len(dataset),
+        "seconds": round(seconds, 3),
+        "precision": getattr(predictor, "precision", None),
+    }
     predicted = calibrated.argmax(axis=1)
     labels = scored_labels(predicted, dataset)
     report.update(classification_report(calibrated, labels, dataset.classes))
-    report["ece"] = {"before": expected_calibration_error(uncalibrated, labels),
-                     "after": expected_calibration_error(calibrated, labels)}
+    report["ece"] = {
+        "before": expected_calibration_error(uncalibrated, labels),
+        "after": expected_calibration_error(calibrated, labels),
+    }
     everything = list(range(len(dataset.classes)))  # a class absent from the labels still counts
-    report["nll"] = {"before": float(log_loss(labels, uncalibrated, labels=everything)),
-                     "after": float(log_loss(labels, calibrated, labels=everything))}
+    report["nll"] = {
+        "before": float(log_loss(labels, uncalibrated, labels=everything)),
+        "after": float(log_loss(labels, calibrated, labels=everything)),
+    }
     report["reliability"] = reliability_bins(calibrated, labels)
     report["coverage"] = coverage_curve(calibrated, labels)
     threshold = getattr(predictor, "unsure_threshold", None)
     report["at_threshold"] = answered_at(calibrated, labels, threshold) if threshold is not None else None
     if with_predictions:
         report["predictions"] = [
-            {"text": t, "label": int(y), "predicted": int(p), "probability": float(row[p]),
-             "true_probability": float(row[y])}
-            for t, y, p, row in zip(dataset.texts, labels, predicted, calibrated)]
+            {
+                "text": t,
+                "label": int(y),
+                "predicted": int(p),
+                "probability": float(row[p]),
+                "true_probability": float(row[y]),
+            }
+            for t, y, p, row in zip(dataset.texts, labels, predicted, calibrated)
+        ]
     return report
 
 
@@ -99,13 +116,22 @@ def summary(report):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m cls_core.evaluate", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", action="append", required=True,
-                        help="checkpoint (.pt network or .npz linear); repeat to evaluate their average")
-    parser.add_argument("--split", action="append", choices=["train", "dev", "test", "outlet", *OUTLET_SETS],
-                        help="default test; repeat for several. toutiao-fit|report, nlpcc-fit|report: the other "
-                             "outlets' halves (cls_core.data.outlets); outlet: the Toutiao slice that ships")
+    parser = argparse.ArgumentParser(
+        prog="python -m cls_core.evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--checkpoint",
+        action="append",
+        required=True,
+        help="checkpoint (.pt network or .npz linear); repeat to evaluate their average",
+    )
+    parser.add_argument(
+        "--split",
+        action="append",
+        choices=["train", "dev", "test", "outlet", *OUTLET_SETS],
+        help="default test; repeat for several. toutiao-fit|report, nlpcc-fit|report: the other "
+        "outlets' halves (cls_core.data.outlets); outlet: the Toutiao slice that ships",
+    )
     add_data_dir_argument(parser)
     add_device_argument(parser)
     add_precision_argument(parser)
@@ -140,16 +166,22 @@ def named_split(name, classes, data_dir=None):
 def print_report(report, split, brief=False):
     """The figures of one report; brief: one line (accuracy, and what the unsure verdict buys)."""
     at = report["at_threshold"]
-    unsure = (f"; not unsure: {at['accuracy']:.2%} right, {at['coverage']:.1%} answered"
-              if at and at["accuracy"] is not None else "")
+    unsure = (
+        f"; not unsure: {at['accuracy']:.2%} right, {at['coverage']:.1%} answered"
+        if at and at["accuracy"] is not None
+        else ""
+    )
     if brief:
-        print(f"{report['model']} on {split}: accuracy {report['accuracy']:.2%} "
-              f"({report['headlines']} headlines){unsure}")
+        print(
+            f"{report['model']} on {split}: accuracy {report['accuracy']:.2%} ({report['headlines']} headlines){unsure}"
+        )
         return
     print(f"{report['model']} on {split} ({report['headlines']} headlines, {report['seconds']:.1f} s)")
     print(f"  accuracy {report['accuracy']:.2%}   macro-F1 {report['macro_f1']:.2%}")
-    print(f"  ECE {report['ece']['before']:.2%} -> {report['ece']['after']:.2%} after calibration;"
-          f" NLL {report['nll']['before']:.4f} -> {report['nll']['after']:.4f}")
+    print(
+        f"  ECE {report['ece']['before']:.2%} -> {report['ece']['after']:.2%} after calibration;"
+        f" NLL {report['nll']['before']:.4f} -> {report['nll']['after']:.4f}"
+    )
     print(f"  {'class':<14}{'precision':>10}{'recall':>8}{'F1':>8}")
     for row in report["per_class"]:
         print(f"  {row['class']:<14}{row['precision']:>10.2%}{row['recall']:>8.2%}{row['f1']:>8.2%}")

@@ -31,7 +31,7 @@ from cls_core.models.predictor import SHIPPED_MODELS, Ensemble, Predictor, add_d
 from cls_core.models.unsure import answered_at
 
 TARGET_ACCURACY = 0.91  # on Toutiao-fit; the goal is 90 % on the report half
-MAX_FLAGGED = 0.2       # of THUCNews dev
+MAX_FLAGGED = 0.2  # of THUCNews dev
 REPORT_SETS = ("test", "toutiao-report", "nlpcc-report")
 
 
@@ -57,8 +57,12 @@ def fit_outlet_threshold(predictor, data_dir=None):
     ceiling = float(np.quantile(dev_top, MAX_FLAGGED))
     threshold = min(wanted, ceiling)
     on_fit = answered_at(probs, scored_labels(probs.argmax(axis=1), fit), threshold)
-    return threshold, {"toutiao_fit_answered": on_fit["coverage"], "toutiao_fit_accuracy_answered": on_fit["accuracy"],
-                       "dev_flagged": float((dev_top < threshold).mean()), "capped_by_dev": wanted > ceiling}
+    return threshold, {
+        "toutiao_fit_answered": on_fit["coverage"],
+        "toutiao_fit_accuracy_answered": on_fit["accuracy"],
+        "dev_flagged": float((dev_top < threshold).mean()),
+        "capped_by_dev": wanted > ceiling,
+    }
 
 
 def write_threshold(path, threshold):
@@ -87,21 +91,29 @@ def figures_on(predictor, dataset):
     probs = predictor.predict_proba(dataset.texts)
     labels = scored_labels(probs.argmax(axis=1), dataset)
     every, unsure_aside = answered_at(probs, labels, 0.0), answered_at(probs, labels, predictor.unsure_threshold or 0.0)
-    return {"accuracy": round(every["accuracy"], 4), "headlines": len(dataset),
-            "answered": round(unsure_aside["coverage"], 4),
-            "accuracy_answered": None if unsure_aside["accuracy"] is None else round(unsure_aside["accuracy"], 4)}
+    return {
+        "accuracy": round(every["accuracy"], 4),
+        "headlines": len(dataset),
+        "answered": round(unsure_aside["coverage"], 4),
+        "accuracy_answered": None if unsure_aside["accuracy"] is None else round(unsure_aside["accuracy"], 4),
+    }
 
 
 def report(checkpoint_dir="checkpoints", data_dir=None, device="cpu", precision="auto"):
     """{model: {"sha256", set: figures}} for each shipped model and their ensemble."""
-    members = {Path(file).stem: Predictor.load(Path(checkpoint_dir) / file, device, precision)
-               for file in SHIPPED_MODELS.values()}
+    members = {
+        Path(file).stem: Predictor.load(Path(checkpoint_dir) / file, device, precision)
+        for file in SHIPPED_MODELS.values()
+    }
     record = ensemble_record(checkpoint_dir, list(members.values())) or {}
     everyone = dict(members, ensemble=Ensemble(list(members.values()), record.get("unsure_threshold")))
     sets = {}
     for name in REPORT_SETS:
-        sets[name] = (load_split(resolve_data_dir(data_dir), "test") if name == "test"
-                      else load_outlet_set(name, next(iter(members.values())).classes, data_dir))
+        sets[name] = (
+            load_split(resolve_data_dir(data_dir), "test")
+            if name == "test"
+            else load_outlet_set(name, next(iter(members.values())).classes, data_dir)
+        )
     results = {}
     for name, predictor in everyone.items():
         row = {"sha256": predictor.sha256}
@@ -112,8 +124,11 @@ def report(checkpoint_dir="checkpoints", data_dir=None, device="cpu", precision=
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m cls_core.evaluation.outlets", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m cls_core.evaluation.outlets",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("command", choices=["threshold", "report"])
     parser.add_argument("--checkpoint", action="append", help="threshold: default the three shipped checkpoints")
     parser.add_argument("--checkpoints", default="checkpoints", help="folder of the shipped checkpoints")
@@ -132,12 +147,18 @@ def main(argv=None):
         sys.exit(f"error: {e}")
     print(f"{'model':<12}" + "".join(f"{s:>16}{'answered':>10}{'right':>8}" for s in REPORT_SETS))
     for name, row in results.items():
-        print(f"{name:<12}" + "".join(
-            f"{row[s]['accuracy']:>16.2%}{row[s]['answered']:>10.1%}"
-            + (f"{row[s]['accuracy_answered']:>8.1%}" if row[s]["accuracy_answered"] is not None else f"{'—':>8}")
-            for s in REPORT_SETS))
-    print("answered = share not flagged unsure; right = accuracy of those answered. toutiao-report: 8 channels mapped "
-          "(finance or stocks right for its finance channel); nlpcc-report: 6 labels (likewise for finance)")
+        print(
+            f"{name:<12}"
+            + "".join(
+                f"{row[s]['accuracy']:>16.2%}{row[s]['answered']:>10.1%}"
+                + (f"{row[s]['accuracy_answered']:>8.1%}" if row[s]["accuracy_answered"] is not None else f"{'—':>8}")
+                for s in REPORT_SETS
+            )
+        )
+    print(
+        "answered = share not flagged unsure; right = accuracy of those answered. toutiao-report: 8 channels mapped "
+        "(finance or stocks right for its finance channel); nlpcc-report: 6 labels (likewise for finance)"
+    )
     if args.json:
         atomic_write_text(args.json, json.dumps(results, indent=1))
         print(f"figures written to {args.json}")

@@ -26,8 +26,15 @@ from cls_core.models.checkpoint import CheckpointError, atomic_write_text
 from cls_core.data import DataFormatError, add_data_dir_argument, load_split, read_split, resolve_data_dir
 from cls_core.evaluation.evaluate import evaluate, summary
 from cls_core.data.normalize import clean_characters, normalize_headline, opencc_converter
-from cls_core.models.predictor import (ENSEMBLE_METRICS, SHIPPED_MODELS, Ensemble, Predictor, add_device_argument,
-                                       assess, ensemble_record)
+from cls_core.models.predictor import (
+    ENSEMBLE_METRICS,
+    SHIPPED_MODELS,
+    Ensemble,
+    Predictor,
+    add_device_argument,
+    assess,
+    ensemble_record,
+)
 from cls_core.models.precision import add_precision_argument
 from cls_core.evaluation.outlets import fit_outlet_threshold
 from cls_core.models.unsure import TARGET_COVERAGE, fit_confidence_threshold
@@ -58,8 +65,10 @@ def choose_opencc(dev_texts):
     texts = [clean_characters(t) for t in dev_texts]
     rows = {}
     for back in CANDIDATES:
-        row = {src: float(np.mean([normalize_headline(t, back) == o for t, o in zip(convert(texts, src), texts)]))
-               for src in CONVERSIONS}
+        row = {
+            src: float(np.mean([normalize_headline(t, back) == o for t, o in zip(convert(texts, src), texts)]))
+            for src in CONVERSIONS
+        }
         row["simplified_unchanged"] = float(np.mean([normalize_headline(t, back) == t for t in texts]))
         rows[back] = row
     return rows
@@ -74,9 +83,13 @@ def unsure_figures(predictor, texts, labels, probs):
     for v in verdicts:
         if v.reason:
             reasons[v.reason] = reasons.get(v.reason, 0) + 1
-    return {"flagged": float(unsure.mean()), "reasons": reasons, "accuracy_all": float(correct.mean()),
-            "accuracy_answered": float(correct[~unsure].mean()) if (~unsure).any() else None,
-            "accuracy_flagged": float(correct[unsure].mean()) if unsure.any() else None}
+    return {
+        "flagged": float(unsure.mean()),
+        "reasons": reasons,
+        "accuracy_all": float(correct.mean()),
+        "accuracy_answered": float(correct[~unsure].mean()) if (~unsure).any() else None,
+        "accuracy_flagged": float(correct[unsure].mean()) if unsure.any() else None,
+    }
 
 
 def measure(members, data_dir, today_path=TODAY, ensemble_threshold=None, split="test"):
@@ -131,8 +144,11 @@ def fit_ensemble(members, data_dir, checkpoint_dir):
         print(f"the ensemble's threshold is fitted on dev: {e}", file=sys.stderr)
         threshold = fit_confidence_threshold(ensemble.predict_proba(load_split(data_dir, "dev").texts))
     ensemble.unsure_threshold = threshold
-    record = {"members": [Path(m.path).name for m in members.values()], "unsure_threshold": threshold,
-              "test": summary(evaluate(ensemble, load_split(data_dir, "test"), with_predictions=False))}
+    record = {
+        "members": [Path(m.path).name for m in members.values()],
+        "unsure_threshold": threshold,
+        "test": summary(evaluate(ensemble, load_split(data_dir, "test"), with_predictions=False)),
+    }
     atomic_write_text(Path(checkpoint_dir) / ENSEMBLE_METRICS, json.dumps(record, indent=1))
     return threshold
 
@@ -144,8 +160,11 @@ def percent(share, width, digits=2):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m cls_core.evaluation.robustness", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m cls_core.evaluation.robustness",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--checkpoint", action="append", help="default: the three shipped checkpoints")
     parser.add_argument("--checkpoints", default="checkpoints", help="folder of the shipped checkpoints")
     add_data_dir_argument(parser)
@@ -153,8 +172,11 @@ def main(argv=None):
     add_device_argument(parser)
     add_precision_argument(parser)
     parser.add_argument("--choose", action="store_true", help="compare OpenCC configurations on dev")
-    parser.add_argument("--write", action="store_true",
-                        help=f"fit the ensemble's threshold (cls_core.evaluation.outlets) and write {ENSEMBLE_METRICS}")
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help=f"fit the ensemble's threshold (cls_core.evaluation.outlets) and write {ENSEMBLE_METRICS}",
+    )
     parser.add_argument("--split", default="test", choices=["dev", "test"], help="dev for choices, test to report")
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args(argv)
@@ -162,28 +184,42 @@ def main(argv=None):
     try:
         if args.choose:
             rows = choose_opencc(load_split(data_dir, "dev").texts)
-            print(f"{'config':<8}" + "".join(f"{c + ' restored':>18}" for c in CONVERSIONS) + f"{'simplified kept':>18}")
+            print(
+                f"{'config':<8}" + "".join(f"{c + ' restored':>18}" for c in CONVERSIONS) + f"{'simplified kept':>18}"
+            )
             for config, row in rows.items():
-                print(f"{config:<8}" + "".join(f"{row[c]:>18.2%}" for c in CONVERSIONS)
-                      + f"{row['simplified_unchanged']:>18.2%}")
+                print(
+                    f"{config:<8}"
+                    + "".join(f"{row[c]:>18.2%}" for c in CONVERSIONS)
+                    + f"{row['simplified_unchanged']:>18.2%}"
+                )
             return
         paths = args.checkpoint or [str(Path(args.checkpoints) / f) for f in SHIPPED_MODELS.values()]
         members = {Path(p).stem: Predictor.load(p, args.device, args.precision) for p in paths}
-        threshold = (fit_ensemble(members, data_dir, args.checkpoints) if args.write and len(members) > 1
-                     else (ensemble_record(args.checkpoints, list(members.values())) or {}).get("unsure_threshold"))
+        threshold = (
+            fit_ensemble(members, data_dir, args.checkpoints)
+            if args.write and len(members) > 1
+            else (ensemble_record(args.checkpoints, list(members.values())) or {}).get("unsure_threshold")
+        )
         results = measure(members, data_dir, args.today, threshold, args.split)
     except (CheckpointError, DataFormatError, FileNotFoundError, ValueError) as e:
         sys.exit(f"error: {e}")
-    print(f"{'model':<12}{args.split:>8}{'s2twp':>8}{'loss':>7}{'s2hk':>8}{'loss':>7}{'unseen15':>9}{'today':>8}"
-          f"{'unsure':>8}{'acc answered':>14}{'acc flagged':>13}")
+    print(
+        f"{'model':<12}{args.split:>8}{'s2twp':>8}{'loss':>7}{'s2hk':>8}{'loss':>7}{'unseen15':>9}{'today':>8}"
+        f"{'unsure':>8}{'acc answered':>14}{'acc flagged':>13}"
+    )
     for name, r in results.items():
         u = r["unsure"]
-        print(f"{name:<12}{r['test']:>8.2%}{r['s2twp']:>8.2%}{r['s2twp_loss_points']:>7.2f}{r['s2hk']:>8.2%}"
-              f"{r['s2hk_loss_points']:>7.2f}{r['unseen15']:>9.2%}{percent(r.get('today'), 8, 1)}{u['flagged']:>8.1%}"
-              f"{percent(u['accuracy_answered'], 14)}{percent(u['accuracy_flagged'], 13)}")
-    print("loss = points of accuracy lost against the published (Simplified) split; unseen15 = test with 15 % of "
-          "the characters replaced by one never seen; today = data/today/headlines.txt; unsure = share of test "
-          "headlines flagged; — = no headline to measure")
+        print(
+            f"{name:<12}{r['test']:>8.2%}{r['s2twp']:>8.2%}{r['s2twp_loss_points']:>7.2f}{r['s2hk']:>8.2%}"
+            f"{r['s2hk_loss_points']:>7.2f}{r['unseen15']:>9.2%}{percent(r.get('today'), 8, 1)}{u['flagged']:>8.1%}"
+            f"{percent(u['accuracy_answered'], 14)}{percent(u['accuracy_flagged'], 13)}"
+        )
+    print(
+        "loss = points of accuracy lost against the published (Simplified) split; unseen15 = test with 15 % of "
+        "the characters replaced by one never seen; today = data/today/headlines.txt; unsure = share of test "
+        "headlines flagged; — = no headline to measure"
+    )
     if args.json:
         atomic_write_text(args.json, json.dumps(results, indent=1, ensure_ascii=False))
         print(f"figures written to {args.json}")

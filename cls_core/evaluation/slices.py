@@ -17,8 +17,13 @@ def _rows(values, correct, bins):
     rows = []
     for label, low, high in bins:
         inside = (values >= low) & (values <= high)
-        rows.append({"bin": label, "headlines": int(inside.sum()),
-                     "accuracy": float(correct[inside].mean()) if inside.any() else None})
+        rows.append(
+            {
+                "bin": label,
+                "headlines": int(inside.sum()),
+                "accuracy": float(correct[inside].mean()) if inside.any() else None,
+            }
+        )
     return rows
 
 

@@ -40,16 +40,18 @@ from cls_core.data.test_file import as_test_file
 from cls_core.explain import cache, inspection
 from cls_core.data import add_data_dir_argument, load_split, pad_batch, resolve_data_dir
 
-N_STEPS = 16        # chosen with --steps: see the module docstring
+N_STEPS = 16  # chosen with --steps: see the module docstring
 MAX_STEPS = 128
-MAX_DELTA = 0.05    # logits
+MAX_DELTA = 0.05  # logits
 STEPS_STUDIED = (8, 16, 32, 64)  # python -m cls_core.explain.attribution --steps, by default
-SAMPLE = 1000       # test headlines for the test-split agreement (every k-th: test.txt is sorted by topic)
+SAMPLE = 1000  # test headlines for the test-split agreement (every k-th: test.txt is sorted by topic)
 
 # The methods each kind of model has, and the pairs whose agreement is reported.
-METHODS = {"bilstm_att": ("integrated_gradients", "attention", "occlusion"),
-           "textcnn": ("integrated_gradients", "ngram", "occlusion"),
-           "linear": ("ngram", "occlusion")}
+METHODS = {
+    "bilstm_att": ("integrated_gradients", "attention", "occlusion"),
+    "textcnn": ("integrated_gradients", "ngram", "occlusion"),
+    "linear": ("ngram", "occlusion"),
+}
 
 
 @lru_cache(maxsize=8)
@@ -72,12 +74,20 @@ def _integrate(predictor, texts, n_steps, targets=None):
             targets = model(chars, bigrams, lengths).argmax(-1).tolist()
     ig = LayerIntegratedGradients(model, model.embedding)
     attributions, delta = ig.attribute(
-        (chars, bigrams), baselines=(torch.zeros_like(chars), torch.zeros_like(bigrams)), target=list(targets),
-        additional_forward_args=(lengths,), n_steps=n_steps, internal_batch_size=n_steps * len(texts),
-        return_convergence_delta=True)
-    per_char = attributions.sum(-1).detach().float().cpu().numpy()          # [B, T]
-    return ([per_char[i, :len(c)] for i, (c, _) in enumerate(encoded)],
-            delta.detach().float().cpu().numpy(), list(targets))
+        (chars, bigrams),
+        baselines=(torch.zeros_like(chars), torch.zeros_like(bigrams)),
+        target=list(targets),
+        additional_forward_args=(lengths,),
+        n_steps=n_steps,
+        internal_batch_size=n_steps * len(texts),
+        return_convergence_delta=True,
+    )
+    per_char = attributions.sum(-1).detach().float().cpu().numpy()  # [B, T]
+    return (
+        [per_char[i, : len(c)] for i, (c, _) in enumerate(encoded)],
+        delta.detach().float().cpu().numpy(),
+        list(targets),
+    )
 
 
 def integrated_gradients_batch(predictor, texts, n_steps=N_STEPS, targets=None):
@@ -94,8 +104,10 @@ def integrated_gradients_batch(predictor, texts, n_steps=N_STEPS, targets=None):
         while abs(deltas[i]) > MAX_DELTA and steps[i] < MAX_STEPS:
             steps[i] *= 2
             (scores[i],), (deltas[i],), _ = _integrate(predictor, [texts[i]], steps[i], [targets[i]])
-    return [{"chars": list(t), "scores": s, "ig_delta": float(d), "class_index": c, "n_steps": n}
-            for t, s, d, c, n in zip(texts, scores, deltas, targets, steps)]
+    return [
+        {"chars": list(t), "scores": s, "ig_delta": float(d), "class_index": c, "n_steps": n}
+        for t, s, d, c, n in zip(texts, scores, deltas, targets, steps)
+    ]
 
 
 def integrated_gradients(predictor, text, n_steps=N_STEPS, target=None):
@@ -126,7 +138,7 @@ def method_scores(predictor, text, ig=None, known=None):
             ig = integrated_gradients(predictor, text, target=c)
         scores["integrated_gradients"], out["ig_delta"] = ig["scores"], ig["ig_delta"]
     if predictor.kind == "bilstm_att" and "attention" not in scores:
-        scores["attention"] = inspection.inspect_bilstm(predictor, text)["attention"][:len(text)]
+        scores["attention"] = inspection.inspect_bilstm(predictor, text)["attention"][: len(text)]
     elif predictor.kind == "textcnn" and "ngram" not in scores:
         scores["ngram"] = inspection.inspect_textcnn(predictor, text, c)["char_scores"]
     elif predictor.kind == "linear" and "ngram" not in scores:
@@ -179,7 +191,7 @@ def test_agreement(predictor, dataset, sample=SAMPLE, batch_size=16, progress=No
     rhos = {pair_name(a, b): [] for a, b in pairs(predictor.kind)}
     deltas = []
     for i in range(0, len(texts), batch_size):
-        chunk = texts[i:i + batch_size]
+        chunk = texts[i : i + batch_size]
         igs = integrated_gradients_batch(predictor, chunk) if predictor.kind != "linear" else [None] * len(chunk)
         for text, ig in zip(chunk, igs):
             scored = method_scores(predictor, text, ig)
@@ -193,14 +205,25 @@ def test_agreement(predictor, dataset, sample=SAMPLE, batch_size=16, progress=No
     for name, values in rhos.items():
         values = np.asarray(values)
         values = values[~np.isnan(values)]
-        summary[name] = {"mean": round(float(values.mean()), 4), "median": round(float(np.median(values)), 4),
-                         "n": int(len(values))}
-    out = {"model": predictor.name, "kind": predictor.kind, "headlines": len(texts), "pairs": summary,
-           "seconds": round(time.perf_counter() - start, 1)}
+        summary[name] = {
+            "mean": round(float(values.mean()), 4),
+            "median": round(float(np.median(values)), 4),
+            "n": int(len(values)),
+        }
+    out = {
+        "model": predictor.name,
+        "kind": predictor.kind,
+        "headlines": len(texts),
+        "pairs": summary,
+        "seconds": round(time.perf_counter() - start, 1),
+    }
     if deltas:
         deltas = np.asarray(deltas)
-        out["ig_delta"] = {"max": round(float(deltas.max()), 4), "p95": round(float(np.percentile(deltas, 95)), 4),
-                           "within": round(float((deltas <= MAX_DELTA).mean()), 4)}
+        out["ig_delta"] = {
+            "max": round(float(deltas.max()), 4),
+            "p95": round(float(np.percentile(deltas, 95)), 4),
+            "within": round(float((deltas <= MAX_DELTA).mean()), 4),
+        }
     return out
 
 
@@ -213,8 +236,13 @@ def cached_agreement(predictor, data_dir, sample=SAMPLE, progress=None):
     """test_agreement over data_dir's test split (or a TestFile, cls_core.data.test_file),
     computed once per checkpoint (and sample size) and kept on disk."""
     test = as_test_file(data_dir)
-    return cache.cached(entry_name(sample), predictor, test.path,
-                        lambda: test_agreement(predictor, test.read(), sample, progress=progress), ".json")
+    return cache.cached(
+        entry_name(sample),
+        predictor,
+        test.path,
+        lambda: test_agreement(predictor, test.read(), sample, progress=progress),
+        ".json",
+    )
 
 
 def steps_study(predictor, texts, steps=STEPS_STUDIED):
@@ -225,31 +253,50 @@ def steps_study(predictor, texts, steps=STEPS_STUDIED):
     for n in steps:
         start = time.perf_counter()
         deltas = np.abs(np.concatenate([_integrate(predictor, [t], n)[1] for t in texts]))
-        rows.append({"n_steps": n, "max": round(float(deltas.max()), 4),
-                     "p95": round(float(np.percentile(deltas, 95)), 4),
-                     "within": round(float((deltas <= MAX_DELTA).mean()), 4),
-                     "ms_per_headline": round((time.perf_counter() - start) * 1000 / len(texts), 1)})
+        rows.append(
+            {
+                "n_steps": n,
+                "max": round(float(deltas.max()), 4),
+                "p95": round(float(np.percentile(deltas, 95)), 4),
+                "within": round(float((deltas <= MAX_DELTA).mean()), 4),
+                "ms_per_headline": round((time.perf_counter() - start) * 1000 / len(texts), 1),
+            }
+        )
     return rows
 
 
 def main(argv=None):
     from cls_core.models.predictor import Predictor
-    parser = argparse.ArgumentParser(prog="python -m cls_core.explain.attribution", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    parser = argparse.ArgumentParser(
+        prog="python -m cls_core.explain.attribution",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--checkpoint", action="append", required=True)
     add_data_dir_argument(parser)
     parser.add_argument("--sample", type=int, default=SAMPLE, help="test headlines (0 = all 10,000)")
-    parser.add_argument("--steps", type=int, nargs="*",
-                        help="measure the convergence delta at these n_steps instead "
-                             f"(default: {' '.join(map(str, STEPS_STUDIED))})")
+    parser.add_argument(
+        "--steps",
+        type=int,
+        nargs="*",
+        help=f"measure the convergence delta at these n_steps instead (default: {' '.join(map(str, STEPS_STUDIED))})",
+    )
     args = parser.parse_args(argv)
     data_dir = resolve_data_dir(args.data_dir)
     for path in args.checkpoint:
         predictor = Predictor.load(path, "cpu")
         if args.steps is not None:
             texts = sample_texts(load_split(data_dir, "test"), args.sample)
-            print(json.dumps({"model": predictor.name, "headlines": len(texts),
-                              "steps": steps_study(predictor, texts, args.steps or STEPS_STUDIED)}))
+            print(
+                json.dumps(
+                    {
+                        "model": predictor.name,
+                        "headlines": len(texts),
+                        "steps": steps_study(predictor, texts, args.steps or STEPS_STUDIED),
+                    }
+                )
+            )
         else:
             print(json.dumps(cached_agreement(predictor, data_dir, args.sample or None)))
 

@@ -78,8 +78,11 @@ def cached(name, predictor, data, build, suffix=".npz", precision=None):
     checkpoint_sha256, data_sha256 = _checkpoint_sha256(predictor), sha256_file(data) if data else None
     load, save = (load_json, save_json) if suffix == ".json" else (load_arrays, save_arrays)
     fp32 = cache_dir() / file_name(name, checkpoint_sha256, data_sha256, suffix)
-    path = fp32.with_name(file_name(f"{name}-bf16", checkpoint_sha256, data_sha256, suffix)) \
-        if (precision or getattr(predictor, "precision", "fp32")) == "bf16" else fp32
+    path = (
+        fp32.with_name(file_name(f"{name}-bf16", checkpoint_sha256, data_sha256, suffix))
+        if (precision or getattr(predictor, "precision", "fp32")) == "bf16"
+        else fp32
+    )
     for kept in dict.fromkeys([path, fp32]):
         if kept.exists():
             return load(kept)
@@ -110,8 +113,11 @@ def shipped_entry(name, checkpoint_sha256, data_sha256):
     path = Path(SHIPPED_DIR) / name
     problem = shipped_problem(path, checkpoint_sha256, data_sha256)
     if problem:
-        warnings.warn(f"shipped cache entry {path} not used ({problem}); computing it instead. "
-                      f"`{SHIP_COMMAND}` rebuilds the shipped entries", stacklevel=3)
+        warnings.warn(
+            f"shipped cache entry {path} not used ({problem}); computing it instead. "
+            f"`{SHIP_COMMAND}` rebuilds the shipped entries",
+            stacklevel=3,
+        )
         return None
     return path
 
@@ -181,6 +187,7 @@ def save_arrays(path, arrays):
     def write(tmp):
         with open(tmp, "wb") as f:  # a file object, so numpy does not append ".npz" to the name
             np.savez_compressed(f, **arrays)
+
     atomic_write(path, write)
 
 

@@ -84,15 +84,20 @@ def input_reduction(predictor, text, importance=None, max_evaluations=REDUCTION_
     kept, best_p = candidates[keeping[-1]], float(probs[keeping[-1], c])
     # 2. greedy: drop the one character whose loss leaves the answer surest, while it stays
     while len(kept) > 1 and evaluations + len(kept) <= max_evaluations:
-        candidates = [kept[:i] + kept[i + 1:] for i in range(len(kept))]
+        candidates = [kept[:i] + kept[i + 1 :] for i in range(len(kept))]
         answers, probs = _answer(predictor, ["".join(chars[i] for i in keep) for keep in candidates])
         evaluations += len(candidates)
         scores = np.where(answers == c, probs[:, c], -1.0)
         if scores.max() < 0:
             break
         kept, best_p = candidates[int(scores.argmax())], float(scores.max())
-    return {"text": "".join(chars[i] for i in kept), "kept": kept, "class_index": int(c),
-            "probability": best_p, "evaluations": evaluations}
+    return {
+        "text": "".join(chars[i] for i in kept),
+        "kept": kept,
+        "class_index": int(c),
+        "probability": best_p,
+        "evaluations": evaluations,
+    }
 
 
 def _network_estimates(predictor, chars, c, runner_up):
@@ -101,12 +106,16 @@ def _network_estimates(predictor, chars, c, runner_up):
     ids, bigrams = encoder.encode("".join(chars))
     x = torch.tensor([ids], device=predictor.device)
     b = torch.tensor([bigrams], device=predictor.device)
-    grad = layer_gradient(model, model.embedding.chars, (x, b, torch.tensor([len(ids)], device=predictor.device)),
-                          lambda logits: logits[0, c] - logits[0, runner_up])[0]          # [T, E]
-    table = model.embedding.chars.weight.detach()                       # [V, E]
+    grad = layer_gradient(
+        model,
+        model.embedding.chars,
+        (x, b, torch.tensor([len(ids)], device=predictor.device)),
+        lambda logits: logits[0, c] - logits[0, runner_up],
+    )[0]  # [T, E]
+    table = model.embedding.chars.weight.detach()  # [V, E]
     with torch.no_grad():
         estimates = grad @ table.T - (grad * table[x[0]]).sum(-1, keepdim=True)
-    estimates[:, :2] = float("inf")                                     # never <PAD> or <UNK>
+    estimates[:, :2] = float("inf")  # never <PAD> or <UNK>
     estimates[torch.arange(len(ids), device=x.device), x[0]] = float("inf")  # nor the same character
     return estimates.cpu().numpy(), encoder.vocab.itos
 
@@ -122,7 +131,7 @@ def _linear_estimates(predictor, chars, c, runner_up):
     """[T, V] change of the unigram part of the margin, over the model's 1-gram features."""
     linear = predictor.linear
     unigrams, vocabulary = _unigrams(linear)
-    weight = linear.coef[c, unigrams] - linear.coef[runner_up, unigrams]            # [V]
+    weight = linear.coef[c, unigrams] - linear.coef[runner_up, unigrams]  # [V]
     column = {ch: j for j, ch in enumerate(vocabulary)}
     current = np.array([weight[column[ch.lower()]] if ch.lower() in column else 0.0 for ch in chars])
     estimates = weight[None, :] - current[:, None]
@@ -155,8 +164,11 @@ def _replacements(estimates, vocabulary, chars, k, chinese):
     both = np.array([is_chinese(ch) for ch in chars])[:, None] & _chinese_mask(tuple(vocabulary))
     ranked = np.where(both == chinese, estimates, np.inf)
     flat = _smallest(ranked.ravel(), k)
-    return [("replace", int(t), chars[t], vocabulary[v])
-            for t, v in zip(*np.unravel_index(flat, ranked.shape)) if np.isfinite(ranked[t, v])]
+    return [
+        ("replace", int(t), chars[t], vocabulary[v])
+        for t, v in zip(*np.unravel_index(flat, ranked.shape))
+        if np.isfinite(ranked[t, v])
+    ]
 
 
 def _best_flip(edits, variants, answers, probs, c):
@@ -169,9 +181,13 @@ def _best_flip(edits, variants, answers, probs, c):
         return None
     best = pool[np.argmax(probs[pool, answers[pool]])]
     kind, t, old, new = edits[best]
-    return {"text": variants[best], "edit": {"kind": kind, "position": t, "from": old, "to": new},
-            "class_index": int(answers[best]), "probability": float(probs[best, answers[best]]),
-            "chinese": bool(chinese.any())}
+    return {
+        "text": variants[best],
+        "edit": {"kind": kind, "position": t, "from": old, "to": new},
+        "class_index": int(answers[best]),
+        "probability": float(probs[best, answers[best]]),
+        "chinese": bool(chinese.any()),
+    }
 
 
 def smallest_flip(predictor, text, max_evaluations=None, known=None):
@@ -191,9 +207,9 @@ def smallest_flip(predictor, text, max_evaluations=None, known=None):
     chars = list(predictor.read_as(text))
     budget = (max_evaluations or flip_budget(predictor)) - 1
     edits = [("delete", t, chars[t], "") for t in range(len(chars)) if len(chars) > 1][:budget]
-    variants = ["".join(chars[:t]) + "".join(chars[t + 1:]) for _, t, _, _ in edits]
+    variants = ["".join(chars[:t]) + "".join(chars[t + 1 :]) for _, t, _, _ in edits]
     if known is not None and known.get("deletions") is not None and list(known["chars"]) == chars:
-        probs = np.vstack([known["probabilities"], np.asarray(known["deletions"])[:len(edits)]])
+        probs = np.vstack([known["probabilities"], np.asarray(known["deletions"])[: len(edits)]])
         answers = probs.argmax(1)
     else:  # the headline and its deletions: one pass
         answers, probs = _answer(predictor, ["".join(chars)] + variants)
@@ -209,12 +225,16 @@ def smallest_flip(predictor, text, max_evaluations=None, known=None):
                 break  # an edit of Chinese characters flips it: no need to try the others
             replacements = _replacements(estimates, vocabulary, chars, k or budget - len(edits), chinese)
             if replacements:
-                replaced = ["".join(chars[:t]) + new + "".join(chars[t + 1:]) for _, t, _, new in replacements]
+                replaced = ["".join(chars[:t]) + new + "".join(chars[t + 1 :]) for _, t, _, new in replacements]
                 more_answers, more_probs = _answer(predictor, replaced)
                 edits, variants = edits + replacements, variants + replaced
                 answers, probs = np.concatenate([answers, more_answers]), np.vstack([probs, more_probs])
-    return {"flip": _best_flip(edits, variants, answers, probs, c), "original_class_index": int(c),
-            "original_probability": original_p, "evaluations": 1 + len(edits)}
+    return {
+        "flip": _best_flip(edits, variants, answers, probs, c),
+        "original_class_index": int(c),
+        "original_probability": original_p,
+        "evaluations": 1 + len(edits),
+    }
 
 
 def flip_study(predictor, texts, budgets=(32, 64, 96, 128)):
@@ -225,17 +245,26 @@ def flip_study(predictor, texts, budgets=(32, 64, 96, 128)):
         start = time.perf_counter()
         flips = [smallest_flip(predictor, t, budget)["flip"] for t in texts]
         found = [f for f in flips if f is not None]
-        rows.append({"evaluations": budget, "flips": len(found),
-                     "by_deletion": sum(f["edit"]["kind"] == "delete" for f in found),
-                     "of_chinese_characters": sum(f["chinese"] for f in found),
-                     "ms_per_headline": round((time.perf_counter() - start) * 1000 / len(texts), 1)})
+        rows.append(
+            {
+                "evaluations": budget,
+                "flips": len(found),
+                "by_deletion": sum(f["edit"]["kind"] == "delete" for f in found),
+                "of_chinese_characters": sum(f["chinese"] for f in found),
+                "ms_per_headline": round((time.perf_counter() - start) * 1000 / len(texts), 1),
+            }
+        )
     return rows
 
 
 def main(argv=None):
     from cls_core.models.predictor import Predictor
-    parser = argparse.ArgumentParser(prog="python -m cls_core.explain.counterfactual", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    parser = argparse.ArgumentParser(
+        prog="python -m cls_core.explain.counterfactual",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--checkpoint", action="append", required=True)
     add_data_dir_argument(parser)
     parser.add_argument("--sample", type=int, default=200, help="test headlines, every k-th")
@@ -244,8 +273,15 @@ def main(argv=None):
     texts = sample_texts(load_split(resolve_data_dir(args.data_dir), "test"), args.sample)
     for path in args.checkpoint:
         predictor = Predictor.load(path, "cpu")
-        print(json.dumps({"model": predictor.name, "headlines": len(texts),
-                          "budgets": flip_study(predictor, texts, args.budgets)}))
+        print(
+            json.dumps(
+                {
+                    "model": predictor.name,
+                    "headlines": len(texts),
+                    "budgets": flip_study(predictor, texts, args.budgets),
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

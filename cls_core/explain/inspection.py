@@ -60,8 +60,15 @@ def inspect_textcnn(predictor, text, class_index=None):
             won = starts == start
             end = min(start + k, len(chars))
             total = float(contribution[won].sum())
-            spans.append({"start": int(start), "end": int(end), "ngram": "".join(chars[start:end]),
-                          "filters": int(won.sum()), "contribution": total})
+            spans.append(
+                {
+                    "start": int(start),
+                    "end": int(end),
+                    "ngram": "".join(chars[start:end]),
+                    "filters": int(won.sum()),
+                    "contribution": total,
+                }
+            )
             window_scores[start:end] += total / max(end - start, 1)
         spans.sort(key=lambda s: -abs(s["contribution"]))
         windows.append({"window": k, "spans": spans, "char_scores": window_scores})
@@ -75,14 +82,20 @@ def inspect_linear(predictor, text, class_index=None):
     probs = predictor.predict_proba([text])[0]
     c = int(probs.argmax()) if class_index is None else class_index
     ngrams, char_scores = predictor.linear.contributions(text, c)
-    return {"chars": list(text), "probs": probs, "class_index": c, "ngrams": ngrams,
-            "char_scores": char_scores, "intercept": float(predictor.linear.intercept[c])}
+    return {
+        "chars": list(text),
+        "probs": probs,
+        "class_index": c,
+        "ngrams": ngrams,
+        "char_scores": char_scores,
+        "intercept": float(predictor.linear.intercept[c]),
+    }
 
 
 def reading(predictor, text):
     """[T, C]: row t is the calibrated probability of each class given text[:t+1]."""
     chars = _characters(predictor, text)
-    prefixes = ["".join(chars[:t + 1]) for t in range(len(chars))]
+    prefixes = ["".join(chars[: t + 1]) for t in range(len(chars))]
     return predictor.calibrated(predictor.scores_in_one_pass(prefixes))  # one pass, not one per length
 
 
@@ -95,9 +108,14 @@ def occlusion(predictor, text, class_index=None):
     which the flip search would otherwise score again.
     """
     chars = _characters(predictor, text)
-    variants = ["".join(chars)] + ["".join(chars[:t] + chars[t + 1:]) or " " for t in range(len(chars))]
+    variants = ["".join(chars)] + ["".join(chars[:t] + chars[t + 1 :]) or " " for t in range(len(chars))]
     probs = predictor.predict_proba(variants)
     c = int(probs[0].argmax()) if class_index is None else class_index
-    return {"chars": chars, "class_index": c, "probability": float(probs[0, c]),
-            "drop": probs[0, c] - probs[1:, c], "probs": probs[0], "without": probs[1:]}
-
+    return {
+        "chars": chars,
+        "class_index": c,
+        "probability": float(probs[0, c]),
+        "drop": probs[0, c] - probs[1:, c],
+        "probs": probs[0],
+        "without": probs[1:],
+    }

@@ -65,8 +65,11 @@ def project(vectors, method="tsne", seed=0):
     if method == "pca":
         return reduced[:, :2].astype(np.float32)
     perplexity = min(30.0, (len(vectors) - 1) / 3)
-    return TSNE(n_components=2, init="pca", perplexity=perplexity, random_state=seed).fit_transform(
-        reduced).astype(np.float32)
+    return (
+        TSNE(n_components=2, init="pca", perplexity=perplexity, random_state=seed)
+        .fit_transform(reduced)
+        .astype(np.float32)
+    )
 
 
 def build_map(predictor, dataset, method="tsne", progress=None):
@@ -76,17 +79,22 @@ def build_map(predictor, dataset, method="tsne", progress=None):
     if progress:
         progress(0.0, "encoding")
     vectors, probs = representations(
-        predictor, dataset.texts, progress=progress and (lambda done: progress(ENCODING_SHARE * done, "encoding")))
+        predictor, dataset.texts, progress=progress and (lambda done: progress(ENCODING_SHARE * done, "encoding"))
+    )
     if progress:
         progress(ENCODING_SHARE, "projecting")
     coords = project(vectors, method)
     if progress:
         progress(1.0, "projecting")
-    return {"coords": coords, "texts": np.array(dataset.texts, dtype=str),
-            "labels": np.asarray(dataset.labels, dtype=np.int16),
-            "predicted": probs.argmax(1).astype(np.int16), "probability": probs.max(1),
-            "classes": np.array(dataset.classes, dtype=str),
-            "seconds": np.float32(time.perf_counter() - start)}
+    return {
+        "coords": coords,
+        "texts": np.array(dataset.texts, dtype=str),
+        "labels": np.asarray(dataset.labels, dtype=np.int16),
+        "predicted": probs.argmax(1).astype(np.int16),
+        "probability": probs.max(1),
+        "classes": np.array(dataset.classes, dtype=str),
+        "seconds": np.float32(time.perf_counter() - start),
+    }
 
 
 def entry_name(method="tsne"):
@@ -99,14 +107,19 @@ def test_map(predictor, data_dir, method="tsne", progress=None):
     checkpoint: from the cache (or the shipped entries), else built, telling
     progress(fraction, stage) as it goes."""
     test = as_test_file(data_dir)
-    return cache.cached(entry_name(method), predictor, test.path,
-                        lambda: build_map(predictor, test.read(), method, progress))
+    return cache.cached(
+        entry_name(method), predictor, test.path, lambda: build_map(predictor, test.read(), method, progress)
+    )
 
 
 def main(argv=None):
     from cls_core.models.predictor import Predictor
-    parser = argparse.ArgumentParser(prog="python -m cls_core.explain.projection", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    parser = argparse.ArgumentParser(
+        prog="python -m cls_core.explain.projection",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--checkpoint", action="append", required=True)
     add_data_dir_argument(parser)
     parser.add_argument("--method", default="tsne", choices=METHODS)
@@ -118,8 +131,17 @@ def main(argv=None):
         path.unlink(missing_ok=True)
         with cache.shipped_entries_ignored():  # build it, even for a checkpoint whose map ships
             result = test_map(predictor, data_dir, args.method)
-        print(json.dumps({"model": predictor.name, "map": str(path), "points": len(result["coords"]),
-                          "build_seconds": round(float(result["seconds"]), 1), "bytes": path.stat().st_size}))
+        print(
+            json.dumps(
+                {
+                    "model": predictor.name,
+                    "map": str(path),
+                    "points": len(result["coords"]),
+                    "build_seconds": round(float(result["seconds"]), 1),
+                    "bytes": path.stat().st_size,
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -38,9 +38,14 @@ PRECISION = "float32"
 
 def computations(kind):
     """[(entry name, suffix, compute(predictor, data_dir))] of what ships for a network of this kind."""
-    out = [(projection.entry_name("tsne"), ".npz", lambda p, d: projection.test_map(p, d, "tsne")),
-           (attribution.entry_name(attribution.SAMPLE), ".json",
-            lambda p, d: attribution.cached_agreement(p, d, attribution.SAMPLE))]
+    out = [
+        (projection.entry_name("tsne"), ".npz", lambda p, d: projection.test_map(p, d, "tsne")),
+        (
+            attribution.entry_name(attribution.SAMPLE),
+            ".json",
+            lambda p, d: attribution.cached_agreement(p, d, attribution.SAMPLE),
+        ),
+    ]
     if kind == "bilstm_att":
         out.append((units.entry_name(units.TOP_K), ".npz", lambda p, d: units.unit_index(p, d, units.TOP_K)))
     return out
@@ -48,7 +53,9 @@ def computations(kind):
 
 def _float32_predictor(path):
     predictor = Predictor.load(path, "cpu", precision="fp32")  # shipped entries are fp32, whatever serves them
-    dtypes = {str(t.dtype) for t in [*predictor.model.parameters(), *predictor.model.buffers()] if t.is_floating_point()}
+    dtypes = {
+        str(t.dtype) for t in [*predictor.model.parameters(), *predictor.model.buffers()] if t.is_floating_point()
+    }
     if dtypes != {f"torch.{PRECISION}"}:
         raise ValueError(f"{path}: the shipped entries are built in {PRECISION}, the network holds {sorted(dtypes)}")
     return predictor
@@ -69,11 +76,16 @@ def build(checkpoint_dir=CHECKPOINT_DIR, data_dir=DATA_DIR, out=None, networks=N
                     start = time.perf_counter()
                     compute(predictor, data_dir)
                     entry = cache.file_name(name, predictor.sha256, data_sha256, suffix)
-                    entries[entry] = {"checkpoint": file, "kind": predictor.kind, "name": name,
-                                      "checkpoint_sha256": predictor.sha256, "data": data.name,
-                                      "data_sha256": data_sha256,
-                                      "sha256": sha256_file(Path(scratch) / entry),
-                                      "bytes": (Path(scratch) / entry).stat().st_size}
+                    entries[entry] = {
+                        "checkpoint": file,
+                        "kind": predictor.kind,
+                        "name": name,
+                        "checkpoint_sha256": predictor.sha256,
+                        "data": data.name,
+                        "data_sha256": data_sha256,
+                        "sha256": sha256_file(Path(scratch) / entry),
+                        "bytes": (Path(scratch) / entry).stat().st_size,
+                    }
                     log(json.dumps({"entry": entry, "seconds": round(time.perf_counter() - start, 1)}))
         out.mkdir(parents=True, exist_ok=True)
         for entry in entries:
@@ -81,10 +93,16 @@ def build(checkpoint_dir=CHECKPOINT_DIR, data_dir=DATA_DIR, out=None, networks=N
     for stale in out.iterdir():
         if stale.name not in entries and stale.name != cache.MANIFEST:
             stale.unlink()
-    manifest = {"built_by": cache.SHIP_COMMAND, "precision": PRECISION, "device": "cpu",
-                "torch": str(torch.__version__), "entries": entries}
-    atomic_write(out / cache.MANIFEST,
-                 lambda tmp: Path(tmp).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8"))
+    manifest = {
+        "built_by": cache.SHIP_COMMAND,
+        "precision": PRECISION,
+        "device": "cpu",
+        "torch": str(torch.__version__),
+        "entries": entries,
+    }
+    atomic_write(
+        out / cache.MANIFEST, lambda tmp: Path(tmp).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    )
     cache.forget()
     return manifest
 
@@ -121,8 +139,11 @@ def check(checkpoint_dir=CHECKPOINT_DIR, data_dir=DATA_DIR, folder=None, network
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m cls_core.explain.shipped", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m cls_core.explain.shipped",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--check", action="store_true", help="only check the shipped entries, build nothing")
     args = parser.parse_args(argv)
     if args.check:
@@ -131,8 +152,15 @@ def main(argv=None):
         sys.exit(1 if problems else 0)
     torch.manual_seed(0)
     manifest = build()
-    print(json.dumps({"folder": str(cache.SHIPPED_DIR), "entries": len(manifest["entries"]),
-                      "bytes": sum(e["bytes"] for e in manifest["entries"].values())}))
+    print(
+        json.dumps(
+            {
+                "folder": str(cache.SHIPPED_DIR),
+                "entries": len(manifest["entries"]),
+                "bytes": sum(e["bytes"] for e in manifest["entries"].values()),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

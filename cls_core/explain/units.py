@@ -43,12 +43,13 @@ def build_index(predictor, dataset, k=TOP_K, batch_size=256):
     L, D, H = len(model.rnns), model.directions, model.hidden
     units = L * D * H
     top_values = torch.full((units, k), float("-inf"))
-    top_where = torch.zeros((units, k), dtype=torch.long)        # headline * 1024 + position
+    top_where = torch.zeros((units, k), dtype=torch.long)  # headline * 1024 + position
     headline_max = torch.zeros((len(texts), units))
     for index in length_buckets([len(c) for c, _ in encoded], batch_size):
         chars, bigrams, lengths = pad_batch([encoded[i] for i in index])
-        hidden = model.inspect(chars.to(predictor.device), bigrams.to(predictor.device),
-                               lengths.to(predictor.device))["hidden"]
+        hidden = model.inspect(chars.to(predictor.device), bigrams.to(predictor.device), lengths.to(predictor.device))[
+            "hidden"
+        ]
         # [B, T, L*D*H], unit order (layer, direction, unit); padding can never win
         states = torch.cat([h for layer in hidden for h in layer], dim=-1).float().cpu()
         B, T, _ = states.shape
@@ -62,20 +63,25 @@ def build_index(predictor, dataset, k=TOP_K, batch_size=256):
         top_where = merged_where.gather(1, best)
     labels = np.asarray(dataset.labels)
     maxima = headline_max.numpy()
-    class_means = np.stack([maxima[labels == c].mean(0) if (labels == c).any() else np.zeros(units)
-                            for c in range(len(dataset.classes))], axis=1)       # [units, C]
+    class_means = np.stack(
+        [maxima[labels == c].mean(0) if (labels == c).any() else np.zeros(units) for c in range(len(dataset.classes))],
+        axis=1,
+    )  # [units, C]
     top_class = class_means.argmax(1)
     others = (class_means.sum(1) - class_means.max(1)) / max(len(dataset.classes) - 1, 1)
     specificity = (class_means.max(1) - others) / (maxima.std(0) + 1e-6)
     shape = (L, D, H)
-    return {"top_values": top_values.numpy().reshape(*shape, k).astype(np.float32),
-            "top_headline": (top_where // 1024).numpy().reshape(*shape, k).astype(np.int32),
-            "top_position": (top_where % 1024).numpy().reshape(*shape, k).astype(np.int16),
-            "class_means": class_means.reshape(*shape, -1).astype(np.float32),
-            "specificity": specificity.reshape(shape).astype(np.float32),
-            "top_class": top_class.reshape(shape).astype(np.int16),
-            "texts": np.array(texts, dtype=str), "labels": labels.astype(np.int16),
-            "classes": np.array(dataset.classes, dtype=str)}
+    return {
+        "top_values": top_values.numpy().reshape(*shape, k).astype(np.float32),
+        "top_headline": (top_where // 1024).numpy().reshape(*shape, k).astype(np.int32),
+        "top_position": (top_where % 1024).numpy().reshape(*shape, k).astype(np.int16),
+        "class_means": class_means.reshape(*shape, -1).astype(np.float32),
+        "specificity": specificity.reshape(shape).astype(np.float32),
+        "top_class": top_class.reshape(shape).astype(np.int16),
+        "texts": np.array(texts, dtype=str),
+        "labels": labels.astype(np.int16),
+        "classes": np.array(dataset.classes, dtype=str),
+    }
 
 
 def entry_name(k=TOP_K):
@@ -90,8 +96,9 @@ def unit_index(predictor, data_dir, k=TOP_K):
     # float32 whatever the predictor serves in: the index shows the very activations that
     # Inside's hidden states and unit tracks (float32, through the network itself) show
     test = as_test_file(data_dir)
-    return cache.cached(entry_name(k), predictor, test.path, lambda: build_index(predictor, test.read(), k),
-                        precision="fp32")
+    return cache.cached(
+        entry_name(k), predictor, test.path, lambda: build_index(predictor, test.read(), k), precision="fp32"
+    )
 
 
 def _direction(direction):
@@ -105,9 +112,15 @@ def ranked_units(index, limit=50):
     order = np.argsort(-spec, axis=None, kind="stable")[:limit]
     rows = []
     for layer, d, unit in zip(*np.unravel_index(order, spec.shape)):
-        rows.append({"layer": int(layer) + 1, "direction": DIRECTIONS[d], "unit": int(unit),
-                     "specificity": round(float(spec[layer, d, unit]), 3),
-                     "topic": str(index["classes"][index["top_class"][layer, d, unit]])})
+        rows.append(
+            {
+                "layer": int(layer) + 1,
+                "direction": DIRECTIONS[d],
+                "unit": int(unit),
+                "specificity": round(float(spec[layer, d, unit]), 3),
+                "topic": str(index["classes"][index["top_class"][layer, d, unit]]),
+            }
+        )
     return rows
 
 
@@ -124,21 +137,34 @@ def unit_contexts(index, layer, direction, unit, k=10, width=4):
     the test split), "position", "left", "char", "right", "activation", "topic"}]."""
     where = (int(layer) - 1, _direction(direction), int(unit))
     rows = []
-    for value, h, t in zip(index["top_values"][where][:k], index["top_headline"][where][:k],
-                           index["top_position"][where][:k]):
+    for value, h, t in zip(
+        index["top_values"][where][:k], index["top_headline"][where][:k], index["top_position"][where][:k]
+    ):
         if not np.isfinite(value):  # a split with fewer than k characters
             break
         text = str(index["texts"][h])
-        rows.append({"headline": int(h), "position": int(t), "left": text[max(0, t - width):t], "char": text[t],
-                     "right": text[t + 1:t + 1 + width], "activation": round(float(value), 4),
-                     "topic": str(index["classes"][index["labels"][h]])})
+        rows.append(
+            {
+                "headline": int(h),
+                "position": int(t),
+                "left": text[max(0, t - width) : t],
+                "char": text[t],
+                "right": text[t + 1 : t + 1 + width],
+                "activation": round(float(value), 4),
+                "topic": str(index["classes"][index["labels"][h]]),
+            }
+        )
     return rows
 
 
 def main(argv=None):
     from cls_core.models.predictor import Predictor
-    parser = argparse.ArgumentParser(prog="python -m cls_core.explain.units", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    parser = argparse.ArgumentParser(
+        prog="python -m cls_core.explain.units",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--checkpoint", default="checkpoints/bilstm_att.pt")
     add_data_dir_argument(parser)
     args = parser.parse_args(argv)
@@ -154,8 +180,18 @@ def main(argv=None):
     start = time.perf_counter()
     unit_index(predictor, data_dir)
     opened = time.perf_counter() - start
-    print(json.dumps({"index": str(path), "build_seconds": round(built, 2), "bytes": path.stat().st_size,
-                      "open_seconds": round(opened, 3), "top_units": ranked_units(index, 5)}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "index": str(path),
+                "build_seconds": round(built, 2),
+                "bytes": path.stat().st_size,
+                "open_seconds": round(opened, 3),
+                "top_units": ranked_units(index, 5),
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

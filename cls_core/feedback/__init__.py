@@ -10,8 +10,26 @@ and limits the rate); nothing about the visitor is stored.
     python -m cls_core.feedback export --db PATH --out corrections.tsv
 """
 
-from cls_core.feedback.store import (DEFAULT_MAX_MB, MAX_HEADLINE_CHARS, SCHEMA_VERSION, Correction, FeedbackError,
-                                     FeedbackStore, StoreFull, app_commit, default_db_path)
+from cls_core.feedback.store import (
+    DEFAULT_MAX_MB,
+    MAX_HEADLINE_CHARS,
+    SCHEMA_VERSION,
+    Correction,
+    FeedbackError,
+    FeedbackStore,
+    StoreFull,
+    app_commit,
+    default_db_path,
+)
 
-__all__ = ["DEFAULT_MAX_MB", "MAX_HEADLINE_CHARS", "SCHEMA_VERSION", "Correction", "FeedbackError", "FeedbackStore",
-           "StoreFull", "app_commit", "default_db_path"]
+__all__ = [
+    "DEFAULT_MAX_MB",
+    "MAX_HEADLINE_CHARS",
+    "SCHEMA_VERSION",
+    "Correction",
+    "FeedbackError",
+    "FeedbackStore",
+    "StoreFull",
+    "app_commit",
+    "default_db_path",
+]

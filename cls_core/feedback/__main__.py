@@ -1,7 +1,7 @@
 """Review the corrections visitors made.
 
-    python -m cls_core.feedback list   [--db PATH]                       # counts per (answer -> correction), then each one
-    python -m cls_core.feedback export [--db PATH] --out corrections.tsv  # text<TAB>class name, for --extra-train
+python -m cls_core.feedback list   [--db PATH]                       # counts per (answer -> correction), then each one
+python -m cls_core.feedback export [--db PATH] --out corrections.tsv  # text<TAB>class name, for --extra-train
 """
 
 import argparse
@@ -12,8 +12,9 @@ from cls_core.feedback.store import FeedbackStore, default_db_path
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m cls_core.feedback", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m cls_core.feedback", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("command", choices=["list", "export"])
     p.add_argument("--db", default=None, help=f"the database (default {default_db_path()})")
     p.add_argument("--out", help="export: the TSV to write")
@@ -31,8 +32,10 @@ def main(argv=None):
     for answer, correction, n in store.pair_counts():
         print(f"{n:6d}  {answer} -> {correction}")
     for r in store.rows():
-        print(f"#{r['id']}\t{r['created']}\t{r['model']}\t{r['answer']} ({r['probability']:.2f}) -> "
-              f"{r['correction']}\t{r['headline']}")
+        print(
+            f"#{r['id']}\t{r['created']}\t{r['model']}\t{r['answer']} ({r['probability']:.2f}) -> "
+            f"{r['correction']}\t{r['headline']}"
+        )
 
 
 if __name__ == "__main__":

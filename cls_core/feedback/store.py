@@ -54,6 +54,7 @@ class StoreFull(FeedbackError):
 @dataclass(frozen=True)
 class Correction:
     """What one click on "this answer is wrong" keeps; never anything about the visitor."""
+
     headline: str
     read_as: str
     model: str
@@ -156,7 +157,8 @@ class FeedbackStore:
             try:
                 cursor = self._db.execute(
                     f"INSERT INTO corrections (created, {', '.join(COLUMNS)}) VALUES ({', '.join('?' * (len(row)))})",
-                    row)
+                    row,
+                )
                 self._db.execute("COMMIT")  # synchronous=FULL: on disk when this returns
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -168,8 +170,9 @@ class FeedbackStore:
     def rows(self, limit=None):
         """Every correction, newest first, as dicts (id, created and the Correction's fields)."""
         with self._lock:
-            cursor = self._db.execute("SELECT * FROM corrections ORDER BY id DESC"
-                                      + (" LIMIT ?" if limit else ""), (limit,) if limit else ())
+            cursor = self._db.execute(
+                "SELECT * FROM corrections ORDER BY id DESC" + (" LIMIT ?" if limit else ""), (limit,) if limit else ()
+            )
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, r)) for r in cursor.fetchall()]
 
@@ -180,8 +183,10 @@ class FeedbackStore:
     def pair_counts(self):
         """[(answer, correction, count)], the most frequent pair first."""
         with self._lock:
-            return self._db.execute("SELECT answer, correction, COUNT(*) AS n FROM corrections "
-                                    "GROUP BY answer, correction ORDER BY n DESC, answer, correction").fetchall()
+            return self._db.execute(
+                "SELECT answer, correction, COUNT(*) AS n FROM corrections "
+                "GROUP BY answer, correction ORDER BY n DESC, answer, correction"
+            ).fetchall()
 
     def export(self, out):
         """Write `text<TAB>label` lines (label: the visitor's class name), oldest first,

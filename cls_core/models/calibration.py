@@ -39,14 +39,25 @@ def reliability_bins(probs, labels, bins=15):
     for i in range(bins):
         in_bin = index == i
         n = int(in_bin.sum())
-        rows.append({"lower": float(edges[i]), "upper": float(edges[i + 1]), "count": n,
-                     "confidence": float(confidence[in_bin].mean()) if n else None,
-                     "accuracy": float(correct[in_bin].mean()) if n else None})
+        rows.append(
+            {
+                "lower": float(edges[i]),
+                "upper": float(edges[i + 1]),
+                "count": n,
+                "confidence": float(confidence[in_bin].mean()) if n else None,
+                "accuracy": float(correct[in_bin].mean()) if n else None,
+            }
+        )
     return rows
 
 
 def expected_calibration_error(probs, labels, bins=15):
     """ECE: the count-weighted mean |accuracy - confidence| over equal-width bins."""
     total = len(labels)
-    return float(sum(r["count"] / total * abs(r["accuracy"] - r["confidence"])
-                     for r in reliability_bins(probs, labels, bins) if r["count"]))
+    return float(
+        sum(
+            r["count"] / total * abs(r["accuracy"] - r["confidence"])
+            for r in reliability_bins(probs, labels, bins)
+            if r["count"]
+        )
+    )

@@ -58,14 +58,20 @@ def atomic_write_text(path, text):
     def write(tmp):
         with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)
+
     atomic_write(path, write)
 
 
 def library_versions():
     import numpy
     import sklearn
-    return {"python": platform.python_version(), "torch": str(torch.__version__),
-            "numpy": numpy.__version__, "scikit-learn": sklearn.__version__}
+
+    return {
+        "python": platform.python_version(),
+        "torch": str(torch.__version__),
+        "numpy": numpy.__version__,
+        "scikit-learn": sklearn.__version__,
+    }
 
 
 def save_checkpoint(path, payload):
@@ -90,8 +96,10 @@ def load_checkpoint(path, required=REQUIRED, data=None):
     try:
         payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as e:  # truncated zip, foreign pickle, random bytes: all end here
-        raise CheckpointError(f"{path}: not a readable checkpoint ({type(e).__name__}: "
-                              f"{str(e).splitlines()[0] if str(e) else 'no detail'})") from None
+        raise CheckpointError(
+            f"{path}: not a readable checkpoint ({type(e).__name__}: "
+            f"{str(e).splitlines()[0] if str(e) else 'no detail'})"
+        ) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a headline-lens checkpoint (format {FORMAT} expected)")
     missing = [key for key in required if key not in payload]

@@ -20,7 +20,6 @@ to float rounding (tests/test_fast.py); `Predictor` uses it for every prediction
 attributions and training keep the nn.Module and its gradients.
 """
 
-
 import copy
 
 import numpy as np
@@ -33,6 +32,7 @@ from cls_core.models.networks import BiLSTMAttention, TextCNN
 
 
 # --- text -> ids ------------------------------------------------------------------------------
+
 
 def _lookup(keys, values, queries, missing):
     """values[i] where keys[i] == query (keys sorted), else `missing`."""
@@ -74,13 +74,16 @@ class FastEncoder:
     def encode(self, texts):
         """(character ids, bigram ids, lengths) as flat int64 arrays over all texts, each text
         cut and filled exactly as TextEncoder.encode does."""
-        texts = [t[:self.encoder.max_len] or " " for t in texts]
+        texts = [t[: self.encoder.max_len] or " " for t in texts]
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         joined = "".join(texts)
         if self.encoder.bigram_vocab and (not self.exact or END in joined):
             encoded = [self.encoder.encode(t) for t in texts]
-            return (np.array([i for c, _ in encoded for i in c], dtype=np.int64),
-                    np.array([i for _, b in encoded for i in b], dtype=np.int64), lengths)
+            return (
+                np.array([i for c, _ in encoded for i in c], dtype=np.int64),
+                np.array([i for _, b in encoded for i in b], dtype=np.int64),
+                lengths,
+            )
         points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
         chars = _lookup(self.points, self.char_ids, points, 1)
         if not self.encoder.bigram_vocab:
@@ -113,6 +116,7 @@ def _cast(module, dtype):
 
 # --- the networks ------------------------------------------------------------------------------
 
+
 def bigram_first_chars(encoder):
     """The character id each bigram id of the encoder starts with (-1 for <PAD> and <UNK>),
     or None for an encoder without bigrams: what folding a bigram with its character needs."""
@@ -143,7 +147,7 @@ class Folding:
             self.K = 0
         else:
             self.K = min(folded, bigram_embedding.shape[0] - 2, len(first_chars) - 2) if first_chars is not None else 0
-            self.first_chars = first_chars[2:2 + self.K].to(bigram_embedding.device) if self.K else None
+            self.first_chars = first_chars[2 : 2 + self.K].to(bigram_embedding.device) if self.K else None
 
     def to(self, dtype):
         """The same folding, with the rare bigrams' embeddings in dtype."""
@@ -157,7 +161,7 @@ class Folding:
         if self.bigram_embedding is None:
             return char_rows.contiguous()
         unknown = self.bigram_embedding[1] @ bigram_map
-        frequent = self.bigram_embedding[2:2 + self.K] @ bigram_map
+        frequent = self.bigram_embedding[2 : 2 + self.K] @ bigram_map
         if self.K:
             frequent += char_rows[self.first_chars]
         return torch.cat([char_rows + unknown, char_rows, frequent]).contiguous()
@@ -193,17 +197,18 @@ class FastTextCNN:
     @classmethod
     @torch.no_grad()
     def from_model(cls, model, first_chars=None):
-        chars = model.embedding.chars.weight                             # [V, D]
+        chars = model.embedding.chars.weight  # [V, D]
         D = chars.shape[1]
         bigrams = model.embedding.bigrams
-        folding = Folding(chars.shape[0], bigrams.weight.detach() if bigrams is not None else None,
-                          first_chars, cls.folded_bigrams)
+        folding = Folding(
+            chars.shape[0], bigrams.weight.detach() if bigrams is not None else None, first_chars, cls.folded_bigrams
+        )
         tables, maps, biases = [], [], []
         for k, conv in zip(model.windows, model.convs):
-            W = conv.weight                                              # [F, D (+ Db), k]
+            W = conv.weight  # [F, D (+ Db), k]
             maps.append(W[:, D:].permute(1, 2, 0).reshape(W.shape[1] - D, k * W.shape[0]).contiguous())  # [Db, k*F]
-            char_rows = torch.einsum("cd,fdj->cjf", chars, W[:, :D]).reshape(chars.shape[0], -1)    # [V, k*F]
-            tables.append(folding.table(char_rows, maps[-1]).view(-1, W.shape[0]))                  # [rows*k, F]
+            char_rows = torch.einsum("cd,fdj->cjf", chars, W[:, :D]).reshape(chars.shape[0], -1)  # [V, k*F]
+            tables.append(folding.table(char_rows, maps[-1]).view(-1, W.shape[0]))  # [rows*k, F]
             biases.append(conv.bias.detach().clone())
         return cls(model.windows, folding, tables, maps, biases, model.classifier)
 
@@ -213,13 +218,19 @@ class FastTextCNN:
     def to(self, dtype):
         """A twin whose rare bigrams' products are computed in dtype. The tables stay float32:
         summing rows of them is bound by memory, not arithmetic, and torch's bf16 bags are slower."""
-        return FastTextCNN(self.windows, self.folding.to(dtype), self.tables,
-                           [m.to(dtype) for m in self.bigram_maps], self.biases, self.classifier)
+        return FastTextCNN(
+            self.windows,
+            self.folding.to(dtype),
+            self.tables,
+            [m.to(dtype) for m in self.bigram_maps],
+            self.biases,
+            self.classifier,
+        )
 
     @torch.no_grad()
     def logits(self, chars, bigrams, lengths):
         """The TextCNN's logits [B, C] for a 0-padded batch: chars, bigrams [B, T], lengths [B]."""
-        T = max(chars.shape[1], max(self.windows))     # as TextCNN: pad up to the widest window
+        T = max(chars.shape[1], max(self.windows))  # as TextCNN: pad up to the widest window
         chars, bigrams = F.pad(chars, (0, T - chars.shape[1])), F.pad(bigrams, (0, T - bigrams.shape[1]))
         rows, rare, embedded, inverse = self.folding.rows(chars, bigrams)
         if rare is not None:  # each position's rare bigram as an index into `embedded`, else U: a zero row
@@ -241,7 +252,7 @@ class FastTextCNN:
             valid = (lengths - k + 1).clamp(min=1).to(h.device)
             if (valid < n).any():  # windows running into padding, as TextCNN masks them
                 h = h.masked_fill((torch.arange(n, device=h.device) >= valid[:, None])[..., None], float("-inf"))
-            pooled.append(h.amax(dim=1) + bias)       # max then bias then ReLU = TextCNN's ReLU then max
+            pooled.append(h.amax(dim=1) + bias)  # max then bias then ReLU = TextCNN's ReLU then max
         return self.classifier(torch.relu(torch.cat(pooled, dim=-1)))
 
     __call__ = logits
@@ -260,8 +271,9 @@ class FastBiLSTM:
     batch_size = 256
     folded_bigrams = 8192
 
-    def __init__(self, folding, table, bigram_map, w_hh, upper, attention_proj, attention_vector,
-                 classifier, directions, hidden):
+    def __init__(
+        self, folding, table, bigram_map, w_hh, upper, attention_proj, attention_vector, classifier, directions, hidden
+    ):
         self.folding, self.table, self.bigram_map, self.w_hh = folding, table, bigram_map, w_hh
         self.upper, self.attention_proj, self.attention_vector = upper, attention_proj, attention_vector
         self.classifier, self.directions, self.hidden = classifier, directions, hidden
@@ -277,32 +289,53 @@ class FastBiLSTM:
         order = torch.cat([torch.arange(0, 2 * H), torch.arange(3 * H, 4 * H), torch.arange(2 * H, 3 * H)])
         suffixes = ["_l0", "_l0_reverse"][:dirs]
         first = model.rnns[0]
-        w_ih = torch.cat([getattr(first, "weight_ih" + s)[order] for s in suffixes])             # [dirs*4H, D (+ Db)]
+        w_ih = torch.cat([getattr(first, "weight_ih" + s)[order] for s in suffixes])  # [dirs*4H, D (+ Db)]
         bias = torch.cat([(getattr(first, "bias_ih" + s) + getattr(first, "bias_hh" + s))[order] for s in suffixes])
         w_hh = torch.stack([getattr(first, "weight_hh" + s)[order].T for s in suffixes]).contiguous()  # [dirs, H, 4H]
         bigrams = model.embedding.bigrams
-        folding = Folding(chars.shape[0], bigrams.weight.detach() if bigrams is not None else None,
-                          first_chars, cls.folded_bigrams)
-        bigram_map = w_ih[:, D:].T.contiguous()                                           # [Db, dirs*4H]
-        table = folding.table(chars @ w_ih[:, :D].T + bias, bigram_map)                   # [rows, dirs*4H]
+        folding = Folding(
+            chars.shape[0], bigrams.weight.detach() if bigrams is not None else None, first_chars, cls.folded_bigrams
+        )
+        bigram_map = w_ih[:, D:].T.contiguous()  # [Db, dirs*4H]
+        table = folding.table(chars @ w_ih[:, :D].T + bias, bigram_map)  # [rows, dirs*4H]
         upper = None
         if len(model.rnns) > 1:  # time first, as the first layer's outputs come
-            upper = nn.LSTM(H * dirs, H, num_layers=len(model.rnns) - 1, bidirectional=dirs == 2).to(chars.device).eval()
+            upper = (
+                nn.LSTM(H * dirs, H, num_layers=len(model.rnns) - 1, bidirectional=dirs == 2).to(chars.device).eval()
+            )
             for i, rnn in enumerate(model.rnns[1:]):
                 for name, value in rnn.named_parameters():
                     getattr(upper, name.replace("_l0", f"_l{i}")).copy_(value)
-        return cls(folding, table.view(-1, 4 * H), bigram_map, w_hh, upper, model.attention_proj,
-                   model.attention_vector, model.classifier, dirs, H)
+        return cls(
+            folding,
+            table.view(-1, 4 * H),
+            bigram_map,
+            w_hh,
+            upper,
+            model.attention_proj,
+            model.attention_vector,
+            model.classifier,
+            dirs,
+            H,
+        )
 
     def nbytes(self):
         return sum(t.numel() * t.element_size() for t in (self.table, self.bigram_map, self.w_hh))
 
     def to(self, dtype):
         """A twin computing in dtype (every table and layer cast; logits come back as float32)."""
-        return FastBiLSTM(self.folding.to(dtype), self.table.to(dtype), self.bigram_map.to(dtype),
-                          self.w_hh.to(dtype), _cast(self.upper, dtype), _cast(self.attention_proj, dtype),
-                          _cast(self.attention_vector, dtype), _cast(self.classifier, dtype),
-                          self.directions, self.hidden)
+        return FastBiLSTM(
+            self.folding.to(dtype),
+            self.table.to(dtype),
+            self.bigram_map.to(dtype),
+            self.w_hh.to(dtype),
+            _cast(self.upper, dtype),
+            _cast(self.attention_proj, dtype),
+            _cast(self.attention_vector, dtype),
+            _cast(self.classifier, dtype),
+            self.directions,
+            self.hidden,
+        )
 
     def _recurrence(self, gates, w_hh):
         """The first layer's outputs [L, dirs, n, H] from its input gates [L, dirs, n, 4H]
@@ -314,9 +347,9 @@ class FastBiLSTM:
         out = gates.new_empty(L, dirs, n, H)
         for t in range(L):
             g = torch.baddbmm(gates[t], h, w_hh)
-            s = torch.sigmoid(g[..., :3 * H])
-            c = torch.addcmul(s[..., H:2 * H] * c, s[..., :H], torch.tanh(g[..., 3 * H:]))
-            h = torch.mul(s[..., 2 * H:], torch.tanh(c), out=out[t])
+            s = torch.sigmoid(g[..., : 3 * H])
+            c = torch.addcmul(s[..., H : 2 * H] * c, s[..., :H], torch.tanh(g[..., 3 * H :]))
+            h = torch.mul(s[..., 2 * H :], torch.tanh(c), out=out[t])
         return out
 
     def _in_time_order(self, out):
@@ -330,19 +363,19 @@ class FastBiLSTM:
         n, L = chars.shape
         dirs, H = self.directions, self.hidden
         rows, rare, embedded, inverse = self.folding.rows(chars, bigrams)
-        rows = rows.T                                                   # [L, n]
+        rows = rows.T  # [L, n]
         if dirs == 2:
-            rows = torch.stack([rows * 2, rows.flip(0) * 2 + 1], dim=1)   # [L, 2, n]: row r, direction d
-        gates = F.embedding(rows.reshape(L, dirs, n), self.table)       # [L, dirs, n, 4H]
+            rows = torch.stack([rows * 2, rows.flip(0) * 2 + 1], dim=1)  # [L, 2, n]: row r, direction d
+        gates = F.embedding(rows.reshape(L, dirs, n), self.table)  # [L, dirs, n, 4H]
         if rare is not None and len(inverse):  # a rare bigram at (i, t): its product, at t and at L-1-t backwards
             i, t = torch.nonzero(rare, as_tuple=True)
-            extra = F.embedding(inverse, embedded @ self.bigram_map)                          # [P, dirs*4H]
+            extra = F.embedding(inverse, embedded @ self.bigram_map)  # [P, dirs*4H]
             at = torch.stack([t, L - 1 - t][:dirs], dim=1) * dirs + torch.arange(dirs, device=t.device)
             gates.view(-1, 4 * H).index_add_(0, (at * n + i[:, None]).reshape(-1), extra.reshape(-1, 4 * H))
-        x = self._in_time_order(self._recurrence(gates, self.w_hh))     # [L, n, dirs*H]
+        x = self._in_time_order(self._recurrence(gates, self.w_hh))  # [L, n, dirs*H]
         if self.upper is not None:
             x = self.upper(x)[0]
-        scores = self.attention_vector(torch.tanh(self.attention_proj(x))).squeeze(-1)   # [L, n]
+        scores = self.attention_vector(torch.tanh(self.attention_proj(x))).squeeze(-1)  # [L, n]
         attention = torch.softmax(scores.float(), dim=0).to(x.dtype)
         return self.classifier(torch.einsum("ln,lnh->nh", attention, x)).float()
 

@@ -17,5 +17,5 @@ def layer_gradient(model, layer, inputs, objective):
         output = model(*inputs)
     finally:
         hook.remove()
-    gradient, = torch.autograd.grad(objective(output), caught["output"])
+    (gradient,) = torch.autograd.grad(objective(output), caught["output"])
     return gradient

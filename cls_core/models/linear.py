@@ -47,8 +47,10 @@ def analyzed_text(text):
     """
     lowered = text.lower()
     origin = [i for i, ch in enumerate(text) for _ in ch.lower()]  # "İ" lowercases to two characters
-    pieces = [(" " if len(m.group()) > 1 else m.group(), origin[m.start()])
-              for m in re.finditer(r"\s\s+|.", lowered, flags=re.DOTALL)]
+    pieces = [
+        (" " if len(m.group()) > 1 else m.group(), origin[m.start()])
+        for m in re.finditer(r"\s\s+|.", lowered, flags=re.DOTALL)
+    ]
     return "".join(ch for ch, _ in pieces), [i for _, i in pieces]
 
 
@@ -70,8 +72,19 @@ def class_rows(svm, num_classes):
 
 
 class LinearModel:
-    def __init__(self, features, idf, coef, intercept, classes, temperature=1.0, metrics=None,
-                 normalization=None, unsure_threshold=None, extras=None):
+    def __init__(
+        self,
+        features,
+        idf,
+        coef,
+        intercept,
+        classes,
+        temperature=1.0,
+        metrics=None,
+        normalization=None,
+        unsure_threshold=None,
+        extras=None,
+    ):
         self.features = np.asarray(features)
         self.idf = np.asarray(idf, dtype=np.float32)
         self.coef = np.asarray(coef, dtype=np.float32)
@@ -101,14 +114,13 @@ class LinearModel:
         characters of its occurrences, so char_scores sums to the score minus the intercept.
         """
         row = self.vectorizer.transform([text])
-        ngrams = [(str(self.features[j]), float(v * self.coef[class_index, j]))
-                  for j, v in zip(row.indices, row.data)]
+        ngrams = [(str(self.features[j]), float(v * self.coef[class_index, j])) for j, v in zip(row.indices, row.data)]
         analyzed, origin = analyzed_text(text)
         char_scores = np.zeros(len(text))
         for ngram, value in ngrams:
             starts = [t for t in range(len(analyzed) - len(ngram) + 1) if analyzed.startswith(ngram, t)]
             for t in starts:
-                for i in origin[t:t + len(ngram)]:
+                for i in origin[t : t + len(ngram)]:
                     char_scores[i] += value / len(starts) / len(ngram)
         ngrams.sort(key=lambda item: -abs(item[1]))
         return ngrams, char_scores
@@ -117,14 +129,28 @@ class LinearModel:
         return int(self.coef.size + self.intercept.size)
 
     def save(self, path):
-        meta = {"format": FORMAT, "classes": self.classes, "temperature": self.temperature,
-                "metrics": self.metrics, "ngram_range": list(NGRAMS), "normalization": self.normalization,
-                "unsure_threshold": self.unsure_threshold, "extras": self.extras}
+        meta = {
+            "format": FORMAT,
+            "classes": self.classes,
+            "temperature": self.temperature,
+            "metrics": self.metrics,
+            "ngram_range": list(NGRAMS),
+            "normalization": self.normalization,
+            "unsure_threshold": self.unsure_threshold,
+            "extras": self.extras,
+        }
 
         def write(tmp):
             with open(tmp, "wb") as f:  # a file object stops numpy from appending ".npz"
-                np.savez_compressed(f, features=self.features, idf=self.idf, coef=self.coef,
-                                    intercept=self.intercept, meta=np.array(json.dumps(meta)))
+                np.savez_compressed(
+                    f,
+                    features=self.features,
+                    idf=self.idf,
+                    coef=self.coef,
+                    intercept=self.intercept,
+                    meta=np.array(json.dumps(meta)),
+                )
+
         atomic_write(path, write)
 
     @classmethod
@@ -144,9 +170,15 @@ class LinearModel:
         n = len(arrays["features"])
         if arrays["coef"].shape != (len(meta["classes"]), n) or arrays["idf"].shape != (n,):
             raise CheckpointError(f"{path}: array shapes do not match")
-        return cls(classes=meta["classes"], temperature=meta["temperature"], metrics=meta["metrics"],
-                   normalization=meta.get("normalization"), unsure_threshold=meta.get("unsure_threshold"),
-                   extras=meta.get("extras"), **arrays)
+        return cls(
+            classes=meta["classes"],
+            temperature=meta["temperature"],
+            metrics=meta["metrics"],
+            normalization=meta.get("normalization"),
+            unsure_threshold=meta.get("unsure_threshold"),
+            extras=meta.get("extras"),
+            **arrays,
+        )
 
 
 def out_of_fold_proba(texts, labels, classes, folds=5, C=1.0, seed=0):

@@ -52,15 +52,32 @@ class BiLSTMAttention(nn.Module):
 
     CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 
-    def __init__(self, vocab_size, num_classes, embed_dim=200, bigram_vocab_size=0, bigram_dim=48,
-                 hidden=128, layers=2, cell="lstm", bidirectional=True, dropout=0.5, embed_dropout=0.2):
+    def __init__(
+        self,
+        vocab_size,
+        num_classes,
+        embed_dim=200,
+        bigram_vocab_size=0,
+        bigram_dim=48,
+        hidden=128,
+        layers=2,
+        cell="lstm",
+        bidirectional=True,
+        dropout=0.5,
+        embed_dropout=0.2,
+    ):
         super().__init__()
         self.embedding = CharBigramEmbedding(vocab_size, embed_dim, bigram_vocab_size, bigram_dim, embed_dropout)
         directions = 2 if bidirectional else 1
         self.rnns = nn.ModuleList(
-            self.CELLS[cell](self.embedding.dim if i == 0 else hidden * directions, hidden,
-                             batch_first=True, bidirectional=bidirectional)
-            for i in range(layers))
+            self.CELLS[cell](
+                self.embedding.dim if i == 0 else hidden * directions,
+                hidden,
+                batch_first=True,
+                bidirectional=bidirectional,
+            )
+            for i in range(layers)
+        )
         self.hidden, self.directions = hidden, directions
         width = hidden * directions
         self.attention_proj = nn.Linear(width, width)
@@ -104,15 +121,25 @@ class BiLSTMAttention(nn.Module):
         context, layer_outputs, attention = self._attend(chars, bigrams, lengths)
         logits = self.classifier(self.dropout(context))
         H = self.hidden
-        hidden = [[out[..., d * H:(d + 1) * H] for d in range(self.directions)] for out in layer_outputs]
+        hidden = [[out[..., d * H : (d + 1) * H] for d in range(self.directions)] for out in layer_outputs]
         return {"logits": logits, "hidden": hidden, "attention": attention}
 
 
 class TextCNN(nn.Module):
     """embedding -> 1-D convolutions (several window sizes) -> ReLU -> max over time -> linear."""
 
-    def __init__(self, vocab_size, num_classes, embed_dim=200, bigram_vocab_size=0, bigram_dim=48,
-                 windows=(2, 3, 4), filters=256, dropout=0.5, embed_dropout=0.2):
+    def __init__(
+        self,
+        vocab_size,
+        num_classes,
+        embed_dim=200,
+        bigram_vocab_size=0,
+        bigram_dim=48,
+        windows=(2, 3, 4),
+        filters=256,
+        dropout=0.5,
+        embed_dropout=0.2,
+    ):
         super().__init__()
         self.embedding = CharBigramEmbedding(vocab_size, embed_dim, bigram_vocab_size, bigram_dim, embed_dropout)
         self.windows = tuple(windows)
@@ -128,10 +155,10 @@ class TextCNN(nn.Module):
         T = max(chars.shape[1], max(self.windows))
         chars = F.pad(chars, (0, T - chars.shape[1]))
         bigrams = F.pad(bigrams, (0, T - bigrams.shape[1]))
-        x = self.embedding(chars, bigrams).transpose(1, 2)          # [B, E, T]
+        x = self.embedding(chars, bigrams).transpose(1, 2)  # [B, E, T]
         pooled, positions = [], []
         for k, conv in zip(self.windows, self.convs):
-            h = torch.relu(conv(x))                                   # [B, F, T-k+1]
+            h = torch.relu(conv(x))  # [B, F, T-k+1]
             valid = torch.clamp(lengths - k + 1, min=1).to(h.device)
             h = h.masked_fill(~length_mask(valid, h.shape[-1])[:, None, :], float("-inf"))
             value, position = h.max(dim=-1)
@@ -153,11 +180,11 @@ class TextCNN(nn.Module):
         pooled, positions = self._pool(chars, bigrams, lengths)
         logits = self.classifier(pooled)
         n = self.convs[0].out_channels
-        weight = self.classifier.weight                               # [C, F_total]
+        weight = self.classifier.weight  # [C, F_total]
         windows = []
         for i, (k, position) in enumerate(zip(self.windows, positions)):
-            value = pooled[:, i * n:(i + 1) * n]
-            contribution = value[..., None] * weight[:, i * n:(i + 1) * n].T[None]
+            value = pooled[:, i * n : (i + 1) * n]
+            contribution = value[..., None] * weight[:, i * n : (i + 1) * n].T[None]
             windows.append({"window": k, "start": position, "value": value, "contribution": contribution})
         return {"logits": logits, "windows": windows}
 

@@ -36,9 +36,14 @@ PROBE_MARGIN = 1.3
 def add_precision_argument(parser, help=None):
     """The --precision flag of every command that runs a network (read it with resolve_precision,
     or training_precision for training)."""
-    parser.add_argument("--precision", default="auto", choices=PRECISIONS,
-                        help=help or "the networks' float type; auto: bf16 where a short timed probe finds it "
-                                     "faster on this machine (or the GPU supports it), else fp32")
+    parser.add_argument(
+        "--precision",
+        default="auto",
+        choices=PRECISIONS,
+        help=help
+        or "the networks' float type; auto: bf16 where a short timed probe finds it "
+        "faster on this machine (or the GPU supports it), else fp32",
+    )
 
 
 def dtype_of(precision):
@@ -115,7 +120,7 @@ def cpu_verdict(refresh=False):
 
 
 def resolve_precision(precision="auto", device="cpu"):
-    """"fp32" or "bf16" for networks that run on `device`."""
+    """ "fp32" or "bf16" for networks that run on `device`."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
     device = torch.device(device)

@@ -1,10 +1,10 @@
 """Predict topics for headlines with a shipped checkpoint (or several, averaged).
 
-    from cls_core.models.predictor import Predictor
-    p = Predictor.load("checkpoints/textcnn.pt")
-    p.predict(["国足3:0胜泰国"], top_k=3)   # [[("sports", 0.98), ("game", 0.01), ...]]
+from cls_core.models.predictor import Predictor
+p = Predictor.load("checkpoints/textcnn.pt")
+p.predict(["国足3:0胜泰国"], top_k=3)   # [[("sports", 0.98), ("game", 0.01), ...]]
 
-    python -m cls_core.predict "国足3:0胜泰国" "央行下调存款准备金率" --checkpoint checkpoints/textcnn.pt
+python -m cls_core.predict "国足3:0胜泰国" "央行下调存款准备金率" --checkpoint checkpoints/textcnn.pt
 """
 
 import argparse
@@ -36,8 +36,12 @@ FAST_LENGTHS = 3
 
 def add_device_argument(parser):
     """The --device flag every command that runs a network takes (read it with resolve_device)."""
-    parser.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"],
-                        help="auto: CUDA when PyTorch sees a GPU, else the CPU")
+    parser.add_argument(
+        "--device",
+        default="auto",
+        choices=["auto", "cuda", "cpu"],
+        help="auto: CUDA when PyTorch sees a GPU, else the CPU",
+    )
 
 
 def resolve_device(device="auto"):
@@ -66,14 +70,19 @@ def network_logits(model, encoder, texts, device, batch_size=None):
 @dataclass
 class Assessment:
     """What every answer carries besides its probabilities (see cls_core.models.unsure)."""
-    read_as: str        # the headline normalised as the model reads it
-    unknown: float      # share of its characters the model never saw in training
+
+    read_as: str  # the headline normalised as the model reads it
+    unknown: float  # share of its characters the model never saw in training
     unsure: bool
-    reason: str         # why unsure ("" when sure)
+    reason: str  # why unsure ("" when sure)
 
     def as_dict(self):
-        return {"read_as": self.read_as, "unknown_share": round(self.unknown, 4),
-                "unsure": self.unsure, "reason": self.reason}
+        return {
+            "read_as": self.read_as,
+            "unknown_share": round(self.unknown, 4),
+            "unsure": self.unsure,
+            "reason": self.reason,
+        }
 
 
 def assess(predictor, texts, probs):
@@ -82,8 +91,9 @@ def assess(predictor, texts, probs):
     for text, p in zip(texts, probs):
         read_as = predictor.normalize(text)
         unknown = predictor.unknown_share(read_as)
-        out.append(Assessment(read_as, unknown, *verdict(read_as, float(np.max(p)), unknown,
-                                                         predictor.unsure_threshold)))
+        out.append(
+            Assessment(read_as, unknown, *verdict(read_as, float(np.max(p)), unknown, predictor.unsure_threshold))
+        )
     return out
 
 
@@ -106,9 +116,24 @@ class Predictor:
     this predictor's results, nor this predictor by the new file's.
     """
 
-    def __init__(self, kind, classes, temperature=1.0, metrics=None, path=None,
-                 model=None, encoder=None, device="cpu", linear=None, config=None,
-                 normalization=None, unsure_threshold=None, extras=None, sha256=None, precision="fp32"):
+    def __init__(
+        self,
+        kind,
+        classes,
+        temperature=1.0,
+        metrics=None,
+        path=None,
+        model=None,
+        encoder=None,
+        device="cpu",
+        linear=None,
+        config=None,
+        normalization=None,
+        unsure_threshold=None,
+        extras=None,
+        sha256=None,
+        precision="fp32",
+    ):
         self.kind, self.classes, self.temperature = kind, list(classes), float(temperature)
         self.metrics, self.path, self.config, self.sha256 = metrics or {}, path, config or {}, sha256
         self.model, self.encoder, self.device, self.linear = model, encoder, torch.device(device), linear
@@ -133,9 +158,18 @@ class Predictor:
         sha256 = hashlib.sha256(data).hexdigest()
         if path.suffix == ".npz":
             linear = LinearModel.load(path, data)
-            return cls("linear", linear.classes, linear.temperature, linear.metrics, path, linear=linear,
-                       normalization=linear.normalization, unsure_threshold=linear.unsure_threshold,
-                       extras=linear.extras, sha256=sha256)
+            return cls(
+                "linear",
+                linear.classes,
+                linear.temperature,
+                linear.metrics,
+                path,
+                linear=linear,
+                normalization=linear.normalization,
+                unsure_threshold=linear.unsure_threshold,
+                extras=linear.extras,
+                sha256=sha256,
+            )
         payload = load_checkpoint(path, data=data)
         device = resolve_device(device)
         try:
@@ -144,13 +178,22 @@ class Predictor:
         except (TypeError, ValueError, RuntimeError) as e:
             raise CheckpointError(f"{path}: weights do not fit the model ({str(e).splitlines()[0]})") from None
         model.to(device).eval()
-        return cls(payload["kind"], payload["classes"], payload.get("temperature", 1.0),
-                   payload.get("metrics"), path, model=model,
-                   encoder=TextEncoder.from_json(payload["encoder"]), device=device,
-                   config=payload["config"], normalization=payload.get("normalization"),
-                   unsure_threshold=payload.get("unsure_threshold"), sha256=sha256,
-                   extras={k: payload[k] for k in ("class_counts", "train_loss_per_step", "data") if k in payload},
-                   precision=resolve_precision(precision, device))
+        return cls(
+            payload["kind"],
+            payload["classes"],
+            payload.get("temperature", 1.0),
+            payload.get("metrics"),
+            path,
+            model=model,
+            encoder=TextEncoder.from_json(payload["encoder"]),
+            device=device,
+            config=payload["config"],
+            normalization=payload.get("normalization"),
+            unsure_threshold=payload.get("unsure_threshold"),
+            sha256=sha256,
+            extras={k: payload[k] for k in ("class_counts", "train_loss_per_step", "data") if k in payload},
+            precision=resolve_precision(precision, device),
+        )
 
     @property
     def name(self):
@@ -308,11 +351,15 @@ def load_predictor(paths, device="auto", precision="auto"):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m cls_core.predict", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m cls_core.predict", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("headlines", nargs="+")
-    parser.add_argument("--checkpoint", action="append",
-                        help="checkpoint file; repeat to average several (default checkpoints/textcnn.pt)")
+    parser.add_argument(
+        "--checkpoint",
+        action="append",
+        help="checkpoint file; repeat to average several (default checkpoints/textcnn.pt)",
+    )
     parser.add_argument("--top-k", type=int, default=3)
     add_device_argument(parser)
     add_precision_argument(parser)

@@ -39,8 +39,7 @@ def token_counts(text):
     chinese = sum(is_chinese(ch) for ch in text)
     rest = _LATIN_RUN.sub(" ", text)
     latin = len(_LATIN_RUN.findall(text))
-    symbols = sum(1 for ch in rest if not ch.isspace() and not is_chinese(ch)
-                  and unicodedata.category(ch)[0] != "P")
+    symbols = sum(1 for ch in rest if not ch.isspace() and not is_chinese(ch) and unicodedata.category(ch)[0] != "P")
     return chinese, chinese + latin + symbols
 
 
@@ -77,8 +76,11 @@ def answered_at(probs, labels, threshold):
     probs = np.asarray(probs)
     answered = probs.max(axis=1) >= threshold
     correct = probs.argmax(axis=1) == np.asarray(labels)
-    return {"threshold": float(threshold), "coverage": float(answered.mean()),
-            "accuracy": float(correct[answered].mean()) if answered.any() else None}
+    return {
+        "threshold": float(threshold),
+        "coverage": float(answered.mean()),
+        "accuracy": float(correct[answered].mean()) if answered.any() else None,
+    }
 
 
 def coverage_curve(probs, labels, points=50):

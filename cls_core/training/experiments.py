@@ -38,8 +38,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from cls_core.data import (TextEncoder, Vocab, add_data_dir_argument, bigram_tokens, length_buckets, load_pretrained,
-                           load_split, pad_batch, resolve_data_dir)
+from cls_core.data import (
+    TextEncoder,
+    Vocab,
+    add_data_dir_argument,
+    bigram_tokens,
+    length_buckets,
+    load_pretrained,
+    load_split,
+    pad_batch,
+    resolve_data_dir,
+)
 from cls_core.data.normalize import normalize_headline
 from cls_core.models.checkpoint import atomic_write_text
 from cls_core.models.gradients import layer_gradient
@@ -47,15 +56,26 @@ from cls_core.models.networks import BiLSTMAttention, count_parameters, init_fro
 from cls_core.training.distributed import epoch_batches
 from cls_core.training.loop import Objective, one_cycle_adamw, train_epoch
 
-SCHEDULE = {"epochs": 2, "batch_size": 64, "lr": 2e-3, "warmup": 0.1, "weight_decay": 0.01, "clip": 1.0,
-            "label_smoothing": 0.1, "hidden": 128, "layers": 2, "train_limit": 15_000, "eval_limit": None,
-            "seed": 1}
+SCHEDULE = {
+    "epochs": 2,
+    "batch_size": 64,
+    "lr": 2e-3,
+    "warmup": 0.1,
+    "weight_decay": 0.01,
+    "clip": 1.0,
+    "label_smoothing": 0.1,
+    "hidden": 128,
+    "layers": 2,
+    "train_limit": 15_000,
+    "eval_limit": None,
+    "seed": 1,
+}
 QUICK = dict(SCHEDULE, epochs=1, hidden=16, layers=1, train_limit=400, eval_limit=200)
 CELLS = ("rnn", "gru", "lstm")
 PAD_SIZES = (7, 16, 32)
 BATCH_SIZES = (64, 128, 256)
 GRADIENT_LENGTHS = (10, 15, 20, 25)
-GRADIENT_HEADLINES = 100   # per length
+GRADIENT_HEADLINES = 100  # per length
 
 
 class Corpus:
@@ -63,8 +83,11 @@ class Corpus:
 
     def __init__(self, data_dir, schedule):
         splits = {s: load_split(data_dir, s) for s in ("train", "dev", "test")}
-        for name, limit in (("train", schedule["train_limit"]), ("dev", schedule["eval_limit"]),
-                            ("test", schedule["eval_limit"])):
+        for name, limit in (
+            ("train", schedule["train_limit"]),
+            ("dev", schedule["eval_limit"]),
+            ("test", schedule["eval_limit"]),
+        ):
             split = splits[name]
             index = np.linspace(0, len(split) - 1, limit).round().astype(int) if limit else range(len(split))
             split.texts = [normalize_headline(split.texts[i]) for i in index]
@@ -84,9 +107,15 @@ def fixed_size(encoded, size):
 
 def build(corpus, schedule, cell="lstm", bidirectional=True):
     torch.manual_seed(schedule["seed"])
-    model = BiLSTMAttention(len(corpus.encoder.vocab), len(corpus.classes),
-                            bigram_vocab_size=len(corpus.encoder.bigram_vocab), hidden=schedule["hidden"],
-                            layers=schedule["layers"], cell=cell, bidirectional=bidirectional)
+    model = BiLSTMAttention(
+        len(corpus.encoder.vocab),
+        len(corpus.classes),
+        bigram_vocab_size=len(corpus.encoder.bigram_vocab),
+        hidden=schedule["hidden"],
+        layers=schedule["layers"],
+        cell=cell,
+        bidirectional=bidirectional,
+    )
     init_from_pretrained(model.embedding.chars, corpus.encoder.vocab, *corpus.pretrained)
     return model
 
@@ -114,22 +143,39 @@ def train_and_score(corpus, schedule, cell="lstm", bidirectional=True, pad_size=
     epoch_seconds, dev_per_epoch = [], []
     for epoch in range(schedule["epochs"]):
         start = time.perf_counter()
-        train_epoch(model, encoded["train"], y_train, epoch_batches(lengths, batch_size, schedule["seed"], epoch),
-                    optimizer, torch.device("cpu"), objective, scheduler)
+        train_epoch(
+            model,
+            encoded["train"],
+            y_train,
+            epoch_batches(lengths, batch_size, schedule["seed"], epoch),
+            optimizer,
+            torch.device("cpu"),
+            objective,
+            scheduler,
+        )
         epoch_seconds.append(time.perf_counter() - start)
         dev_per_epoch.append(round(accuracy(model, encoded["dev"], labels["dev"]), 4))
-    result = {"dev_accuracy": dev_per_epoch[-1], "test_accuracy": round(accuracy(model, encoded["test"], labels["test"]), 4),
-              "dev_accuracy_per_epoch": dev_per_epoch, "train_seconds": round(sum(epoch_seconds), 3),
-              "seconds_per_epoch": round(float(np.mean(epoch_seconds)), 3), "parameters": count_parameters(model),
-              "batch_size": batch_size}
+    result = {
+        "dev_accuracy": dev_per_epoch[-1],
+        "test_accuracy": round(accuracy(model, encoded["test"], labels["test"]), 4),
+        "dev_accuracy_per_epoch": dev_per_epoch,
+        "train_seconds": round(sum(epoch_seconds), 3),
+        "seconds_per_epoch": round(float(np.mean(epoch_seconds)), 3),
+        "parameters": count_parameters(model),
+        "batch_size": batch_size,
+    }
     return model, result
 
 
 def input_gradient_norms(model, encoded, labels):
     """Mean over headlines (all of one length) of |d loss / d embedding| at each position."""
     model.eval()
-    grad = layer_gradient(model, model.embedding, pad_batch(encoded),
-                          lambda logits: F.cross_entropy(logits, torch.tensor(labels), reduction="sum"))
+    grad = layer_gradient(
+        model,
+        model.embedding,
+        pad_batch(encoded),
+        lambda logits: F.cross_entropy(logits, torch.tensor(labels), reduction="sum"),
+    )
     return grad.norm(dim=-1).mean(0).tolist()
 
 
@@ -144,8 +190,12 @@ def vanishing_gradients(corpus, schedule, trained):
     out = {}
     for cell in ("rnn", "lstm"):
         models = {"init": build(corpus, schedule, cell, bidirectional=False), "trained": trained[cell]}
-        out[cell] = {state: {str(length): [round(v, 6) for v in input_gradient_norms(m, *data)]
-                             for length, data in by_length.items()} for state, m in models.items()}
+        out[cell] = {
+            state: {
+                str(length): [round(v, 6) for v in input_gradient_norms(m, *data)] for length, data in by_length.items()
+            }
+            for state, m in models.items()
+        }
         out[cell]["headlines_per_length"] = {str(length): len(data[1]) for length, data in by_length.items()}
     return out
 
@@ -155,9 +205,13 @@ def run(data_dir, out, schedule, log=print):
     start = time.perf_counter()
     previous = json.loads(Path(out).read_text(encoding="utf-8")) if Path(out).exists() else {}
     results = previous if previous.get("schedule") == schedule else {}
-    results.update({"schedule": schedule, "command": "python -m cls_core.training.experiments"
-                    + (" --quick" if schedule == QUICK else ""),
-                    "torch_threads": torch.get_num_threads()})
+    results.update(
+        {
+            "schedule": schedule,
+            "command": "python -m cls_core.training.experiments" + (" --quick" if schedule == QUICK else ""),
+            "torch_threads": torch.get_num_threads(),
+        }
+    )
     corpus = Corpus(data_dir, schedule)
     results["data"] = {s: len(d) for s, d in corpus.splits.items()}
 
@@ -170,8 +224,10 @@ def run(data_dir, out, schedule, log=print):
         model, done[key] = train_and_score(corpus, schedule, **kwargs)
         results["written"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         atomic_write_text(out, json.dumps(results, indent=1))
-        log(f"{section} {key}: dev {done[key]['dev_accuracy']:.2%} test {done[key]['test_accuracy']:.2%} "
-            f"({time.perf_counter() - t:.0f} s)")
+        log(
+            f"{section} {key}: dev {done[key]['dev_accuracy']:.2%} test {done[key]['test_accuracy']:.2%} "
+            f"({time.perf_counter() - t:.0f} s)"
+        )
         return model
 
     trained = {}  # the unidirectional RNN and LSTM, for the gradients
@@ -200,15 +256,22 @@ def run(data_dir, out, schedule, log=print):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m cls_core.training.experiments", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m cls_core.training.experiments",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_data_dir_argument(parser)
     parser.add_argument("--out", default="checkpoints/experiments.json")
     parser.add_argument("--quick", action="store_true", help="a tiny smoke version (400 headlines, 1 epoch)")
     args = parser.parse_args(argv)
     try:
-        results = run(resolve_data_dir(args.data_dir), args.out, QUICK if args.quick else SCHEDULE,
-                      log=lambda line: print(line, flush=True))
+        results = run(
+            resolve_data_dir(args.data_dir),
+            args.out,
+            QUICK if args.quick else SCHEDULE,
+            log=lambda line: print(line, flush=True),
+        )
     except (FileNotFoundError, ValueError) as e:
         sys.exit(f"error: {e}")
     print(f"written to {args.out} ({results['seconds']:.0f} s)")

@@ -40,6 +40,7 @@ class Objective:
     second_labels: [N] per training headline, its label for the network's second head (-1:
         none), whose loss is added at second_weight (None: no second head; see SecondHead).
     """
+
     label_smoothing: float = 0.0
     clip: float | None = None
     char_dropout: float = 0.0
@@ -100,8 +101,20 @@ def hide_characters(chars, bigrams, share):
     return chars.masked_fill(hidden, UNK_ID), bigrams.masked_fill(hidden & (bigrams > 0), UNK_ID)
 
 
-def train_step(network, batch, labels, optimizer, objective, scheduler=None, scaler=None, soft_targets=None,
-               autocast_dtype=None, allowed=None, weights=None, second_labels=None):
+def train_step(
+    network,
+    batch,
+    labels,
+    optimizer,
+    objective,
+    scheduler=None,
+    scaler=None,
+    soft_targets=None,
+    autocast_dtype=None,
+    allowed=None,
+    weights=None,
+    second_labels=None,
+):
     """One optimiser step on batch = (chars, bigrams, lengths); returns (logits, loss).
     autocast_dtype: bf16 or fp16 to compute the forward pass in under autocast (None: fp32);
     scaler: a GradScaler, used when enabled (fp16 needs one). allowed ([B, C] booleans),
@@ -125,8 +138,12 @@ def train_step(network, batch, labels, optimizer, objective, scheduler=None, sca
             soft = F.cross_entropy(logits.float(), soft_targets)
             loss = (1 - objective.distill_weight) * loss + objective.distill_weight * soft
         if second_labels is not None:
-            second = F.cross_entropy(second_logits.float(), second_labels.clamp(min=0), reduction="none",
-                                     label_smoothing=objective.label_smoothing) * (second_labels >= 0)
+            second = F.cross_entropy(
+                second_logits.float(),
+                second_labels.clamp(min=0),
+                reduction="none",
+                label_smoothing=objective.label_smoothing,
+            ) * (second_labels >= 0)
             second = second * weights if weights is not None else second
             loss = loss + objective.second_weight * second.mean()
     optimizer.zero_grad(set_to_none=True)
@@ -147,8 +164,19 @@ def train_step(network, batch, labels, optimizer, objective, scheduler=None, sca
     return logits, loss
 
 
-def train_epoch(network, encoded, labels, batches, optimizer, device, objective=None, scheduler=None,
-                scaler=None, after_step=None, autocast_dtype=None):
+def train_epoch(
+    network,
+    encoded,
+    labels,
+    batches,
+    optimizer,
+    device,
+    objective=None,
+    scheduler=None,
+    scaler=None,
+    after_step=None,
+    autocast_dtype=None,
+):
     """One train_step per batch of `batches` (index arrays into encoded, the (chars, bigrams)
     id lists, and labels, a LongTensor); after_step(index, logits, labels, loss), when
     given, runs after each step (weight averages, running figures, logs). scaler and
@@ -160,8 +188,21 @@ def train_epoch(network, encoded, labels, batches, optimizer, device, objective=
         y = labels[index].to(device)
         soft, allowed, weights, second = (
             None if rows is None else rows[index].to(device)
-            for rows in (objective.teacher, objective.label_sets, objective.weights, objective.second_labels))
-        logits, loss = train_step(network, (chars, bigrams, lengths), y, optimizer, objective, scheduler,
-                                  scaler, soft, autocast_dtype, allowed, weights, second)
+            for rows in (objective.teacher, objective.label_sets, objective.weights, objective.second_labels)
+        )
+        logits, loss = train_step(
+            network,
+            (chars, bigrams, lengths),
+            y,
+            optimizer,
+            objective,
+            scheduler,
+            scaler,
+            soft,
+            autocast_dtype,
+            allowed,
+            weights,
+            second,
+        )
         if after_step is not None:
             after_step(index, logits, y, loss)

@@ -37,13 +37,16 @@ def out_of_fold(model, data_dir, folds, train_args, device="auto", seed=0):
                 if (data_dir / name).exists():
                     shutil.copyfile(data_dir / name, fold_dir / name)
             held_out = [l for l, f in zip(lines, fold_of) if f == k]
-            (fold_dir / "train.txt").write_text("\n".join(l for l, f in zip(lines, fold_of) if f != k) + "\n",
-                                                encoding="utf-8")
+            (fold_dir / "train.txt").write_text(
+                "\n".join(l for l, f in zip(lines, fold_of) if f != k) + "\n", encoding="utf-8"
+            )
             (fold_dir / "test.txt").write_text("\n".join(held_out) + "\n", encoding="utf-8")
             out = fold_dir / "model.pt"
             print(f"fold {k + 1}/{folds}: training on {len(lines) - len(held_out)}, predicting {len(held_out)}")
-            train_main(["--model", model, "--data-dir", str(fold_dir), "--out", str(out), "--device", device]
-                       + list(train_args))
+            train_main(
+                ["--model", model, "--data-dir", str(fold_dir), "--out", str(out), "--device", device]
+                + list(train_args)
+            )
             predictor = Predictor.load(out, device)
             fold_probs = predictor.predict_proba([l.rpartition("\t")[0] for l in held_out])
             if probs is None:
@@ -53,8 +56,11 @@ def out_of_fold(model, data_dir, folds, train_args, device="auto", seed=0):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m cls_core.training.oof", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m cls_core.training.oof",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--model", required=True, choices=["bilstm_att", "textcnn"])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--out", required=True, help=".npy file of [train headlines, classes] probabilities")
@@ -68,6 +74,7 @@ def main(argv=None):
     def write(tmp):
         with open(tmp, "wb") as f:
             np.save(f, probs, allow_pickle=False)
+
     atomic_write(args.out, write)
     print(f"out-of-fold probabilities for {len(probs)} headlines written to {args.out}")
 

@@ -26,10 +26,12 @@ from cls_core.models.checkpoint import atomic_write_text
 
 DEFAULT_SPLIT_SEED = 1
 # Which parts are carved from the training file, by (dev file given, test file given).
-CARVED_PARTS = {(False, False): ((0.8, 0.1, 0.1), ("train", "dev", "test")),
-                (False, True): ((0.9, 0.1), ("train", "dev")),
-                (True, False): ((0.9, 0.1), ("train", "test")),
-                (True, True): None}
+CARVED_PARTS = {
+    (False, False): ((0.8, 0.1, 0.1), ("train", "dev", "test")),
+    (False, True): ((0.9, 0.1), ("train", "dev")),
+    (True, False): ((0.9, 0.1), ("train", "test")),
+    (True, True): None,
+}
 SPLIT_FILES = ("dev", "test")  # written beside the checkpoint as dev.tsv and test.tsv
 
 
@@ -37,6 +39,7 @@ SPLIT_FILES = ("dev", "test")  # written beside the checkpoint as dev.tsv and te
 class OwnData:
     """The three splits of a labelled file of one's own (raw text, as read) and the record of
     them the checkpoint keeps under "data" (see README, "Your own data")."""
+
     train: Dataset
     dev: Dataset
     test: Dataset
@@ -62,8 +65,11 @@ def read_own_data(args):
     columns = {"text_column": args.text_column, "label_column": args.label_column}
     train = read_labelled_file(args.train_file, **columns)
     classes = train.classes
-    given = {name: read_labelled_file(path, classes=classes, **columns)
-             for name, path in (("dev", args.dev_file), ("test", args.test_file)) if path}
+    given = {
+        name: read_labelled_file(path, classes=classes, **columns)
+        for name, path in (("dev", args.dev_file), ("test", args.test_file))
+        if path
+    }
     record = {"source": "own", "train_file": file_record(args.train_file, train)}
     for name in given:
         record[f"{name}_file"] = file_record(getattr(args, f"{name}_file"), given[name])
@@ -78,8 +84,11 @@ def read_own_data(args):
     for name in SPLIT_FILES:
         overlap = overlap_count(splits["train"], splits[name])
         if overlap:
-            print(f"warning: {overlap} {name} text{'s' if overlap != 1 else ''} also occur"
-                  f"{'s' if overlap == 1 else ''} in train", file=sys.stderr)
+            print(
+                f"warning: {overlap} {name} text{'s' if overlap != 1 else ''} also occur"
+                f"{'s' if overlap == 1 else ''} in train",
+                file=sys.stderr,
+            )
     record["splits"] = {name: len(splits[name]) for name in ("train", "dev", "test")}
     record["class_counts"] = {name: class_counts(splits[name]) for name in ("train", "dev", "test")}
     if is_csv_file(args.train_file):
@@ -113,7 +122,8 @@ class RunFiles:
             if path.exists() and path.read_bytes() != self.split_text(name).encode("utf-8"):
                 raise DataFormatError(
                     f"{path} holds another {name} split than this run's: {self.folder} has models trained on "
-                    f"other data (or other split options); train into a new folder, or remove {path.name}")
+                    f"other data (or other split options); train into a new folder, or remove {path.name}"
+                )
 
     def write_splits(self):
         for name, path in self.split_paths.items():

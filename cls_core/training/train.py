@@ -62,22 +62,47 @@ import torch.nn.functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
-from cls_core.data import (DataFormatError, Dataset, TextEncoder, Vocab, add_data_dir_argument, bigram_tokens,
-                           class_counts, load_pretrained, load_split, read_word2vec, resolve_data_dir, sha256_file,
-                           tencent_available, with_extra)
+from cls_core.data import (
+    DataFormatError,
+    Dataset,
+    TextEncoder,
+    Vocab,
+    add_data_dir_argument,
+    bigram_tokens,
+    class_counts,
+    load_pretrained,
+    load_split,
+    read_word2vec,
+    resolve_data_dir,
+    sha256_file,
+    tencent_available,
+    with_extra,
+)
 from cls_core.data.labelled import MAX_CLASSES, MIN_CLASSES, MIN_EXAMPLES
 from cls_core.data.normalize import normalization_record, normalize_headline
 from cls_core.evaluation.evaluate import evaluate, summary
 from cls_core.models.calibration import fit_temperature
-from cls_core.models.checkpoint import (CheckpointError, atomic_write_text, checkpoint_file_name, load_checkpoint,
-                                        save_checkpoint)
+from cls_core.models.checkpoint import (
+    CheckpointError,
+    atomic_write_text,
+    checkpoint_file_name,
+    load_checkpoint,
+    save_checkpoint,
+)
 from cls_core.models.linear import LinearModel, out_of_fold_proba
 from cls_core.models.networks import build_model, count_parameters, init_from_pretrained
 from cls_core.models.precision import add_precision_argument, training_precision
 from cls_core.models.predictor import Predictor, add_device_argument, load_predictor, network_logits
 from cls_core.models.unsure import fit_confidence_threshold
-from cls_core.training.distributed import (epoch_batches, from_rank0, join_processes, launched_on_several,
-                                           leave_processes, replicated, summed)
+from cls_core.training.distributed import (
+    epoch_batches,
+    from_rank0,
+    join_processes,
+    launched_on_several,
+    leave_processes,
+    replicated,
+    summed,
+)
 from cls_core.training.loop import Objective, SecondHead, one_cycle_adamw, train_epoch
 from cls_core.training.own_data import DEFAULT_SPLIT_SEED, RunFiles, Stopped, read_own_data, stopped_by_sigterm
 
@@ -89,8 +114,11 @@ PRECISION_NAMES = {None: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}
 def side_paths(out):
     out = Path(out)
     stem = out.with_suffix("")
-    return {"log": Path(f"{stem}.log.jsonl"), "metrics": Path(f"{stem}.metrics.json"),
-            "resume": Path(f"{stem}.last.pt")}
+    return {
+        "log": Path(f"{stem}.log.jsonl"),
+        "metrics": Path(f"{stem}.metrics.json"),
+        "resume": Path(f"{stem}.last.pt"),
+    }
 
 
 def read_splits(args):
@@ -100,9 +128,9 @@ def read_splits(args):
     data_dir = resolve_data_dir(args.data_dir)
     train, dev = load_split(data_dir, "train"), load_split(data_dir, "dev")
     if args.train_limit:
-        train.texts, train.labels = train.texts[:args.train_limit], train.labels[:args.train_limit]
+        train.texts, train.labels = train.texts[: args.train_limit], train.labels[: args.train_limit]
     if args.dev_limit:
-        dev.texts, dev.labels = dev.texts[:args.dev_limit], dev.labels[:args.dev_limit]
+        dev.texts, dev.labels = dev.texts[: args.dev_limit], dev.labels[: args.dev_limit]
     counts = class_counts(train)
     train = with_extra(train, args.extra_train)  # after --train-limit: the extra files are kept whole
     for split in (train, dev):
@@ -116,6 +144,7 @@ class TrainingData:
     will read text at prediction time (Simplified, half-width); test is as read (the predictor
     normalises it), None where THUCNews's test.txt is absent. own: the OwnData of a
     --train-file run (its record goes into the checkpoint), else None."""
+
     data_dir: Path
     train: Dataset
     dev: Dataset
@@ -126,8 +155,15 @@ class TrainingData:
 
 
 def normalized(split):
-    return Dataset([normalize_headline(t) for t in split.texts], list(split.labels), list(split.classes),
-                   list(split.extra), split.label_sets, split.weights, split.second)
+    return Dataset(
+        [normalize_headline(t) for t in split.texts],
+        list(split.labels),
+        list(split.classes),
+        list(split.extra),
+        split.label_sets,
+        split.weights,
+        split.second,
+    )
 
 
 def label_set_rows(dataset):
@@ -150,8 +186,14 @@ def label_set_rows(dataset):
 def training_data(args, own=None):
     """The splits of this run: the labelled file's (own, from read_own_data) or THUCNews's."""
     if own is not None:
-        return TrainingData(resolve_data_dir(args.data_dir), normalized(own.train), normalized(own.dev), own.test,
-                            own.record["train_file"]["sha256"], own)
+        return TrainingData(
+            resolve_data_dir(args.data_dir),
+            normalized(own.train),
+            normalized(own.dev),
+            own.test,
+            own.record["train_file"]["sha256"],
+            own,
+        )
     data_dir, train, dev, counts = read_splits(args)
     try:
         test = load_split(data_dir, "test")
@@ -176,24 +218,33 @@ def character_vectors(args, data_dir):
 
 def checkpoint_metrics(predictor, data, train_seconds, parameters):
     """Dev and (when present) test figures of a freshly trained, calibrated predictor."""
-    metrics = {"dev": summary(evaluate(predictor, data.dev, with_predictions=False)),
-               "temperature": predictor.temperature, "parameters": parameters,
-               "train_seconds": round(train_seconds, 1)}
+    metrics = {
+        "dev": summary(evaluate(predictor, data.dev, with_predictions=False)),
+        "temperature": predictor.temperature,
+        "parameters": parameters,
+        "train_seconds": round(train_seconds, 1),
+    }
     if data.test is not None:
         metrics["test"] = summary(evaluate(predictor, data.test, with_predictions=False))
-    print(f"temperature {predictor.temperature:.3f}; dev accuracy {metrics['dev']['accuracy']:.2%}"
-          + (f", test accuracy {metrics['test']['accuracy']:.2%}" if "test" in metrics else ""))
+    print(
+        f"temperature {predictor.temperature:.3f}; dev accuracy {metrics['dev']['accuracy']:.2%}"
+        + (f", test accuracy {metrics['test']['accuracy']:.2%}" if "test" in metrics else "")
+    )
     return metrics
 
 
 def model_config(args, encoder, num_classes):
-    config = {"vocab_size": len(encoder.vocab), "num_classes": num_classes, "embed_dim": args.embed_dim,
-              "bigram_vocab_size": len(encoder.bigram_vocab) if encoder.bigram_vocab else 0,
-              "bigram_dim": args.bigram_dim,
-              "dropout": args.dropout, "embed_dropout": args.embed_dropout}
+    config = {
+        "vocab_size": len(encoder.vocab),
+        "num_classes": num_classes,
+        "embed_dim": args.embed_dim,
+        "bigram_vocab_size": len(encoder.bigram_vocab) if encoder.bigram_vocab else 0,
+        "bigram_dim": args.bigram_dim,
+        "dropout": args.dropout,
+        "embed_dropout": args.embed_dropout,
+    }
     if args.model == "bilstm_att":
-        config.update(hidden=args.hidden, layers=args.layers, cell=args.cell,
-                      bidirectional=not args.unidirectional)
+        config.update(hidden=args.hidden, layers=args.layers, cell=args.cell, bidirectional=not args.unidirectional)
     else:
         config.update(windows=args.windows, filters=args.filters)
     return config
@@ -202,8 +253,11 @@ def model_config(args, encoder, num_classes):
 def build_encoder(args, train):
     """The character vocabulary of the training split, with its bigram vocabulary unless
     --bigram-min-freq is 0."""
-    bigram_vocab = (Vocab.build((bigram_tokens(t) for t in train.texts), args.bigram_min_freq, args.max_bigrams)
-                    if args.bigram_min_freq else None)
+    bigram_vocab = (
+        Vocab.build((bigram_tokens(t) for t in train.texts), args.bigram_min_freq, args.max_bigrams)
+        if args.bigram_min_freq
+        else None
+    )
     return TextEncoder(Vocab.build(train.texts, args.min_freq, args.max_vocab), bigram_vocab)
 
 
@@ -218,8 +272,10 @@ def teacher_probabilities(sources, train, device):
         elif source.endswith(".npy"):
             probs = np.load(source, allow_pickle=False)
             if probs.shape != (len(train.texts), len(train.classes)):
-                sys.exit(f"error: {source} holds {probs.shape} probabilities; this training split needs "
-                         f"{(len(train.texts), len(train.classes))}")
+                sys.exit(
+                    f"error: {source} holds {probs.shape} probabilities; this training split needs "
+                    f"{(len(train.texts), len(train.classes))}"
+                )
             members.append(probs)
         else:
             members.append(load_predictor([source], device).predict_proba(train.texts))
@@ -231,11 +287,15 @@ def read_teacher(args, train, say=print):
     if not args.teacher:
         return None
     if train.second is not None:
-        sys.exit("error: --teacher and a source's second_head cannot be combined: a line for the second head "
-                 "alone has no class for a teacher's probabilities to stand for")
+        sys.exit(
+            "error: --teacher and a source's second_head cannot be combined: a line for the second head "
+            "alone has no class for a teacher's probabilities to stand for"
+        )
     teacher = teacher_probabilities(args.teacher, train, args.device)
-    say(f"distilling from {'+'.join(args.teacher)} (teacher agrees with the labels on "
-        f"{(teacher.argmax(-1) == torch.tensor(train.labels)).float().mean():.1%} of train)")
+    say(
+        f"distilling from {'+'.join(args.teacher)} (teacher agrees with the labels on "
+        f"{(teacher.argmax(-1) == torch.tensor(train.labels)).float().mean():.1%} of train)"
+    )
     return teacher
 
 
@@ -243,6 +303,7 @@ def read_teacher(args, train, say=print):
 class Optimisation:
     """The optimiser and what steps with it: the one-cycle schedule, the mixed-precision
     scaler (enabled for fp16 autocast alone) and the weight average (None with --ema 0)."""
+
     optimizer: torch.optim.Optimizer
     scheduler: torch.optim.lr_scheduler.LRScheduler
     scaler: torch.amp.GradScaler
@@ -251,8 +312,9 @@ class Optimisation:
     @classmethod
     def for_model(cls, model, args, steps_per_epoch, needs_scaler=False, trained=None):
         """trained: what the optimiser steps, when more than model (a SecondHead)."""
-        optimizer, scheduler = one_cycle_adamw(trained or model, args.lr, args.weight_decay, args.epochs * steps_per_epoch,
-                                               args.warmup)
+        optimizer, scheduler = one_cycle_adamw(
+            trained or model, args.lr, args.weight_decay, args.epochs * steps_per_epoch, args.warmup
+        )
         # Weight averaging: an exponential moving average of the weights is what gets evaluated
         # and saved; it generalises better than the last noisy step.
         ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(args.ema)) if args.ema else None
@@ -264,8 +326,11 @@ class Optimisation:
 
     def state_dict(self):
         """What NAME.last.pt keeps of it (the scaler starts afresh on resume)."""
-        return {"optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
-                "ema": self.ema.state_dict() if self.ema is not None else {}}
+        return {
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "ema": self.ema.state_dict() if self.ema is not None else {},
+        }
 
     def load_state_dict(self, saved):
         self.optimizer.load_state_dict(saved["optimizer"])
@@ -287,8 +352,16 @@ def epoch_long_ema(steps_per_epoch):
 
 def new_state():
     """The training state NAME.last.pt carries from one epoch to the next."""
-    return {"epoch": 0, "step": 0, "elapsed": 0.0, "best_loss": float("inf"), "best_acc": 0.0,
-            "best_state": None, "bad_epochs": 0, "step_losses": []}
+    return {
+        "epoch": 0,
+        "step": 0,
+        "elapsed": 0.0,
+        "best_loss": float("inf"),
+        "best_acc": 0.0,
+        "best_state": None,
+        "bad_epochs": 0,
+        "step_losses": [],
+    }
 
 
 def keep_finished_epochs(log_path, last_epoch):
@@ -317,16 +390,26 @@ class NetworkTraining:
         self.model, self.config = self.build_network(*vectors)
         # What the steps train: the network, with a second head where a source teaches one
         # (the network alone is averaged, evaluated and saved).
-        self.trained = (self.model if self.train.second is None else
-                        SecondHead(self.model, len(self.train.second.classes)).to(self.device))
+        self.trained = (
+            self.model
+            if self.train.second is None
+            else SecondHead(self.model, len(self.train.second.classes)).to(self.device)
+        )
         self.autocast_dtype, needs_scaler = training_precision(args.precision, self.device)
         self.precision = PRECISION_NAMES[self.autocast_dtype]
-        self.say(f"{args.model}: {count_parameters(self.model):,} parameters, vocabulary {len(self.encoder.vocab)}, "
-                 f"device {self.device}, training in {self.precision}"
-                 + (f", {self.world_size} processes" if self.world_size > 1 else ""))
-        self.objective = Objective(args.label_smoothing, args.clip, args.char_dropout,
-                                   read_teacher(args, self.train, self.say), args.distill_weight,
-                                   *label_set_rows(self.train))
+        self.say(
+            f"{args.model}: {count_parameters(self.model):,} parameters, vocabulary {len(self.encoder.vocab)}, "
+            f"device {self.device}, training in {self.precision}"
+            + (f", {self.world_size} processes" if self.world_size > 1 else "")
+        )
+        self.objective = Objective(
+            args.label_smoothing,
+            args.clip,
+            args.char_dropout,
+            read_teacher(args, self.train, self.say),
+            args.distill_weight,
+            *label_set_rows(self.train),
+        )
         self.encoded = [self.encoder.encode(t) for t in self.train.texts]
         self.lengths = [len(c) for c, _ in self.encoded]
         self.labels = torch.tensor(self.train.labels)
@@ -369,8 +452,10 @@ class NetworkTraining:
         model = build_model(args.model, config).to(self.device)
         if vectors is not None:
             n = init_from_pretrained(model.embedding.chars, self.encoder.vocab, *vectors)
-            self.say(f"{n} of {len(self.encoder.vocab)} characters start from the "
-                     f"{'Tencent embeddings' if embedding == 'tencent' else args.pretrained}")
+            self.say(
+                f"{n} of {len(self.encoder.vocab)} characters start from the "
+                f"{'Tencent embeddings' if embedding == 'tencent' else args.pretrained}"
+            )
         if self.data.own is not None:
             self.data.own.record["embedding"] = embedding
         return model, config
@@ -395,37 +480,64 @@ class NetworkTraining:
         elif paths["log"].exists() and rank == 0:
             paths["log"].unlink()
         if from_rank0(self.state["epoch"], self.device) != self.state["epoch"]:
-            sys.exit(f"error: process {rank} could not read {paths['resume']} as rank 0 did; "
-                     f"on several machines --out must lie on a filesystem they share")
+            sys.exit(
+                f"error: process {rank} could not read {paths['resume']} as rank 0 did; "
+                f"on several machines --out must lie on a filesystem they share"
+            )
 
     def run_epoch(self, epoch):
         """One epoch's steps; returns its figures over all processes: {"seen", "loss_sum",
         "correct", "start"}. Rank 0 logs the running figures every --log-every steps."""
         state, ema, figures = self.state, self.optimisation.ema, Counter()
-        bar = tqdm(self.batches(epoch), desc=f"epoch {epoch}/{self.args.epochs}", mininterval=5, file=sys.stdout,
-                   disable=self.rank > 0)
+        bar = tqdm(
+            self.batches(epoch),
+            desc=f"epoch {epoch}/{self.args.epochs}",
+            mininterval=5,
+            file=sys.stdout,
+            disable=self.rank > 0,
+        )
 
         def after_step(index, logits, y, loss):
             if ema is not None:
                 ema.update_parameters(self.model)
             # this step's figures over the whole global batch
             step_loss, step_seen, step_correct = summed(
-                [loss.item() * len(index), len(index), (logits.argmax(-1) == y).sum().item()], self.device)
+                [loss.item() * len(index), len(index), (logits.argmax(-1) == y).sum().item()], self.device
+            )
             state["step"] += 1
             state["step_losses"].append(round(step_loss / step_seen, 4))
             figures.update(seen=step_seen, loss_sum=step_loss, correct=step_correct)
             if state["step"] % self.args.log_every == 0 and self.log is not None:
                 seen = figures["seen"]
                 bar.set_postfix(loss=f"{figures['loss_sum'] / seen:.3f}", acc=f"{figures['correct'] / seen:.3f}")
-                self.write_log({"type": "step", "epoch": epoch, "epochs": self.args.epochs, "step": state["step"],
-                                "train_loss": figures["loss_sum"] / seen, "train_acc": figures["correct"] / seen,
-                                "window_loss": float(np.mean(state["step_losses"][-self.args.log_every:])),
-                                "lr": self.optimisation.scheduler.get_last_lr()[0], "wall": self.wall()})
+                self.write_log(
+                    {
+                        "type": "step",
+                        "epoch": epoch,
+                        "epochs": self.args.epochs,
+                        "step": state["step"],
+                        "train_loss": figures["loss_sum"] / seen,
+                        "train_acc": figures["correct"] / seen,
+                        "window_loss": float(np.mean(state["step_losses"][-self.args.log_every :])),
+                        "lr": self.optimisation.scheduler.get_last_lr()[0],
+                        "wall": self.wall(),
+                    }
+                )
 
         start = time.perf_counter()
-        train_epoch(self.network, self.encoded, self.labels, bar, self.optimisation.optimizer, self.device,
-                    self.objective, self.optimisation.scheduler, self.optimisation.scaler, after_step,
-                    self.autocast_dtype)
+        train_epoch(
+            self.network,
+            self.encoded,
+            self.labels,
+            bar,
+            self.optimisation.optimizer,
+            self.device,
+            self.objective,
+            self.optimisation.scheduler,
+            self.optimisation.scaler,
+            after_step,
+            self.autocast_dtype,
+        )
         state["elapsed"] += time.perf_counter() - start
         state["epoch"] = epoch
         return dict(figures, start=start)
@@ -448,11 +560,22 @@ class NetworkTraining:
         dev_loss = F.cross_entropy(dev_logits, dev_labels).item()
         dev_acc = (dev_logits.argmax(-1) == dev_labels).float().mean().item()
         seen = figures["seen"]
-        self.write_log({"type": "epoch", "epoch": epoch, "epochs": self.args.epochs, "step": state["step"],
-                        "train_loss": figures["loss_sum"] / seen, "train_acc": figures["correct"] / seen,
-                        "dev_loss": dev_loss, "dev_acc": dev_acc, "lr": self.optimisation.scheduler.get_last_lr()[0],
-                        "elapsed": round(state["elapsed"], 1), "wall": self.wall(),
-                        "headlines_per_s": round(seen / (time.perf_counter() - figures["start"]), 1)})
+        self.write_log(
+            {
+                "type": "epoch",
+                "epoch": epoch,
+                "epochs": self.args.epochs,
+                "step": state["step"],
+                "train_loss": figures["loss_sum"] / seen,
+                "train_acc": figures["correct"] / seen,
+                "dev_loss": dev_loss,
+                "dev_acc": dev_acc,
+                "lr": self.optimisation.scheduler.get_last_lr()[0],
+                "elapsed": round(state["elapsed"], 1),
+                "wall": self.wall(),
+                "headlines_per_s": round(seen / (time.perf_counter() - figures["start"]), 1),
+            }
+        )
         print(f"epoch {epoch}: dev loss {dev_loss:.4f} acc {dev_acc:.2%} ({state['elapsed']:.0f} s so far)")
         if dev_acc > state["best_acc"] or state["best_state"] is None:  # a first epoch at 0 % is kept too
             state["best_acc"] = dev_acc
@@ -469,9 +592,19 @@ class NetworkTraining:
 
     def save_resume_state(self):
         """NAME.last.pt: all that --resume needs to carry on after this epoch."""
-        save_checkpoint(self.paths["resume"], {"kind": self.args.model, "resume": {
-            "kind": self.args.model, "config": self.config, "model": self.trained.state_dict(),
-            "state": self.state, **self.optimisation.state_dict()}})
+        save_checkpoint(
+            self.paths["resume"],
+            {
+                "kind": self.args.model,
+                "resume": {
+                    "kind": self.args.model,
+                    "config": self.config,
+                    "model": self.trained.state_dict(),
+                    "state": self.state,
+                    **self.optimisation.state_dict(),
+                },
+            },
+        )
 
     def save(self):
         """Rank 0, at the end: the best weights, calibrated on dev (temperature, unsure
@@ -479,21 +612,41 @@ class NetworkTraining:
         goes."""
         args, state, model, train, dev = self.args, self.state, self.model, self.train, self.dev
         model.load_state_dict(state["best_state"])
-        predictor = Predictor(args.model, train.classes, model=model, encoder=self.encoder, device=self.device,
-                              path=args.out, config=self.config, normalization=self.normalization)
+        predictor = Predictor(
+            args.model,
+            train.classes,
+            model=model,
+            encoder=self.encoder,
+            device=self.device,
+            path=args.out,
+            config=self.config,
+            normalization=self.normalization,
+        )
         dev_scores = predictor.scores(dev.texts)
         predictor.temperature = fit_temperature(dev_scores, dev.labels)
         predictor.unsure_threshold = fit_confidence_threshold(predictor.calibrated(dev_scores))
         metrics = checkpoint_metrics(predictor, self.data, state["elapsed"], count_parameters(model))
         metrics["epochs"], metrics["train_precision"] = state["epoch"], self.precision
         metrics["extra_train"] = train.extra  # what besides train.txt it learned from
-        save_checkpoint(args.out, {
-            "kind": args.model, "config": self.config, "state_dict": model.state_dict(),
-            "encoder": self.encoder.to_json(), "classes": train.classes, "temperature": predictor.temperature,
-            "unsure_threshold": predictor.unsure_threshold, "normalization": self.normalization,
-            "train_loss_per_step": torch.tensor(state["step_losses"], dtype=torch.float32),
-            "train_sha256": self.data.train_sha256, "metrics": metrics,
-            "train_args": json.dumps(vars(args)), "world_size": self.world_size, **data_record(self.data)})
+        save_checkpoint(
+            args.out,
+            {
+                "kind": args.model,
+                "config": self.config,
+                "state_dict": model.state_dict(),
+                "encoder": self.encoder.to_json(),
+                "classes": train.classes,
+                "temperature": predictor.temperature,
+                "unsure_threshold": predictor.unsure_threshold,
+                "normalization": self.normalization,
+                "train_loss_per_step": torch.tensor(state["step_losses"], dtype=torch.float32),
+                "train_sha256": self.data.train_sha256,
+                "metrics": metrics,
+                "train_args": json.dumps(vars(args)),
+                "world_size": self.world_size,
+                **data_record(self.data),
+            },
+        )
         atomic_write_text(self.paths["metrics"], json.dumps(metrics, indent=1))
         self.paths["resume"].unlink(missing_ok=True)
         return Path(args.out)
@@ -524,8 +677,11 @@ def linear_training_lines(train):
     sets = train.label_sets or [(label,) for label in train.labels]
     weights = train.weights or [1.0] * len(train.texts)
     rows = [(text, c, w / len(s)) for text, s, w in zip(train.texts, sets, weights) for c in s]
-    return {"texts": [r[0] for r in rows], "labels": [r[1] for r in rows],
-            "sample_weight": np.array([r[2] for r in rows], dtype=np.float64)}
+    return {
+        "texts": [r[0] for r in rows],
+        "labels": [r[1] for r in rows],
+        "sample_weight": np.array([r[2] for r in rows], dtype=np.float64),
+    }
 
 
 def fit_linear(args, data):
@@ -542,8 +698,9 @@ def fit_linear(args, data):
     if data.own is not None:
         data.own.record["embedding"] = None  # n-grams: no character vectors
     model.extras = {"train_args": vars(args), **data_record(data)}
-    predictor = Predictor("linear", model.classes, model.temperature, path=args.out, linear=model,
-                          normalization=model.normalization)
+    predictor = Predictor(
+        "linear", model.classes, model.temperature, path=args.out, linear=model, normalization=model.normalization
+    )
     model.unsure_threshold = fit_confidence_threshold(predictor.calibrated(dev_scores))
     model.metrics = checkpoint_metrics(predictor, data, seconds, model.parameters())
     model.metrics["train_sha256"] = data.train_sha256
@@ -554,47 +711,81 @@ def fit_linear(args, data):
 
 
 def build_parser():
-    p = argparse.ArgumentParser(prog="python -m cls_core.train", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m cls_core.train", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--model", required=True, choices=["bilstm_att", "textcnn", "linear"])
-    p.add_argument("--out", help="checkpoint path (default checkpoints/MODEL.pt, .npz for linear; with "
-                                 "--train-file required, e.g. models/NAME/MODEL.pt)")
+    p.add_argument(
+        "--out",
+        help="checkpoint path (default checkpoints/MODEL.pt, .npz for linear; with "
+        "--train-file required, e.g. models/NAME/MODEL.pt)",
+    )
     add_data_dir_argument(p)
     add_device_argument(p)
-    add_precision_argument(p, help="the forward pass's float type (autocast): auto = bf16 on a CUDA GPU that "
-                                   "has it, fp16 with a GradScaler on one that has not, fp32 on the CPU")
+    add_precision_argument(
+        p,
+        help="the forward pass's float type (autocast): auto = bf16 on a CUDA GPU that "
+        "has it, fp16 with a GradScaler on one that has not, fp32 on the CPU",
+    )
     p.add_argument("--resume", action="store_true", help="continue from NAME.last.pt if present")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--train-limit", type=int, help="use only the first N training headlines")
     p.add_argument("--dev-limit", type=int, help="use only the first N dev headlines")
-    p.add_argument("--extra-train", action="append", metavar="FILE",
-                   help="also train on FILE's `headline<TAB>class name` lines (e.g. corrections exported "
-                        "by python -m cls_core.feedback); repeatable; recorded in the checkpoint's metrics")
+    p.add_argument(
+        "--extra-train",
+        action="append",
+        metavar="FILE",
+        help="also train on FILE's `headline<TAB>class name` lines (e.g. corrections exported "
+        "by python -m cls_core.feedback); repeatable; recorded in the checkpoint's metrics",
+    )
     g = p.add_argument_group("your own data (instead of THUCNews)")
-    g.add_argument("--train-file", metavar="FILE", help="text<TAB>label lines, or CSV with a header; "
-                   f"labels are any strings ({MIN_CLASSES}-{MAX_CLASSES} of them, each on {MIN_EXAMPLES}+ lines)")
+    g.add_argument(
+        "--train-file",
+        metavar="FILE",
+        help="text<TAB>label lines, or CSV with a header; "
+        f"labels are any strings ({MIN_CLASSES}-{MAX_CLASSES} of them, each on {MIN_EXAMPLES}+ lines)",
+    )
     g.add_argument("--dev-file", metavar="FILE", help="default: 10%% of --train-file, stratified")
     g.add_argument("--test-file", metavar="FILE", help="default: 10%% of --train-file, stratified")
     g.add_argument("--text-column", default="text", help="CSV: the column of texts")
     g.add_argument("--label-column", default="label", help="CSV: the column of labels")
-    g.add_argument("--split-seed", type=int, default=DEFAULT_SPLIT_SEED,
-                   help="seed of the carved splits (models trained into one folder must share it)")
+    g.add_argument(
+        "--split-seed",
+        type=int,
+        default=DEFAULT_SPLIT_SEED,
+        help="seed of the carved splits (models trained into one folder must share it)",
+    )
     g = p.add_argument_group("inputs")
-    g.add_argument("--embedding", choices=["tencent", "random", "auto"],
-                   help="where characters start: the Tencent embeddings in --data-dir, random, or auto = "
-                        "Tencent where found, else random (default: tencent on THUCNews, auto with --train-file)")
-    g.add_argument("--pretrained", metavar="FILE",
-                   help="start characters from your own vectors, word2vec text format (`char v1 ... vd` lines)")
+    g.add_argument(
+        "--embedding",
+        choices=["tencent", "random", "auto"],
+        help="where characters start: the Tencent embeddings in --data-dir, random, or auto = "
+        "Tencent where found, else random (default: tencent on THUCNews, auto with --train-file)",
+    )
+    g.add_argument(
+        "--pretrained",
+        metavar="FILE",
+        help="start characters from your own vectors, word2vec text format (`char v1 ... vd` lines)",
+    )
     g.add_argument("--embed-dim", type=int, default=200, help="with random characters")
-    g.add_argument("--char-dropout", type=float, default=0.0,
-                   help="share of training characters hidden behind <UNK> at each step")
+    g.add_argument(
+        "--char-dropout", type=float, default=0.0, help="share of training characters hidden behind <UNK> at each step"
+    )
     g.add_argument("--min-freq", type=int, default=1)
     g.add_argument("--max-vocab", type=int, default=None)
-    g.add_argument("--bigram-min-freq", type=int, default=2,
-                   help="keep bigrams seen at least this often in train (0 = characters only)")
-    g.add_argument("--max-bigrams", type=int, default=None,
-                   help="keep at most this many bigrams, the most frequent (the bigram table is most of a "
-                        "network's weights: training on several sources, cap it to keep the checkpoint small)")
+    g.add_argument(
+        "--bigram-min-freq",
+        type=int,
+        default=2,
+        help="keep bigrams seen at least this often in train (0 = characters only)",
+    )
+    g.add_argument(
+        "--max-bigrams",
+        type=int,
+        default=None,
+        help="keep at most this many bigrams, the most frequent (the bigram table is most of a "
+        "network's weights: training on several sources, cap it to keep the checkpoint small)",
+    )
     g.add_argument("--bigram-dim", type=int, default=48)
     g = p.add_argument_group("model")
     g.add_argument("--cell", default="lstm", choices=["lstm", "gru", "rnn"])
@@ -607,20 +798,28 @@ def build_parser():
     g.add_argument("--embed-dropout", type=float, default=0.2)
     g = p.add_argument_group("optimisation")
     g.add_argument("--epochs", type=int, default=10)
-    g.add_argument("--batch-size", type=int, default=64,
-                   help="headlines per optimiser step, over all processes under torchrun")
+    g.add_argument(
+        "--batch-size", type=int, default=64, help="headlines per optimiser step, over all processes under torchrun"
+    )
     g.add_argument("--lr", type=float, default=2e-3)
     g.add_argument("--warmup", type=float, default=0.1, help="fraction of steps spent warming up")
     g.add_argument("--weight-decay", type=float, default=0.01)
     g.add_argument("--label-smoothing", type=float, default=0.1)
     g.add_argument("--clip", type=float, default=1.0)
     g.add_argument("--patience", type=int, default=4, help="epochs without a better dev loss")
-    g.add_argument("--ema", type=float, help="decay of the weight average (0 = off; default: 0.999 on THUCNews, "
-                                             "with --train-file one whose average spans about an epoch)")
-    g.add_argument("--teacher", action="append",
-                   help="distil from this checkpoint, from 'linear-oof' (k-fold TF-IDF SVM predictions "
-                        "on train) or from a .npy of out-of-fold probabilities (cls_core.training.oof); "
-                        "repeat to average")
+    g.add_argument(
+        "--ema",
+        type=float,
+        help="decay of the weight average (0 = off; default: 0.999 on THUCNews, "
+        "with --train-file one whose average spans about an epoch)",
+    )
+    g.add_argument(
+        "--teacher",
+        action="append",
+        help="distil from this checkpoint, from 'linear-oof' (k-fold TF-IDF SVM predictions "
+        "on train) or from a .npy of out-of-fold probabilities (cls_core.training.oof); "
+        "repeat to average",
+    )
     g.add_argument("--distill-weight", type=float, default=0.5)
     g.add_argument("--log-every", type=int, default=50)
     g = p.add_argument_group("linear model")

@@ -21,8 +21,9 @@ from cls_core.app.report.record import Records
 
 def main(argv=None):
     started = time.perf_counter()
-    parser = argparse.ArgumentParser(prog="python -m cls_core.report", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m cls_core.report", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--lang", default="en", choices=list(LANGUAGES), help="the report's language")
     parser.add_argument("--out", default="report.html", help="where to write the report")
     parser.add_argument("--model-card", action="store_true", help="write the model cards instead of a report")
@@ -30,6 +31,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.record:
         from cls_core.app.report import measure  # imports torch, which the report itself never needs
+
         measure.build()
         return
     try:
@@ -43,8 +45,10 @@ def main(argv=None):
             print(f"{path.name} written")
         return
     size, seconds = write_report(records, args.lang, args.out)
-    print(f"{args.out}: {size / 1e6:.2f} MB, written in {seconds:.1f} s "
-          f"({time.perf_counter() - started:.1f} s with the records read)")
+    print(
+        f"{args.out}: {size / 1e6:.2f} MB, written in {seconds:.1f} s "
+        f"({time.perf_counter() - started:.1f} s with the records read)"
+    )
 
 
 if __name__ == "__main__":

@@ -36,14 +36,16 @@ from cls_core.models.predictor import SHIPPED_MODELS, Predictor, load_ensemble
 
 CHECKPOINT_DIR = RECORD.parent
 EXAMPLE_MODEL = "BiLSTM-attention"  # the network with attention: every method applies
-EXAMPLE_LENGTHS = (12, 22)          # headlines of a usual length, whose charts stay readable
+EXAMPLE_LENGTHS = (12, 22)  # headlines of a usual length, whose charts stay readable
 
 
 def load_models(checkpoint_dir=CHECKPOINT_DIR):
     """{name: Predictor} of the shipped models and their ensemble, in float32 on the CPU:
     what the checkpoints' records were measured with, whatever this machine would serve in."""
-    models = {name: Predictor.load(Path(checkpoint_dir) / file, "cpu", precision="fp32")
-              for name, file in SHIPPED_MODELS.items()}
+    models = {
+        name: Predictor.load(Path(checkpoint_dir) / file, "cpu", precision="fp32")
+        for name, file in SHIPPED_MODELS.items()
+    }
     models[ENSEMBLE] = load_ensemble(list(models.values()), checkpoint_dir)
     return models
 
@@ -53,8 +55,11 @@ def model_record(predictor, test, single):
     lists (predicted class, probability of it), and for a single model its slices."""
     report = evaluate(predictor, test)
     predictions = report.pop("predictions")
-    out = dict(report, predicted=[r["predicted"] for r in predictions],
-               probability=[round(r["probability"], 4) for r in predictions])
+    out = dict(
+        report,
+        predicted=[r["predicted"] for r in predictions],
+        probability=[round(r["probability"], 4) for r in predictions],
+    )
     if single:
         out["slices"] = accuracy_slices(predictor, predictions)
     return out
@@ -84,18 +89,36 @@ def example_record(predictor, test, kind, i):
     plain numbers."""
     r = deep.attributions(predictor, test.texts[i])
     rounded = {m: [round(float(v), 5) for v in s] for m, s in r["scores"].items()}
-    return {"kind": kind, "index": i, "text": test.texts[i], "label": int(test.labels[i]), "chars": r["chars"],
-            "class": r["class"], "scores": rounded, "ig_delta": r["ig_delta"],
-            "agreement": {k: (None if np.isnan(v) else round(float(v), 4)) for k, v in r["agreement"].items()},
-            "reduction": r["reduction"], "flip": r["flip"]}
+    return {
+        "kind": kind,
+        "index": i,
+        "text": test.texts[i],
+        "label": int(test.labels[i]),
+        "chars": r["chars"],
+        "class": r["class"],
+        "scores": rounded,
+        "ig_delta": r["ig_delta"],
+        "agreement": {k: (None if np.isnan(v) else round(float(v), 4)) for k, v in r["agreement"].items()},
+        "reduction": r["reduction"],
+        "flip": r["flip"],
+    }
 
 
 def today_record(ensemble, classes):
     """The ensemble's answer on each of today's-style headlines."""
     texts, labels = read_split(TODAY, len(classes))
     probs, assessments = ensemble.predict_assessed(texts)
-    return [{"text": t, "label": int(y), "predicted": int(p.argmax()), "probability": round(float(p.max()), 4),
-             "unsure": a.unsure, "reason": a.reason} for t, y, p, a in zip(texts, labels, probs, assessments)]
+    return [
+        {
+            "text": t,
+            "label": int(y),
+            "predicted": int(p.argmax()),
+            "probability": round(float(p.max()), 4),
+            "unsure": a.unsure,
+            "reason": a.reason,
+        }
+        for t, y, p, a in zip(texts, labels, probs, assessments)
+    ]
 
 
 def build(checkpoint_dir=CHECKPOINT_DIR, data_dir=DEMO_DATA_DIR, out=RECORD, log=print):
@@ -103,19 +126,39 @@ def build(checkpoint_dir=CHECKPOINT_DIR, data_dir=DEMO_DATA_DIR, out=RECORD, log
     torch.manual_seed(0)
     test = load_split(data_dir, "test")
     models = load_models(checkpoint_dir)
-    record = {"built_by": RECORD_COMMAND, "precision": "fp32", "device": "cpu", "torch": str(torch.__version__),
-              "data": {"file": "test.txt", "sha256": sha256_file(Path(data_dir) / "test.txt"),
-                       "classes": list(test.classes), "labels": [int(y) for y in test.labels]},
-              "checkpoints": checkpoint_hashes(checkpoint_dir), "published_reference": PUBLISHED, "models": {}}
+    record = {
+        "built_by": RECORD_COMMAND,
+        "precision": "fp32",
+        "device": "cpu",
+        "torch": str(torch.__version__),
+        "data": {
+            "file": "test.txt",
+            "sha256": sha256_file(Path(data_dir) / "test.txt"),
+            "classes": list(test.classes),
+            "labels": [int(y) for y in test.labels],
+        },
+        "checkpoints": checkpoint_hashes(checkpoint_dir),
+        "published_reference": PUBLISHED,
+        "models": {},
+    }
     for name, predictor in models.items():
         start = time.perf_counter()
         record["models"][name] = model_record(predictor, test, single=name != ENSEMBLE)
-        log(json.dumps({"model": name, "accuracy": record["models"][name]["accuracy"],
-                        "seconds": round(time.perf_counter() - start, 1)}))
+        log(
+            json.dumps(
+                {
+                    "model": name,
+                    "accuracy": record["models"][name]["accuracy"],
+                    "seconds": round(time.perf_counter() - start, 1),
+                }
+            )
+        )
     example_model = models[EXAMPLE_MODEL]
     record["example_model"] = EXAMPLE_MODEL
-    record["examples"] = [example_record(example_model, test, kind, i)
-                          for kind, i in choose_examples(test, record["models"][EXAMPLE_MODEL])]
+    record["examples"] = [
+        example_record(example_model, test, kind, i)
+        for kind, i in choose_examples(test, record["models"][EXAMPLE_MODEL])
+    ]
     record["today"] = today_record(models[ENSEMBLE], test.classes)
     atomic_write_text(out, json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
     log(json.dumps({"record": str(out), "bytes": Path(out).stat().st_size}))

@@ -43,8 +43,9 @@ def _table(table):
 
 
 def _figure(block, number, lang, md):
-    div = pio.to_html(block.figure, full_html=False, include_plotlyjs=False, config=FIGURE_CONFIG,
-                      div_id=f"figure-{number}")
+    div = pio.to_html(
+        block.figure, full_html=False, include_plotlyjs=False, config=FIGURE_CONFIG, div_id=f"figure-{number}"
+    )
     command = md.renderInline(say("reproduce", lang, command=block.command))
     return f'<div class="figure">{div}<div class="command">{command}</div></div>'
 
@@ -65,12 +66,15 @@ def render(sections, lang="en"):
                 parts.append(md.render(block))
     contents = "".join(f'<li><a href="#{s.key}">{html.escape(s.title)}</a></li>' for s in sections)
     title = say("title", lang)
-    return (f'<!DOCTYPE html>\n<html lang="{HTML_LANG.get(lang, "en")}">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{html.escape(title)}</title>\n'
-            f"<style>{STYLE}</style>\n<script>{get_plotlyjs()}</script>\n</head>\n<body>\n"
-            f"<h1>{html.escape(title)}</h1>\n{md.render(say('built', lang, command=REPORT_COMMAND.format(lang=lang)))}"
-            f"<nav><h3>{html.escape(say('contents', lang))}</h3><ol>{contents}</ol></nav>\n"
-            + "\n".join(parts) + "\n</body>\n</html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="{HTML_LANG.get(lang, "en")}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{html.escape(title)}</title>\n'
+        f"<style>{STYLE}</style>\n<script>{get_plotlyjs()}</script>\n</head>\n<body>\n"
+        f"<h1>{html.escape(title)}</h1>\n{md.render(say('built', lang, command=REPORT_COMMAND.format(lang=lang)))}"
+        f"<nav><h3>{html.escape(say('contents', lang))}</h3><ol>{contents}</ol></nav>\n"
+        + "\n".join(parts)
+        + "\n</body>\n</html>\n"
+    )
 
 
 def write_report(records, lang, out):

@@ -24,8 +24,11 @@ ROOT = Path(__file__).resolve().parents[3]
 CHECKPOINT_DIR = ROOT / "checkpoints"
 RECORD = CHECKPOINT_DIR / "report-record.json"
 RECORD_COMMAND = "python -m cls_core.report --record"
-CHECKPOINT_FILES = {"BiLSTM-attention": "bilstm_att.pt", "TextCNN": "textcnn.pt",
-                    "Linear (TF-IDF + SVM)": "linear.npz"}  # = models.predictor.SHIPPED_MODELS, without torch
+CHECKPOINT_FILES = {
+    "BiLSTM-attention": "bilstm_att.pt",
+    "TextCNN": "textcnn.pt",
+    "Linear (TF-IDF + SVM)": "linear.npz",
+}  # = models.predictor.SHIPPED_MODELS, without torch
 AGREEMENT_ENTRY = "agreement-1000-ig16"  # the shipped cache's entry (cls_core.explain.attribution.entry_name)
 
 
@@ -48,12 +51,12 @@ def _json(path):
 
 @dataclass
 class Records:
-    metrics: dict      # {model name: NAME.metrics.json}, the ensemble's under its name too
-    robustness: dict   # robustness.json: {"bilstm_att"|"textcnn"|"linear"|"ensemble": {...}}
+    metrics: dict  # {model name: NAME.metrics.json}, the ensemble's under its name too
+    robustness: dict  # robustness.json: {"bilstm_att"|"textcnn"|"linear"|"ensemble": {...}}
     experiments: dict  # experiments.json, or None
-    measured: dict     # report-record.json
-    agreement: dict    # {model name: the shipped agreement summary}
-    problems: list     # why a record does not match the shipped checkpoints ([] = all good)
+    measured: dict  # report-record.json
+    agreement: dict  # {model name: the shipped agreement summary}
+    problems: list  # why a record does not match the shipped checkpoints ([] = all good)
     outlets: dict = None  # outlets.json: python -m cls_core.evaluation.outlets report (None without one)
 
     @classmethod
@@ -65,12 +68,21 @@ class Records:
         if measured is None:
             raise FileNotFoundError(f"{checkpoint_dir / RECORD.name} is missing: run {RECORD_COMMAND}")
         ensemble = measured["models"].keys() - CHECKPOINT_FILES.keys()
-        metrics = {name: _json(checkpoint_dir / Path(file).with_suffix(".metrics.json").name)
-                   for name, file in CHECKPOINT_FILES.items()}
+        metrics = {
+            name: _json(checkpoint_dir / Path(file).with_suffix(".metrics.json").name)
+            for name, file in CHECKPOINT_FILES.items()
+        }
         metrics.update({name: _json(checkpoint_dir / "ensemble.metrics.json") for name in ensemble})
         problems = _problems(measured, checkpoint_dir, data_dir) if check else []
-        return cls(metrics, _json(checkpoint_dir / "robustness.json") or {}, _json(checkpoint_dir / "experiments.json"),
-                   measured, _agreement(checkpoint_dir, measured), problems, _json(checkpoint_dir / "outlets.json"))
+        return cls(
+            metrics,
+            _json(checkpoint_dir / "robustness.json") or {},
+            _json(checkpoint_dir / "experiments.json"),
+            measured,
+            _agreement(checkpoint_dir, measured),
+            problems,
+            _json(checkpoint_dir / "outlets.json"),
+        )
 
     @property
     def classes(self):

@@ -18,16 +18,25 @@ from cls_core.app import deep_figures, figures
 from cls_core.app.i18n import class_name, text
 from cls_core.app.report.record import CHECKPOINT_FILES, RECORD_COMMAND
 from cls_core.app.report.words import say
-from cls_core.app.wording import (ENSEMBLE, agreement_text, attention_note, counterfactual_text, markdown_literal,
-                                  model_label, outlet_line)
+from cls_core.app.wording import (
+    ENSEMBLE,
+    agreement_text,
+    attention_note,
+    counterfactual_text,
+    markdown_literal,
+    model_label,
+    outlet_line,
+)
 from cls_core.data import load_split
 from cls_core.data.splits import DEMO_DATA_DIR
 
 REPORT_COMMAND = "python -m cls_core.report --lang {lang} --out report.html"
-FOCUS = ENSEMBLE                      # the model whose matrix, calibration and mistakes are shown
+FOCUS = ENSEMBLE  # the model whose matrix, calibration and mistakes are shown
 PUBLISHED_TRAIN, TRAIN = 180_000, 45_000  # training headlines: the reference project's, ours
-EVALUATE_ALL = ("python -m cls_core.evaluate --checkpoint checkpoints/bilstm_att.pt "
-                "--checkpoint checkpoints/textcnn.pt --checkpoint checkpoints/linear.npz")
+EVALUATE_ALL = (
+    "python -m cls_core.evaluate --checkpoint checkpoints/bilstm_att.pt "
+    "--checkpoint checkpoints/textcnn.pt --checkpoint checkpoints/linear.npz"
+)
 OUTLETS_COMMAND = "python -m cls_core.evaluation.outlets report --json checkpoints/outlets.json"
 ROBUSTNESS_COMMAND = "python -m cls_core.evaluation.robustness --write --json checkpoints/robustness.json"
 AGREEMENT_COMMAND = "python -m cls_core.explain.shipped"
@@ -37,8 +46,8 @@ CONFUSIONS, EXAMPLES_PER_CONFUSION = 5, 2
 
 @dataclass
 class Figure:
-    figure: object   # a plotly figure
-    command: str     # the command that reproduces its numbers
+    figure: object  # a plotly figure
+    command: str  # the command that reproduces its numbers
 
 
 @dataclass
@@ -49,7 +58,7 @@ class Table:
 
 @dataclass
 class Section:
-    key: str                                    # the anchor of the section in the page
+    key: str  # the anchor of the section in the page
     title: str
     blocks: list = field(default_factory=list)  # Markdown strings, Figure and Table objects
 
@@ -57,10 +66,19 @@ class Section:
 def tell(records, lang="en"):
     """The report's sections, in order, in lang."""
     test = load_split(DEMO_DATA_DIR, "test")
-    sections = [what_and_for_whom(records, lang), accuracy(records, lang), per_class(records, test, lang),
-                calibration(records, lang), robustness(records, lang), slices(records, lang),
-                attention(records, lang), worked_examples(records, lang), experiments(records, lang),
-                limitations(records, test, lang), reproduce(lang)]
+    sections = [
+        what_and_for_whom(records, lang),
+        accuracy(records, lang),
+        per_class(records, test, lang),
+        calibration(records, lang),
+        robustness(records, lang),
+        slices(records, lang),
+        attention(records, lang),
+        worked_examples(records, lang),
+        experiments(records, lang),
+        limitations(records, test, lang),
+        reproduce(lang),
+    ]
     return [s for s in sections if s is not None]
 
 
@@ -70,8 +88,11 @@ def _models(records):
 
 
 def what_and_for_whom(records, lang):
-    classes = "、".join(class_name(c, lang) for c in records.classes) if lang != "en" else ", ".join(
-        class_name(c, lang) for c in records.classes)
+    classes = (
+        "、".join(class_name(c, lang) for c in records.classes)
+        if lang != "en"
+        else ", ".join(class_name(c, lang) for c in records.classes)
+    )
     warnings = [say("stale", lang, problem=p) for p in records.problems]
     return Section("what", say("h_what", lang), warnings + [say("what", lang, classes=classes)])
 
@@ -82,21 +103,38 @@ def accuracy(records, lang):
     for name in models:
         test = records.metrics[name]["test"]
         parameters = records.metrics[name].get("parameters")
-        rows.append([model_label(name, lang), f"{test['accuracy']:.2%}", f"{test['macro_f1']:.2%}",
-                     f"{test['ece']['after']:.2%} ({test['ece']['before']:.2%})",
-                     f"{parameters / 1e6:.2f} M" if parameters else "—"])
-    bars = [(text("reference_name", lang, model=m), acc, text("published_note", lang), False)
-            for m, acc in records.measured["published_reference"]]
+        rows.append(
+            [
+                model_label(name, lang),
+                f"{test['accuracy']:.2%}",
+                f"{test['macro_f1']:.2%}",
+                f"{test['ece']['after']:.2%} ({test['ece']['before']:.2%})",
+                f"{parameters / 1e6:.2f} M" if parameters else "—",
+            ]
+        )
+    bars = [
+        (text("reference_name", lang, model=m), acc, text("published_note", lang), False)
+        for m, acc in records.measured["published_reference"]
+    ]
     bars += [(model_label(n, lang), records.test_accuracy(n), text("ours_note", lang), True) for n in models]
     linear, cnn, rnn = (records.test_accuracy(n) for n in ("Linear (TF-IDF + SVM)", "TextCNN", "BiLSTM-attention"))
-    prose = say("accuracy", lang, n=records.metrics[models[0]]["test"]["headlines"], train=TRAIN,
-                reference_train=PUBLISHED_TRAIN, cnn_gain=100 * (cnn - linear), rnn_gain=100 * (rnn - linear))
+    prose = say(
+        "accuracy",
+        lang,
+        n=records.metrics[models[0]]["test"]["headlines"],
+        train=TRAIN,
+        reference_train=PUBLISHED_TRAIN,
+        cnn_gain=100 * (cnn - linear),
+        rnn_gain=100 * (rnn - linear),
+    )
     headers = [say(k, lang) for k in ("col_model", "col_accuracy", "col_macro_f1", "col_ece", "col_parameters")]
     figure = figures.accuracy_bars(bars, text("title_accuracy", lang), lang=lang)
     commands = "; ".join(f"python -m cls_core.evaluate --checkpoint checkpoints/{f}" for f in CHECKPOINT_FILES.values())
-    return Section("accuracy", say("h_accuracy", lang), [prose, Table(headers, rows),
-                                                         Figure(figure, f"{commands}; {EVALUATE_ALL}")]
-                   + other_outlets(records, lang))
+    return Section(
+        "accuracy",
+        say("h_accuracy", lang),
+        [prose, Table(headers, rows), Figure(figure, f"{commands}; {EVALUATE_ALL}")] + other_outlets(records, lang),
+    )
 
 
 def other_outlets(records, lang):
@@ -108,8 +146,12 @@ def other_outlets(records, lang):
             lines.append(outlet_line(model_label(name, lang), row, lang))
     if not lines:
         return []
-    return [text("outlet_intro", lang) + "\n\n" + "\n".join(lines)
-            + f"\n\n{say('reproduce', lang, command=OUTLETS_COMMAND)}"]
+    return [
+        text("outlet_intro", lang)
+        + "\n\n"
+        + "\n".join(lines)
+        + f"\n\n{say('reproduce', lang, command=OUTLETS_COMMAND)}"
+    ]
 
 
 def per_class(records, test, lang):
@@ -117,11 +159,21 @@ def per_class(records, test, lang):
     f1 = {model_label(n, lang): [row["f1"] for row in r["per_class"]] for n, r in measured.items()}
     bars = figures.per_class_bars(f1, records.classes, say("title_f1", lang), "F1", lang)
     focus = model_label(FOCUS, lang)
-    matrix = figures.confusion_heatmap(measured[FOCUS]["confusion"], records.classes,
-                                       say("title_confusion", lang, model=focus), say("axis_true", lang),
-                                       say("axis_predicted", lang), lang)
-    blocks = [say("classes", lang, model=focus), Figure(bars, RECORD_COMMAND), Figure(matrix, EVALUATE_ALL),
-              f"#### {say('h_confusions', lang)}", confusion_examples(records, test, lang)]
+    matrix = figures.confusion_heatmap(
+        measured[FOCUS]["confusion"],
+        records.classes,
+        say("title_confusion", lang, model=focus),
+        say("axis_true", lang),
+        say("axis_predicted", lang),
+        lang,
+    )
+    blocks = [
+        say("classes", lang, model=focus),
+        Figure(bars, RECORD_COMMAND),
+        Figure(matrix, EVALUATE_ALL),
+        f"#### {say('h_confusions', lang)}",
+        confusion_examples(records, test, lang),
+    ]
     return Section("classes", say("h_classes", lang), blocks)
 
 
@@ -136,10 +188,20 @@ def confusion_examples(records, test, lang):
         t, p = np.unravel_index(flat, counts.shape)
         cell = np.flatnonzero((labels == t) & (predicted == p))
         cell = cell[np.argsort(-probability[cell])][:EXAMPLES_PER_CONFUSION]
-        lines.append("- " + say("confusion_line", lang, true=class_name(records.classes[t], lang),
-                                predicted=class_name(records.classes[p], lang), count=int(counts[t, p])))
-        lines += ["  - " + say("confusion_example", lang, text=markdown_literal(test.texts[i]), p=probability[i])
-                  for i in cell]
+        lines.append(
+            "- "
+            + say(
+                "confusion_line",
+                lang,
+                true=class_name(records.classes[t], lang),
+                predicted=class_name(records.classes[p], lang),
+                count=int(counts[t, p]),
+            )
+        )
+        lines += [
+            "  - " + say("confusion_example", lang, text=markdown_literal(test.texts[i]), p=probability[i])
+            for i in cell
+        ]
     return "\n".join(lines)
 
 
@@ -148,27 +210,49 @@ def calibration(records, lang):
     focus = measured[FOCUS]
     unsure = records.robustness_of(FOCUS)["unsure"]
     curves = {model_label(n, lang): (r["coverage"], r["at_threshold"]) for n, r in measured.items()}
-    blocks = [say("calibration", lang, model=model_label(FOCUS, lang), ece=focus["ece"]["after"],
-                  ece_before=focus["ece"]["before"]),
-              Figure(figures.reliability_diagram(focus["reliability"], lang), EVALUATE_ALL),
-              say("unsure", lang, model=model_label(FOCUS, lang), flagged=unsure["flagged"],
-                  answered=unsure["accuracy_answered"], all=unsure["accuracy_all"],
-                  wrong_flagged=unsure["accuracy_flagged"]),
-              Figure(figures.coverage_chart(curves, lang), RECORD_COMMAND)]
+    blocks = [
+        say(
+            "calibration",
+            lang,
+            model=model_label(FOCUS, lang),
+            ece=focus["ece"]["after"],
+            ece_before=focus["ece"]["before"],
+        ),
+        Figure(figures.reliability_diagram(focus["reliability"], lang), EVALUATE_ALL),
+        say(
+            "unsure",
+            lang,
+            model=model_label(FOCUS, lang),
+            flagged=unsure["flagged"],
+            answered=unsure["accuracy_answered"],
+            all=unsure["accuracy_all"],
+            wrong_flagged=unsure["accuracy_flagged"],
+        ),
+        Figure(figures.coverage_chart(curves, lang), RECORD_COMMAND),
+    ]
     return Section("calibration", say("h_calibration", lang), blocks)
 
 
 def robustness(records, lang):
     variants = ["test", "s2twp", "s2hk", "unseen15", "today"]
-    rows = {model_label(n, lang): {v: records.robustness_of(n).get(v) for v in variants}
-            for n in _models(records) if records.robustness_of(n)}
+    rows = {
+        model_label(n, lang): {v: records.robustness_of(n).get(v) for v in variants}
+        for n in _models(records)
+        if records.robustness_of(n)
+    }
     if not rows:
         return None
     labelled = [(v, say(f"variant_{v}", lang)) for v in variants]
     script_loss = max(r[k] for r in records.robustness.values() for k in ("s2twp_loss_points", "s2hk_loss_points"))
     today_loss = [100 * (r["test"] - r["today"]) for r in records.robustness.values() if r.get("today") is not None]
-    prose = say("robustness", lang, today=next(iter(records.robustness.values())).get("today_headlines", 0),
-                worst_script=script_loss, today_loss=min(today_loss), today_loss_max=max(today_loss))
+    prose = say(
+        "robustness",
+        lang,
+        today=next(iter(records.robustness.values())).get("today_headlines", 0),
+        worst_script=script_loss,
+        today_loss=min(today_loss),
+        today_loss_max=max(today_loss),
+    )
     figure = figures.variant_bars(rows, labelled, say("title_robustness", lang), lang)
     return Section("robustness", say("h_robustness", lang), [prose, Figure(figure, ROBUSTNESS_COMMAND)])
 
@@ -176,12 +260,24 @@ def robustness(records, lang):
 def slices(records, lang):
     results = {model_label(n, lang): r["slices"] for n, r in records.measured["models"].items() if "slices" in r}
     bilstm = records.measured["models"]["BiLSTM-attention"]["slices"]
-    prose = say("slices", lang, model=model_label("BiLSTM-attention", lang), short=bilstm["length"][0]["accuracy"],
-                long=bilstm["length"][-1]["accuracy"], unknown=bilstm["unknown_share"][-1]["accuracy"],
-                unknown_n=bilstm["unknown_share"][-1]["headlines"])
-    return Section("slices", say("h_slices", lang), [
-        prose, Figure(deep_figures.slices_chart(results, "length", lang), RECORD_COMMAND),
-        Figure(deep_figures.slices_chart(results, "unknown_share", lang), RECORD_COMMAND)])
+    prose = say(
+        "slices",
+        lang,
+        model=model_label("BiLSTM-attention", lang),
+        short=bilstm["length"][0]["accuracy"],
+        long=bilstm["length"][-1]["accuracy"],
+        unknown=bilstm["unknown_share"][-1]["accuracy"],
+        unknown_n=bilstm["unknown_share"][-1]["headlines"],
+    )
+    return Section(
+        "slices",
+        say("h_slices", lang),
+        [
+            prose,
+            Figure(deep_figures.slices_chart(results, "length", lang), RECORD_COMMAND),
+            Figure(deep_figures.slices_chart(results, "unknown_share", lang), RECORD_COMMAND),
+        ],
+    )
 
 
 def attention(records, lang):
@@ -191,10 +287,18 @@ def attention(records, lang):
     pairs = records.agreement.get("BiLSTM-attention", {}).get("pairs", {})
     if not pairs:
         return None
-    prose = say("attention", lang, n=next(iter(pairs.values()))["n"], att_occ=pairs["attention vs occlusion"]["mean"],
-                ig_occ=pairs["integrated_gradients vs occlusion"]["mean"])
-    return Section("attention", say("h_attention", lang),
-                   [prose, Figure(deep_figures.agreement_chart(summaries, lang), AGREEMENT_COMMAND)])
+    prose = say(
+        "attention",
+        lang,
+        n=next(iter(pairs.values()))["n"],
+        att_occ=pairs["attention vs occlusion"]["mean"],
+        ig_occ=pairs["integrated_gradients vs occlusion"]["mean"],
+    )
+    return Section(
+        "attention",
+        say("h_attention", lang),
+        [prose, Figure(deep_figures.agreement_chart(summaries, lang), AGREEMENT_COMMAND)],
+    )
 
 
 def worked_examples(records, lang):
@@ -205,15 +309,27 @@ def worked_examples(records, lang):
         chars = example["chars"]
         c = classes.index(example["class"])
         p = measured["models"][measured["example_model"]]["probability"][example["index"]]
-        lines = [f"#### {say('example_' + example['kind'], lang)}",
-                 say("example_head", lang, headline=markdown_literal(example["text"]),
-                     truth=class_name(classes[example["label"]], lang), answer=class_name(classes[c], lang), p=p)]
+        lines = [
+            f"#### {say('example_' + example['kind'], lang)}",
+            say(
+                "example_head",
+                lang,
+                headline=markdown_literal(example["text"]),
+                truth=class_name(classes[example["label"]], lang),
+                answer=class_name(classes[c], lang),
+                p=p,
+            ),
+        ]
         if "attention" in example["scores"]:
             lines.append(attention_note(chars, np.array(example["scores"]["attention"]), lang))
         lines += [agreement_text(example["agreement"], lang), counterfactual_text(example, classes, lang)]
-        blocks += ["\n\n".join(line for line in lines if line),
-                   Figure(deep_figures.methods_chart(chars, {m: np.array(v) for m, v in example["scores"].items()},
-                                                     lang), RECORD_COMMAND)]
+        blocks += [
+            "\n\n".join(line for line in lines if line),
+            Figure(
+                deep_figures.methods_chart(chars, {m: np.array(v) for m, v in example["scores"].items()}, lang),
+                RECORD_COMMAND,
+            ),
+        ]
     return Section("examples", say("h_examples", lang), blocks)
 
 
@@ -234,26 +350,50 @@ def limitations(records, test, lang):
     finance, stocks = classes.index("finance"), classes.index("stocks")
     today = records.measured["today"]
     wrong = [r for r in today if r["predicted"] != r["label"]]
-    wrong_lines = "\n".join(say("today_wrong", lang, text=markdown_literal(r["text"]),
-                                truth=class_name(classes[r["label"]], lang),
-                                answer=class_name(classes[r["predicted"]], lang), p=r["probability"],
-                                unsure=say("unsure_mark", lang) if r["unsure"] else "") for r in wrong[:4])
-    prose = say("limits", lang, train=TRAIN, model=model_label(FOCUS, lang),
-                fs=int(confusion[finance, stocks] + confusion[stocks, finance]),
-                errors=int(confusion.sum() - np.trace(confusion)), today=len(today),
-                today_acc=1 - len(wrong) / len(today), test_acc=records.test_accuracy(FOCUS),
-                today_unsure=sum(r["unsure"] for r in today), today_wrong=wrong_lines)
+    wrong_lines = "\n".join(
+        say(
+            "today_wrong",
+            lang,
+            text=markdown_literal(r["text"]),
+            truth=class_name(classes[r["label"]], lang),
+            answer=class_name(classes[r["predicted"]], lang),
+            p=r["probability"],
+            unsure=say("unsure_mark", lang) if r["unsure"] else "",
+        )
+        for r in wrong[:4]
+    )
+    prose = say(
+        "limits",
+        lang,
+        train=TRAIN,
+        model=model_label(FOCUS, lang),
+        fs=int(confusion[finance, stocks] + confusion[stocks, finance]),
+        errors=int(confusion.sum() - np.trace(confusion)),
+        today=len(today),
+        today_acc=1 - len(wrong) / len(today),
+        test_acc=records.test_accuracy(FOCUS),
+        today_unsure=sum(r["unsure"] for r in today),
+        today_wrong=wrong_lines,
+    )
     return Section("limits", say("h_limits", lang), [prose])
 
 
 def reproduce(lang):
-    commands = ["python -m cls_core.data fetch --source ../shared/data/THUCNews",
-                "python -m cls_core.train --model textcnn --epochs 10 --char-dropout 0.1 --seed 2 --out checkpoints/textcnn.pt",
-                "python -m cls_core.training.oof --model textcnn --folds 3 --out runs/textcnn-oof.npy -- --epochs 5",
-                "python -m cls_core.train --model bilstm_att --epochs 10 --char-dropout 0.1 --teacher linear-oof "
-                "--teacher runs/textcnn-oof.npy --out checkpoints/bilstm_att.pt",
-                "python -m cls_core.train --model linear --out checkpoints/linear.npz",
-                EVALUATE_ALL, ROBUSTNESS_COMMAND, AGREEMENT_COMMAND, EXPERIMENTS_COMMAND, RECORD_COMMAND,
-                REPORT_COMMAND.format(lang=lang), "python -m cls_core.report --model-card"]
-    return Section("reproduce", say("h_reproduce", lang),
-                   [say("reproduce_all", lang), "```bash\n" + "\n".join(commands) + "\n```"])
+    commands = [
+        "python -m cls_core.data fetch --source ../shared/data/THUCNews",
+        "python -m cls_core.train --model textcnn --epochs 10 --char-dropout 0.1 --seed 2 --out checkpoints/textcnn.pt",
+        "python -m cls_core.training.oof --model textcnn --folds 3 --out runs/textcnn-oof.npy -- --epochs 5",
+        "python -m cls_core.train --model bilstm_att --epochs 10 --char-dropout 0.1 --teacher linear-oof "
+        "--teacher runs/textcnn-oof.npy --out checkpoints/bilstm_att.pt",
+        "python -m cls_core.train --model linear --out checkpoints/linear.npz",
+        EVALUATE_ALL,
+        ROBUSTNESS_COMMAND,
+        AGREEMENT_COMMAND,
+        EXPERIMENTS_COMMAND,
+        RECORD_COMMAND,
+        REPORT_COMMAND.format(lang=lang),
+        "python -m cls_core.report --model-card",
+    ]
+    return Section(
+        "reproduce", say("h_reproduce", lang), [say("reproduce_all", lang), "```bash\n" + "\n".join(commands) + "\n```"]
+    )

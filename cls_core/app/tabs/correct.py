@@ -15,13 +15,29 @@ class CorrectionBox:
     def __init__(self, core, words, name, pick_model=True):
         self.core, self.lang = core, words.lang
         with gr.Row(visible=False, equal_height=True, elem_id=f"{name}-correct") as self.row:
-            self.model = words(gr.Dropdown, ("label", "correct_model"), choices=[], value=None, interactive=True,
-                               visible=pick_model, scale=2, min_width=200)
-            self.topic = words(gr.Dropdown, ("label", "correct_topic"), interactive=True, value=None, scale=2,
-                               choices=self.topics(core.classes, words.lang), min_width=200,
-                               elem_id=f"{name}-correct-topic")
-            self.button = words(gr.Button, ("value", "correct_button"), scale=1, min_width=160,
-                                elem_id=f"{name}-correct-button")
+            self.model = words(
+                gr.Dropdown,
+                ("label", "correct_model"),
+                choices=[],
+                value=None,
+                interactive=True,
+                visible=pick_model,
+                scale=2,
+                min_width=200,
+            )
+            self.topic = words(
+                gr.Dropdown,
+                ("label", "correct_topic"),
+                interactive=True,
+                value=None,
+                scale=2,
+                choices=self.topics(core.classes, words.lang),
+                min_width=200,
+                elem_id=f"{name}-correct-topic",
+            )
+            self.button = words(
+                gr.Button, ("value", "correct_button"), scale=1, min_width=160, elem_id=f"{name}-correct-button"
+            )
         self.message = gr.Markdown(visible=False, elem_id=f"{name}-correct-message")
         self.views = [self.row, self.model, self.topic, self.message]
 
@@ -40,26 +56,37 @@ class CorrectionBox:
     def render(self, lang, headline, models):
         """The box under an answer to headline by models (hidden when there is none)."""
         on = self.core.corrections is not None and bool(headline) and bool(models)
-        return {self.row: gr.update(visible=on),
-                self.model: gr.update(choices=[(model_label(m, lang), m) for m in models],
-                                      value=models[0] if models else None),
-                self.topic: self.model_topics(models[0] if on else None, lang),
-                self.message: gr.update(value="", visible=False)}
+        return {
+            self.row: gr.update(visible=on),
+            self.model: gr.update(
+                choices=[(model_label(m, lang), m) for m in models], value=models[0] if models else None
+            ),
+            self.topic: self.model_topics(models[0] if on else None, lang),
+            self.message: gr.update(value="", visible=False),
+        }
 
     def wire(self, state, answered):
         """answered(visitor) -> the headline the shown answer is to ('' when none)."""
+
         def on_click(v, model, topic, request: gr.Request):
             try:
                 if not topic:
                     raise UserError("error_pick_topic")
                 headline, _ = clean_headline(answered(v), v.lang)
                 record_id, kept = api.flag_answer(self.core, headline, model, topic, request.session_hash)
-                message = text("correct_done", v.lang, id=record_id, model=model_label(model, v.lang),
-                               answer=class_name(kept.answer, v.lang), topic=class_name(kept.correction, v.lang))
+                message = text(
+                    "correct_done",
+                    v.lang,
+                    id=record_id,
+                    model=model_label(model, v.lang),
+                    answer=class_name(kept.answer, v.lang),
+                    topic=class_name(kept.correction, v.lang),
+                )
             except UserError as e:
                 message = text("hint", v.lang, text=e.text(v.lang))
             return gr.update(value=message, visible=True)
 
         self.button.click(on_click, [state, self.model, self.topic], self.message, api_visibility="private")
-        self.model.input(lambda v, model: self.model_topics(model, v.lang), [state, self.model], self.topic,
-                         api_visibility="private")
+        self.model.input(
+            lambda v, model: self.model_topics(model, v.lang), [state, self.model], self.topic, api_visibility="private"
+        )

@@ -26,18 +26,34 @@ class EvaluateTab:
         self.core = core
         names = core.model_names()
         with gr.Row():
-            self.model = words(gr.Dropdown, ("label", "eval_model"), interactive=True,
-                               choices=core.registry.choices(words.lang),
-                               value=names[0] if names else None)
-            self.test_set = words(gr.Radio, ("label", "test_set_label"), interactive=True,
-                                  choices=[(text(f"test_set_{s}", words.lang), s) for s in TEST_SETS], value="test")
+            self.model = words(
+                gr.Dropdown,
+                ("label", "eval_model"),
+                interactive=True,
+                choices=core.registry.choices(words.lang),
+                value=names[0] if names else None,
+            )
+            self.test_set = words(
+                gr.Radio,
+                ("label", "test_set_label"),
+                interactive=True,
+                choices=[(text(f"test_set_{s}", words.lang), s) for s in TEST_SETS],
+                value="test",
+            )
             self.normalize = words(gr.Checkbox, ("label", "row_normalised"), interactive=True)
             self.button = words(gr.Button, ("value", "eval_button"), variant="primary")
         self.hint = gr.Markdown(visible=False, elem_classes="hint")
         self.summary = gr.Markdown()
         self.per_class = words(gr.Dataframe, ("label", "per_class"), interactive=False, visible=False)
-        self.confusion = words(gr.Dataframe, ("label", "confusion_label"), interactive=False, visible=False,
-                               max_height=700, wrap=True, elem_id="confusion")
+        self.confusion = words(
+            gr.Dataframe,
+            ("label", "confusion_label"),
+            interactive=False,
+            visible=False,
+            max_height=700,
+            wrap=True,
+            elem_id="confusion",
+        )
         self.cell_message = gr.Markdown()
         self.cell_rows = words(gr.Dataframe, ("label", "cell_rows"), interactive=False, wrap=True, visible=False)
         with gr.Row():
@@ -57,18 +73,39 @@ class EvaluateTab:
             self.disagree_button = words(gr.Button, ("value", "disagree_button"))
             self.disagree_message = gr.Markdown()
             self.disagree_rows = gr.Dataframe(interactive=False, wrap=True, visible=False)
-        self.results = [self.hint, self.summary, self.per_class, self.confusion, self.cell_message, self.cell_rows,
-                      self.reliability, self.coverage, self.by_length, self.by_unknown, self.predictions,
-                      self.agree_message, self.agree_plot, self.agree_rows, self.disagree_message,
-                      self.disagree_rows]
+        self.results = [
+            self.hint,
+            self.summary,
+            self.per_class,
+            self.confusion,
+            self.cell_message,
+            self.cell_rows,
+            self.reliability,
+            self.coverage,
+            self.by_length,
+            self.by_unknown,
+            self.predictions,
+            self.agree_message,
+            self.agree_plot,
+            self.agree_rows,
+            self.disagree_message,
+            self.disagree_rows,
+        ]
         # the pickers name what is shown (after a switch of language the page is drawn anew)
         self.views = [*self.results, self.model, self.test_set]
 
     def render(self, v, progress=None):
         lang = v.lang
         out = {view: hidden() for view in self.results}
-        out.update({self.hint: hint_update(v, self.name), self.summary: text("eval_intro", lang),
-                    self.cell_message: "", self.agree_message: "", self.disagree_message: ""})
+        out.update(
+            {
+                self.hint: hint_update(v, self.name),
+                self.summary: text("eval_intro", lang),
+                self.cell_message: "",
+                self.agree_message: "",
+                self.disagree_message: "",
+            }
+        )
         if v.evaluated:
             out.update(self._report(v))
             out.update({self.model: gr.update(value=v.evaluated[-1]), self.test_set: gr.update(value=v.test_set)})
@@ -79,34 +116,46 @@ class EvaluateTab:
             singles, rows, total = evaluate.disagreements(self.core, lang=lang, name=last, test_set=v.test_set)
             headers = [text("col_headline", lang), text("col_true", lang)] + [model_label(m, lang) for m in singles]
             out[self.disagree_rows] = table(rows, headers)
-            out[self.disagree_message] = text("disagree_message", lang, total=total,
-                                              n=len(self.core.test_split(singles[0], v.test_set)), shown=len(rows))
+            out[self.disagree_message] = text(
+                "disagree_message",
+                lang,
+                total=total,
+                n=len(self.core.test_split(singles[0], v.test_set)),
+                shown=len(rows),
+            )
         return out
 
     def _report(self, v):
         lang, core = v.lang, self.core
         report = evaluate.evaluation_report(core, v.evaluated[-1], test_set=v.test_set)
         by_length, by_unknown = evaluate.slices(core, v.evaluated, lang, v.test_set)
-        out = {self.summary: evaluate.evaluation_summary(report, lang),
-               self.per_class: table(evaluate.per_class_rows(report, lang), [text(c, lang) for c in COLUMNS]),
-               self.confusion: gr.update(value=evaluate.confusion_table(core, report, v.normalized, lang),
-                                         visible=True),
-               self.cell_message: text("cell_hint", lang),
-               self.reliability: shown(figures.reliability_diagram(report["reliability"], lang)),
-               self.coverage: shown(figures.coverage_chart(evaluate.coverage_curves(core, v.evaluated, lang, v.test_set), lang)),
-               self.by_length: shown(by_length), self.by_unknown: shown(by_unknown),
-               self.predictions: shown(v.predictions_csv or None)}
+        out = {
+            self.summary: evaluate.evaluation_summary(report, lang),
+            self.per_class: table(evaluate.per_class_rows(report, lang), [text(c, lang) for c in COLUMNS]),
+            self.confusion: gr.update(value=evaluate.confusion_table(core, report, v.normalized, lang), visible=True),
+            self.cell_message: text("cell_hint", lang),
+            self.reliability: shown(figures.reliability_diagram(report["reliability"], lang)),
+            self.coverage: shown(
+                figures.coverage_chart(evaluate.coverage_curves(core, v.evaluated, lang, v.test_set), lang)
+            ),
+            self.by_length: shown(by_length),
+            self.by_unknown: shown(by_unknown),
+            self.predictions: shown(v.predictions_csv or None),
+        }
         if v.cell:
             rows, out[self.cell_message] = evaluate.cell_headlines(core, report, *v.cell, lang)
             out[self.cell_rows] = table(rows, [text(c, lang) for c in CELL_COLUMNS])
         return out
 
     def _agreement(self, lang, progress):
-        report = (lambda fraction, what: progress(fraction, desc=f"{text('agreeing', lang)}: {what}")) \
-            if progress else None
+        report = (
+            (lambda fraction, what: progress(fraction, desc=f"{text('agreeing', lang)}: {what}")) if progress else None
+        )
         figure, rows = evaluate.attention_agreement(self.core, lang, progress=report)
-        return {self.agree_plot: shown(figure),
-                self.agree_rows: table(rows, [text(c, lang) for c in AGREEMENT_COLUMNS])}
+        return {
+            self.agree_plot: shown(figure),
+            self.agree_rows: table(rows, [text(c, lang) for c in AGREEMENT_COLUMNS]),
+        }
 
     def refresh(self, lang):
         """The model picker's choices as the models now loaded (models come and go)."""
@@ -123,13 +172,21 @@ class EvaluateTab:
         def on_evaluate(v, name, test_set, normalized, progress=gr.Progress()):
             def change(v):
                 progress(0, desc=text("evaluating", v.lang))
-                report = evaluate.evaluation_report(self.core, name, progress=lambda f: progress(
-                    f, desc=text("evaluating", v.lang)), test_set=test_set)
+                report = evaluate.evaluation_report(
+                    self.core, name, progress=lambda f: progress(f, desc=text("evaluating", v.lang)), test_set=test_set
+                )
                 path = evaluate.predictions_csv(self.core, report)
                 # the views compare the models evaluated on one test set: another set starts afresh
                 before = v.evaluated if test_set == v.test_set else ()
-                return replace(v, evaluated=tuple(m for m in before if m != name) + (name,), test_set=test_set,
-                               normalized=bool(normalized), cell=(), predictions_csv=str(path))
+                return replace(
+                    v,
+                    evaluated=tuple(m for m in before if m != name) + (name,),
+                    test_set=test_set,
+                    normalized=bool(normalized),
+                    cell=(),
+                    predictions_csv=str(path),
+                )
+
             return answer(self, state, v, change)
 
         def on_normalize(v, normalized):
@@ -143,6 +200,7 @@ class EvaluateTab:
                 if col == 0:
                     raise UserError("error_click_number")
                 return replace(v, cell=(row, col - 1))
+
             return answer(self, state, v, change)
 
         def on_agreement(v, progress=gr.Progress()):
@@ -153,9 +211,13 @@ class EvaluateTab:
             progress(0, desc=text("scoring_all", v.lang))
             return answer(self, state, v, lambda v: replace(v, disagreements=True))
 
-        self.button.click(on_evaluate, [state, self.model, self.test_set, self.normalize], outputs,
-                          show_progress_on=[self.summary],
-                          **heavy)
+        self.button.click(
+            on_evaluate,
+            [state, self.model, self.test_set, self.normalize],
+            outputs,
+            show_progress_on=[self.summary],
+            **heavy,
+        )
         self.normalize.input(on_normalize, [state, self.normalize], outputs, api_visibility="private")
         self.confusion.select(on_cell, [state], outputs, api_visibility="private")
         self.agree_button.click(on_agreement, [state], outputs, show_progress_on=[self.agree_message], **heavy)

@@ -26,7 +26,11 @@ class ExperimentsTab:
     def render(self, v):
         found = experiment_figures(self.core, v.lang)
         if found is None:
-            return {self.missing: gr.update(value=text("experiments_missing", v.lang), visible=True),
-                    **{plot: hidden() for plot in self.plots}}
-        return {self.missing: gr.update(visible=False), **{plot: shown(found.get(key))
-                                                           for plot, key in zip(self.plots, PLOTS)}}
+            return {
+                self.missing: gr.update(value=text("experiments_missing", v.lang), visible=True),
+                **{plot: hidden() for plot in self.plots},
+            }
+        return {
+            self.missing: gr.update(visible=False),
+            **{plot: shown(found.get(key)) for plot, key in zip(self.plots, PLOTS)},
+        }

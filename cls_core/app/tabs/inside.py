@@ -28,19 +28,45 @@ class InsideTab:
         self.first_model = singles[0] if singles else ""
         words(gr.Markdown, ("value", "inside_intro"))
         with gr.Row(elem_classes="ask"):
-            self.headline = words(gr.Textbox, ("label", "headline_label", {"n": MAX_CHARS}), interactive=True,
-                                  value=EXAMPLES[0],
-                                  lines=1, max_lines=3, scale=3, min_width=300, elem_id="inside-headline")
-            self.model = words(gr.Radio, ("label", "inside_model"), interactive=True,
-                               choices=registry.choices(words.lang, ensemble=False),
-                               value=self.first_model or None, scale=2, min_width=300)
+            self.headline = words(
+                gr.Textbox,
+                ("label", "headline_label", {"n": MAX_CHARS}),
+                interactive=True,
+                value=EXAMPLES[0],
+                lines=1,
+                max_lines=3,
+                scale=3,
+                min_width=300,
+                elem_id="inside-headline",
+            )
+            self.model = words(
+                gr.Radio,
+                ("label", "inside_model"),
+                interactive=True,
+                choices=registry.choices(words.lang, ensemble=False),
+                value=self.first_model or None,
+                scale=2,
+                min_width=300,
+            )
         with gr.Row():
-            self.layer = words(gr.Slider, ("label", "layer_label"), interactive=True,
-                               minimum=1, maximum=2, value=2, step=1,
-                               visible=False)
-            self.direction = words(gr.Radio, ("label", "direction_label"), interactive=True,
-                                   choices=self._directions(words.lang),
-                                   value="forward", visible=False)
+            self.layer = words(
+                gr.Slider,
+                ("label", "layer_label"),
+                interactive=True,
+                minimum=1,
+                maximum=2,
+                value=2,
+                step=1,
+                visible=False,
+            )
+            self.direction = words(
+                gr.Radio,
+                ("label", "direction_label"),
+                interactive=True,
+                choices=self._directions(words.lang),
+                value="forward",
+                visible=False,
+            )
             self.button = words(gr.Button, ("value", "inside_button"), variant="primary")
         self.hint = gr.Markdown(visible=False, elem_classes="hint")
         self.summary = gr.Markdown()
@@ -55,8 +81,9 @@ class InsideTab:
         self.reading_plot = gr.Plot(show_label=False, visible=False)
         self.hidden_plot = gr.Plot(show_label=False, visible=False)
         self.norm_plot = gr.Plot(show_label=False, visible=False)
-        self.ngram_table = words(gr.Dataframe, ("label", "ngram_table"), visible=False, interactive=False,
-                                 max_height=800, wrap=True)
+        self.ngram_table = words(
+            gr.Dataframe, ("label", "ngram_table"), visible=False, interactive=False, max_height=800, wrap=True
+        )
         with words(gr.Accordion, ("label", "deeper_title"), open=True):
             self.methods_plot = gr.Plot(show_label=False, visible=False)
             self.agreement = gr.Markdown()
@@ -65,35 +92,61 @@ class InsideTab:
             words(gr.Markdown, ("value", "units_intro"))
             with gr.Row():
                 self.units_button = words(gr.Button, ("value", "units_button"), scale=0, min_width=160)
-                self.unit = words(gr.Dropdown, ("label", "unit_label"), choices=[], value=None, interactive=True,
-                                  scale=3)
+                self.unit = words(
+                    gr.Dropdown, ("label", "unit_label"), choices=[], value=None, interactive=True, scale=3
+                )
             self.units_message = gr.Markdown()
             self.unit_plot = gr.Plot(show_label=False, visible=False)
-            self.unit_rows = words(gr.Dataframe, ("label", "unit_contexts"), interactive=False, visible=False,
-                                   wrap=True)
-        self.views = [self.hint, self.summary, self.weights, *self.windows, self.occlusion, self.weights_plot,
-                      self.occlusion_plot, self.reading_plot, self.hidden_plot, self.norm_plot, self.ngram_table,
-                      self.methods_plot, self.agreement, self.counterfactuals, self.layer, self.direction,
-                      self.units_box, self.unit, self.units_message, self.unit_plot, self.unit_rows,
-                      *self.correct.views]
+            self.unit_rows = words(
+                gr.Dataframe, ("label", "unit_contexts"), interactive=False, visible=False, wrap=True
+            )
+        self.views = [
+            self.hint,
+            self.summary,
+            self.weights,
+            *self.windows,
+            self.occlusion,
+            self.weights_plot,
+            self.occlusion_plot,
+            self.reading_plot,
+            self.hidden_plot,
+            self.norm_plot,
+            self.ngram_table,
+            self.methods_plot,
+            self.agreement,
+            self.counterfactuals,
+            self.layer,
+            self.direction,
+            self.units_box,
+            self.unit,
+            self.units_message,
+            self.unit_plot,
+            self.unit_rows,
+            *self.correct.views,
+        ]
 
     @staticmethod
     def _directions(lang):
         return [(text(d, lang), d) for d in ("forward", "backward")]
-
 
     def render(self, v):
         model = v.inside_model or self.first_model
         shape = self.core.registry.rnn_shape(model) if model in self.core.models else None
         out = {view: hidden() for view in self.views}
         out.update(self.correct.render(v.lang, "", []))
-        out.update({self.hint: hint_update(v, self.name), self.summary: "", self.agreement: "",
-                    self.counterfactuals: "", self.units_message: "",
-                    self.layer: gr.update(visible=shape is not None, maximum=max((shape or (2,))[0], 2),
-                                          value=v.layer),
-                    self.direction: gr.update(visible=bool(shape and shape[1] > 1), value=v.direction),
-                    self.units_box: gr.update(visible=shape is not None),
-                    self.unit: gr.update(choices=[], value=None)})
+        out.update(
+            {
+                self.hint: hint_update(v, self.name),
+                self.summary: "",
+                self.agreement: "",
+                self.counterfactuals: "",
+                self.units_message: "",
+                self.layer: gr.update(visible=shape is not None, maximum=max((shape or (2,))[0], 2), value=v.layer),
+                self.direction: gr.update(visible=bool(shape and shape[1] > 1), value=v.direction),
+                self.units_box: gr.update(visible=shape is not None),
+                self.unit: gr.update(choices=[], value=None),
+            }
+        )
         if v.looked:
             out.update(self._look(v, model))
             out.update(self.correct.render(v.lang, v.inside_headline, [model]))
@@ -105,24 +158,30 @@ class InsideTab:
         lang = v.lang
         r, deeper = look_inside(self.core, v.inside_headline, model, v.layer, v.direction, lang)
         rnn = r["hidden_plot"] is not None
-        out = {self.summary: inside_summary(r, model, lang),
-               self.weights: gr.update(value=r["weights"], label=r["weights_label"], visible=True),
-               self.occlusion: gr.update(value=r["occlusion"], visible=True),
-               self.weights_plot: shown(r["weights_plot"]), self.occlusion_plot: shown(r["occlusion_plot"]),
-               self.reading_plot: shown(r["reading_plot"]),
-               self.hidden_plot: shown(r["hidden_plot"] if rnn else None),
-               self.norm_plot: shown(r["norm_plot"] if rnn else None),
-               self.ngram_table: table(r["table"], r["table_headers"]) if r["table"] else hidden(),
-               self.methods_plot: shown(deeper["methods_plot"]), self.agreement: deeper["agreement"],
-               self.counterfactuals: deeper["counterfactuals"]}
+        out = {
+            self.summary: inside_summary(r, model, lang),
+            self.weights: gr.update(value=r["weights"], label=r["weights_label"], visible=True),
+            self.occlusion: gr.update(value=r["occlusion"], visible=True),
+            self.weights_plot: shown(r["weights_plot"]),
+            self.occlusion_plot: shown(r["occlusion_plot"]),
+            self.reading_plot: shown(r["reading_plot"]),
+            self.hidden_plot: shown(r["hidden_plot"] if rnn else None),
+            self.norm_plot: shown(r["norm_plot"] if rnn else None),
+            self.ngram_table: table(r["table"], r["table_headers"]) if r["table"] else hidden(),
+            self.methods_plot: shown(deeper["methods_plot"]),
+            self.agreement: deeper["agreement"],
+            self.counterfactuals: deeper["counterfactuals"],
+        }
         for slot, (label, value) in zip(self.windows, r["windows"]):
             out[slot] = gr.update(visible=True, value=value, label=label)
         return out
 
     def _units(self, v, model):
         choices = unit_choices(self.core, model, v.lang)
-        out = {self.unit: gr.update(choices=choices, value=v.unit or None),
-               self.units_message: text("units_ready", v.lang, n=len(choices))}
+        out = {
+            self.unit: gr.update(choices=choices, value=v.unit or None),
+            self.units_message: text("units_ready", v.lang, n=len(choices)),
+        }
         if v.unit and v.inside_headline:
             track, rows = unit_view(self.core, v.inside_headline, model, v.unit, v.lang)
             out[self.unit_plot] = shown(track)
@@ -139,14 +198,16 @@ class InsideTab:
 
     def opened(self, state, v, headline, model=None):
         """{state, the headline box, the model picker, every view}: headline looked inside (a map point, a context)."""
-        model = model if model in self.core.models and model in self.core.model_names(ensemble=False) \
+        model = (
+            model
+            if model in self.core.models and model in self.core.model_names(ensemble=False)
             else (v.inside_model or self.first_model)
+        )
         shape = self.core.registry.rnn_shape(model)
         change = dict(inside_headline=headline, inside_model=model, looked=True)
         if model != v.inside_model:
             change.update(layer=(shape or (2,))[0], direction="forward", unit="")
-        return {self.headline: headline, self.model: model,
-                **answer(self, state, v, lambda v: replace(v, **change))}
+        return {self.headline: headline, self.model: model, **answer(self, state, v, lambda v: replace(v, **change))}
 
     def wire(self, state):
         outputs = [state, *self.views]
@@ -154,14 +215,26 @@ class InsideTab:
         self.correct.wire(state, lambda v: v.inside_headline if v.looked else "")
 
         def on_look(v, headline, model):
-            return answer(self, state, v, lambda v: replace(v, inside_headline=headline, inside_model=model,
-                                                            looked=True))
+            return answer(
+                self, state, v, lambda v: replace(v, inside_headline=headline, inside_model=model, looked=True)
+            )
 
         def on_model(v, headline, model):
             shape = self.core.registry.rnn_shape(model)
-            return answer(self, state, v, lambda v: replace(
-                v, inside_model=model, inside_headline=headline, layer=(shape or (2,))[0], direction="forward",
-                unit="", units_of=""))
+            return answer(
+                self,
+                state,
+                v,
+                lambda v: replace(
+                    v,
+                    inside_model=model,
+                    inside_headline=headline,
+                    layer=(shape or (2,))[0],
+                    direction="forward",
+                    unit="",
+                    units_of="",
+                ),
+            )
 
         def on_layer(v, layer, direction):
             return answer(self, state, v, lambda v: replace(v, layer=int(layer), direction=direction))
@@ -171,6 +244,7 @@ class InsideTab:
                 progress(0, desc=text("indexing_units", v.lang))
                 first = unit_choices(self.core, model, v.lang)[0][1]
                 return replace(v, units_of=model, inside_model=model, unit=v.unit or first)
+
             return answer(self, state, v, change)
 
         def on_unit(v, headline, unit):
@@ -178,17 +252,31 @@ class InsideTab:
                 if not unit:
                     raise UserError("error_pick_unit")
                 return replace(v, unit=unit, inside_headline=headline)
+
             return answer(self, state, v, change)
 
         def on_context(v, model, evt: gr.SelectData):
             return self.opened(state, v, numbered_headline(self.core, evt.row_value[0], model), model)
 
-        gr.on([self.button.click, self.headline.submit], on_look, [state, self.headline, self.model], outputs,
-              **inspect)
+        gr.on(
+            [self.button.click, self.headline.submit], on_look, [state, self.headline, self.model], outputs, **inspect
+        )
         self.model.input(on_model, [state, self.headline, self.model], outputs, **inspect)
-        gr.on([self.layer.release, self.direction.input], on_layer, [state, self.layer, self.direction], outputs,
-              **inspect)
-        self.units_button.click(on_units, [state, self.model], outputs, show_progress_on=[self.units_message],
-                                api_visibility="private", concurrency_id="evaluate", concurrency_limit=None)
+        gr.on(
+            [self.layer.release, self.direction.input],
+            on_layer,
+            [state, self.layer, self.direction],
+            outputs,
+            **inspect,
+        )
+        self.units_button.click(
+            on_units,
+            [state, self.model],
+            outputs,
+            show_progress_on=[self.units_message],
+            api_visibility="private",
+            concurrency_id="evaluate",
+            concurrency_limit=None,
+        )
         self.unit.input(on_unit, [state, self.headline, self.unit], outputs, trigger_mode="always_last", **inspect)
         self.unit_rows.select(on_context, [state, self.model], [self.headline, self.model] + outputs, **inspect)

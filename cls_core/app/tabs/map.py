@@ -39,26 +39,39 @@ class MapTab:
         self.first_model = networks[0] if networks else ""
         words(gr.Markdown, ("value", "map_intro"))
         with gr.Row():
-            self.model = words(gr.Radio, ("label", "map_model"), interactive=True,
-                               choices=core.registry.choices(words.lang, networks=True),
-                               value=self.first_model or None, scale=3, min_width=300)
+            self.model = words(
+                gr.Radio,
+                ("label", "map_model"),
+                interactive=True,
+                choices=core.registry.choices(words.lang, networks=True),
+                value=self.first_model or None,
+                scale=3,
+                min_width=300,
+            )
             self.button = words(gr.Button, ("value", "map_button"), variant="primary", scale=1)
         self.hint = gr.Markdown(visible=False, elem_classes="hint")
         self.summary = gr.Markdown()
         self.plot = gr.Plot(show_label=False, visible=False, elem_id="map-plot")
         with gr.Row():
-            self.number = words(gr.Number, ("label", "map_open_label"), interactive=True,
-                                precision=0, minimum=0, value=None,
-                                elem_id="map-number", scale=3)
+            self.number = words(
+                gr.Number,
+                ("label", "map_open_label"),
+                interactive=True,
+                precision=0,
+                minimum=0,
+                value=None,
+                elem_id="map-number",
+                scale=3,
+            )
             self.open_button = words(gr.Button, ("value", "map_open_button"), elem_id="map-open", scale=1)
         self.views = [self.hint, self.summary, self.plot]
-
 
     def render(self, v, progress=None):
         out = {self.hint: hint_update(v, self.name), self.summary: "", self.plot: hidden()}
         if v.map_model:
-            stage = (lambda fraction, what: progress(fraction, desc=text("stage_" + what, v.lang))) \
-                if progress else None
+            stage = (
+                (lambda fraction, what: progress(fraction, desc=text("stage_" + what, v.lang))) if progress else None
+            )
             figure, out[self.summary] = draw_map(self.core, v.map_model, v.lang, progress=stage)
             out[self.plot] = shown(figure)
         return out
@@ -88,12 +101,20 @@ class MapTab:
             except UserError as e:
                 v = v.with_hint(self.name, e)
                 return {state: v, self.hint: hint_update(v, self.name)}
-            return {tabs: gr.update(selected="inside"), **inside.opened(state, replace(v, tab="inside"), headline,
-                                                                          model)}
+            return {
+                tabs: gr.update(selected="inside"),
+                **inside.opened(state, replace(v, tab="inside"), headline, model),
+            }
 
         self.button.click(on_draw, [state, self.model], outputs, show_progress_on=[self.summary], **heavy)
         self.model.input(on_model, [state], [state, self.plot, self.summary], api_visibility="private").then(
-            on_draw, [state, self.model], outputs, show_progress_on=[self.summary], **heavy)
-        self.open_button.click(on_open, [state, self.number, self.model],
-                               [tabs, inside.headline, inside.model, *outputs, *inside.views],
-                               api_visibility="private", concurrency_id="inspect", concurrency_limit=None)
+            on_draw, [state, self.model], outputs, show_progress_on=[self.summary], **heavy
+        )
+        self.open_button.click(
+            on_open,
+            [state, self.number, self.model],
+            [tabs, inside.headline, inside.model, *outputs, *inside.views],
+            api_visibility="private",
+            concurrency_id="inspect",
+            concurrency_limit=None,
+        )

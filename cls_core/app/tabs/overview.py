@@ -13,7 +13,14 @@ from cls_core.app.tabs.common import answer
 from cls_core.app.views import overview
 from cls_core.app.wording import UserError, model_label
 
-MODEL_COLUMNS = ("col_model", "col_parameters", "col_file_mb", "col_test_accuracy", "col_calibration", "col_computes_in")
+MODEL_COLUMNS = (
+    "col_model",
+    "col_parameters",
+    "col_file_mb",
+    "col_test_accuracy",
+    "col_calibration",
+    "col_computes_in",
+)
 
 
 class OverviewTab:
@@ -23,13 +30,19 @@ class OverviewTab:
         self.core = core
         words(gr.Markdown, ("value", "overview_what"))
         with gr.Row():
-            self.report_button = words(gr.Button, ("value", "report_button"), elem_id="report-button", scale=0,
-                                       min_width=280)
+            self.report_button = words(
+                gr.Button, ("value", "report_button"), elem_id="report-button", scale=0, min_width=280
+            )
             self.report_file = words(gr.File, ("label", "report_file_label"), visible=False, scale=1)
         words(gr.Markdown, ("value", "overview_data"))
-        self.data_set = words(gr.Dropdown, ("label", "data_set_label"), interactive=True,
-                              choices=overview.data_sets(core.registry), value=overview.THUCNEWS,
-                              visible=bool(core.registry.folders))
+        self.data_set = words(
+            gr.Dropdown,
+            ("label", "data_set_label"),
+            interactive=True,
+            choices=overview.data_sets(core.registry),
+            value=overview.THUCNEWS,
+            visible=bool(core.registry.folders),
+        )
         self.data_sentence = gr.Markdown()
         self.counts = words(gr.Dataframe, ("label", "per_class_counts"), interactive=False)
         words(gr.Markdown, ("value", "overview_models"))
@@ -37,10 +50,18 @@ class OverviewTab:
         words(gr.Markdown, ("value", "precision_note"))
         self.outlets = gr.Markdown()
         self.accuracy = gr.Plot(show_label=False)
-        self.curves = {name: (gr.Plot(show_label=False, visible=False), gr.Markdown(visible=False))
-                       for name in core.models}
-        self.views = [self.data_set, self.data_sentence, self.counts, self.models, self.outlets, self.accuracy,
-                      *(view for pair in self.curves.values() for view in pair)]
+        self.curves = {
+            name: (gr.Plot(show_label=False, visible=False), gr.Markdown(visible=False)) for name in core.models
+        }
+        self.views = [
+            self.data_set,
+            self.data_sentence,
+            self.counts,
+            self.models,
+            self.outlets,
+            self.accuracy,
+            *(view for pair in self.curves.values() for view in pair),
+        ]
 
     def wire(self, state):
         def on_report(v, progress=gr.Progress()):
@@ -61,8 +82,11 @@ class OverviewTab:
 
     def refresh(self, lang):
         """The data set picker's choices as the models folders now loaded."""
-        return {self.data_set: gr.update(choices=overview.data_sets(self.core.registry),
-                                         visible=bool(self.core.registry.folders))}
+        return {
+            self.data_set: gr.update(
+                choices=overview.data_sets(self.core.registry), visible=bool(self.core.registry.folders)
+            )
+        }
 
     @staticmethod
     def forget(v):
@@ -74,26 +98,37 @@ class OverviewTab:
         split_counts = overview.class_counts(core, data_set)
         sizes = ", ".join(f"{text('split_' + s, lang)} {sum(c):,}" for s, c in split_counts.items())
         rows = core.model_rows()
-        sentence = (text("data_sentence", lang, counts=sizes) + " " + overview.sources_sentence(core.registry, lang)
-                    if data_set == overview.THUCNEWS else
-                    text("data_sentence_own", lang, folder=data_set, counts=sizes,
-                         n=len(overview.data_set_classes(core, data_set))))
-        out = {self.data_set: gr.update(value=data_set, choices=overview.data_sets(core.registry)),
-               self.data_sentence: sentence,
-               self.counts: pd.DataFrame(overview.class_count_rows(core, split_counts, lang, data_set),
-                                         columns=[text("col_class", lang)] + [text("split_" + s, lang)
-                                                                             for s in split_counts]),
-               self.models: pd.DataFrame(overview.model_table(rows, lang), columns=[text(c, lang)
-                                                                                   for c in MODEL_COLUMNS]),
-               self.outlets: overview.outlet_sentences(core.registry, lang),
-               self.accuracy: figures.accuracy_bars(overview.accuracy_bars(rows, lang), text("title_accuracy", lang),
-                                                    lang=lang)}
+        sentence = (
+            text("data_sentence", lang, counts=sizes) + " " + overview.sources_sentence(core.registry, lang)
+            if data_set == overview.THUCNEWS
+            else text(
+                "data_sentence_own",
+                lang,
+                folder=data_set,
+                counts=sizes,
+                n=len(overview.data_set_classes(core, data_set)),
+            )
+        )
+        out = {
+            self.data_set: gr.update(value=data_set, choices=overview.data_sets(core.registry)),
+            self.data_sentence: sentence,
+            self.counts: pd.DataFrame(
+                overview.class_count_rows(core, split_counts, lang, data_set),
+                columns=[text("col_class", lang)] + [text("split_" + s, lang) for s in split_counts],
+            ),
+            self.models: pd.DataFrame(overview.model_table(rows, lang), columns=[text(c, lang) for c in MODEL_COLUMNS]),
+            self.outlets: overview.outlet_sentences(core.registry, lang),
+            self.accuracy: figures.accuracy_bars(
+                overview.accuracy_bars(rows, lang), text("title_accuracy", lang), lang=lang
+            ),
+        }
         for name, (plot, note) in self.curves.items():
             if name not in core.models:  # unloaded since the page was drawn
                 out[plot], out[note] = gr.update(visible=False), gr.update(visible=False)
                 continue
             curve = overview.training_curve(core.registry, name, lang)
             out[plot] = gr.update(value=curve, visible=curve is not None)
-            out[note] = gr.update(value=text("no_curve_linear", lang, model=model_label(name, lang)),
-                                  visible=curve is None)
+            out[note] = gr.update(
+                value=text("no_curve_linear", lang, model=model_label(name, lang)), visible=curve is None
+            )
         return out

@@ -30,16 +30,25 @@ from cls_core.app.views.overview import PUBLISHED, best_accuracy
 from cls_core.app.visitor import Visitor
 from cls_core.app.wording import ENSEMBLE, UserError
 
-TABS = {"predict": PredictTab, "inside": InsideTab, "map": MapTab, "evaluate": EvaluateTab,
-        "experiments": ExperimentsTab, "overview": OverviewTab}
+TABS = {
+    "predict": PredictTab,
+    "inside": InsideTab,
+    "map": MapTab,
+    "evaluate": EvaluateTab,
+    "experiments": ExperimentsTab,
+    "overview": OverviewTab,
+}
 
 # The figures are drawn for a light page: the page stays light where the system is dark.
-PAGE_JS = """() => {
+PAGE_JS = (
+    """() => {
   const light = () => document.body.classList.remove("dark");
   light();
   new MutationObserver(light).observe(document.body, { attributes: true, attributeFilter: ["class"] });
   (%s)();
-}""" % MAP_CLICK_JS
+}"""
+    % MAP_CLICK_JS
+)
 # The link box receives '?tab=…'; make it a whole address and put it on the clipboard.
 FULL_LINK_JS = """(query) => {
   if (!query) return query;
@@ -62,12 +71,14 @@ CSS = """
 
 def api_errors(fn):
     """API endpoints: a UserError becomes a plain error message for the client, never a trace."""
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except UserError as e:
             raise gr.Error(str(e), print_exception=False) from None
+
     return wrapper
 
 
@@ -80,8 +91,14 @@ def build_page(core):
         redraw = gr.State(0)  # bumped to draw the page again (Train's "Open in Predict": a new model)
         with gr.Row(equal_height=True, elem_id="header"):
             gr.Markdown("# headline-lens", elem_id="title")
-            language = gr.Dropdown(choices=[(v, k) for k, v in LANGUAGES.items()], value=None, label=" ",
-                                   scale=0, min_width=200, elem_id="language")  # set on load
+            language = gr.Dropdown(
+                choices=[(v, k) for k, v in LANGUAGES.items()],
+                value=None,
+                label=" ",
+                scale=0,
+                min_width=200,
+                elem_id="language",
+            )  # set on load
         # An empty figure, out of sight, so that the browser loads its plotting code while the
         # page opens, not when the visitor's first figure arrives.
         gr.Plot(go.Figure(layout=dict(template="none")), show_label=False, container=False, elem_id="plotly-warmup")
@@ -130,8 +147,15 @@ def draw_page(core, state, language, v, redraw=None):
             tab.select(lambda v, tab_id=tab_id: replace(v, tab=tab_id), state, state, api_visibility="private")
     with gr.Row():
         link_button = words(gr.Button, ("value", "copy_link"), size="sm", scale=0, min_width=220)
-        link = words(gr.Textbox, ("label", "link_label"), buttons=["copy"], interactive=False, scale=4,
-                     show_label=False, elem_id="link")
+        link = words(
+            gr.Textbox,
+            ("label", "link_label"),
+            buttons=["copy"],
+            interactive=False,
+            scale=4,
+            show_label=False,
+            elem_id="link",
+        )
     predict, inside = tabs["predict"], tabs["inside"]
     for tab in tabs.values():
         if tab is tabs["map"]:
@@ -142,7 +166,8 @@ def draw_page(core, state, language, v, redraw=None):
         elif hasattr(tab, "wire"):
             tab.wire(state)
     link_button.click(lambda v: link_of(v), state, link, api_visibility="private").then(
-        None, link, link, js=FULL_LINK_JS)
+        None, link, link, js=FULL_LINK_JS
+    )
 
     def fill(visitor, names):
         out = {}
@@ -171,8 +196,7 @@ def draw_page(core, state, language, v, redraw=None):
 
     timer = gr.Timer(0.01)
     views = [view for tab in tabs.values() for view in tab.views]
-    timer.tick(fill_other_tabs, None, [timer, state, language, *views], trigger_mode="once",
-               api_visibility="private")
+    timer.tick(fill_other_tabs, None, [timer, state, language, *views], trigger_mode="once", api_visibility="private")
 
 
 def picker_updates(tabs, lang):
@@ -212,22 +236,21 @@ def visitor_from_link(core, request):
     singles = core.model_names(ensemble=False)
     first_model = singles[0] if singles else ""
     lang = asked["lang"] or language_for(request.headers.get("accept-language"))
-    v = Visitor(lang=lang, tab=asked["tab"], models=tuple(asked["models"] or default_models),
-                inside_model=first_model)
+    v = Visitor(lang=lang, tab=asked["tab"], models=tuple(asked["models"] or default_models), inside_model=first_model)
     headline, models = asked["headline"], asked["models"]
     if asked["tab"] == "predict" and headline:
         v = replace(v, headline=headline, predicted=True)
     if asked["tab"] == "inside":
         model = models[0] if models and models[0] != ENSEMBLE else first_model
         shape = core.registry.rnn_shape(model)
-        v = replace(v, inside_model=model, layer=(shape or (2,))[0], inside_headline=headline,
-                    looked=bool(headline))
+        v = replace(v, inside_model=model, layer=(shape or (2,))[0], inside_headline=headline, looked=bool(headline))
     return v
 
 
 def add_api(core):
     """/predict, /inspect, /evaluate, /flag and /models for gradio_client: plain JSON in, plain
     JSON out. Any model loaded may be named: a shipped one, or NAME/MODEL of models/NAME."""
+
     @api_errors
     def api_predict(headline: str, model: str = "TextCNN", top_k: int = 5) -> dict:
         """Top classes of a headline with calibrated probabilities, and the verdict."""

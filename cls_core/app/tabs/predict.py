@@ -8,12 +8,25 @@ import gradio as gr
 from cls_core.app.inputs import MAX_CHARS
 from cls_core.app.tabs.common import answer, hidden, hint_update
 from cls_core.app.tabs.correct import CorrectionBox
-from cls_core.app.views.predict import (answer_panels, batch_message, predict, predict_batch,
-                                        random_test_headline, truth_line)
+from cls_core.app.views.predict import (
+    answer_panels,
+    batch_message,
+    predict,
+    predict_batch,
+    random_test_headline,
+    truth_line,
+)
 
-EXAMPLES = ["国足3:0完胜泰国队 晋级世界杯预选赛下一阶段", "央行宣布下调存款准备金率0.5个百分点",
-            "北京东五环新盘开盘 均价每平米2.8万元", "《魔兽世界》新资料片下月上线", "周杰伦新专辑首发 歌迷排队数小时",
-            "教育部：明年高考报名人数预计突破千万", "苹果发布新一代iPhone 搭载自研芯片", "沪指放量大涨2% 券商股集体涨停"]
+EXAMPLES = [
+    "国足3:0完胜泰国队 晋级世界杯预选赛下一阶段",
+    "央行宣布下调存款准备金率0.5个百分点",
+    "北京东五环新盘开盘 均价每平米2.8万元",
+    "《魔兽世界》新资料片下月上线",
+    "周杰伦新专辑首发 歌迷排队数小时",
+    "教育部：明年高考报名人数预计突破千万",
+    "苹果发布新一代iPhone 搭载自研芯片",
+    "沪指放量大涨2% 券商股集体涨停",
+]
 
 
 class PredictTab:
@@ -24,13 +37,26 @@ class PredictTab:
         names = core.model_names()
         self.default_models = tuple(names[:2])
         with gr.Row(elem_classes="ask"):
-            self.headline = words(gr.Textbox, ("label", "headline_label", {"n": MAX_CHARS}),
-                                  ("placeholder", "headline_placeholder"), interactive=True,
-                                  lines=1, max_lines=3, scale=3,
-                                  min_width=300, elem_id="headline")
-            self.chosen = words(gr.CheckboxGroup, ("label", "models_label"), interactive=True,
-                                choices=core.registry.choices(words.lang),
-                                value=list(self.default_models), scale=2, min_width=300)
+            self.headline = words(
+                gr.Textbox,
+                ("label", "headline_label", {"n": MAX_CHARS}),
+                ("placeholder", "headline_placeholder"),
+                interactive=True,
+                lines=1,
+                max_lines=3,
+                scale=3,
+                min_width=300,
+                elem_id="headline",
+            )
+            self.chosen = words(
+                gr.CheckboxGroup,
+                ("label", "models_label"),
+                interactive=True,
+                choices=core.registry.choices(words.lang),
+                value=list(self.default_models),
+                scale=2,
+                min_width=300,
+            )
         with gr.Row():
             self.predict_button = words(gr.Button, ("value", "predict_button"), variant="primary")
             self.random_button = words(gr.Button, ("value", "random_button"))
@@ -40,20 +66,37 @@ class PredictTab:
         with gr.Row(equal_height=True):
             self.panels = [gr.Label(num_top_classes=5, visible=False) for _ in names]
         self.correct = CorrectionBox(core, words, "predict")
-        self.examples = words(gr.Dataset, ("label", "examples_label"), components=[gr.Textbox(render=False)],
-                              samples=[[e] for e in EXAMPLES], type="index")
+        self.examples = words(
+            gr.Dataset,
+            ("label", "examples_label"),
+            components=[gr.Textbox(render=False)],
+            samples=[[e] for e in EXAMPLES],
+            type="index",
+        )
         with words(gr.Accordion, ("label", "batch_title"), open=False):
             words(gr.Markdown, ("value", "upload_label"))
             self.upload = words(gr.UploadButton, ("label", "upload_button"), file_types=[".txt", ".csv"])
             self.batch_message = gr.Markdown()
             self.batch_file = words(gr.File, ("label", "batch_download"), visible=False)
-        self.views = [self.hint, self.truth, self.note, *self.panels, self.batch_message, self.batch_file,
-                      *self.correct.views]
+        self.views = [
+            self.hint,
+            self.truth,
+            self.note,
+            *self.panels,
+            self.batch_message,
+            self.batch_file,
+            *self.correct.views,
+        ]
 
     def render(self, v):
         lang = v.lang
-        out = {self.hint: hint_update(v, self.name), self.truth: "", self.note: "",
-               **{panel: hidden() for panel in self.panels}, **self.correct.render(lang, "", [])}
+        out = {
+            self.hint: hint_update(v, self.name),
+            self.truth: "",
+            self.note: "",
+            **{panel: hidden() for panel in self.panels},
+            **self.correct.render(lang, "", []),
+        }
         if v.predicted:
             read, notice, results = predict(self.core, v.headline, list(v.models), lang=lang)
             out[self.note], items = answer_panels(read, notice, results, lang)
@@ -82,8 +125,12 @@ class PredictTab:
         outputs = [state, *self.views]
 
         def ask(v, headline, models, truth=""):
-            return answer(self, state, v, lambda v: replace(v, headline=headline, models=tuple(models or ()),
-                                                            truth=truth, predicted=True))
+            return answer(
+                self,
+                state,
+                v,
+                lambda v: replace(v, headline=headline, models=tuple(models or ()), truth=truth, predicted=True),
+            )
 
         def on_random(v, models):  # from the test split of the first model chosen
             models = models or self.default_models
@@ -97,12 +144,18 @@ class PredictTab:
             def change(v):
                 result = predict_batch(self.core, path, list(models or ()), v.lang)
                 return replace(v, batch=(str(result.path), result.headlines, result.skipped, tuple(models)))
+
             return answer(self, state, v, change)
 
         self.correct.wire(state, lambda v: v.headline if v.predicted else "")
         private = dict(api_visibility="private")
-        gr.on([self.predict_button.click, self.headline.submit], ask, [state, self.headline, self.chosen], outputs,
-              **private)
+        gr.on(
+            [self.predict_button.click, self.headline.submit],
+            ask,
+            [state, self.headline, self.chosen],
+            outputs,
+            **private,
+        )
         self.random_button.click(on_random, [state, self.chosen], [self.headline] + outputs, **private)
         self.examples.click(on_example, [state, self.examples, self.chosen], [self.headline] + outputs, **private)
         self.upload.upload(on_upload, [state, self.upload, self.chosen], outputs, **private)

@@ -19,8 +19,9 @@ class ReviewTab:
         self.refresh = words(gr.Button, ("value", "review_refresh"), size="sm", scale=0)
         self.hint = gr.Markdown(visible=False, elem_classes="hint")
         self.pairs = words(gr.Dataframe, ("label", "review_pairs"), interactive=False, visible=False)
-        self.rows = words(gr.Dataframe, ("label", "review_rows"), interactive=False, visible=False, wrap=True,
-                          max_height=600)
+        self.rows = words(
+            gr.Dataframe, ("label", "review_rows"), interactive=False, visible=False, wrap=True, max_height=600
+        )
         self.export = words(gr.Button, ("value", "review_export"))
         self.file = words(gr.File, ("label", "review_download"), visible=False)
         self.core = core
@@ -29,14 +30,31 @@ class ReviewTab:
     def render(self, v):
         lang = v.lang
         pairs = [(class_name(a, lang), class_name(c, lang), n) for a, c, n in self.store.pair_counts()]
-        rows = [(r["id"], r["created"][:19].replace("T", " "), r["headline"], r["model"],
-                 class_name(r["answer"], lang), round(r["probability"], 3), class_name(r["correction"], lang))
-                for r in self.store.rows(limit=ROWS_SHOWN)]
-        headers = ["#", *(text(k, lang) for k in ("col_time", "col_headline", "col_model", "col_answer",
-                                                    "col_probability", "col_correction"))]
-        return {self.intro: text("review_intro", lang, n=self.store.count()), self.hint: hint_update(v, self.name),
-                self.pairs: table(pairs, [text(k, lang) for k in ("col_answer", "col_correction", "col_count")]),
-                self.rows: table(rows, headers)}
+        rows = [
+            (
+                r["id"],
+                r["created"][:19].replace("T", " "),
+                r["headline"],
+                r["model"],
+                class_name(r["answer"], lang),
+                round(r["probability"], 3),
+                class_name(r["correction"], lang),
+            )
+            for r in self.store.rows(limit=ROWS_SHOWN)
+        ]
+        headers = [
+            "#",
+            *(
+                text(k, lang)
+                for k in ("col_time", "col_headline", "col_model", "col_answer", "col_probability", "col_correction")
+            ),
+        ]
+        return {
+            self.intro: text("review_intro", lang, n=self.store.count()),
+            self.hint: hint_update(v, self.name),
+            self.pairs: table(pairs, [text(k, lang) for k in ("col_answer", "col_correction", "col_count")]),
+            self.rows: table(rows, headers),
+        }
 
     @staticmethod
     def forget(v):

@@ -10,8 +10,15 @@ import gradio as gr
 from cls_core.app.i18n import text
 from cls_core.app.tabs.common import answer, hint_update, shown, table
 from cls_core.app.training_jobs import DONE, MAX_EPOCHS
-from cls_core.app.views.train import (checkpoint_download, file_summary, is_active, job_view, model_choices, submit,
-                                      suggested_name)
+from cls_core.app.views.train import (
+    checkpoint_download,
+    file_summary,
+    is_active,
+    job_view,
+    model_choices,
+    submit,
+    suggested_name,
+)
 from cls_core.app.wording import UserError
 from cls_core.data.labelled import MAX_BYTES, MAX_CLASSES, MAX_LINES, MIN_CLASSES, MIN_EXAMPLES
 
@@ -23,24 +30,69 @@ class TrainTab:
 
     def __init__(self, core, words):
         self.core, self.jobs = core, core.training
-        words(gr.Markdown, ("value", "train_intro", dict(mb=MAX_BYTES // 2**20, lines=f"{MAX_LINES:,}",
-                                                         min_classes=MIN_CLASSES, max_classes=MAX_CLASSES,
-                                                         min_examples=MIN_EXAMPLES,
-                                                         minutes=f"{self.jobs.max_seconds / 60:g}")))
-        self.file = words(gr.File, ("label", "train_file"), file_types=[".tsv", ".csv", ".txt"], type="filepath",
-                          height=120, elem_id="train-file")
+        words(
+            gr.Markdown,
+            (
+                "value",
+                "train_intro",
+                dict(
+                    mb=MAX_BYTES // 2**20,
+                    lines=f"{MAX_LINES:,}",
+                    min_classes=MIN_CLASSES,
+                    max_classes=MAX_CLASSES,
+                    min_examples=MIN_EXAMPLES,
+                    minutes=f"{self.jobs.max_seconds / 60:g}",
+                ),
+            ),
+        )
+        self.file = words(
+            gr.File,
+            ("label", "train_file"),
+            file_types=[".tsv", ".csv", ".txt"],
+            type="filepath",
+            height=120,
+            elem_id="train-file",
+        )
         self.checked = gr.Markdown(elem_id="train-checked")
         with gr.Row():
             self.counts = words(gr.Dataframe, ("label", "train_counts"), interactive=False, visible=False, scale=1)
-            self.problems = words(gr.Textbox, ("label", "train_problems"), interactive=False, visible=False,
-                                  lines=8, max_lines=20, scale=2, elem_id="train-problems")
+            self.problems = words(
+                gr.Textbox,
+                ("label", "train_problems"),
+                interactive=False,
+                visible=False,
+                lines=8,
+                max_lines=20,
+                scale=2,
+                elem_id="train-problems",
+            )
         with gr.Row():
-            self.model = words(gr.Dropdown, ("label", "train_model"), choices=model_choices(words.lang),
-                               value="textcnn", interactive=True, elem_id="train-model")
-            self.epochs = words(gr.Slider, ("label", "train_epochs"), minimum=1, maximum=MAX_EPOCHS, step=1, value=5,
-                                interactive=True, elem_id="train-epochs")
-            self.model_name = words(gr.Textbox, ("label", "train_name"), ("placeholder", "train_name_placeholder"),
-                                    interactive=True, max_lines=1, elem_id="train-name")
+            self.model = words(
+                gr.Dropdown,
+                ("label", "train_model"),
+                choices=model_choices(words.lang),
+                value="textcnn",
+                interactive=True,
+                elem_id="train-model",
+            )
+            self.epochs = words(
+                gr.Slider,
+                ("label", "train_epochs"),
+                minimum=1,
+                maximum=MAX_EPOCHS,
+                step=1,
+                value=5,
+                interactive=True,
+                elem_id="train-epochs",
+            )
+            self.model_name = words(
+                gr.Textbox,
+                ("label", "train_name"),
+                ("placeholder", "train_name_placeholder"),
+                interactive=True,
+                max_lines=1,
+                elem_id="train-name",
+            )
         with gr.Row():
             self.train = words(gr.Button, ("value", "train_button"), variant="primary")
             self.cancel = words(gr.Button, ("value", "train_cancel"), variant="stop", visible=False)
@@ -49,30 +101,57 @@ class TrainTab:
         self.curves = gr.Plot(show_label=False, visible=False, elem_id="train-curves")
         self.open = words(gr.Button, ("value", "train_open"), visible=False, variant="primary", elem_id="train-open")
         with gr.Row(equal_height=True):
-            self.trained = words(gr.Dropdown, ("label", "train_models"), choices=[], value=None, interactive=True,
-                                 scale=2, elem_id="train-models")
-            self.download = words(gr.DownloadButton, ("label", "train_download"), visible=False, scale=1,
-                                         elem_id="train-download")
-            self.delete = words(gr.Button, ("value", "train_delete"), variant="stop", visible=False, scale=1,
-                                elem_id="train-delete")
+            self.trained = words(
+                gr.Dropdown,
+                ("label", "train_models"),
+                choices=[],
+                value=None,
+                interactive=True,
+                scale=2,
+                elem_id="train-models",
+            )
+            self.download = words(
+                gr.DownloadButton, ("label", "train_download"), visible=False, scale=1, elem_id="train-download"
+            )
+            self.delete = words(
+                gr.Button, ("value", "train_delete"), variant="stop", visible=False, scale=1, elem_id="train-delete"
+            )
         self.timer = gr.Timer(POLL_SECONDS, active=False)
-        self.views = [self.hint, self.checked, self.counts, self.problems, self.cancel, self.status, self.curves,
-                      self.open,
-                      self.trained, self.download, self.delete, self.timer]
+        self.views = [
+            self.hint,
+            self.checked,
+            self.counts,
+            self.problems,
+            self.cancel,
+            self.status,
+            self.curves,
+            self.open,
+            self.trained,
+            self.download,
+            self.delete,
+            self.timer,
+        ]
 
     def render(self, v):
         lang = v.lang
         out = {self.hint: hint_update(v, self.name)}
         summary = file_summary(v.train_upload) if v.train_upload else None
         if summary is None:
-            out.update({self.checked: "", self.counts: gr.update(visible=False),
-                        self.problems: gr.update(visible=False, value="")})
+            out.update(
+                {
+                    self.checked: "",
+                    self.counts: gr.update(visible=False),
+                    self.problems: gr.update(visible=False, value=""),
+                }
+            )
         else:
             key = "train_checked_ok" if summary.ok else "train_checked_problems"
-            out[self.checked] = text(key, lang, lines=f"{summary.lines:,}", classes=len(summary.class_counts),
-                                     problems=summary.problem_count)
-            out[self.counts] = table(list(summary.class_counts.items()),
-                                     [text("col_label", lang), text("col_lines", lang)])
+            out[self.checked] = text(
+                key, lang, lines=f"{summary.lines:,}", classes=len(summary.class_counts), problems=summary.problem_count
+            )
+            out[self.counts] = table(
+                list(summary.class_counts.items()), [text("col_label", lang), text("col_lines", lang)]
+            )
             out[self.problems] = gr.update(value=summary.problems.worded(lang), visible=not summary.ok)
         status, figure = job_view(self.jobs, v.train_job, lang)
         job = self.jobs.job(v.train_job) if v.train_job else None
@@ -111,6 +190,7 @@ class TrainTab:
             def change(v):
                 job = submit(self.core, v.train_upload, model, epochs, name)
                 return replace(v, train_job=job.id, train_upload="")  # the file is the job's now
+
             out = answer(self, state, v, change)
             started = out[state].train_job != v.train_job
             return {**out, self.file: None if started else gr.update()}
@@ -131,8 +211,7 @@ class TrainTab:
             job = self.jobs.job(v.train_job) if v.train_job else None
             if job is None or not job.model_names:
                 return {state: v, redraw: count}
-            return {state: replace(v, tab="predict", models=tuple(job.model_names), predicted=False),
-                    redraw: count + 1}
+            return {state: replace(v, tab="predict", models=tuple(job.model_names), predicted=False), redraw: count + 1}
 
         def on_delete(v):
             def change(v):
@@ -140,16 +219,21 @@ class TrainTab:
                     raise UserError("error_train_no_model", name="")
                 self.jobs.delete(v.train_model)
                 return replace(v, train_model="")
+
             return {**answer(self, state, v, change), **pickers(v.lang)}
 
         self.file.upload(on_upload, [state, self.file, self.model_name], [*outputs, self.model_name], **private)
-        self.file.clear(lambda v: answer(self, state, v, lambda v: replace(v, train_upload="")), state, outputs,
-                        **private)
-        self.train.click(on_train, [state, self.model, self.epochs, self.model_name], [*outputs, self.file],
-                         **private)
+        self.file.clear(
+            lambda v: answer(self, state, v, lambda v: replace(v, train_upload="")), state, outputs, **private
+        )
+        self.train.click(on_train, [state, self.model, self.epochs, self.model_name], [*outputs, self.file], **private)
         self.cancel.click(on_cancel, state, outputs, **private)
         self.timer.tick(on_tick, state, models_changed, **private)
         self.open.click(on_open, [state, redraw], [state, redraw], **private)
-        self.trained.select(lambda v, name: answer(self, state, v, lambda v: replace(v, train_model=name or "")),
-                            [state, self.trained], outputs, **private)
+        self.trained.select(
+            lambda v, name: answer(self, state, v, lambda v: replace(v, train_model=name or "")),
+            [state, self.trained],
+            outputs,
+            **private,
+        )
         self.delete.click(on_delete, state, models_changed, **private)

@@ -17,10 +17,16 @@ def deeper(demo, headline, name, lang="en", inside=None, ig=None):
     if predictor.kind == "ensemble":
         raise UserError("error_pick_one")
     with demo.registry.lock(name):
-        r = demo.recent.get(("attributions", (name, predictor.sha256), headline),
-                            lambda: deep.attributions(predictor, headline, lang=lang, inside=inside, ig=ig))
+        r = demo.recent.get(
+            ("attributions", (name, predictor.sha256), headline),
+            lambda: deep.attributions(predictor, headline, lang=lang, inside=inside, ig=ig),
+        )
     # one reading everywhere: the characters as typed (Inside's), where the model read as many
     typed = (inside or {}).get("method_scores", {}).get("chars")
     chars = typed if typed is not None and len(typed) == len(r["chars"]) else r["chars"]
-    return {"methods_plot": deep_figures.methods_chart(chars, r["scores"], lang), "agreement": agreement_text(r["agreement"], lang),
-            "counterfactuals": counterfactual_text(r, predictor.classes, lang), "attributions": r}
+    return {
+        "methods_plot": deep_figures.methods_chart(chars, r["scores"], lang),
+        "agreement": agreement_text(r["agreement"], lang),
+        "counterfactuals": counterfactual_text(r, predictor.classes, lang),
+        "attributions": r,
+    }

@@ -30,19 +30,30 @@ def evaluation_report(demo, name, progress=None, test_set="test"):
         with demo.gates.evaluate():
             report = evaluate(predictor, test, progress=progress)
         return dict(report, model=name, test_set=test_set)
+
     return demo.evaluations.get(key, score)
 
 
 def evaluation_summary(report, lang="en"):
     key = "eval_summary_outlet" if report.get("test_set") == "outlet" else "eval_summary"
-    return text(key, lang, model=model_label(report["model"], lang), n=report["headlines"],
-                acc=report["accuracy"], f1=report["macro_f1"], ece=report["ece"]["after"], seconds=report["seconds"])
+    return text(
+        key,
+        lang,
+        model=model_label(report["model"], lang),
+        n=report["headlines"],
+        acc=report["accuracy"],
+        f1=report["macro_f1"],
+        ece=report["ece"]["after"],
+        seconds=report["seconds"],
+    )
 
 
 def per_class_rows(report, lang="en"):
     """[class, precision, recall, F1, support] per class, shares in per cent."""
-    return [[class_name(r["class"], lang), f"{r['precision']:.1%}", f"{r['recall']:.1%}", f"{r['f1']:.1%}",
-             r["support"]] for r in report["per_class"]]
+    return [
+        [class_name(r["class"], lang), f"{r['precision']:.1%}", f"{r['recall']:.1%}", f"{r['f1']:.1%}", r["support"]]
+        for r in report["per_class"]
+    ]
 
 
 def confusion_table(demo, report, normalize=False, lang="en"):
@@ -85,8 +96,15 @@ def predictions_csv(demo, report):
         writer = SpreadsheetWriter(f)
         writer.writerow(["headline", "true", "predicted", "probability", "correct"])
         for r in report["predictions"]:
-            writer.writerow([r["text"], classes[r["label"]], classes[r["predicted"]],
-                             f"{r['probability']:.4f}", r["label"] == r["predicted"]])
+            writer.writerow(
+                [
+                    r["text"],
+                    classes[r["label"]],
+                    classes[r["predicted"]],
+                    f"{r['probability']:.4f}",
+                    r["label"] == r["predicted"],
+                ]
+            )
     return target
 
 
@@ -103,8 +121,10 @@ def disagreements(demo, limit=200, lang="en", name=None, test_set="test"):
     for i, base in enumerate(reports[0]["predictions"]):
         answers = [r["predictions"][i]["predicted"] for r in reports]
         if len(set(answers)) > 1:
-            rows.append([base["text"], class_name(classes[base["label"]], lang)]
-                        + [class_name(classes[a], lang) + (" ✓" if a == base["label"] else " ✗") for a in answers])
+            rows.append(
+                [base["text"], class_name(classes[base["label"]], lang)]
+                + [class_name(classes[a], lang) + (" ✓" if a == base["label"] else " ✗") for a in answers]
+            )
     return names, rows[:limit], len(rows)
 
 
@@ -121,8 +141,9 @@ def slices(demo, names, lang="en", test_set="test"):
 def _slices(demo, singles, lang, test_set):
     reports = {n: evaluation_report(demo, n, test_set=test_set) for n in singles}
     labels = {n: model_label(n, lang) for n in reports}  # the plots' legend, in the visitor's language
-    view = deep.slices_view({labels[n]: demo.predictor(n) for n in reports},
-                            {labels[n]: r for n, r in reports.items()}, lang)
+    view = deep.slices_view(
+        {labels[n]: demo.predictor(n) for n in reports}, {labels[n]: r for n, r in reports.items()}, lang
+    )
     return view["length_plot"], view["unknown_plot"]
 
 
@@ -139,6 +160,7 @@ def attention_agreement(demo, lang="en", progress=None, sample=attribution.SAMPL
             progress(i / len(networks), model_label(name, lang))
         with demo.gates.evaluate(), demo.registry.lock(name):
             summaries[model_label(name, lang)] = attribution.cached_agreement(
-                demo.predictor(name), demo.test_file(name), sample)
+                demo.predictor(name), demo.test_file(name), sample
+            )
     view = deep.agreement_view(summaries, lang)
     return view["figure"], view["rows"]

@@ -36,24 +36,56 @@ def _inside(demo, headline, name, layer, direction, lang):
     occluded = remember("occlusion", lambda: inspection.occlusion(predictor, headline))
     c, chars = occluded["class_index"], occluded["chars"]
     shown = class_name(predictor.classes[c], lang)
-    out = {"text": headline, "notice": notice, "read_as": predictor.read_as(headline), "class": predictor.classes[c], "probability": occluded["probability"],
-           "occlusion": figures.highlight(chars, occluded["drop"]),
-           "occlusion_plot": figures.char_bars(chars, occluded["drop"], text("title_occlusion", lang, cls=shown),
-                                               text("axis_probability_drop", lang), shown, lang),
-           "reading_plot": figures.reading_chart(chars, remember("reading", lambda: inspection.reading(
-               predictor, headline)), predictor.classes, lang),
-           "hidden_plot": None, "norm_plot": None, "table": [], "table_headers": [], "windows": [],
-           "attention_note": "",
-           # what the look deeper would otherwise compute again (cls_core.explain.attribution.method_scores)
-           "method_scores": {"chars": chars, "class_index": c, "scores": {"occlusion": occluded["drop"]},
-                             "probabilities": occluded["probs"], "deletions": occluded["without"]}}
+    out = {
+        "text": headline,
+        "notice": notice,
+        "read_as": predictor.read_as(headline),
+        "class": predictor.classes[c],
+        "probability": occluded["probability"],
+        "occlusion": figures.highlight(chars, occluded["drop"]),
+        "occlusion_plot": figures.char_bars(
+            chars,
+            occluded["drop"],
+            text("title_occlusion", lang, cls=shown),
+            text("axis_probability_drop", lang),
+            shown,
+            lang,
+        ),
+        "reading_plot": figures.reading_chart(
+            chars, remember("reading", lambda: inspection.reading(predictor, headline)), predictor.classes, lang
+        ),
+        "hidden_plot": None,
+        "norm_plot": None,
+        "table": [],
+        "table_headers": [],
+        "windows": [],
+        "attention_note": "",
+        # what the look deeper would otherwise compute again (cls_core.explain.attribution.method_scores)
+        "method_scores": {
+            "chars": chars,
+            "class_index": c,
+            "scores": {"occlusion": occluded["drop"]},
+            "probabilities": occluded["probs"],
+            "deletions": occluded["without"],
+        },
+    }
     if predictor.kind == "bilstm_att":
-        out.update(_recurrent(remember("bilstm", lambda: inspection.inspect_bilstm(predictor, headline)), chars,
-                              layer, direction, lang))
+        out.update(
+            _recurrent(
+                remember("bilstm", lambda: inspection.inspect_bilstm(predictor, headline)),
+                chars,
+                layer,
+                direction,
+                lang,
+            )
+        )
         out["method_scores"]["scores"]["attention"] = out.pop("attention")
     else:
-        out.update(_ngrams(remember("ngrams", lambda: _ngram_scores(predictor, headline, c)), predictor.kind,
-                           chars, shown, lang))
+        out.update(
+            _ngrams(
+                remember("ngrams", lambda: _ngram_scores(predictor, headline, c)), predictor.kind, chars, shown, lang
+            )
+        )
         out["method_scores"]["scores"]["ngram"] = out.pop("ngram")
     return out
 
@@ -65,14 +97,25 @@ def _recurrent(r, chars, layer, direction, lang):
     d = 1 if direction == "backward" and len(r["hidden"][0]) > 1 else 0
     hidden = r["hidden"][layer - 1][d]
     where = dict(layer=layer, direction=text(("forward", "backward")[d], lang))
-    attention = r["attention"][:len(chars)]
-    return {"hidden_plot": figures.hidden_heatmap(chars, hidden, text("title_hidden", lang, **where), lang),
-            "norm_plot": figures.char_bars(chars, np.linalg.norm(hidden, axis=-1), text("title_norm", lang, **where),
-                                           text("axis_norm", lang)),
-            "attention": attention, "attention_note": attention_note(chars, attention, lang),
-            "weights": figures.highlight(chars, attention), "weights_label": text("weights_attention", lang),
-            "weights_plot": figures.char_bars(chars, attention, text("title_attention", lang),
-                                              text("axis_attention", lang), lang=lang, reference=1 / len(chars))}
+    attention = r["attention"][: len(chars)]
+    return {
+        "hidden_plot": figures.hidden_heatmap(chars, hidden, text("title_hidden", lang, **where), lang),
+        "norm_plot": figures.char_bars(
+            chars, np.linalg.norm(hidden, axis=-1), text("title_norm", lang, **where), text("axis_norm", lang)
+        ),
+        "attention": attention,
+        "attention_note": attention_note(chars, attention, lang),
+        "weights": figures.highlight(chars, attention),
+        "weights_label": text("weights_attention", lang),
+        "weights_plot": figures.char_bars(
+            chars,
+            attention,
+            text("title_attention", lang),
+            text("axis_attention", lang),
+            lang=lang,
+            reference=1 / len(chars),
+        ),
+    }
 
 
 def _ngram_scores(predictor, headline, c):
@@ -85,21 +128,35 @@ def _ngrams(r, kind, chars, shown, lang):
     """The TextCNN's winning n-grams per window, or the linear model's exact n-gram scores
     (r: _ngram_scores)."""
     if kind == "textcnn":
-        out = {"table_headers": [text(k, lang) for k in ("col_window", "col_ngram", "col_filters", "col_contribution")],
-               "table": [[text("ngram_window", lang, k=w["window"]), s["ngram"], s["filters"],
-                          f"{s['contribution']:+.3f}"] for w in r["windows"] for s in w["spans"][:5] if s["ngram"].strip()],
-               "windows": [(text("window_label", lang, k=w["window"]), figures.highlight(chars, w["char_scores"]))
-                           for w in r["windows"]],
-               "weights_label": text("weights_textcnn", lang)}
+        out = {
+            "table_headers": [text(k, lang) for k in ("col_window", "col_ngram", "col_filters", "col_contribution")],
+            "table": [
+                [text("ngram_window", lang, k=w["window"]), s["ngram"], s["filters"], f"{s['contribution']:+.3f}"]
+                for w in r["windows"]
+                for s in w["spans"][:5]
+                if s["ngram"].strip()
+            ],
+            "windows": [
+                (text("window_label", lang, k=w["window"]), figures.highlight(chars, w["char_scores"]))
+                for w in r["windows"]
+            ],
+            "weights_label": text("weights_textcnn", lang),
+        }
         title, axis = text("title_textcnn", lang), text("axis_logit_share", lang)
     else:
-        out = {"table_headers": [text(k, lang) for k in ("col_ngram", "col_linear_score")],
-               "table": [[g, f"{v:+.3f}"] for g, v in r["ngrams"] if g.strip()][:15],
-               "weights_label": text("weights_linear", lang)}
+        out = {
+            "table_headers": [text(k, lang) for k in ("col_ngram", "col_linear_score")],
+            "table": [[g, f"{v:+.3f}"] for g, v in r["ngrams"] if g.strip()][:15],
+            "weights_label": text("weights_linear", lang),
+        }
         title, axis = text("title_linear", lang), text("axis_score_share", lang)
     scores = r["char_scores"]
-    return dict(out, ngram=scores, weights=figures.highlight(chars, scores),
-                weights_plot=figures.char_bars(chars, scores, title, axis, shown, lang))
+    return dict(
+        out,
+        ngram=scores,
+        weights=figures.highlight(chars, scores),
+        weights_plot=figures.char_bars(chars, scores, title, axis, shown, lang),
+    )
 
 
 def look_inside(demo, headline, name, layer=1, direction="forward", lang="en"):
@@ -111,8 +168,11 @@ def look_inside(demo, headline, name, layer=1, direction="forward", lang="en"):
     predictor = demo.predictor(name)
     looked = ("attributions", (name, predictor.sha256), cleaned) in demo.recent.keys()
     with demo.gates.inspect(), demo.registry.lock(name):
-        ig = (demo.gates.attributing.submit(attribution.integrated_gradients, predictor, cleaned)
-              if name in demo.registry.network_names() and not looked else None)
+        ig = (
+            demo.gates.attributing.submit(attribution.integrated_gradients, predictor, cleaned)
+            if name in demo.registry.network_names() and not looked
+            else None
+        )
         try:
             r = _inside(demo, headline, name, layer, direction, lang)
             return r, deeper(demo, headline, name, lang, inside=r, ig=ig)
@@ -123,8 +183,16 @@ def look_inside(demo, headline, name, layer=1, direction="forward", lang="en"):
 
 def inside_summary(r, name, lang="en"):
     """The Markdown above the tab's figures: the answer, the attention note, any notice."""
-    lines = [text("inside_summary", lang, model=model_label(name, lang), n=len(r["text"]),
-                  cls=class_name(r["class"], lang), p=r["probability"])]
+    lines = [
+        text(
+            "inside_summary",
+            lang,
+            model=model_label(name, lang),
+            n=len(r["text"]),
+            cls=class_name(r["class"], lang),
+            p=r["probability"],
+        )
+    ]
     if r["read_as"].strip() != r["text"]:
         lines.append(text("read_as", lang, text=markdown_literal(r["read_as"])))
     lines += [r["attention_note"]] if r["attention_note"] else []
@@ -137,6 +205,9 @@ def inspect_with_gradients(demo, headline, name):
     none, its n-gram scores being exact."""
     with demo.gates.inspect(), demo.registry.lock(name):
         r = _inside(demo, headline, name, 1, "forward", "en")
-        ig = (attribution.integrated_gradients(demo.predictor(name), r["text"])
-              if name in demo.registry.network_names() else None)
+        ig = (
+            attribution.integrated_gradients(demo.predictor(name), r["text"])
+            if name in demo.registry.network_names()
+            else None
+        )
     return r, ig

@@ -16,8 +16,9 @@ def draw_map(demo, name, lang="en", progress=None):
     demo.test_split(name)  # one that cannot be read says so (UserError) before the cache looks for it
     with demo.gates.evaluate(), demo.registry.lock(name):
         view = deep.map_view(predictor, demo.test_file(name), lang=lang, progress=progress)
-    return view["figure"], text("map_summary", lang, model=model_label(name, lang), n=len(view["texts"]),
-                                seconds=view["seconds"])
+    return view["figure"], text(
+        "map_summary", lang, model=model_label(name, lang), n=len(view["texts"]), seconds=view["seconds"]
+    )
 
 
 def numbered_headline(demo, index, name=None):

@@ -94,8 +94,9 @@ def class_counts(demo, data_set=THUCNEWS):
 
 def class_count_rows(demo, counts, lang="en", data_set=THUCNEWS):
     """[class, count per split] for the table under the data sentence."""
-    return [[class_name(c, lang)] + [counts[s][i] for s in counts]
-            for i, c in enumerate(data_set_classes(demo, data_set))]
+    return [
+        [class_name(c, lang)] + [counts[s][i] for s in counts] for i, c in enumerate(data_set_classes(demo, data_set))
+    ]
 
 
 def model_rows(registry):
@@ -110,18 +111,33 @@ def model_rows(registry):
             p = registry.models[name]
             params = p.linear.parameters() if p.linear is not None else count_parameters(p.model)
             test = p.metrics.get("test", {})
-            group.append({"name": name, "folder": folder, "parameters": params,
-                          "megabytes": Path(p.path).stat().st_size / 1e6, "accuracy": test.get("accuracy"),
-                          "ece": (test.get("ece") or {}).get("after"), "precision": p.precision})
+            group.append(
+                {
+                    "name": name,
+                    "folder": folder,
+                    "parameters": params,
+                    "megabytes": Path(p.path).stat().st_size / 1e6,
+                    "accuracy": test.get("accuracy"),
+                    "ece": (test.get("ece") or {}).get("after"),
+                    "precision": p.precision,
+                }
+            )
         ensemble = ENSEMBLE if folder is None else folder_ensemble_name(folder)
         where = registry.checkpoint_dir if folder is None else registry.folders.get(folder)
         record = ensemble_record(where, [registry.models[n] for n in names]) if where else None
         if ensemble in registry.names() and record:
             test = record.get("test", {})
-            group.append({"name": ensemble, "folder": folder, "parameters": sum(r["parameters"] for r in group),
-                          "megabytes": sum(r["megabytes"] for r in group), "accuracy": test.get("accuracy"),
-                          "ece": (test.get("ece") or {}).get("after"),
-                          "precision": " + ".join(r["precision"] for r in group)})
+            group.append(
+                {
+                    "name": ensemble,
+                    "folder": folder,
+                    "parameters": sum(r["parameters"] for r in group),
+                    "megabytes": sum(r["megabytes"] for r in group),
+                    "accuracy": test.get("accuracy"),
+                    "ece": (test.get("ece") or {}).get("after"),
+                    "precision": " + ".join(r["precision"] for r in group),
+                }
+            )
         rows += group
     return rows
 
@@ -129,15 +145,28 @@ def model_rows(registry):
 def model_table(rows, lang="en"):
     def share(x):
         return f"{x:.2%}" if x is not None else "—"
-    return [[model_label(r["name"], lang), f"{r['parameters']:,}", f"{r['megabytes']:.1f}", share(r["accuracy"]),
-             share(r["ece"]), r["precision"]] for r in rows]
+
+    return [
+        [
+            model_label(r["name"], lang),
+            f"{r['parameters']:,}",
+            f"{r['megabytes']:.1f}",
+            share(r["accuracy"]),
+            share(r["ece"]),
+            r["precision"],
+        ]
+        for r in rows
+    ]
 
 
 def accuracy_bars(rows, lang="en"):
     """[(name, accuracy, note, ours)] for figures.accuracy_bars: the reference, then ours."""
     bars = [(text("reference_name", lang, model=m), acc, text("published_note", lang), False) for m, acc in PUBLISHED]
-    return bars + [(model_label(r["name"], lang), r["accuracy"], text("ours_note", lang), True)
-                   for r in rows if r["accuracy"] and r.get("folder") is None]  # THUCNews's test split only
+    return bars + [
+        (model_label(r["name"], lang), r["accuracy"], text("ours_note", lang), True)
+        for r in rows
+        if r["accuracy"] and r.get("folder") is None
+    ]  # THUCNews's test split only
 
 
 OUTLET_RECORD = "outlets.json"  # python -m cls_core.evaluation.outlets report --json checkpoints/outlets.json
@@ -151,9 +180,11 @@ def outlet_figures(registry):
         return {}
     record = json.loads(path.read_text(encoding="utf-8"))
     keys = {name: Path(file).stem for name, file in SHIPPED_MODELS.items()} | {ENSEMBLE: "ensemble"}
-    return {name: record[key] for name, key in keys.items()
-            if name in registry.names() and key in record
-            and record[key].get("sha256") == registry.predictor(name).sha256}
+    return {
+        name: record[key]
+        for name, key in keys.items()
+        if name in registry.names() and key in record and record[key].get("sha256") == registry.predictor(name).sha256
+    }
 
 
 def outlet_sentences(registry, lang="en"):
@@ -175,8 +206,14 @@ def sources_of(predictor):
     else:
         first = {"data": "THUCNews train", "headlines": sum(counts) if counts else None}
     return [dict(first, weight=1.0)] + [
-        {"data": source_name(e["path"]), "headlines": e["headlines"], "weight": e.get("weight", 1.0),
-         "classes": e.get("lines_per_class")} for e in extra]
+        {
+            "data": source_name(e["path"]),
+            "headlines": e["headlines"],
+            "weight": e.get("weight", 1.0),
+            "classes": e.get("lines_per_class"),
+        }
+        for e in extra
+    ]
 
 
 def sources_sentence(registry, lang="en"):
@@ -189,10 +226,19 @@ def sources_sentence(registry, lang="en"):
             uses.setdefault((source["data"], source["headlines"], source["weight"]), []).append(name)
     parts = []
     for (data, headlines, weight), names in uses.items():
-        models = (text("all_models", lang) if len(names) == len(shipped)
-                  else ", ".join(model_label(n, lang) for n in names))
-        parts.append(text("source_part", lang, data=data, n=headlines or 0, models=models,
-                          weight="" if weight == 1 else text("at_weight", lang, weight=weight)))
+        models = (
+            text("all_models", lang) if len(names) == len(shipped) else ", ".join(model_label(n, lang) for n in names)
+        )
+        parts.append(
+            text(
+                "source_part",
+                lang,
+                data=data,
+                n=headlines or 0,
+                models=models,
+                weight="" if weight == 1 else text("at_weight", lang, weight=weight),
+            )
+        )
     return text("sources_sentence", lang, sources="; ".join(parts)) if parts else ""
 
 

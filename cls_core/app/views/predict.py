@@ -22,9 +22,12 @@ def predict(demo, headline, names, top_k=5, lang="en"):
     results = {}
     for name in names:
         probs, assessment, ms = model_answer(demo, name, headline)
-        top = np.argsort(-probs[0])[:max(1, min(int(top_k), probs.shape[1]))]
-        results[name] = ({class_name(demo.predictor(name).classes[i], lang): float(probs[0, i]) for i in top}, ms,
-                         assessment.as_dict())
+        top = np.argsort(-probs[0])[: max(1, min(int(top_k), probs.shape[1]))]
+        results[name] = (
+            {class_name(demo.predictor(name).classes[i], lang): float(probs[0, i]) for i in top},
+            ms,
+            assessment.as_dict(),
+        )
     return headline, notice, results
 
 
@@ -44,8 +47,10 @@ def _answer(predictor, headline):
 def answer_panels(headline, notice, results, lang="en"):
     """(note markdown, [(panel label, top classes)]): each model's answer with its verdict."""
     notes = [text("note", lang, text=n) for n in (notice, read_as_notice(headline, results, lang)) if n]
-    panels = [(text("panel_label", lang, model=model_label(name, lang), verdict=verdict_text(verdict, lang),
-                    ms=ms), top) for name, (top, ms, verdict) in results.items()]
+    panels = [
+        (text("panel_label", lang, model=model_label(name, lang), verdict=verdict_text(verdict, lang), ms=ms), top)
+        for name, (top, ms, verdict) in results.items()
+    ]
     return "  \n".join(notes), panels
 
 
@@ -53,9 +58,13 @@ def truth_line(true_class, results, lang="en", judged=None):
     """'True label: 体育 — TextCNN: ✓ right; …' for a test headline's answers, by the models
     named in judged (default all; a model of another label set cannot be right or wrong)."""
     truth = class_name(true_class, lang)
-    verdicts = [text("right", lang, model=model_label(name, lang)) if next(iter(top)) == truth else
-                text("wrong", lang, model=model_label(name, lang), guess=next(iter(top)))
-                for name, (top, _, _) in results.items() if judged is None or name in judged]
+    verdicts = [
+        text("right", lang, model=model_label(name, lang))
+        if next(iter(top)) == truth
+        else text("wrong", lang, model=model_label(name, lang), guess=next(iter(top)))
+        for name, (top, _, _) in results.items()
+        if judged is None or name in judged
+    ]
     return text("true_label", lang, truth=truth, verdicts="; ".join(verdicts))
 
 

@@ -23,8 +23,8 @@ MODEL_NAMES = {"textcnn": "TextCNN", "bilstm_att": "BiLSTM-attention", "linear":
 
 class FileSummary(NamedTuple):
     lines: int
-    class_counts: dict       # label -> lines
-    problems: FileProblems   # the first problems found, worded in the visitor's language when shown
+    class_counts: dict  # label -> lines
+    problems: FileProblems  # the first problems found, worded in the visitor's language when shown
     problem_count: int
 
     @property
@@ -44,12 +44,14 @@ def suggested_name(path, jobs=None, typed=""):
     """A model name for an upload: the name the visitor typed if it is still free, else one
     from the file's name ('my topics.tsv' -> 'my-topics'; '我的数据.tsv' -> 'model'), with
     -2, -3, … added while a trained model or a queued job has it (jobs: the training queue)."""
+
     def free(name):
         try:
             jobs is None or jobs.check_name(name)
             return True
         except UserError:
             return False
+
     typed = (typed or "").strip()
     if typed and free(typed):
         return typed
@@ -85,8 +87,12 @@ def job_view(jobs, job_id, lang):
     if job is None:
         return "", None
     p, options = job.progress(), job.options
-    fields = dict(model=model_label(MODEL_NAMES[options.model], lang), name=options.name, epochs=options.epochs,
-                  seconds=round(p["elapsed"]))
+    fields = dict(
+        model=model_label(MODEL_NAMES[options.model], lang),
+        name=options.name,
+        epochs=options.epochs,
+        seconds=round(p["elapsed"]),
+    )
     if p["state"] == WAITING:
         status = text("train_waiting", lang, ahead=(jobs.position(job_id) or 1), **fields)
     elif p["state"] == RUNNING and options.model == "linear":  # fitted in one pass: no epochs to count
@@ -113,8 +119,12 @@ def curves(progress, lang):
         return None
     steps = [s for s, _ in progress["steps"]]
     losses = [loss for _, loss in progress["steps"]]
-    return figures.training_curves((steps, losses, text("train_loss_recent", lang)), progress["epochs"],
-                                   text("title_training", lang, model=progress["options"].name), lang)
+    return figures.training_curves(
+        (steps, losses, text("train_loss_recent", lang)),
+        progress["epochs"],
+        text("title_training", lang, model=progress["options"].name),
+        lang,
+    )
 
 
 _copies = {}  # (checkpoint path, its mtime) -> its copy in the downloads folder

@@ -15,9 +15,21 @@ def unit_choices(demo, name, lang="en"):
     demo.test_split(name)  # one that cannot be read says so (UserError) before the cache looks for it
     with demo.gates.evaluate(), demo.registry.lock(name):
         view = deep.units_view(demo.predictor(name), demo.test_file(name), lang=lang)
-    return [(text("unit_choice", lang, layer=u["layer"], direction=text(u["direction"], lang), unit=u["unit"],
-                  topic=class_name(u["topic"], lang), specificity=u["specificity"]),
-             f"{u['layer']}/{u['direction']}/{u['unit']}") for u in view["units"]]
+    return [
+        (
+            text(
+                "unit_choice",
+                lang,
+                layer=u["layer"],
+                direction=text(u["direction"], lang),
+                unit=u["unit"],
+                topic=class_name(u["topic"], lang),
+                specificity=u["specificity"],
+            ),
+            f"{u['layer']}/{u['direction']}/{u['unit']}",
+        )
+        for u in view["units"]
+    ]
 
 
 def unit_view(demo, headline, name, unit_key, lang="en"):
@@ -32,12 +44,21 @@ def unit_view(demo, headline, name, unit_key, lang="en"):
 
     def compute():
         with demo.registry.lock(name):
-            return deep.units_view(predictor, demo.test_file(name), headline, int(layer),
-                                   direction, int(unit), lang=lang)
+            return deep.units_view(
+                predictor, demo.test_file(name), headline, int(layer), direction, int(unit), lang=lang
+            )
+
     # a redraw runs no model again; the key names the checkpoint, so a model replaced under
     # the same name is another model
     view = demo.recent.get(("unit", (name, predictor.sha256), headline, unit_key), compute)
-    rows = [[c["headline"], f"{c['left']}【{c['char']}】{c['right']}", f"{c['activation']:.3f}",
-             class_name(c["topic"], lang)] for c in view["contexts"]]
+    rows = [
+        [
+            c["headline"],
+            f"{c['left']}【{c['char']}】{c['right']}",
+            f"{c['activation']:.3f}",
+            class_name(c["topic"], lang),
+        ]
+        for c in view["contexts"]
+    ]
     track = view["track"]
     return deep_figures.unit_track_chart(track["chars"], track["values"], int(layer), direction, int(unit), lang), rows
