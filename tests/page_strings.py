@@ -4,7 +4,7 @@ not to occur by chance. Headlines (the test split, the examples), model names an
 names are the visitor's data, not the page's words: a string found in them is not looked for."""
 
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from cls_core.app.i18n import CLASS_GLOSS, LANGUAGES, TEXTS, class_name, template
@@ -23,20 +23,20 @@ def literal_parts(string, lang):
     return {part for part in parts if len(part) >= shortest}
 
 
-@lru_cache(maxsize=None)
+@cache
 def page_strings(lang):
     """The literal strings of lang's page texts."""
     return frozenset(part for key in TEXTS for part in literal_parts(template(key, lang), lang))
 
 
-@lru_cache(maxsize=None)
+@cache
 def visitor_data():
     test = (ROOT / "data" / "demo" / "test.txt").read_text(encoding="utf-8")
     names = [class_name(c, lang) for c in CLASS_GLOSS for lang in LANGUAGES] + list(CLASS_GLOSS)
     return "\n".join([test, *EXAMPLES, *names, "BiLSTM-attention", "TextCNN", "TF-IDF + SVM"])
 
 
-@lru_cache(maxsize=None)
+@cache
 def foreign_strings(lang):
     """Strings of the other languages' pages that a page in lang never shows."""
     own = page_strings(lang)

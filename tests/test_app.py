@@ -8,8 +8,8 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError, AuthenticationError
 
 import app as app_module
+from cls_core.app.inputs import MAX_UPLOAD_BYTES
 from cls_core.app.tabs.page import api_errors
-from cls_core.app.inputs import MAX_CHARS, MAX_UPLOAD_BYTES
 from cls_core.app.wording import UserError
 
 

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from cls_core.explain import attribution, counterfactual, inspection
 from cls_core.app import deep
 from cls_core.data import load_split, pad_batch
+from cls_core.explain import attribution, counterfactual, inspection
 from cls_core.models.predictor import Predictor
 
 HEADLINES = ["国足3:0完胜泰国队", "央行宣布下调存款准备金率", "《魔兽世界》新资料片今日上线"]

@@ -3,9 +3,9 @@ import pytest
 from scipy.special import softmax
 from sklearn.metrics import f1_score, log_loss
 
-from cls_core.models.calibration import expected_calibration_error, fit_temperature, reliability_bins
 from cls_core.data import Dataset
 from cls_core.evaluation.evaluate import classification_report, evaluate
+from cls_core.models.calibration import expected_calibration_error, fit_temperature, reliability_bins
 
 
 def test_temperature_lowers_nll_of_an_overconfident_model():

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from cls_core.models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from cls_core.data import TextEncoder, Vocab, bigram_tokens, sha256_file
+from cls_core.models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from cls_core.models.linear import LinearModel
 from cls_core.models.predictor import Predictor
 

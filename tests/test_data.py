@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import cls_core.data.fetch
-from cls_core.data.fetch import check_data_dir, fetch
 from cls_core.data import (
     KNOWN_FILES,
     DataFormatError,
@@ -21,6 +20,7 @@ from cls_core.data import (
     resolve_data_dir,
     sha256_file,
 )
+from cls_core.data.fetch import check_data_dir, fetch
 
 
 def write(tmp_path, content, name="split.txt"):
@@ -217,9 +217,7 @@ def test_a_failed_download_leaves_dest_as_it_was(tmp_path, published, failure):
     before = contents(dest)
     source = copy_of(published, tmp_path / "source", leave_out=["dev.txt"] if failure == "missing" else [])
     if failure == "changed":
-        (source / "dev.txt").write_bytes(
-            (published / "dev.txt").read_bytes().replace("\t3".encode(), "\t4".encode(), 1)
-        )
+        (source / "dev.txt").write_bytes((published / "dev.txt").read_bytes().replace(b"\t3", b"\t4", 1))
     # cut at a line's end the split still reads: without the checksums only the length tells
     with (
         http_server(source, cut=["test.txt"] if failure == "cut short" else []) as url,

@@ -10,9 +10,9 @@ import time
 import urllib.request
 
 import pytest
+from conftest import ROOT
 
 from cls_core.app.address import listen_address
-from conftest import ROOT
 
 
 def free_port(host="127.0.0.1"):
@@ -170,6 +170,9 @@ def test_the_readme_header_tells_spaces_how_to_run_the_app():
     assert header["sdk"] == "gradio" and header["app_file"] == "app.py"
     assert (ROOT / header["app_file"]).exists()
     assert header["sdk_version"] == gradio.__version__  # the Gradio the tests ran against
+    # and the one requirements.txt installs, so that a fresh clone runs what Spaces runs
+    pins = [line.split("#")[0].strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
+    assert f"gradio=={header['sdk_version']}" in pins
     # the Python the project is written for, and the Docker image's, are one
     assert header["python_version"] == "3.11"
     assert f"FROM python:{header['python_version']}-slim" in (ROOT / "Dockerfile").read_text()

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_train import interrupt_after_first_epoch, read_log
 
-from cls_core.models.checkpoint import load_checkpoint
 from cls_core.data import length_buckets, load_split
 from cls_core.evaluation.evaluate import evaluate
+from cls_core.models.checkpoint import load_checkpoint
 from cls_core.models.predictor import Predictor
 from cls_core.training.distributed import epoch_batches
 from cls_core.training.train import main as train_main
-from test_train import interrupt_after_first_epoch, read_log
 
 ROOT = Path(__file__).resolve().parents[1]
 # Small, but with every part of training that must work across processes: weight EMA,

@@ -5,9 +5,8 @@ import pytest
 import torch
 
 from cls_core.data import END, TextEncoder, Vocab, bigram_tokens, load_split, pad_batch
+from cls_core.data.normalize import OPENCC_CONFIG, normalize_headline, normalize_many
 from cls_core.models.fast import FastBiLSTM, FastEncoder, FastTextCNN, bigram_first_chars, fast_path
-from cls_core.data.normalize import normalize_many
-from cls_core.data.normalize import OPENCC_CONFIG, normalize_headline
 from cls_core.models.predictor import Predictor, network_logits
 
 HEADLINES = ["国足3:0胜泰国", "央行宣布下调存款准备金率0.5个百分点", "游", "新楼盘", "沪指", "国足3:0胜泰国队晋级"]

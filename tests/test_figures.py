@@ -378,12 +378,14 @@ def test_a_slice_no_model_has_a_headline_in_is_left_off_the_axis():
     empty bin on the axis read as an accuracy of 0."""
     from cls_core.app import deep_figures
 
-    rows = lambda counts: {
-        "length": [
-            {"bin": b, "headlines": n, "accuracy": 0.9 if n else None}
-            for b, n in zip(["≤ 12", "13–16", "≥ 25"], counts)
-        ]
-    }
+    def rows(counts):
+        return {
+            "length": [
+                {"bin": b, "headlines": n, "accuracy": 0.9 if n else None}
+                for b, n in zip(["≤ 12", "13–16", "≥ 25"], counts)
+            ]
+        }
+
     fig = deep_figures.slices_chart({"a": rows([5, 3, 0]), "b": rows([4, 0, 0])}, "length", "en")
     assert [list(t.x) for t in fig.data] == [["≤ 12", "13–16"], ["≤ 12", "13–16"]]
     assert list(fig.data[1].y) == [0.9, None]  # empty for one model, not for the other: kept

@@ -114,7 +114,8 @@ def test_the_linear_model_imports_nothing_that_uses_it():
 def test_the_parser_sees_every_form_of_import(tmp_path):
     path = PACKAGE / "explain" / "_probe.py"  # parsed where it would lie, never imported
     source = (
-        "from .units import x\nimport cls_core.data.splits\n\ndef f():\n    from cls_core.models import fast, networks\n"
+        "from .units import x\nimport cls_core.data.splits\n\nde"
+        "f f():\n    from cls_core.models import fast, networks\n"
         "    from ..app import figures\n    import gradio as gr\n"
     )
     path.write_text(source)
@@ -190,7 +191,10 @@ def test_requirements_declare_every_package_imported():
         optional = imported_only_in_functions(path) if path.parent == PACKAGE / "bench" else set()
         imported |= theirs - optional
         dev_only |= optional
-    name = lambda m: distribution.get(m, m).replace("_", "-").lower()
+
+    def name(m):
+        return distribution.get(m, m).replace("_", "-").lower()
+
     third_party = {m for m in imported if m and m not in sys.stdlib_module_names}
     missing = {name(m) for m in third_party} - declared_here
     assert not missing, f"imported but not in requirements.txt: {sorted(missing)}"

@@ -2,10 +2,10 @@
 refused with a message naming file and line."""
 
 import pytest
+from owndata import TOPICS, write_labelled_set
 
 from cls_core.data import DataFormatError
 from cls_core.data.labelled import carve_splits, check_labelled_file, labelled_lines, read_labelled_file
-from tests.owndata import TOPICS, write_labelled_set
 
 
 def test_tsv_and_csv_read_alike(tmp_path):
@@ -19,7 +19,7 @@ def test_tsv_and_csv_read_alike(tmp_path):
 def test_crlf_bom_header_and_named_columns(tmp_path):
     rows = [(f"第{i}条 晴天", "天气") for i in range(10)] + [(f"第{i}条, 火锅", "美食") for i in range(10)]
     tsv = tmp_path / "a.tsv"
-    tsv.write_bytes(b"\xef\xbb\xbf" + "text\tlabel\r\n".encode() + "".join(f"{t}\t{y}\r\n" for t, y in rows).encode())
+    tsv.write_bytes(b"\xef\xbb\xbf" + b"text\tlabel\r\n" + "".join(f"{t}\t{y}\r\n" for t, y in rows).encode())
     data = read_labelled_file(tsv)
     assert data.classes == ["天气", "美食"] and data.texts[0] == "第0条 晴天" and len(data) == 20
     csv_ = tmp_path / "b.csv"
@@ -89,7 +89,10 @@ def test_carved_splits_are_stratified_seeded_and_disjoint(tmp_path):
     assert [test.labels.count(c) for c in range(4)] == [10] * 4
     again = carve_splits(data, seed=3)
     assert again[2].texts == test.texts
-    rows = lambda d: sorted(zip(d.texts, d.labels))
+
+    def rows(d):
+        return sorted(zip(d.texts, d.labels))
+
     assert sorted(rows(train) + rows(dev) + rows(test)) == rows(data)
 
 

@@ -8,7 +8,9 @@ import urllib.parse
 
 import gradio as gr
 import pytest
+from conftest import start_app
 from gradio_client import Client
+from owndata import TOPICS, make_model_folder
 
 from cls_core.app import api
 from cls_core.app.batch import predict_file
@@ -32,8 +34,6 @@ from cls_core.app.views.predict import predict, random_test_headline, truth_line
 from cls_core.app.views.units import unit_choices, unit_view
 from cls_core.app.visitor import Visitor
 from cls_core.app.wording import UserError, model_label
-from conftest import start_app
-from owndata import TOPICS, make_model_folder
 
 OWN = sorted(TOPICS)  # the label names, as the models keep them
 SHIPPED = ["BiLSTM-attention", "TextCNN", "Linear (TF-IDF + SVM)"]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from owndata import TOPICS, labelled_rows, write_labelled_set
 
 from cls_core.data import EMBEDDING_FILE, EMBEDDING_VOCAB_FILE, DataFormatError, read_word2vec
 from cls_core.data.labelled import read_labelled_file
@@ -21,7 +22,6 @@ from cls_core.evaluation.evaluate import evaluate
 from cls_core.models.checkpoint import load_checkpoint
 from cls_core.models.predictor import Predictor
 from cls_core.training.train import main as train_main
-from tests.owndata import TOPICS, labelled_rows, write_labelled_set
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSES = sorted(TOPICS)

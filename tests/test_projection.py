@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from cls_core.app import deep
-from cls_core.explain import cache, projection
 from cls_core.data import load_split
+from cls_core.explain import cache, projection
 from cls_core.models.predictor import Predictor
 
 

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from cls_core.models.checkpoint import load_checkpoint
 from cls_core.data import KNOWN_FILES, load_split
 from cls_core.evaluation.evaluate import evaluate
+from cls_core.models.checkpoint import load_checkpoint
 from cls_core.models.predictor import SHIPPED_MODELS, Predictor, load_predictor
 
 FILES = list(SHIPPED_MODELS.values())

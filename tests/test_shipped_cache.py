@@ -6,11 +6,10 @@ import json
 import shutil
 
 import pytest
+from conftest import SHIPPED_DATA
 
 from cls_core.explain import attribution, cache, projection, shipped, units
 from cls_core.models.predictor import Predictor
-
-from conftest import SHIPPED_DATA
 
 
 def refuse(*args, **kwargs):

@@ -3,8 +3,8 @@
 import pytest
 
 from cls_core.app import deep
-from cls_core.evaluation import slices
 from cls_core.data import load_split
+from cls_core.evaluation import slices
 from cls_core.evaluation.evaluate import evaluate
 from cls_core.models.predictor import Predictor
 

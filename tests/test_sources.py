@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import SHIPPED_DATA
 
-from cls_core.data import DataFormatError, Dataset, SourceSpec, read_classes, read_label_map, with_extra
+from cls_core.data import DataFormatError, Dataset, SourceSpec, read_classes, with_extra
 from cls_core.data.outlets import (
     HALVES_DIR,
     OUTLET_SETS,
@@ -22,7 +23,6 @@ from cls_core.data.outlets import (
 from cls_core.evaluation.evaluate import evaluate, scored_labels
 from cls_core.models.checkpoint import load_checkpoint
 from cls_core.training.loop import set_loss
-from conftest import SHIPPED_DATA
 
 CLASSES = read_classes(SHIPPED_DATA / "class.txt")
 
@@ -95,8 +95,8 @@ def test_a_second_head_keeps_every_line_with_its_own_label(tmp_path):
 
 
 def test_the_second_heads_loss_is_added_and_a_line_without_a_class_has_no_first_loss():
-    from cls_core.training.loop import Objective, SecondHead, train_step
     from cls_core.models.networks import TextCNN
+    from cls_core.training.loop import Objective, SecondHead, train_step
 
     torch.manual_seed(0)
     network = TextCNN(
@@ -199,9 +199,10 @@ def test_training_from_two_sources_records_each(small_data_dir, tmp_path):
 
 
 def test_a_network_trains_with_a_second_head_resumes_and_is_saved_without_it(small_data_dir, tmp_path, monkeypatch):
+    from test_train import interrupt_after_first_epoch
+
     from cls_core.models.predictor import load_predictor
     from cls_core.training.train import main as train_main
-    from test_train import interrupt_after_first_epoch
 
     path, mapping = other_outlet(tmp_path)
     out = tmp_path / "textcnn.pt"

@@ -6,11 +6,11 @@ import pytest
 import torch
 
 import cls_core.training.train
-from cls_core.models.checkpoint import load_checkpoint
 from cls_core.data import load_split
-from cls_core.evaluation.evaluate import evaluate
-from cls_core.models.linear import LinearModel
 from cls_core.data.normalize import normalize_headline
+from cls_core.evaluation.evaluate import evaluate
+from cls_core.models.checkpoint import load_checkpoint
+from cls_core.models.linear import LinearModel
 from cls_core.models.predictor import Predictor
 from cls_core.training.loop import hide_characters
 from cls_core.training.train import main as train_main

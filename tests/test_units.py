@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from cls_core.explain import cache, inspection, units
 from cls_core.data import load_split
+from cls_core.explain import cache, inspection, units
 from cls_core.models.predictor import Predictor
 
 

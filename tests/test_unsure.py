@@ -5,11 +5,11 @@ import csv
 import numpy as np
 import pytest
 
-from cls_core.data import load_split
-from cls_core.data.normalize import opencc_converter
 from cls_core.app.batch import predict_file
 from cls_core.app.service import ENSEMBLE
 from cls_core.app.views.predict import predict
+from cls_core.data import load_split
+from cls_core.data.normalize import opencc_converter
 from cls_core.models.unsure import answered_at, fit_confidence_threshold, looks_chinese, token_counts, verdict
 
 JUNK = ["<script>alert(1)</script>", "😀😀😀", "aaaaaaaa", "Fed raises interest rates", "12345678", "!!!???"]

@@ -13,8 +13,8 @@ import io
 from pathlib import Path
 from typing import NamedTuple
 
-from cls_core.app.inputs import MAX_BATCH_LINES, MAX_UPLOAD_BYTES, SpreadsheetWriter, clean_headline
 from cls_core.app.i18n import class_name, text
+from cls_core.app.inputs import MAX_BATCH_LINES, MAX_UPLOAD_BYTES, SpreadsheetWriter, clean_headline
 from cls_core.app.wording import UserError, model_label
 from cls_core.data.normalize import drop_invisible
 

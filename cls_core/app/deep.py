@@ -18,10 +18,10 @@ import json
 from concurrent.futures import Future
 from pathlib import Path
 
-from cls_core.explain import attribution, counterfactual, projection, units
 from cls_core.app import deep_figures
 from cls_core.app.wording import pair_label
 from cls_core.evaluation import slices
+from cls_core.explain import attribution, counterfactual, projection, units
 
 
 def attributions(predictor, text, lang="en", inside=None, ig=None):

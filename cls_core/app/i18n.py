@@ -37,7 +37,8 @@ TEXTS = {
         "Our best model answers **{ours}** of 10,000 test headlines correctly; the published reference "
         "reaches {reference} with four times our THUCNews training data. Type a headline below and press Enter.",
         "**一条中文新闻标题属于十个主题中的哪一个？模型为什么这么判断？** 我们最好的模型在 10,000 条测试标题上"
-        "答对 **{ours}**；已发表的参考项目用四倍于我们的 THUCNews 训练数据达到 {reference}。在下面输入一条标题，按回车即可。",
+        "答对 **{ours}**；已发表的参考项目用四倍于我们的 THUCNew"
+        "s 训练数据达到 {reference}。在下面输入一条标题，按回车即可。",
     ),
     "privacy": ("Typed headlines are not stored.", "输入的标题不会被保存。"),
     "language": ("Language", "语言"),
@@ -456,7 +457,8 @@ TEXTS = {
         "*computes in*: the number format of the arithmetic on this server. bf16 (16-bit) is used where "
         "the processor multiplies it natively and a short timed test at start-up finds it faster; "
         "its answers agree with fp32 (32-bit) to within 0.01 in probability.",
-        "*计算格式*：本服务器上运算所用的数字格式。处理器原生支持 bf16（16 位）乘法、且启动时的简短计时测试表明它更快时，"
+        "*计算格式*：本服务器上运算所用的数字格式。处理器原生支持 "
+        "bf16（16 位）乘法、且启动时的简短计时测试表明它更快时，"
         "就用 bf16；它给出的概率与 fp32（32 位）相差不超过 0.01。",
     ),
     "title_accuracy": (
@@ -628,16 +630,19 @@ TEXTS = {
     "error_train_no_upload": ("Upload a labelled file first.", "请先上传一个带标签的文件。"),
     "tab_train": ("Train", "训练"),
     "train_intro": (
-        "Train a model on **your own headlines**. Upload a labelled file: `text<TAB>label` lines (.tsv, .txt) or a .csv "
+        "Train a model on **your own headlines**. Upload a label"
+        "led file: `text<TAB>label` lines (.tsv, .txt) or a .csv "
         "with `text` and `label` columns; up to {mb} MB and {lines} lines, {min_classes} to "
         "{max_classes} labels, at least {min_examples} lines each. 80% trains, 10% picks the best "
         "epoch (dev), 10% is kept for testing. One training runs at a time (the others wait in "
-        "line), for at most {minutes} minutes. A trained model appears in every model picker as name/model (e.g. topics/textcnn).",
+        "line), for at most {minutes} minutes. A trained model appear"
+        "s in every model picker as name/model (e.g. topics/textcnn).",
         "用**你自己的标题**训练一个模型。"
         "上传一个带标签的文件：每行 `text<TAB>label`（.tsv、.txt），或含 `text` 和 `label` 列的 .csv；"
         "最大 {mb} MB、{lines} 行，{min_classes} 到 {max_classes} 个标签，每个标签至少 {min_examples} 行。"
         "80% 用于训练，10% 用于挑选最好的一轮（验证集），10% 留作测试。同一时间只训练一个模型"
-        "（其余的排队等候），每次最多 {minutes} 分钟。训练好的模型会以“名称/模型”（例如 topics/textcnn）出现在每个模型选择器中。",
+        "（其余的排队等候），每次最多 {minutes} 分钟。训练好的模型会以“"
+        "名称/模型”（例如 topics/textcnn）出现在每个模型选择器中。",
     ),
     "train_file": ("Labelled file (.tsv, .csv, .txt)", "带标签的文件（.tsv、.csv、.txt）"),
     "train_checked_ok": (

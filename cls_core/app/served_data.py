@@ -9,7 +9,6 @@ from cls_core.data import DataFormatError
 from cls_core.data.splits import folder_of_test_split
 from cls_core.data.test_file import TestFile
 
-
 # The test sets Evaluate offers: the model's own test split, or headlines of an outlet the
 # models never trained on (the Toutiao slice in data/outlet/; THUCNews's classes only).
 TEST_SETS = ("test", "outlet")

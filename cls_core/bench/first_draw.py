@@ -317,7 +317,10 @@ def print_first_draw(r):
 
 def format_timeline(t):
     """The permalink's page, in ms from navigation start (None where the page had no such entry)."""
-    spans = lambda spans: ", ".join(f"{a:.0f}-{b:.0f}" for a, b in spans) or "none"
+
+    def spans(pairs):
+        return ", ".join(f"{a:.0f}-{b:.0f}" for a, b in pairs) or "none"
+
     longest = t["longest_task_ms"]
     return (
         f"HTML {t['html_ms']:.0f}, DOM ready {t['dom_ready_ms']:.0f}, server answers (queue/data) "

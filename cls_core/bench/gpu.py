@@ -47,8 +47,8 @@ from cls_core.data import (
     Dataset,
     load_pretrained,
     load_split,
-    read_split,
     read_classes,
+    read_split,
 )
 from cls_core.evaluation.evaluate import evaluate
 from cls_core.explain import attribution, counterfactual, inspection, projection

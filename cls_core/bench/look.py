@@ -6,8 +6,8 @@ python -m cls_core.bench --deep
 import numpy as np
 
 from cls_core.app.recent import Recent
-from cls_core.app.serving import configure_for_serving
 from cls_core.app.service import Demo
+from cls_core.app.serving import configure_for_serving
 from cls_core.app.views.inside import look_inside
 from cls_core.bench.timing import HEADLINE_30, percentiles, timed
 

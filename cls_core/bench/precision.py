@@ -29,11 +29,11 @@ from pathlib import Path
 import torch
 
 from cls_core.data import load_split
+from cls_core.models.checkpoint import load_checkpoint
 from cls_core.models.precision import DTYPES
 from cls_core.models.predictor import Predictor
 from cls_core.training.distributed import epoch_batches
 from cls_core.training.loop import Objective, train_epoch
-from cls_core.models.checkpoint import load_checkpoint
 from cls_core.training.train import build_parser
 
 # The reference project's TextCNN on the same data, on this machine (README, Results).

@@ -143,13 +143,15 @@ def bench_ratios(checkpoints, data_dir, device, precision="auto", threads=None, 
 def print_ratios(r):
     print(
         f"\n{'network':<18}{'precision':>10}{'threads':>8}{'reference s':>12}{'ref bf16 s':>11}{'ours s':>8}"
-        f"{'ratio':>8}{'vs bf16':>9}{'load s':>8}{'tables MB':>10}   (10,000 test headlines, raw strings in, best of the rounds)"
+        f"{'ratio':>8}{'vs bf16':>9}{'load s':>8}{'tables MB':>10}   "
+        f"(10,000 test headlines, raw strings in, best of the rounds)"
     )
     for name, row in r["networks"].items():
         for n, t in row["threads"].items():
             print(
                 f"{name:<18}{row['precision']:>10}{n:>8}{t['reference_s']:>12.3f}{t['reference_bf16_s']:>11.3f}"
-                f"{t['ours_s']:>8.3f}{t['ratio']:>7.1f}x{t['ratio_bf16']:>8.1f}x{row['load_s']:>8.2f}{row['fast_path_mb'] or 0:>10.1f}"
+                f"{t['ours_s']:>8.3f}{t['ratio']:>7.1f}x{t['ratio_bf16']:>8.1f}x{row['load_s']:>8.2f}"
+                f"{row['fast_path_mb'] or 0:>10.1f}"
             )
     probe = r.get("probe")
     if probe:

@@ -31,8 +31,8 @@ from pathlib import Path
 
 from cls_core.app import api
 from cls_core.app.allocator import glibc, limit_fragmentation
-from cls_core.app.serving import configure_for_serving
 from cls_core.app.service import Demo
+from cls_core.app.serving import configure_for_serving
 from cls_core.app.wording import ENSEMBLE
 from cls_core.bench.load import free_port, http_call, start_server
 from cls_core.data import load_split
@@ -242,7 +242,8 @@ def print_soak(r):
         errors = sum(row["errors"].values())
         trimmed = f" ({row['rss_trimmed'] / GIB:.3f} after malloc_trim)" if "rss_trimmed" in row else ""
         print(
-            f"round {i}: RSS {row['rss'] / GIB:.3f} GiB{trimmed}, peak {row['peak'] / GIB:.3f} GiB, {row['seconds']} s, "
+            f"round {i}: RSS {row['rss'] / GIB:.3f} GiB{trimmed}, p"
+            f"eak {row['peak'] / GIB:.3f} GiB, {row['seconds']} s, "
             f"load average {' '.join(map(str, row['load']))}, {errors} errors"
             + (f" ({row['first_errors'][0]})" if errors else "")
         )

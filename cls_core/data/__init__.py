@@ -7,6 +7,7 @@ headline is normalised, and text -> ids. Imports nothing else of cls_core.
 
 from cls_core.data.embeddings import load_pretrained, read_word2vec, tencent_available
 from cls_core.data.encoding import END, PAD, UNK, TextEncoder, Vocab, bigram_tokens, length_buckets, pad_batch
+from cls_core.data.sources import SourceSpec, read_label_map, read_source, with_extra
 from cls_core.data.splits import (
     DEFAULT_DATA_DIR,
     EMBEDDING_FILE,
@@ -24,7 +25,6 @@ from cls_core.data.splits import (
     resolve_data_dir,
     sha256_file,
 )
-from cls_core.data.sources import SourceSpec, read_label_map, read_source, with_extra
 
 __all__ = [
     "DEFAULT_DATA_DIR",

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from sklearn.model_selection import train_test_split
 
-from cls_core.data.splits import DataFormatError, Dataset, _decoded_lines, read_classes, resolve_data_dir, sha256_file
 from cls_core.data.sources import read_label_map
+from cls_core.data.splits import DataFormatError, Dataset, _decoded_lines, read_classes, resolve_data_dir, sha256_file
 
 REPO_DATA = Path(__file__).resolve().parents[2] / "data"
 HALVES_DIR = REPO_DATA / "halves"

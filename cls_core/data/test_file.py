@@ -20,8 +20,8 @@ from cls_core.data.splits import load_split
 @dataclass(frozen=True)
 class TestFile:
     path: Path
-    classes: tuple = None  # the label names a labelled file is read against; None: THUCNews format
-    label_map: Path = None  # another outlet's labels -> classes (cls_core.data.sources); None: labels are classes
+    classes: tuple | None = None  # the label names a labelled file is read against; None: THUCNews format
+    label_map: Path | None = None  # another outlet's labels -> classes (cls_core.data.sources); None: classes
 
     @classmethod
     def thucnews(cls, data_dir):

@@ -16,10 +16,10 @@ import time
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss, precision_recall_fscore_support
 
-from cls_core.models.calibration import expected_calibration_error, reliability_bins
-from cls_core.models.checkpoint import CheckpointError, atomic_write_text
 from cls_core.data import DataFormatError, add_data_dir_argument, load_split, resolve_data_dir
 from cls_core.data.outlets import OUTLET_SETS, load_outlet_set
+from cls_core.models.calibration import expected_calibration_error, reliability_bins
+from cls_core.models.checkpoint import CheckpointError, atomic_write_text
 from cls_core.models.precision import add_precision_argument
 from cls_core.models.predictor import add_device_argument, load_predictor
 from cls_core.models.unsure import answered_at, coverage_curve

@@ -22,10 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-from cls_core.models.checkpoint import CheckpointError, atomic_write_text
 from cls_core.data import DataFormatError, add_data_dir_argument, load_split, read_split, resolve_data_dir
-from cls_core.evaluation.evaluate import evaluate, summary
 from cls_core.data.normalize import clean_characters, normalize_headline, opencc_converter
+from cls_core.evaluation.evaluate import evaluate, summary
+from cls_core.evaluation.outlets import fit_outlet_threshold
+from cls_core.models.checkpoint import CheckpointError, atomic_write_text
+from cls_core.models.precision import add_precision_argument
 from cls_core.models.predictor import (
     ENSEMBLE_METRICS,
     SHIPPED_MODELS,
@@ -35,9 +37,7 @@ from cls_core.models.predictor import (
     assess,
     ensemble_record,
 )
-from cls_core.models.precision import add_precision_argument
-from cls_core.evaluation.outlets import fit_outlet_threshold
-from cls_core.models.unsure import TARGET_COVERAGE, fit_confidence_threshold
+from cls_core.models.unsure import fit_confidence_threshold
 
 CONVERSIONS = ("s2twp", "s2hk")
 CANDIDATES = ("t2s", "tw2s", "tw2sp", "hk2s")

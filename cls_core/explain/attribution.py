@@ -36,9 +36,9 @@ import torch
 from captum.attr import LayerIntegratedGradients
 from scipy.stats import spearmanr
 
+from cls_core.data import add_data_dir_argument, load_split, pad_batch, resolve_data_dir
 from cls_core.data.test_file import as_test_file
 from cls_core.explain import cache, inspection
-from cls_core.data import add_data_dir_argument, load_split, pad_batch, resolve_data_dir
 
 N_STEPS = 16  # chosen with --steps: see the module docstring
 MAX_STEPS = 128

@@ -34,8 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cls_core.models.checkpoint import atomic_write, atomic_write_text
 from cls_core.data import sha256_file
+from cls_core.models.checkpoint import atomic_write, atomic_write_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_DIR = ROOT / "checkpoints" / "shipped-cache"  # None: read no shipped entries

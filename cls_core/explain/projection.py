@@ -23,9 +23,9 @@ import torch
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
+from cls_core.data import add_data_dir_argument, length_buckets, pad_batch, resolve_data_dir
 from cls_core.data.test_file import as_test_file
 from cls_core.explain import cache
-from cls_core.data import add_data_dir_argument, length_buckets, pad_batch, resolve_data_dir
 
 PCA_DIMENSIONS = 50
 METHODS = ("tsne", "pca")

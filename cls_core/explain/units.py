@@ -20,9 +20,9 @@ import time
 import numpy as np
 import torch
 
+from cls_core.data import add_data_dir_argument, length_buckets, pad_batch, resolve_data_dir
 from cls_core.data.test_file import as_test_file
 from cls_core.explain import cache, inspection
-from cls_core.data import add_data_dir_argument, length_buckets, pad_batch, resolve_data_dir
 
 TOP_K = 20
 DIRECTIONS = ("forward", "backward")
@@ -91,7 +91,8 @@ def entry_name(k=TOP_K):
 
 def unit_index(predictor, data_dir, k=TOP_K):
     """The corpus index of this checkpoint over data_dir's test split (or a TestFile,
-    cls_core.data.test_file): read from the cache, else built and cached (`python -m cls_core.explain.units` times both)."""
+    cls_core.data.test_file): read from the cache, else built and cached (`python -m cls_core.explain.units`
+    times both)."""
     _require_bilstm(predictor)
     # float32 whatever the predictor serves in: the index shows the very activations that
     # Inside's hidden states and unit tracks (float32, through the network itself) show

@@ -17,7 +17,7 @@ import sqlite3
 import subprocess
 import threading
 from dataclasses import astuple, dataclass, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 DEFAULT_MAX_MB = 100
@@ -149,7 +149,7 @@ class FeedbackStore:
             raise FeedbackError(f"a headline of 1 to {MAX_HEADLINE_CHARS} characters, not {len(correction.headline)}")
         if not 0.0 <= correction.probability <= 1.0:
             raise FeedbackError(f"a probability in [0, 1], not {correction.probability}")
-        row = (datetime.now(timezone.utc).isoformat(timespec="milliseconds"), *astuple(correction))
+        row = (datetime.now(UTC).isoformat(timespec="milliseconds"), *astuple(correction))
         with self._lock:
             if self.size_bytes() >= self.max_bytes:
                 raise StoreFull(f"{self.path} has reached its cap of {self.max_bytes / 2**20:.0f} MB")

@@ -30,7 +30,6 @@ import torch.nn.functional as F
 from cls_core.data import END
 from cls_core.models.networks import BiLSTMAttention, TextCNN
 
-
 # --- text -> ids ------------------------------------------------------------------------------
 
 

@@ -19,15 +19,14 @@ import numpy as np
 import torch
 from scipy.special import softmax
 
-from cls_core.models.checkpoint import CheckpointError, checkpoint_bytes, load_checkpoint
 from cls_core.data import TextEncoder
+from cls_core.data.normalize import normalize_many, normalizer_for
+from cls_core.models.checkpoint import CheckpointError, checkpoint_bytes, load_checkpoint
 from cls_core.models.fast import FastEncoder, fast_path
 from cls_core.models.linear import LinearModel
 from cls_core.models.networks import build_model
 from cls_core.models.precision import add_precision_argument, dtype_of, resolve_precision
-from cls_core.data.normalize import normalize_many, normalizer_for
 from cls_core.models.unsure import unknown_share, verdict
-
 
 # Up to this many lengths in one call, the BiLSTM's fast path beats its packed forward
 # (python -m cls_core.bench --deep: a look inside scores prefixes and deletions this way).

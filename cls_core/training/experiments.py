@@ -31,7 +31,7 @@ import json
 import math
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -222,7 +222,7 @@ def run(data_dir, out, schedule, log=print):
             return None
         t = time.perf_counter()
         model, done[key] = train_and_score(corpus, schedule, **kwargs)
-        results["written"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        results["written"] = datetime.now(UTC).isoformat(timespec="seconds")
         atomic_write_text(out, json.dumps(results, indent=1))
         log(
             f"{section} {key}: dev {done[key]['dev_accuracy']:.2%} test {done[key]['test_accuracy']:.2%} "
@@ -250,7 +250,7 @@ def run(data_dir, out, schedule, log=print):
     for size in BATCH_SIZES[1:]:
         once("batch_size", str(size), batch_size=size)
     results["seconds"] = round(time.perf_counter() - start, 1)
-    results["written"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    results["written"] = datetime.now(UTC).isoformat(timespec="seconds")
     atomic_write_text(out, json.dumps(results, indent=1))
     return results
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cls_core.models.checkpoint import atomic_write
 from cls_core.data import EMBEDDING_FILE, EMBEDDING_VOCAB_FILE, add_data_dir_argument, load_split, resolve_data_dir
+from cls_core.models.checkpoint import atomic_write
 from cls_core.models.predictor import Predictor, add_device_argument
 from cls_core.training.train import main as train_main
 
@@ -36,9 +36,9 @@ def out_of_fold(model, data_dir, folds, train_args, device="auto", seed=0):
             for name in ("class.txt", "dev.txt", EMBEDDING_FILE, EMBEDDING_VOCAB_FILE):
                 if (data_dir / name).exists():
                     shutil.copyfile(data_dir / name, fold_dir / name)
-            held_out = [l for l, f in zip(lines, fold_of) if f == k]
+            held_out = [line for line, f in zip(lines, fold_of) if f == k]
             (fold_dir / "train.txt").write_text(
-                "\n".join(l for l, f in zip(lines, fold_of) if f != k) + "\n", encoding="utf-8"
+                "\n".join(line for line, f in zip(lines, fold_of) if f != k) + "\n", encoding="utf-8"
             )
             (fold_dir / "test.txt").write_text("\n".join(held_out) + "\n", encoding="utf-8")
             out = fold_dir / "model.pt"
@@ -48,7 +48,7 @@ def out_of_fold(model, data_dir, folds, train_args, device="auto", seed=0):
                 + list(train_args)
             )
             predictor = Predictor.load(out, device)
-            fold_probs = predictor.predict_proba([l.rpartition("\t")[0] for l in held_out])
+            fold_probs = predictor.predict_proba([line.rpartition("\t")[0] for line in held_out])
             if probs is None:
                 probs = np.zeros((len(lines), fold_probs.shape[1]), dtype=np.float32)
             probs[fold_of == k] = fold_probs

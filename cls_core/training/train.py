@@ -106,7 +106,6 @@ from cls_core.training.distributed import (
 from cls_core.training.loop import Objective, SecondHead, one_cycle_adamw, train_epoch
 from cls_core.training.own_data import DEFAULT_SPLIT_SEED, RunFiles, Stopped, read_own_data, stopped_by_sigterm
 
-
 # What --precision trains in, named by its autocast dtype (None: none, plain fp32).
 PRECISION_NAMES = {None: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}
 
@@ -151,7 +150,7 @@ class TrainingData:
     test: Dataset | None
     train_sha256: str
     own: object = None
-    train_counts: list = None  # THUCNews train's class counts (its --extra-train lines are recorded apart)
+    train_counts: list | None = None  # THUCNews train's class counts (its --extra-train lines are recorded apart)
 
 
 def normalized(split):
@@ -834,7 +833,10 @@ OWN_DATA_ONLY = ("dev_file", "test_file")
 def parse_arguments(parser, argv=None):
     """The arguments, the two modes kept apart: THUCNews (no --train-file) or your own file."""
     args = parser.parse_args(argv)
-    flag = lambda name: "--" + name.replace("_", "-")
+
+    def flag(name):
+        return "--" + name.replace("_", "-")
+
     if args.train_file:
         given = [flag(n) for n in THUCNEWS_ONLY if getattr(args, n)]
         if given:

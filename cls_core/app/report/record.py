@@ -57,7 +57,7 @@ class Records:
     measured: dict  # report-record.json
     agreement: dict  # {model name: the shipped agreement summary}
     problems: list  # why a record does not match the shipped checkpoints ([] = all good)
-    outlets: dict = None  # outlets.json: python -m cls_core.evaluation.outlets report (None without one)
+    outlets: dict | None = None  # outlets.json: python -m cls_core.evaluation.outlets report (None without one)
 
     @classmethod
     def load(cls, checkpoint_dir=CHECKPOINT_DIR, data_dir=DEMO_DATA_DIR, check=True):

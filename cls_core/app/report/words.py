@@ -17,7 +17,8 @@ WORDS = {
     "built": (
         "Written by `{command}` from the shipped checkpoints and their records; each figure "
         "names the command that reproduces it. Interactive: hover a figure for its numbers.",
-        "由 `{command}` 根据随附的模型检查点及其记录生成；每张图都注明了复现它的命令。图是可交互的：把鼠标移到图上可看数值。",
+        "由 `{command}` 根据随附的模型检查点及其记录生成；每"
+        "张图都注明了复现它的命令。图是可交互的：把鼠标移到图上可看数值。",
     ),
     "reproduce": ("Reproduce: `{command}`", "复现命令：`{command}`"),
     "contents": ("Contents", "目录"),
@@ -46,7 +47,8 @@ WORDS = {
         "project's published figures (grey) used {reference_train:,} THUCNews training headlines, four times ours. "
         "Both networks beat the linear baseline: the BiLSTM by {rnn_gain:.2f} points, the TextCNN by {cnn_gain:.2f}.",
         "在公开测试集的 {n:,} 条标题上测得，训练用 {train:,} 条标题。参考项目公布的结果（灰色）用了 "
-        "{reference_train:,} 条 THUCNews 训练标题，是我们的四倍。两个神经网络都胜过线性基线：BiLSTM 高 {rnn_gain:.2f} 个百分点，"
+        "{reference_train:,} 条 THUCNews 训练标题，是我们的四倍。"
+        "两个神经网络都胜过线性基线：BiLSTM 高 {rnn_gain:.2f} 个百分点，"
         "TextCNN 高 {cnn_gain:.2f} 个百分点。",
     ),
     "col_model": ("model", "模型"),
@@ -180,10 +182,12 @@ WORDS = {
         "(`not_chinese`), more than 30 % characters it never saw (`unknown_chars`), or a calibrated top "
         "probability below its threshold (`low_confidence`). An unsure answer is right only about half "
         'of the time: treat it as "ask a person".',
-        "- **旧闻。** 模型学过的每条标题都来自 2005 到 2011 年的新浪新闻。之后才出现的话题、名字和词（手机品牌、直播带货、"
+        "- **旧闻。** 模型学过的每条标题都来自 2005 到 201"
+        "1 年的新浪新闻。之后才出现的话题、名字和词（手机品牌、直播带货、"
         "新的疾病、新的领导人）对它们来说是未知的字或未知的组合。\n"
         "- **数据少。** 它们只学了 {train:,} 条标题，是公开训练集的四分之一。\n"
-        "- **只有十个主题。** 其他主题的标题（天气、健康、旅游、汽车）也会被分到十个主题之一，通常是用词最接近的那个。\n"
+        "- **只有十个主题。** 其他主题的标题（天气、健康、旅游"
+        "、汽车）也会被分到十个主题之一，通常是用词最接近的那个。\n"
         "- **财经与股票重叠。** 这两个主题共享词汇；{model}的 {errors} 个测试错误中有 {fs} 个发生在二者之间。\n"
         "- **今天的标题。** 在 {today} 条按今天风格手写的标题上，集成模型答对 {today_acc:.1%}（测试集上为 "
         "{test_acc:.2%}），其中 {today_unsure} 条说没把握。答错的例子：\n{today_wrong}\n"
@@ -256,8 +260,10 @@ WORDS = {
         "(2018; never trained on; 8 channels mapped) and NLPCC 2017 dev (6 labels). A finance headline "
         "counts as right when the answer is finance or stocks. *answered*: share not flagged unsure; "
         "*right*: accuracy of those.",
-        "**在其他媒体上**（`{command}`）：THUCNews 测试集，以及两家媒体的 *report* 半份（所有选择都在 *fit* 半份上做完后"
-        "只测一次）：今日头条（2018 年；从未训练过；对应了 8 个频道）和 NLPCC 2017 验证集（6 个标签）。财经标题答财经或股票都算对。"
+        "**在其他媒体上**（`{command}`）：THUCNews 测试集，以"
+        "及两家媒体的 *report* 半份（所有选择都在 *fit* 半份上做完后"
+        "只测一次）：今日头条（2018 年；从未训练过；对应了 8 个频道）和 "
+        "NLPCC 2017 验证集（6 个标签）。财经标题答财经或股票都算对。"
         "*回答*：未标为没把握的比例；*答对*：其中的准确率。",
     ),
     "col_set_test": ("THUCNews test", "THUCNews 测试集"),
@@ -291,7 +297,8 @@ WORDS = {
         "data and embeddings are never committed; the test split ships in `data/demo/` (checked by sha256).",
         "THUCNews（清华大学自然语言处理实验室）：从新浪新闻 2005 到 2011 年的 RSS 频道中筛选的新闻。使用公开项目 "
         "`649453932/Chinese-Text-Classification-Pytorch`（`THUCNews/data`）的标题划分：**{train:,}** 条训练标题"
-        "（其 180,000 条中的前 45,000 条；sha256 `{train_sha}`）、{dev:,} 条验证和 {test:,} 条测试标题，取 THUCNews 十四个类别中的十个，"
+        "（其 180,000 条中的前 45,000 条；sha256 `{train_sha}`）"
+        "、{dev:,} 条验证和 {test:,} 条测试标题，取 THUCNews 十四个类别中的十个，"
         "各类数量相同。约 42 条测试标题也出现在训练文件中（公开数据中的重复）。字向量：同一项目提取的腾讯 AI Lab "
         "向量（4,762 个字 × 200 维）。训练数据和向量从不提交到仓库；测试集随仓库放在 `data/demo/`（用 sha256 校验）。",
     ),
@@ -342,7 +349,8 @@ WORDS = {
         "未知的字和旧的联想来读；在今天风格的标题上集成模型答对 {today_acc:.1%}，测试集上为 {test_acc:.2%}。\n"
         "- 只有 {train:,} 条训练标题，是公开训练集的四分之一。\n"
         "- 只有十个主题：其他内容都会被硬分到其中之一。\n"
-        "- 财经和股票共享词汇：集成模型的 {errors} 个测试错误中有 {fs} 个在二者之间。在需要区分的场合，把二者当作一个主题。\n"
+        "- 财经和股票共享词汇：集成模型的 {errors} 个测试错误中有"
+        " {fs} 个在二者之间。在需要区分的场合，把二者当作一个主题。\n"
         "- 没把握的回答（约占测试集的 {flagged:.0%}）只有大约一半是对的；大部分不是中文的文本总被标为没把握。\n"
         "- 注意力不是解释：它与遮挡的一致程度不如积分梯度。\n"
         "- 新浪的栏目分类带有编辑的选择；模型继承了这些选择。",

@@ -5,8 +5,8 @@ from dataclasses import replace
 
 import gradio as gr
 
-from cls_core.app.tabs.common import answer, hidden, hint_update, shown
 from cls_core.app.i18n import text
+from cls_core.app.tabs.common import answer, hidden, hint_update, shown
 from cls_core.app.views.map import draw_map, numbered_headline
 from cls_core.app.wording import UserError
 

@@ -40,15 +40,12 @@ TABS = {
 }
 
 # The figures are drawn for a light page: the page stays light where the system is dark.
-PAGE_JS = (
-    """() => {
+PAGE_JS = """() => {
   const light = () => document.body.classList.remove("dark");
   light();
   new MutationObserver(light).observe(document.body, { attributes: true, attributeFilter: ["class"] });
-  (%s)();
-}"""
-    % MAP_CLICK_JS
-)
+  (MAP_CLICK)();
+}""".replace("MAP_CLICK", MAP_CLICK_JS)
 # The link box receives '?tab=…'; make it a whole address and put it on the clipboard.
 FULL_LINK_JS = """(query) => {
   if (!query) return query;

@@ -11,15 +11,15 @@ import pandas as pd
 
 from cls_core.app import figures
 from cls_core.app.i18n import class_name, text
+from cls_core.app.registry import folder_ensemble_name
 from cls_core.app.report.page import write_report
 from cls_core.app.report.record import Records
 from cls_core.app.wording import ENSEMBLE, UserError, model_label, outlet_line
-from cls_core.app.registry import folder_ensemble_name
 from cls_core.data import DataFormatError, load_split
 from cls_core.data.labelled import read_labelled_file
+from cls_core.data.sources import source_name
 from cls_core.models.networks import count_parameters
 from cls_core.models.predictor import SHIPPED_MODELS, ensemble_record
-from cls_core.data.sources import source_name
 
 # Figures from the reference project's README (THUCNews, 180k training headlines).
 PUBLISHED = [("TextCNN", 0.9122), ("TextRNN", 0.9112), ("TextRNN_Att", 0.9090)]

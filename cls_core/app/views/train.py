@@ -127,7 +127,7 @@ def curves(progress, lang):
     )
 
 
-_copies = {}  # (checkpoint path, its mtime) -> its copy in the downloads folder
+_copies: dict[tuple, Path] = {}  # (checkpoint path, its mtime) -> its copy in the downloads folder
 
 
 def checkpoint_download(core, name):
