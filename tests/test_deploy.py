@@ -172,7 +172,7 @@ def test_the_readme_header_tells_spaces_how_to_run_the_app():
     assert header["sdk_version"] == gradio.__version__  # the Gradio the tests ran against
     # and the one requirements.txt installs, so that a fresh clone runs what Spaces runs
     pins = [line.split("#")[0].strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
-    assert f"gradio=={header['sdk_version']}" in pins
+    assert f"gradio[mcp]=={header['sdk_version']}" in pins
     # the Python the project is written for, and the Docker image's, are one
     assert header["python_version"] == "3.11"
     assert f"FROM python:{header['python_version']}-slim" in (ROOT / "Dockerfile").read_text()
