@@ -205,6 +205,49 @@ def test_export_writes_text_tab_class_name_that_training_reads(store, tmp_path, 
         feedback_main(["list", "--db", str(tmp_path / "none.sqlite3")])
 
 
+def test_an_export_holds_one_label_set_and_says_which_model_each_line_corrected(store, tmp_path, capsys):
+    store.add(correction("国足3:0完胜泰国队", "society"))
+    own = Correction("我的第一条", "我的第一条", "mine/linear", "cats", 0.8, "dogs", "abc123", "e" * 64)
+    store.add(own)
+    out = tmp_path / "corrections.tsv"
+    feedback_main(["export", "--db", str(store.path), "--out", str(out)])  # the shipped models' classes
+    assert out.read_text(encoding="utf-8") == "国足3:0完胜泰国队\tsociety\n"
+    assert "1 of other models or label sets left out" in capsys.readouterr().out
+    assert (tmp_path / "corrections.models.tsv").read_text().splitlines() == [
+        "line\tmodel\tcheckpoint_sha256",
+        f"1\tTextCNN\t{'f' * 64}",
+    ]
+    # training reads it whole (before, the own model's `dogs` line made --extra-train refuse the file)
+    from conftest import SHIPPED_DATA
+
+    from cls_core.data import Dataset, read_classes, with_extra
+
+    classes = read_classes(SHIPPED_DATA / "class.txt")
+    assert with_extra(Dataset([], [], list(classes)), [str(out)]).texts == ["国足3:0完胜泰国队"]
+    feedback_main(["export", "--db", str(store.path), "--out", str(out), "--model", "mine/linear"])
+    assert out.read_text(encoding="utf-8") == "我的第一条\tdogs\n"
+
+
+def test_list_and_export_leave_an_older_database_as_it_is(tmp_path, capsys):
+    path = tmp_path / "v1.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute(MIGRATIONS[0])
+    db.execute(
+        "INSERT INTO corrections (created, headline, read_as, model, answer, probability, correction, "
+        "app_commit) VALUES ('2026-01-01T00:00:00+00:00', '央行降准', '央行降准', 'TextCNN', 'stocks', 0.7, "
+        "'finance', NULL)"
+    )
+    db.execute("PRAGMA user_version=1")
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    feedback_main(["list", "--db", str(path)])
+    feedback_main(["export", "--db", str(path), "--out", str(tmp_path / "c.tsv")])
+    assert "1 corrections" in capsys.readouterr().out
+    assert (tmp_path / "c.tsv").read_text(encoding="utf-8") == "央行降准\tfinance\n"
+    assert path.read_bytes() == before and sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1
+
+
 def test_training_folds_the_corrections_in_and_records_them(small_data_dir, tmp_path):
     from cls_core.data import sha256_file
     from cls_core.models.checkpoint import load_checkpoint

@@ -20,6 +20,8 @@ from dataclasses import astuple, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cls_core.models.checkpoint import atomic_write_text
+
 DEFAULT_MAX_MB = 100
 MAX_HEADLINE_CHARS = 1000  # the app reads 200; this only bounds what any caller can make us keep
 
@@ -92,13 +94,22 @@ def app_commit(root=None):
 
 
 class FeedbackStore:
-    def __init__(self, path, max_mb=DEFAULT_MAX_MB):
+    def __init__(self, path, max_mb=DEFAULT_MAX_MB, read_only=False):
+        """read_only: open the file as it is, for reading beside a running app (list, export):
+        no migration, no write; a file of an older schema is read with the columns it has."""
         self.path = Path(path)
         self.max_bytes = int(max_mb * 1024 * 1024)
+        self._lock = threading.Lock()
+        if read_only:
+            self._db = sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=10, check_same_thread=False
+            )
+            self._db.row_factory = sqlite3.Row
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: no implicit transactions; each write says BEGIN IMMEDIATE itself.
         self._db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-        self._lock = threading.Lock()
+        self._db.row_factory = sqlite3.Row
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
@@ -173,8 +184,7 @@ class FeedbackStore:
             cursor = self._db.execute(
                 "SELECT * FROM corrections ORDER BY id DESC" + (" LIMIT ?" if limit else ""), (limit,) if limit else ()
             )
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, r)) for r in cursor.fetchall()]
+            return [dict(row) for row in cursor.fetchall()]
 
     def count(self):
         with self._lock:
@@ -183,22 +193,37 @@ class FeedbackStore:
     def pair_counts(self):
         """[(answer, correction, count)], the most frequent pair first."""
         with self._lock:
-            return self._db.execute(
-                "SELECT answer, correction, COUNT(*) AS n FROM corrections "
-                "GROUP BY answer, correction ORDER BY n DESC, answer, correction"
-            ).fetchall()
+            return [
+                tuple(row)
+                for row in self._db.execute(
+                    "SELECT answer, correction, COUNT(*) AS n FROM corrections "
+                    "GROUP BY answer, correction ORDER BY n DESC, answer, correction"
+                )
+            ]
 
-    def export(self, out):
-        """Write `text<TAB>label` lines (label: the visitor's class name), oldest first,
-        atomically; returns how many. Repeated headlines are written each time they were sent."""
-        rows = reversed(self.rows())
-        lines = [f"{' '.join(r['headline'].split())}\t{r['correction']}\n" for r in rows]
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.writelines(lines)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, out)
-        return len(lines)
+    def export(self, out, models=None, classes=None):
+        """Write `text<TAB>label` lines (label: the visitor's class name), oldest first, of the
+        corrections of `models` (names; None: any) whose label and answer are both in `classes`
+        (None: any), so that one file holds one label set, as --extra-train needs; and beside
+        it models_path(out), which model (and checkpoint) each line corrected. Both are
+        written atomically; returns (lines written, corrections left out)."""
+        rows = list(reversed(self.rows()))
+        kept = [
+            r
+            for r in rows
+            if (models is None or r["model"] in models)
+            and (classes is None or (r["correction"] in classes and r["answer"] in classes))
+        ]
+        atomic_write_text(out, "".join(f"{' '.join(r['headline'].split())}\t{r['correction']}\n" for r in kept))
+        atomic_write_text(
+            models_path(out),
+            "line\tmodel\tcheckpoint_sha256\n"
+            + "".join(f"{i}\t{r['model']}\t{r.get('checkpoint_sha256') or ''}\n" for i, r in enumerate(kept, 1)),
+        )
+        return len(kept), len(rows) - len(kept)
+
+
+def models_path(out):
+    """corrections.tsv -> corrections.models.tsv: which model each exported line corrected."""
+    out = Path(out)
+    return out.with_name(f"{out.stem}.models.tsv")

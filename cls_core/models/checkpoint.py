@@ -40,13 +40,16 @@ def checkpoint_file_name(kind):
 
 
 def atomic_write(path, write):
-    """Call write(tmp_path), then rename onto path: a crash never leaves half a file."""
+    """Call write(tmp_path), then rename onto path: a crash never leaves half a file, and the
+    file is on disk (fsynced) when this returns."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         write(tmp)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes files private; checkpoints are for sharing
         os.replace(tmp, path)
     except BaseException:

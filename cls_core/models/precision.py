@@ -27,6 +27,8 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
+from cls_core.models.checkpoint import atomic_write_text
+
 PRECISIONS = ("auto", "fp32", "bf16")
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
 # bf16 must win by this much in the probe: a tie is not worth its rounding.
@@ -110,10 +112,7 @@ def cpu_verdict(refresh=False):
     verdict["choice"] = "bf16" if verdict["bf16_ms"] * PROBE_MARGIN <= verdict["fp32_ms"] else "fp32"
     verdict["key"] = key
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(verdict), encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write_text(path, json.dumps(verdict))
     except OSError:  # a read-only checkout still serves; it probes again next time
         pass
     return verdict

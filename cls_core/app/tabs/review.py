@@ -63,7 +63,8 @@ class ReviewTab:
     def wire(self, state):
         def on_export():
             path = self.core.downloads.new_path("corrections.tsv")
-            self.store.export(path)
+            # the shipped models' label set: a file --extra-train takes whole
+            self.store.export(path, classes=set(self.core.classes))
             return gr.update(value=str(path), visible=True)
 
         self.refresh.click(self.render, state, self.views, api_visibility="private")
