@@ -17,6 +17,7 @@ from cls_core.app.training_jobs import (
     FAILED,
     RUNNING,
     TIMED_OUT,
+    TRAINED_HERE,
     WAITING,
     TrainingOptions,
     TrainingQueue,
@@ -216,6 +217,25 @@ time.sleep(600)
 """
 
 
+def test_a_training_starts_without_python_between_fork_and_exec(monkeypatch, tmp_path):
+    """preexec_fn runs Python in the forked child, which can deadlock in a threaded server."""
+    import subprocess
+
+    from cls_core.app import training_jobs
+
+    started = {}
+
+    def popen(argv, **kwargs):
+        started.update(kwargs, argv=argv)
+        raise OSError("not started in this test")
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    with pytest.raises(OSError), open(tmp_path / "out.txt", "wb") as output:
+        training_jobs.start_training(["python", "-m", "cls_core.train"], output)
+    assert started.get("preexec_fn") is None and started["start_new_session"]
+    assert started["argv"][-3:] == ["python", "-m", "cls_core.train"] and "nice" in started["argv"]
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG) is Linux's")
 def test_a_training_does_not_outlive_the_app(tmp_path):
     import signal
@@ -295,6 +315,51 @@ def test_deleting_a_trained_model_unserves_it_and_removes_its_folder(tmp_path, q
         queue.delete("gone-soon")
     with pytest.raises(UserError):
         queue.delete("../checkpoints")
+
+
+def test_an_operators_model_is_served_but_cannot_be_downloaded_or_deleted_from_the_page(tmp_path, queue):
+    """Only what this app's training made (marked so) is the visitors' to download and delete;
+    before, any folder under --models was, the operator's own models included."""
+    operators = queue.models_dir / "operator"
+    operators.mkdir(parents=True)
+    (operators / "linear.npz").write_bytes(b"the operator's model")
+    job = queue.submit(upload(tmp_path), TrainingOptions("linear", 1, "visitors"))
+    wait_for(lambda: job.state == DONE)
+    assert (queue.models_dir / "visitors" / TRAINED_HERE).is_file()
+    assert queue.trained_models() == ["visitors"]
+    assert queue.checkpoint("operator") is None and queue.checkpoint("visitors") is not None
+    with pytest.raises(UserError):
+        queue.delete("operator")
+    assert (operators / "linear.npz").read_bytes() == b"the operator's model"
+    with pytest.raises(UserError) as taken:  # nor is its name given again
+        queue.check_name("operator")
+    assert taken.value.key == "error_train_name_taken"
+
+
+def test_a_delete_is_asked_for_then_confirmed(tmp_path, queue, demo):
+    import gradio as gr
+
+    from cls_core.app.service import Demo
+    from cls_core.app.tabs.common import Words
+    from cls_core.app.tabs.train import TrainTab
+    from cls_core.app.visitor import Visitor
+
+    job = queue.submit(upload(tmp_path), TrainingOptions("linear", 1, "mine"))
+    wait_for(lambda: job.state == DONE)
+    core = Demo(demo.registry, demo.data_dir)
+    core.training = queue
+    for lang in ("en", "zh-CN"):
+        with gr.Blocks():
+            tab = TrainTab(core, Words(lang))
+        picked = tab.render(Visitor(lang=lang, tab="train", train_model="mine"))
+        assert picked[tab.delete]["visible"] and not picked[tab.confirm]["visible"]
+        assert not picked[tab.delete_yes]["visible"]
+        asked = tab.render(Visitor(lang=lang, tab="train", train_model="mine", train_deleting="mine"))
+        assert (
+            not asked[tab.delete]["visible"] and asked[tab.delete_yes]["visible"] and asked[tab.delete_keep]["visible"]
+        )
+        assert "mine" in asked[tab.confirm]["value"] and asked[tab.confirm]["visible"]
+    assert queue.trained_models() == ["mine"]  # asking deletes nothing
 
 
 def test_the_command_line_is_the_training_clis():

@@ -37,8 +37,8 @@ TEXTS = {
         "Our best model answers **{ours}** of 10,000 test headlines correctly; the published reference "
         "reaches {reference} with four times our THUCNews training data. Type a headline below and press Enter.",
         "**一条中文新闻标题属于十个主题中的哪一个？模型为什么这么判断？** 我们最好的模型在 10,000 条测试标题上"
-        "答对 **{ours}**；已发表的参考项目用四倍于我们的 THUCNew"
-        "s 训练数据达到 {reference}。在下面输入一条标题，按回车即可。",
+        "答对 **{ours}**；已发表的参考项目用四倍于我们的 THUCNews"
+        " 训练数据达到 {reference}。在下面输入一条标题，按回车即可。",
     ),
     "privacy": ("Typed headlines are not stored.", "输入的标题不会被保存。"),
     "language": ("Language", "语言"),
@@ -630,13 +630,13 @@ TEXTS = {
     "error_train_no_upload": ("Upload a labelled file first.", "请先上传一个带标签的文件。"),
     "tab_train": ("Train", "训练"),
     "train_intro": (
-        "Train a model on **your own headlines**. Upload a label"
-        "led file: `text<TAB>label` lines (.tsv, .txt) or a .csv "
+        "Train a model on **your own headlines**. Upload a "
+        "labelled file: `text<TAB>label` lines (.tsv, .txt) or a .csv "
         "with `text` and `label` columns; up to {mb} MB and {lines} lines, {min_classes} to "
         "{max_classes} labels, at least {min_examples} lines each. 80% trains, 10% picks the best "
         "epoch (dev), 10% is kept for testing. One training runs at a time (the others wait in "
-        "line), for at most {minutes} minutes. A trained model appear"
-        "s in every model picker as name/model (e.g. topics/textcnn).",
+        "line), for at most {minutes} minutes. A trained model "
+        "appears in every model picker as name/model (e.g. topics/textcnn).",
         "用**你自己的标题**训练一个模型。"
         "上传一个带标签的文件：每行 `text<TAB>label`（.tsv、.txt），或含 `text` 和 `label` 列的 .csv；"
         "最大 {mb} MB、{lines} 行，{min_classes} 到 {max_classes} 个标签，每个标签至少 {min_examples} 行。"
@@ -731,6 +731,19 @@ TEXTS = {
     "train_models": ("Trained models", "已训练的模型"),
     "train_download": ("⬇ Download its checkpoint", "⬇ 下载其模型文件"),
     "train_delete": ("Delete this model", "删除此模型"),
+    "train_who": (
+        "Who may do what: every visitor of this page can train, open, download and delete the models "
+        "trained here; models the operator put beside the app are served to everyone but cannot be "
+        "downloaded or deleted from this page.",
+        "谁能做什么：本页的每位访客都可以训练、打开、下载和删除在这里训练的模型；"
+        "运营者放在应用旁的模型对所有人提供服务，但不能从本页下载或删除。",
+    ),
+    "train_confirm_delete": (
+        "Delete **{name}** for good? Everyone using it loses it, and it cannot be brought back.",
+        "确定永久删除 **{name}** 吗？所有正在使用它的人都会失去它，且无法恢复。",
+    ),
+    "train_delete_yes": ("Yes, delete it", "确定删除"),
+    "train_delete_keep": ("Keep it", "保留"),
 }
 
 

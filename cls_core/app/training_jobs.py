@@ -17,7 +17,6 @@ on failure, cancel or time-out the staging folder goes. The uploaded file belong
 from submission on and goes when the run ends, whatever the end.
 """
 
-import ctypes
 import json
 import os
 import re
@@ -45,10 +44,9 @@ STAGING = ".staging"  # models/.staging/JOB/: where a run writes until it has su
 NICENESS = 10  # a training yields the CPU to the page's requests
 KILL_GRACE_SECONDS = 5  # after SIGTERM, before SIGKILL
 ERROR_LINES = 20  # of a failed run's output, shown when it printed no `error:` line
-
-PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies (Linux)
-# loaded here, not between fork and exec, where the child should do no more than it must
-_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+# In each folder this app's training made: the mark that visitors may download and delete it.
+# The operator's own models under --models have none, and stay out of the Train tab's reach.
+TRAINED_HERE = "trained-here.json"
 
 # A job's states; the last four are ends.
 WAITING, RUNNING, DONE, FAILED, CANCELLED, TIMED_OUT = "waiting", "running", "done", "failed", "cancelled", "timed_out"
@@ -268,17 +266,24 @@ class TrainingQueue:
             self._lock.notify_all()
 
     def trained_models(self):
-        """The folders of trained models (models/NAME), by name."""
+        """The folders this app's training made (models/NAME, marked TRAINED_HERE), by name:
+        the only ones a visitor may download or delete."""
         if not self.models_dir.is_dir():
             return []
-        return sorted(p.name for p in self.models_dir.iterdir() if p.is_dir() and NAME_PATTERN.fullmatch(p.name))
+        return sorted(
+            p.name
+            for p in self.models_dir.iterdir()
+            if p.is_dir() and NAME_PATTERN.fullmatch(p.name) and (p / TRAINED_HERE).is_file()
+        )
 
     def checkpoint(self, name):
-        """The checkpoint file of the trained model models/NAME (None if it has none)."""
-        return first_checkpoint(self.models_dir / name) if NAME_PATTERN.fullmatch(name or "") else None
+        """The checkpoint file of the trained model models/NAME (None if it has none, or if
+        this app's training did not make it)."""
+        return first_checkpoint(self.models_dir / name) if name in self.trained_models() else None
 
     def delete(self, name):
-        """Delete the trained model models/NAME: first unserved (on_removed), then its folder."""
+        """Delete the trained model models/NAME (one this app's training made): first unserved
+        (on_removed), then its folder."""
         if name not in self.trained_models():
             raise UserError("error_train_no_model", name=name)
         self.on_removed(name)
@@ -348,6 +353,9 @@ class TrainingQueue:
         target = self.models_dir / job.options.name
         if not any(trained.glob(checkpoint_file_name(job.options.model))):
             return self._end(job, FAILED, "the training wrote no checkpoint")
+        # marked before the rename, so that models/NAME appears whole, mark included
+        mark = {"model": job.options.model, "epochs": job.options.epochs, "lines": job.lines, "job": job.id}
+        (trained / TRAINED_HERE).write_text(json.dumps(mark), encoding="utf-8")
         try:
             os.rename(trained, target)  # fails if a folder of that name appeared meanwhile
         except OSError:
@@ -380,23 +388,24 @@ def start_training(argv, output):
     """The training process, its output (stdout and stderr) into the open file output: in a
     process group of its own (a cancel stops all of it), at a lower priority, on one thread."""
     return subprocess.Popen(
-        argv,
+        guarded(argv),
         stdout=output,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         start_new_session=True,
-        preexec_fn=lower_priority_and_follow_parent,
         env=dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONUNBUFFERED="1"),
     )
 
 
-def lower_priority_and_follow_parent():
-    """In a training's process, between fork and exec (system calls only): yield the CPU to
-    the page's requests, and get SIGTERM should the app die without stopping it (killed, or a
-    crash), so that no training outlives the app. The trainer cleans up after SIGTERM."""
-    os.nice(NICENESS)
-    if _LIBC is not None:
-        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+def guarded(argv):
+    """argv run through `nice`, yielding the CPU to the page's requests, and, where util-linux's
+    setpriv is (Linux), with SIGTERM as its parent-death signal: should the app die without
+    stopping it (killed, or a crash), no training outlives it (the trainer cleans up after
+    SIGTERM). Commands, not a preexec_fn: Python code between fork and exec can deadlock in a
+    threaded server (the subprocess documentation's warning)."""
+    command = ["nice", "-n", str(NICENESS), *argv]
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "TERM", *command] if setpriv else command
 
 
 def stop(process):

@@ -44,6 +44,7 @@ class Visitor:
     train_upload: str = ""  # the uploaded file checked, until a training takes it
     train_job: str = ""  # the id of the visitor's last training (cls_core.app.training_jobs)
     train_model: str = ""  # the trained model picked to download or delete
+    train_deleting: str = ""  # the trained model the visitor asked to delete, until confirmed or kept
 
     def with_hint(self, tab, error):
         """This visitor with the hint of a UserError shown on tab."""

@@ -182,8 +182,8 @@ WORDS = {
         "(`not_chinese`), more than 30 % characters it never saw (`unknown_chars`), or a calibrated top "
         "probability below its threshold (`low_confidence`). An unsure answer is right only about half "
         'of the time: treat it as "ask a person".',
-        "- **旧闻。** 模型学过的每条标题都来自 2005 到 201"
-        "1 年的新浪新闻。之后才出现的话题、名字和词（手机品牌、直播带货、"
+        "- **旧闻。** 模型学过的每条标题都来自 2005 到 2011"
+        " 年的新浪新闻。之后才出现的话题、名字和词（手机品牌、直播带货、"
         "新的疾病、新的领导人）对它们来说是未知的字或未知的组合。\n"
         "- **数据少。** 它们只学了 {train:,} 条标题，是公开训练集的四分之一。\n"
         "- **只有十个主题。** 其他主题的标题（天气、健康、旅游"

@@ -116,6 +116,13 @@ class TrainTab:
             self.delete = words(
                 gr.Button, ("value", "train_delete"), variant="stop", visible=False, scale=1, elem_id="train-delete"
             )
+        with gr.Row(equal_height=True):
+            self.confirm = gr.Markdown(visible=False, elem_id="train-confirm")
+            self.delete_yes = words(
+                gr.Button, ("value", "train_delete_yes"), variant="stop", visible=False, elem_id="train-delete-yes"
+            )
+            self.delete_keep = words(gr.Button, ("value", "train_delete_keep"), visible=False, elem_id="train-keep")
+        words(gr.Markdown, ("value", "train_who"), elem_classes="hint")
         self.timer = gr.Timer(POLL_SECONDS, active=False)
         self.views = [
             self.hint,
@@ -129,6 +136,9 @@ class TrainTab:
             self.trained,
             self.download,
             self.delete,
+            self.confirm,
+            self.delete_yes,
+            self.delete_keep,
             self.timer,
         ]
 
@@ -163,7 +173,13 @@ class TrainTab:
         out[self.trained] = gr.update(choices=trained, value=chosen)
         checkpoint = checkpoint_download(self.core, chosen)
         out[self.download] = gr.update(value=str(checkpoint) if checkpoint else None, visible=checkpoint is not None)
-        out[self.delete] = gr.update(visible=chosen is not None)
+        asking = chosen is not None and v.train_deleting == chosen
+        out[self.delete] = gr.update(visible=chosen is not None and not asking)
+        out[self.confirm] = gr.update(
+            value=text("train_confirm_delete", lang, name=chosen) if asking else "", visible=asking
+        )
+        out[self.delete_yes] = gr.update(visible=asking)
+        out[self.delete_keep] = gr.update(visible=asking)
         active = is_active(self.jobs, v.train_job)
         out[self.cancel] = gr.update(visible=active)
         out[self.timer] = gr.update(active=active)
@@ -214,11 +230,15 @@ class TrainTab:
             return {state: replace(v, tab="predict", models=tuple(job.model_names), predicted=False), redraw: count + 1}
 
         def on_delete(v):
+            """The first click only asks: the delete happens on "Yes, delete it"."""
+            return answer(self, state, v, lambda v: replace(v, train_deleting=v.train_model))
+
+        def on_confirm(v):
             def change(v):
-                if not v.train_model:
-                    raise UserError("error_train_no_model", name="")
+                if not v.train_model or v.train_deleting != v.train_model:
+                    raise UserError("error_train_no_model", name=v.train_model)
                 self.jobs.delete(v.train_model)
-                return replace(v, train_model="")
+                return replace(v, train_model="", train_deleting="")
 
             return {**answer(self, state, v, change), **pickers(v.lang)}
 
@@ -231,9 +251,13 @@ class TrainTab:
         self.timer.tick(on_tick, state, models_changed, **private)
         self.open.click(on_open, [state, redraw], [state, redraw], **private)
         self.trained.select(
-            lambda v, name: answer(self, state, v, lambda v: replace(v, train_model=name or "")),
+            lambda v, name: answer(self, state, v, lambda v: replace(v, train_model=name or "", train_deleting="")),
             [state, self.trained],
             outputs,
             **private,
         )
-        self.delete.click(on_delete, state, models_changed, **private)
+        self.delete.click(on_delete, state, outputs, **private)
+        self.delete_yes.click(on_confirm, state, models_changed, **private)
+        self.delete_keep.click(
+            lambda v: answer(self, state, v, lambda v: replace(v, train_deleting="")), state, outputs, **private
+        )
