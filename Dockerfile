@@ -3,8 +3,11 @@
 #   docker build -t headline-lens .
 #   docker run -p 7860:7860 -v headline-lens-data:/data headline-lens                 # http://localhost:7860
 #   docker run -p 7860:7860 -v headline-lens-data:/data -e APP_AUTH=user:secret headline-lens
+#   docker run -p 7860:7860 -v headline-lens-data:/data -e GRADIO_MCP_SERVER=true headline-lens
 #
 # Flags after the image name go to app.py (`docker run ... headline-lens --auth user:secret`).
+# GRADIO_MCP_SERVER=true (or --mcp) also serves MCP tools for AI assistants at /gradio_api/mcp/;
+# app.py refuses it with APP_AUTH, as Gradio does not ask MCP clients for the login.
 # What the app writes lives in the volume /data; everything else in the image is read-only to it.
 FROM python:3.11-slim
 

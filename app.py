@@ -9,6 +9,8 @@
     python app.py --models DIR         # also serve your own models, DIR/NAME/MODEL.pt as NAME/MODEL
     python app.py --allow-training     # also a tab training models on visitors' own labelled files
                                        # (into --models, default models/; refused without --auth anywhere but 127.0.0.1)
+    python app.py --mcp                # also an MCP server for AI assistants (or GRADIO_MCP_SERVER=true):
+                                       # http://127.0.0.1:7860/gradio_api/mcp/ (refused with --auth)
 
 Links open a view directly: /?tab=inside&model=TextCNN&headline=国足3:0完胜泰国队&lang=zh-CN
 (tab: predict, inside, map, evaluate, experiments, overview, and review or train where shown;
@@ -108,6 +110,14 @@ def parse_args(argv=None):
         "time, into --models (refused without --auth anywhere but on 127.0.0.1)",
     )
     g.add_argument("--max-train-minutes", type=float, default=30, help="stop a training after this long")
+    p.add_argument(
+        "--mcp",
+        action="store_true",
+        # Gradio's own switch, as Spaces and Docker set it; the app reads it here to check it with --auth
+        default=os.environ.get("GRADIO_MCP_SERVER", "").lower() == "true",
+        help="also serve the API's reading endpoints as MCP tools for AI assistants, at /gradio_api/mcp/ "
+        "(default: $GRADIO_MCP_SERVER=true); refused with --auth, which Gradio does not ask of them",
+    )
     return p.parse_args(argv)
 
 
@@ -176,6 +186,14 @@ def main(argv=None):
                 f"error: {flag} on {where} needs --auth USER:PASS (or APP_AUTH): anyone who reaches the "
                 f"app could {what}"
             )
+    # Gradio 6.31 mounts its MCP server beside the routes that ask for the login, not behind them:
+    # it would list the tools to anyone (and its own calls to the app, unable to log in, would fail).
+    if args.mcp and auth:
+        sys.exit(
+            "error: --mcp (or GRADIO_MCP_SERVER=true) cannot go with --auth (or APP_AUTH): Gradio serves "
+            "its MCP endpoint, /gradio_api/mcp/, without the login; serve MCP without --auth, or behind "
+            "a proxy that asks for one"
+        )
     if args.max_train_minutes <= 0:
         sys.exit("error: --max-train-minutes takes a positive number")
     if args.allow_training:  # trained models need a folder to go to
@@ -190,7 +208,7 @@ def main(argv=None):
         sys.exit("error: no model could be loaded; see the warnings above")
     core.corrections, core.review = open_corrections(args)
     core.training = open_training(args, core.registry, core.data_dir)
-    app = build_page(core)
+    app = build_page(core, mcp=args.mcp)
     app.queue(default_concurrency_limit=WORKERS, max_size=QUEUE_SIZE)
     # Gradio refuses larger uploads before any handler sees them; with training allowed the
     # limit is a training file's, and batch prediction keeps its own 2 MB check (batch.read_lines).
@@ -203,6 +221,7 @@ def main(argv=None):
         css=CSS,
         js=PAGE_JS,
         footer_links=[],
+        mcp_server=args.mcp,  # as decided and checked above (None: Gradio would read GRADIO_MCP_SERVER itself)
     )
     try:
         app.launch(share=args.share, **launch)

@@ -79,7 +79,7 @@ def api_errors(fn):
     return wrapper
 
 
-def build_page(core):
+def build_page(core, mcp=False):
     """The page: its root holds only the visitor's state, the language and the API endpoints,
     so that an API call's session copies a few components' configs; the rest is drawn for each
     visitor (gr.render) in their language, and drawn again when they switch."""
@@ -110,7 +110,7 @@ def build_page(core):
             return v, v.lang
 
         page.load(on_load, None, [state, language], api_visibility="private")
-        add_api(core)
+        add_api(core, mcp)
     return page
 
 
@@ -244,9 +244,10 @@ def visitor_from_link(core, request):
     return v
 
 
-def add_api(core):
+def add_api(core, mcp=False):
     """/predict, /inspect, /evaluate, /flag and /models for gradio_client: plain JSON in, plain
-    JSON out. Any model loaded may be named: a shipped one, or NAME/MODEL of models/NAME."""
+    JSON out. Any model loaded may be named: a shipped one, or NAME/MODEL of models/NAME. mcp:
+    the app serves them as MCP tools too (app.py --mcp)."""
 
     @api_errors
     def api_predict(headline: str, model: str = "TextCNN", top_k: int = 5) -> dict:
@@ -279,8 +280,21 @@ def add_api(core):
         record_id, _ = api.flag_answer(core, headline, model, topic, request.session_hash)
         return record_id
 
-    gr.api(api_predict, api_name="predict")
-    gr.api(api_flag, api_name="flag")
-    gr.api(api_models, api_name="models")
-    gr.api(api_inspect, api_name="inspect", concurrency_id="inspect", concurrency_limit=None)
-    gr.api(api_evaluate, api_name="evaluate", concurrency_id="evaluate", concurrency_limit=None)
+    # The four that only read are MCP tools too (app.py --mcp), named and described for an
+    # assistant by api.as_mcp_tool. Gradio makes every endpoint in the API docs a tool, and /flag
+    # needs a person: with MCP served it leaves the docs (gradio_client and HTTP still call it).
+    gr.api(api.as_mcp_tool(core, "predict", api_predict), api_name="predict")
+    gr.api(api_flag, api_name="flag", api_visibility="undocumented" if mcp else "public")
+    gr.api(api.as_mcp_tool(core, "models", api_models), api_name="models")
+    gr.api(
+        api.as_mcp_tool(core, "inspect", api_inspect),
+        api_name="inspect",
+        concurrency_id="inspect",
+        concurrency_limit=None,
+    )
+    gr.api(
+        api.as_mcp_tool(core, "evaluate", api_evaluate),
+        api_name="evaluate",
+        concurrency_id="evaluate",
+        concurrency_limit=None,
+    )
