@@ -348,6 +348,32 @@ def test_a_gate_bounds_running_and_waiting_calls():
         pass
 
 
+def test_every_event_of_every_visitors_page_joins_a_shared_concurrency_group(demo, tmp_path):
+    """The page is drawn for each visitor (gr.render). An event without a concurrency_id got a
+    group of its own on each drawing: its limit held per visitor, and the groups piled up."""
+    import gradio as gr
+
+    from cls_core.app.concurrency import EVENT_GROUPS
+    from cls_core.app.tabs.page import draw_page
+    from cls_core.app.training_jobs import TrainingQueue
+    from cls_core.app.visitor import Visitor
+
+    core = Demo(demo.registry, demo.data_dir)
+    core.training = TrainingQueue(tmp_path / "models")  # the Train tab's events too
+    try:
+        with gr.Blocks() as page:
+            state, language = gr.State(None), gr.Dropdown(choices=["en"])
+            before = len(page.fns)
+            for lang in ("en", "zh-CN"):  # two visitors' pages
+                draw_page(core, state, language, Visitor(lang=lang))
+            drawn = list(page.fns.values())[before:]
+    finally:
+        core.training.close()
+    assert len(drawn) > 40
+    loose = sorted({f"{fn.name} ({fn.concurrency_id})" for fn in drawn if fn.concurrency_id not in EVENT_GROUPS})
+    assert not loose, f"events in a group of their own: {loose}"
+
+
 def test_concurrent_evaluations_of_one_model_score_it_once(demo, monkeypatch):
     """A second request for a report being computed waits for it and reuses it."""
     core = Demo(demo.registry, demo.data_dir)  # nothing evaluated yet

@@ -36,6 +36,17 @@ class Limit(NamedTuple):
 INSPECT = Limit(running=2, waiting=6)
 EVALUATE = Limit(running=1, waiting=3)
 
+# The concurrency group of each of the page's events (the keyword arguments of its listener).
+# The page is drawn for each visitor (gr.render): an event without a concurrency_id gets a group
+# of its own on every drawing, so its limit held per visitor, not for all, and Gradio keeps
+# every such group for good. Named groups are shared by every visitor's page.
+PAGE_EVENT = dict(api_visibility="private", concurrency_id="page")  # state, words, links, Train: light
+PREDICT_EVENT = dict(api_visibility="private", concurrency_id="predict")
+# the gates (above) bound these two; Gradio's own limit would only queue what a gate refuses at once
+INSPECT_EVENT = dict(api_visibility="private", concurrency_id="inspect", concurrency_limit=None)
+EVALUATE_EVENT = dict(api_visibility="private", concurrency_id="evaluate", concurrency_limit=None)
+EVENT_GROUPS = {"page", "predict", "inspect", "evaluate"}
+
 
 class Gate:
     """At most `running` calls at once and `waiting` more in line for one kind of work;

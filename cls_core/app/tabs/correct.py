@@ -6,6 +6,7 @@ model picked (a model of your own has its own)."""
 import gradio as gr
 
 from cls_core.app import api
+from cls_core.app.concurrency import PAGE_EVENT
 from cls_core.app.i18n import class_name, text
 from cls_core.app.inputs import clean_headline
 from cls_core.app.wording import UserError, model_label
@@ -86,7 +87,7 @@ class CorrectionBox:
                 message = text("hint", v.lang, text=e.text(v.lang))
             return gr.update(value=message, visible=True)
 
-        self.button.click(on_click, [state, self.model, self.topic], self.message, api_visibility="private")
+        self.button.click(on_click, [state, self.model, self.topic], self.message, **PAGE_EVENT)
         self.model.input(
-            lambda v, model: self.model_topics(model, v.lang), [state, self.model], self.topic, api_visibility="private"
+            lambda v, model: self.model_topics(model, v.lang), [state, self.model], self.topic, **PAGE_EVENT
         )

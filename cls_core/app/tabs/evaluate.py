@@ -8,6 +8,7 @@ from dataclasses import replace
 import gradio as gr
 
 from cls_core.app import figures
+from cls_core.app.concurrency import EVALUATE_EVENT, PAGE_EVENT
 from cls_core.app.i18n import text
 from cls_core.app.served_data import TEST_SETS
 from cls_core.app.tabs.common import answer, hidden, hint_update, shown, table
@@ -167,7 +168,6 @@ class EvaluateTab:
 
     def wire(self, state):
         outputs = [state, *self.views]
-        heavy = dict(api_visibility="private", concurrency_id="evaluate", concurrency_limit=None)
 
         def on_evaluate(v, name, test_set, normalized, progress=gr.Progress()):
             def change(v):
@@ -216,9 +216,11 @@ class EvaluateTab:
             [state, self.model, self.test_set, self.normalize],
             outputs,
             show_progress_on=[self.summary],
-            **heavy,
+            **EVALUATE_EVENT,
         )
-        self.normalize.input(on_normalize, [state, self.normalize], outputs, api_visibility="private")
-        self.confusion.select(on_cell, [state], outputs, api_visibility="private")
-        self.agree_button.click(on_agreement, [state], outputs, show_progress_on=[self.agree_message], **heavy)
-        self.disagree_button.click(on_disagree, [state], outputs, show_progress_on=[self.disagree_message], **heavy)
+        self.normalize.input(on_normalize, [state, self.normalize], outputs, **PAGE_EVENT)
+        self.confusion.select(on_cell, [state], outputs, **PAGE_EVENT)
+        self.agree_button.click(on_agreement, [state], outputs, show_progress_on=[self.agree_message], **EVALUATE_EVENT)
+        self.disagree_button.click(
+            on_disagree, [state], outputs, show_progress_on=[self.disagree_message], **EVALUATE_EVENT
+        )

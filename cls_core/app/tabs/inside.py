@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import gradio as gr
 
+from cls_core.app.concurrency import EVALUATE_EVENT, INSPECT_EVENT
 from cls_core.app.i18n import text
 from cls_core.app.inputs import MAX_CHARS
 from cls_core.app.tabs.common import answer, hidden, hint_update, shown, table
@@ -211,7 +212,6 @@ class InsideTab:
 
     def wire(self, state):
         outputs = [state, *self.views]
-        inspect = dict(api_visibility="private", concurrency_id="inspect", concurrency_limit=None)
         self.correct.wire(state, lambda v: v.inside_headline if v.looked else "")
 
         def on_look(v, headline, model):
@@ -259,24 +259,28 @@ class InsideTab:
             return self.opened(state, v, numbered_headline(self.core, evt.row_value[0], model), model)
 
         gr.on(
-            [self.button.click, self.headline.submit], on_look, [state, self.headline, self.model], outputs, **inspect
+            [self.button.click, self.headline.submit],
+            on_look,
+            [state, self.headline, self.model],
+            outputs,
+            **INSPECT_EVENT,
         )
-        self.model.input(on_model, [state, self.headline, self.model], outputs, **inspect)
+        self.model.input(on_model, [state, self.headline, self.model], outputs, **INSPECT_EVENT)
         gr.on(
             [self.layer.release, self.direction.input],
             on_layer,
             [state, self.layer, self.direction],
             outputs,
-            **inspect,
+            **INSPECT_EVENT,
         )
         self.units_button.click(
             on_units,
             [state, self.model],
             outputs,
             show_progress_on=[self.units_message],
-            api_visibility="private",
-            concurrency_id="evaluate",
-            concurrency_limit=None,
+            **EVALUATE_EVENT,
         )
-        self.unit.input(on_unit, [state, self.headline, self.unit], outputs, trigger_mode="always_last", **inspect)
-        self.unit_rows.select(on_context, [state, self.model], [self.headline, self.model] + outputs, **inspect)
+        self.unit.input(
+            on_unit, [state, self.headline, self.unit], outputs, trigger_mode="always_last", **INSPECT_EVENT
+        )
+        self.unit_rows.select(on_context, [state, self.model], [self.headline, self.model] + outputs, **INSPECT_EVENT)

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import gradio as gr
 
+from cls_core.app.concurrency import EVALUATE_EVENT, INSPECT_EVENT, PAGE_EVENT
 from cls_core.app.i18n import text
 from cls_core.app.tabs.common import answer, hidden, hint_update, shown
 from cls_core.app.views.map import draw_map, numbered_headline
@@ -86,7 +87,6 @@ class MapTab:
 
     def wire(self, state, inside, tabs):
         outputs = [state, *self.views]
-        heavy = dict(api_visibility="private", concurrency_id="evaluate", concurrency_limit=None)
 
         def on_draw(v, model, progress=gr.Progress()):
             progress(0, desc=text("drawing_map", v.lang))
@@ -106,15 +106,13 @@ class MapTab:
                 **inside.opened(state, replace(v, tab="inside"), headline, model),
             }
 
-        self.button.click(on_draw, [state, self.model], outputs, show_progress_on=[self.summary], **heavy)
-        self.model.input(on_model, [state], [state, self.plot, self.summary], api_visibility="private").then(
-            on_draw, [state, self.model], outputs, show_progress_on=[self.summary], **heavy
+        self.button.click(on_draw, [state, self.model], outputs, show_progress_on=[self.summary], **EVALUATE_EVENT)
+        self.model.input(on_model, [state], [state, self.plot, self.summary], **PAGE_EVENT).then(
+            on_draw, [state, self.model], outputs, show_progress_on=[self.summary], **EVALUATE_EVENT
         )
         self.open_button.click(
             on_open,
             [state, self.number, self.model],
             [tabs, inside.headline, inside.model, *outputs, *inside.views],
-            api_visibility="private",
-            concurrency_id="inspect",
-            concurrency_limit=None,
+            **INSPECT_EVENT,
         )

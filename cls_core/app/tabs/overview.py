@@ -8,6 +8,7 @@ import gradio as gr
 import pandas as pd
 
 from cls_core.app import figures
+from cls_core.app.concurrency import PAGE_EVENT
 from cls_core.app.i18n import text
 from cls_core.app.tabs.common import answer
 from cls_core.app.views import overview
@@ -73,12 +74,12 @@ class OverviewTab:
 
         # The report is written in the visitor's language when asked, and not kept in the
         # visitor's state: after a switch of language the button writes it in the new one.
-        self.report_button.click(on_report, [state], [self.report_file], api_visibility="private")
+        self.report_button.click(on_report, [state], [self.report_file], **PAGE_EVENT)
 
         def on_data_set(v, data_set):
             return answer(self, state, v, lambda v: replace(v, data_set=data_set or overview.THUCNEWS))
 
-        self.data_set.input(on_data_set, [state, self.data_set], [state, *self.views], api_visibility="private")
+        self.data_set.input(on_data_set, [state, self.data_set], [state, *self.views], **PAGE_EVENT)
 
     def refresh(self, lang):
         """The data set picker's choices as the models folders now loaded."""

@@ -15,6 +15,7 @@ import gradio as gr
 import plotly.graph_objects as go
 
 from cls_core.app import api
+from cls_core.app.concurrency import PAGE_EVENT
 from cls_core.app.i18n import LANGUAGES, language_for, text
 from cls_core.app.links import link_query, read_link
 from cls_core.app.tabs.common import Words, answer, merge
@@ -109,7 +110,7 @@ def build_page(core, mcp=False):
             v = visitor_from_link(core, request)
             return v, v.lang
 
-        page.load(on_load, None, [state, language], api_visibility="private")
+        page.load(on_load, None, [state, language], **PAGE_EVENT)
         add_api(core, mcp)
     return page
 
@@ -141,7 +142,7 @@ def draw_page(core, state, language, v, redraw=None):
         for tab_id, tab_type in shown_tabs(core).items():
             with words(gr.Tab, ("label", "tab_" + tab_id), id=tab_id) as tab:
                 tabs[tab_id] = tab_type(core, words)
-            tab.select(lambda v, tab_id=tab_id: replace(v, tab=tab_id), state, state, api_visibility="private")
+            tab.select(lambda v, tab_id=tab_id: replace(v, tab=tab_id), state, state, **PAGE_EVENT)
     with gr.Row():
         link_button = words(gr.Button, ("value", "copy_link"), size="sm", scale=0, min_width=220)
         link = words(
@@ -162,8 +163,8 @@ def draw_page(core, state, language, v, redraw=None):
             tab.wire(state, redraw, lambda lang, others=others: picker_updates(others, lang))
         elif hasattr(tab, "wire"):
             tab.wire(state)
-    link_button.click(lambda v: link_of(v), state, link, api_visibility="private").then(
-        None, link, link, js=FULL_LINK_JS
+    link_button.click(lambda v: link_of(v), state, link, **PAGE_EVENT).then(
+        None, link, link, js=FULL_LINK_JS, **PAGE_EVENT
     )
 
     def fill(visitor, names):
@@ -193,7 +194,7 @@ def draw_page(core, state, language, v, redraw=None):
 
     timer = gr.Timer(0.01)
     views = [view for tab in tabs.values() for view in tab.views]
-    timer.tick(fill_other_tabs, None, [timer, state, language, *views], trigger_mode="once", api_visibility="private")
+    timer.tick(fill_other_tabs, None, [timer, state, language, *views], trigger_mode="once", **PAGE_EVENT)
 
 
 def picker_updates(tabs, lang):

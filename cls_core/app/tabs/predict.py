@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import gradio as gr
 
+from cls_core.app.concurrency import PREDICT_EVENT
 from cls_core.app.inputs import MAX_CHARS
 from cls_core.app.tabs.common import answer, hidden, hint_update
 from cls_core.app.tabs.correct import CorrectionBox
@@ -148,14 +149,13 @@ class PredictTab:
             return answer(self, state, v, change)
 
         self.correct.wire(state, lambda v: v.headline if v.predicted else "")
-        private = dict(api_visibility="private")
         gr.on(
             [self.predict_button.click, self.headline.submit],
             ask,
             [state, self.headline, self.chosen],
             outputs,
-            **private,
+            **PREDICT_EVENT,
         )
-        self.random_button.click(on_random, [state, self.chosen], [self.headline] + outputs, **private)
-        self.examples.click(on_example, [state, self.examples, self.chosen], [self.headline] + outputs, **private)
-        self.upload.upload(on_upload, [state, self.upload, self.chosen], outputs, **private)
+        self.random_button.click(on_random, [state, self.chosen], [self.headline] + outputs, **PREDICT_EVENT)
+        self.examples.click(on_example, [state, self.examples, self.chosen], [self.headline] + outputs, **PREDICT_EVENT)
+        self.upload.upload(on_upload, [state, self.upload, self.chosen], outputs, **PREDICT_EVENT)

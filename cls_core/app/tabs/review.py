@@ -4,6 +4,7 @@
 
 import gradio as gr
 
+from cls_core.app.concurrency import PAGE_EVENT
 from cls_core.app.i18n import class_name, text
 from cls_core.app.tabs.common import hint_update, table
 
@@ -67,5 +68,5 @@ class ReviewTab:
             self.store.export(path, classes=set(self.core.classes))
             return gr.update(value=str(path), visible=True)
 
-        self.refresh.click(self.render, state, self.views, api_visibility="private")
-        self.export.click(on_export, None, self.file, api_visibility="private")
+        self.refresh.click(self.render, state, self.views, **PAGE_EVENT)
+        self.export.click(on_export, None, self.file, **PAGE_EVENT)

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import gradio as gr
 
+from cls_core.app.concurrency import PAGE_EVENT
 from cls_core.app.i18n import text
 from cls_core.app.tabs.common import answer, hint_update, shown, table
 from cls_core.app.training_jobs import DONE, MAX_EPOCHS
@@ -195,7 +196,6 @@ class TrainTab:
         other tabs' model pickers, refreshed when a model comes (a training ends) or goes."""
         outputs = [state, *self.views]
         models_changed = [*outputs, *pickers("en")]
-        private = dict(api_visibility="private")
 
         def on_upload(v, path, name):
             out = answer(self, state, v, lambda v: replace(v, train_upload=path or ""))
@@ -242,22 +242,24 @@ class TrainTab:
 
             return {**answer(self, state, v, change), **pickers(v.lang)}
 
-        self.file.upload(on_upload, [state, self.file, self.model_name], [*outputs, self.model_name], **private)
+        self.file.upload(on_upload, [state, self.file, self.model_name], [*outputs, self.model_name], **PAGE_EVENT)
         self.file.clear(
-            lambda v: answer(self, state, v, lambda v: replace(v, train_upload="")), state, outputs, **private
+            lambda v: answer(self, state, v, lambda v: replace(v, train_upload="")), state, outputs, **PAGE_EVENT
         )
-        self.train.click(on_train, [state, self.model, self.epochs, self.model_name], [*outputs, self.file], **private)
-        self.cancel.click(on_cancel, state, outputs, **private)
-        self.timer.tick(on_tick, state, models_changed, **private)
-        self.open.click(on_open, [state, redraw], [state, redraw], **private)
+        self.train.click(
+            on_train, [state, self.model, self.epochs, self.model_name], [*outputs, self.file], **PAGE_EVENT
+        )
+        self.cancel.click(on_cancel, state, outputs, **PAGE_EVENT)
+        self.timer.tick(on_tick, state, models_changed, **PAGE_EVENT)
+        self.open.click(on_open, [state, redraw], [state, redraw], **PAGE_EVENT)
         self.trained.select(
             lambda v, name: answer(self, state, v, lambda v: replace(v, train_model=name or "", train_deleting="")),
             [state, self.trained],
             outputs,
-            **private,
+            **PAGE_EVENT,
         )
-        self.delete.click(on_delete, state, outputs, **private)
-        self.delete_yes.click(on_confirm, state, models_changed, **private)
+        self.delete.click(on_delete, state, outputs, **PAGE_EVENT)
+        self.delete_yes.click(on_confirm, state, models_changed, **PAGE_EVENT)
         self.delete_keep.click(
-            lambda v: answer(self, state, v, lambda v: replace(v, train_deleting="")), state, outputs, **private
+            lambda v: answer(self, state, v, lambda v: replace(v, train_deleting="")), state, outputs, **PAGE_EVENT
         )
