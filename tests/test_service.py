@@ -5,6 +5,8 @@ import csv
 import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -323,6 +325,32 @@ def test_downloads_are_cleaned_up(tmp_path):
     os.utime(old.parent, (stale, stale))
     fresh = downloads.new_path("new.csv")
     assert not old.parent.exists() and fresh.parent.exists() and fresh.name == "new.csv"
+
+
+def test_downloads_made_at_once_each_get_their_folder_while_the_old_ones_go(monkeypatch):
+    """Two visitors' downloads at once both cleaned up the same stale folders: the one that
+    listed a folder the other had just removed raised FileNotFoundError at its stat()."""
+    downloads = Downloads(max_age=60)
+    stale = time.time() - 120
+    for i in range(300):
+        folder = downloads.new_path(f"old{i}.csv").parent
+        os.utime(folder, (stale, stale))
+    listed = Path.iterdir
+    # the other clean-up's work, made certain: a folder listed, then gone before its stat()
+    monkeypatch.setattr(Path, "iterdir", lambda self: [*listed(self), self / "removed-meanwhile"])
+    one = downloads.new_path("one.csv")
+    assert one.parent.is_dir()
+    monkeypatch.undo()
+    start = threading.Barrier(8)
+
+    def download(i):
+        start.wait()
+        return downloads.new_path(f"new{i}.csv")
+
+    with ThreadPoolExecutor(8) as pool:
+        paths = list(pool.map(download, range(8)))
+    assert len({p.parent for p in paths}) == 8 and all(p.parent.is_dir() for p in paths)
+    assert sorted(p.name for p in downloads.folder.iterdir()) == sorted(p.parent.name for p in [one, *paths])
 
 
 def test_a_gate_bounds_running_and_waiting_calls():

@@ -5,6 +5,7 @@ import atexit
 import csv
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -62,11 +63,17 @@ class Downloads:
     def __init__(self, max_age=3600):
         self.max_age = max_age
         self.folder = Path(tempfile.mkdtemp(prefix="headline-lens-"))
+        self._cleaning = threading.Lock()  # one clean-up at a time: two would remove each other's finds
         atexit.register(shutil.rmtree, self.folder, True)
 
     def new_path(self, name):
-        now = time.time()
-        for old in self.folder.iterdir():
-            if now - old.stat().st_mtime > self.max_age:
-                shutil.rmtree(old, ignore_errors=True)
-        return Path(tempfile.mkdtemp(dir=self.folder)) / name
+        """A path NAME in a new folder of its own (so that two visitors' files never meet)."""
+        with self._cleaning:
+            now = time.time()
+            for old in self.folder.iterdir():
+                try:
+                    if now - old.stat().st_mtime > self.max_age:
+                        shutil.rmtree(old, ignore_errors=True)
+                except FileNotFoundError:  # removed by hand, or by the exit handler
+                    pass
+            return Path(tempfile.mkdtemp(dir=self.folder)) / name
