@@ -179,6 +179,24 @@ def test_the_readme_header_tells_spaces_how_to_run_the_app():
     assert {"title", "emoji", "colorFrom", "colorTo"} <= header.keys()
 
 
+def test_the_readme_header_names_the_licence_the_models_and_the_data():
+    """Read as the Hub reads it (huggingface_hub's SpaceCard, from the file): the code's licence
+    (LICENSE), tags, the models as `python -m cls_core.export` names them, and the datasets."""
+    from huggingface_hub import SpaceCard
+
+    from cls_core.app.report.hub_card import SHIPPED, repo_id
+
+    data = SpaceCard.load(ROOT / "README.md").data
+    assert data.license == "apache-2.0"
+    licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "Apache License" in licence and "Version 2.0, January 2004" in licence
+    assert "Copyright 2026 headline-lens authors" in licence
+    assert data.models == [repo_id(name) for name in SHIPPED]
+    assert {"thucnews", "nlpcc2017"} <= set(data.datasets)
+    assert "text-classification" in data.tags
+    assert (data.sdk, data.app_file) == ("gradio", "app.py")  # the header the flat reader above reads
+
+
 def test_spaces_and_the_image_install_the_cpu_build_of_the_torch_the_tests_use():
     """A plain torch requirement pulls the CUDA build (several GB); pre-requirements.txt (Spaces
     installs it before requirements.txt) and the Dockerfile take torch from the CPU index."""

@@ -16,6 +16,7 @@ ENTRY_POINTS = {
     "cls_core.train",
     "cls_core.evaluate",
     "cls_core.report",
+    "cls_core.export",
 }  # forwarders for the documented commands
 UI_PACKAGES = {"gradio", "gradio_client", "plotly", "pandas"}
 
@@ -147,7 +148,7 @@ def declared(requirements):
     import re
 
     return {
-        re.split(r"[<>=\s#]", line.strip())[0].lower().replace("_", "-")
+        re.split(r"[\[<>=\s#]", line.strip())[0].lower().replace("_", "-")  # gradio[mcp]==6 -> gradio
         for line in (PACKAGE.parent / requirements).read_text().splitlines()
         if line.strip() and not line.startswith(("#", "-"))
     }

@@ -28,7 +28,8 @@ from cls_core.app.wording import ENSEMBLE, UserError, model_label
 from cls_core.data import DataFormatError
 from cls_core.data.labelled import read_labelled_file
 from cls_core.models.checkpoint import CheckpointError
-from cls_core.models.predictor import SHIPPED_MODELS, Ensemble, Predictor, ensemble_record, load_ensemble
+from cls_core.models.hub import is_model_folder
+from cls_core.models.predictor import SHIPPED_MODELS, Ensemble, Predictor, ensemble_record, load_ensemble, shipped_path
 from cls_core.models.unsure import fit_confidence_threshold
 
 LOAD_ERRORS = (CheckpointError, RuntimeError, OSError, ValueError, KeyError)
@@ -42,11 +43,12 @@ def folder_ensemble_name(folder):
 
 def model_files(folder):
     """The checkpoints of a models folder, by name: MODEL.pt and MODEL.npz (never the resume
-    state a training run leaves while it runs, MODEL.last.pt)."""
+    state a training run leaves while it runs, MODEL.last.pt), and MODEL/, a model exported
+    for the Hugging Face Hub (python -m cls_core.export)."""
     return sorted(
         p
         for p in Path(folder).iterdir()
-        if p.is_file() and p.suffix in MODEL_SUFFIXES and not p.name.endswith(".last.pt")
+        if (p.is_file() and p.suffix in MODEL_SUFFIXES and not p.name.endswith(".last.pt")) or is_model_folder(p)
     )
 
 
@@ -78,11 +80,11 @@ class ModelRegistry:
 
     @classmethod
     def load(cls, checkpoint_dir="checkpoints", device="auto", precision="auto", models_dir=None):
-        """The shipped checkpoints of checkpoint_dir, then every folder of models_dir (if given)."""
+        """The shipped models of checkpoint_dir (files, or exported folders), then every folder of models_dir."""
         models, unavailable = {}, {}
         for name, filename in SHIPPED_MODELS.items():
             try:
-                models[name] = Predictor.load(Path(checkpoint_dir) / filename, device, precision)
+                models[name] = Predictor.load(shipped_path(checkpoint_dir, filename), device, precision)
             except LOAD_ERRORS as e:
                 unavailable[name] = str(e)
         registry = cls(models, checkpoint_dir, unavailable, device, precision)

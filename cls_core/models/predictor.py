@@ -1,7 +1,7 @@
 """Predict topics for headlines with a shipped checkpoint (or several, averaged).
 
 from cls_core.models.predictor import Predictor
-p = Predictor.load("checkpoints/textcnn.pt")
+p = Predictor.load("checkpoints/textcnn.pt")   # or a folder exported for the Hub: Predictor.load("hub/textcnn")
 p.predict(["国足3:0胜泰国"], top_k=3)   # [[("sports", 0.98), ("game", 0.01), ...]]
 
 python -m cls_core.predict "国足3:0胜泰国" "央行下调存款准备金率" --checkpoint checkpoints/textcnn.pt
@@ -23,6 +23,7 @@ from cls_core.data import TextEncoder
 from cls_core.data.normalize import normalize_many, normalizer_for
 from cls_core.models.checkpoint import CheckpointError, checkpoint_bytes, load_checkpoint
 from cls_core.models.fast import FastEncoder, fast_path
+from cls_core.models.hub import read_folder
 from cls_core.models.linear import LinearModel
 from cls_core.models.networks import build_model
 from cls_core.models.precision import add_precision_argument, dtype_of, resolve_precision
@@ -152,24 +153,38 @@ class Predictor:
 
     @classmethod
     def load(cls, path, device="auto", precision="auto"):
+        """A checkpoint file (.pt, or .npz for the linear model), or a folder exported for the
+        Hugging Face Hub (cls_core.models.hub): the same model, the same probabilities."""
         path = Path(path)
-        data = checkpoint_bytes(path)  # read once: the fingerprint is of the very bytes loaded
-        sha256 = hashlib.sha256(data).hexdigest()
-        if path.suffix == ".npz":
-            linear = LinearModel.load(path, data)
-            return cls(
-                "linear",
-                linear.classes,
-                linear.temperature,
-                linear.metrics,
-                path,
-                linear=linear,
-                normalization=linear.normalization,
-                unsure_threshold=linear.unsure_threshold,
-                extras=linear.extras,
-                sha256=sha256,
-            )
-        payload = load_checkpoint(path, data=data)
+        if path.is_dir():
+            payload, sha256 = read_folder(path)
+        else:
+            data = checkpoint_bytes(path)  # read once: the fingerprint is of the very bytes loaded
+            sha256 = hashlib.sha256(data).hexdigest()
+            payload = LinearModel.load(path, data) if path.suffix == ".npz" else load_checkpoint(path, data=data)
+        if isinstance(payload, LinearModel):
+            return cls.from_linear(payload, path, sha256)
+        return cls.from_payload(payload, path, sha256, device, precision)
+
+    @classmethod
+    def from_linear(cls, linear, path=None, sha256=None):
+        """The Predictor of a LinearModel (cls_core.models.linear)."""
+        return cls(
+            "linear",
+            linear.classes,
+            linear.temperature,
+            linear.metrics,
+            path,
+            linear=linear,
+            normalization=linear.normalization,
+            unsure_threshold=linear.unsure_threshold,
+            extras=linear.extras,
+            sha256=sha256,
+        )
+
+    @classmethod
+    def from_payload(cls, payload, path=None, sha256=None, device="auto", precision="auto"):
+        """The Predictor of a network checkpoint's payload (see cls_core.models.checkpoint)."""
         device = resolve_device(device)
         try:
             model = build_model(payload["kind"], payload["config"])
@@ -320,6 +335,14 @@ class Ensemble:
 ENSEMBLE_METRICS = "ensemble.metrics.json"  # beside the checkpoints: the ensemble's own figures
 # The shipped models: the name the page and the API use -> checkpoint file, in the order listed.
 SHIPPED_MODELS = {"BiLSTM-attention": "bilstm_att.pt", "TextCNN": "textcnn.pt", "Linear (TF-IDF + SVM)": "linear.npz"}
+
+
+def shipped_path(checkpoint_dir, filename):
+    """Where a shipped model lies in checkpoint_dir: its checkpoint file, else the folder that
+    `python -m cls_core.export --hub checkpoint_dir` exported it into (textcnn.pt -> textcnn/)."""
+    path = Path(checkpoint_dir) / filename
+    folder = path.with_suffix("")
+    return folder if not path.exists() and folder.is_dir() else path
 
 
 def ensemble_record(checkpoint_dir, members):
