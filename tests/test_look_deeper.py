@@ -195,7 +195,7 @@ def test_one_request_at_a_time_runs_a_network(demo):
     """Integrated gradients put hooks on the embedding while they run; an inspection running
     meanwhile would read hooked outputs. The model's lock keeps them apart."""
     done = threading.Event()
-    with demo.registry.lock("TextCNN"):
+    with demo.registry.lock("TextCNN").quick():
         worker = threading.Thread(target=lambda: (inside(demo, HEADLINE, "TextCNN"), done.set()))
         worker.start()
         assert not done.wait(1.0)  # waits for the lock

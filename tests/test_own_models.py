@@ -130,7 +130,7 @@ def test_evaluate_measures_an_own_model_on_its_own_test_split(own, models_dir):
     with open(evaluate_view.predictions_csv(own, report), encoding="utf-8-sig") as f:
         assert {line.split(",")[1] for line in list(f)[1:]} <= set(OWN)
     # the report is filed under the checkpoint and the folder's test.tsv
-    assert report_key([own.predictor("mine/linear").path], test) in own.evaluations._reports
+    assert report_key([own.predictor("mine/linear").path], test) in own.evaluations.keys()
     ensemble = api.evaluate_answer(own, MINE_ENSEMBLE)
     assert ensemble["headlines"] == 40 and ensemble["model"] == MINE_ENSEMBLE
     singles, rows, total = evaluate_view.disagreements(own, name="mine/linear")
@@ -175,6 +175,44 @@ def test_links_carry_an_own_models_name(own):
     query = link_query("inside", WEATHER, ["mine/textcnn"])
     params = dict(urllib.parse.parse_qsl(query[1:]))
     assert read_link(params, own.model_names())["models"] == ["mine/textcnn"]
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda registry: registry.names(),
+        lambda registry: registry.predictor(ENSEMBLE),
+        lambda registry: registry.classes,
+        lambda registry: registry.predictor("mine/linear"),
+        lambda registry: registry.choices("zh-CN"),
+    ],
+)
+def test_a_read_of_the_registry_sees_one_state_while_a_folder_goes(models_dir, checkpoint_dir, read):
+    """Each read takes one snapshot of what is served: a folder removed by another request in
+    the middle of a read (made certain here: the removal runs as the read starts walking the
+    models) left it looking a name up in the new state (KeyError)."""
+    registry = ModelRegistry.load(checkpoint_dir, "cpu", models_dir=models_dir)
+
+    class RemovedWhileRead(dict):
+        removed = False
+
+        def remove_once(self):
+            if not self.removed:
+                self.removed = True
+                registry.remove_folder("mine")
+
+        def __iter__(self):
+            self.remove_once()
+            return super().__iter__()
+
+        def __contains__(self, name):
+            self.remove_once()
+            return super().__contains__(name)
+
+    registry.models = RemovedWhileRead(registry.models)
+    read(registry)  # no KeyError: what it returns is of the state it began with
+    registry.remove_folder("mine")
+    assert "mine/linear" not in registry.names() and type(registry.models) is dict
 
 
 def test_folders_come_and_go_while_the_app_runs(models_dir, checkpoint_dir, tmp_path):

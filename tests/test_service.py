@@ -450,6 +450,57 @@ def test_heavy_work_waits_at_its_own_gate(demo):
     assert Gates().attributing._max_workers == INSPECT.running
 
 
+def test_a_look_inside_meeting_a_cache_build_is_refused_at_once(demo):
+    """The map, the unit index and the agreement held the model's lock for their whole build
+    (minutes at first use) while a look inside waited behind it, holding an inspect slot."""
+    core = Demo(demo.registry, demo.data_dir)
+    building, done = threading.Event(), threading.Event()
+
+    def build():
+        with core.registry.lock("TextCNN").long():
+            building.set()
+            done.wait(30)
+
+    builder = threading.Thread(target=build)
+    builder.start()
+    try:
+        assert building.wait(10)
+        start = time.monotonic()
+        for look in (
+            lambda: look_inside(core, "国足胜泰国", "TextCNN"),
+            lambda: api.inspect_answer(core, "国足胜泰国", "TextCNN"),
+        ):
+            with pytest.raises(UserError, match="busy"):
+                look()
+        assert time.monotonic() - start < 5  # refused, not queued behind the build
+        look_inside(core, "国足胜泰国", "Linear (TF-IDF + SVM)")  # another model's lock is free
+    finally:
+        done.set()
+        builder.join(10)
+    look_inside(core, "国足胜泰国", "TextCNN")  # and once the build is done, the look runs
+
+
+def test_quick_holders_of_a_model_lock_wait_for_each_other():
+    from cls_core.app.concurrency import ModelLock
+
+    lock, order = ModelLock(), []
+
+    def hold(i):
+        with lock.quick():
+            order.append(i)
+            time.sleep(0.1)
+            order.append(i)
+
+    threads = [threading.Thread(target=hold, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(order) == 6 and all(order[k] == order[k + 1] for k in range(0, 6, 2))  # one at a time
+    with lock.quick(), lock.quick():  # re-entrant in one thread
+        pass
+
+
 def test_a_corrupt_checkpoint_leaves_the_others_working(checkpoint_dir, tmp_path):
     for name in ("textcnn.pt", "linear.npz"):
         (tmp_path / name).write_bytes((checkpoint_dir / name).read_bytes())

@@ -14,8 +14,9 @@ way in (a button, a link, the API) is throttled the same. Integrated gradients r
 pool of their own beside the rest of a look inside, one thread per look the inspect gate
 lets run: the pool is sized from that limit.
 
-Besides these limits, a model's lock (ModelRegistry.lock) keeps apart the requests that
-hook its network; see there.
+Besides these limits, a model's lock (ModelRegistry.lock, a ModelLock) keeps apart the
+requests that hook its network; see there. A cache build over the whole test split holds it
+long; a look inside that meets such a build is refused at once rather than queued behind it.
 """
 
 import threading
@@ -79,3 +80,37 @@ class Gates:
         self.inspect = Gate(*inspect)
         self.evaluate = Gate(*evaluate)
         self.attributing = ThreadPoolExecutor(max_workers=inspect.running, thread_name_prefix="integrated-gradients")
+
+
+class ModelLock:
+    """One model's lock, taken in one of two ways. A cache build over the whole test split (the
+    map, the hidden-unit index, the attention agreement: minutes at first use) takes it `long`;
+    a look inside, the /inspect API or a unit's view, which a visitor waits for inside the
+    inspect gate, takes it `quick` and, while a build holds it, is refused at once ("busy")
+    instead of holding an inspect slot for minutes behind the build. Quick holders wait for
+    each other (a look takes about a second). Re-entrant: a look inside takes it again for
+    its deeper views."""
+
+    def __init__(self, poll_seconds=0.05):
+        self._lock = threading.RLock()
+        self._building = 0  # long holders inside
+        self.poll_seconds = poll_seconds
+
+    @contextmanager
+    def long(self):
+        with self._lock:
+            self._building += 1
+            try:
+                yield
+            finally:
+                self._building -= 1
+
+    @contextmanager
+    def quick(self):
+        while not self._lock.acquire(timeout=self.poll_seconds):
+            if self._building:
+                raise UserError("error_busy")
+        try:
+            yield
+        finally:
+            self._lock.release()

@@ -23,6 +23,7 @@ A checkpoint that does not load leaves the others working; why it did not is kep
 import threading
 from pathlib import Path
 
+from cls_core.app.concurrency import ModelLock
 from cls_core.app.i18n import text
 from cls_core.app.wording import ENSEMBLE, UserError, model_label
 from cls_core.data import DataFormatError
@@ -76,7 +77,7 @@ class ModelRegistry:
         self._guard = threading.Lock()  # held while the dictionaries above are swapped
         # one per name served, made here: a lock asked for by any other name (a request's
         # model name is the visitor's text) is refused, not made and kept for ever
-        self._locks = {name: threading.RLock() for name in self.names()}
+        self._locks = {name: ModelLock() for name in self.names()}
 
     @classmethod
     def load(cls, checkpoint_dir="checkpoints", device="auto", precision="auto", models_dir=None):
@@ -113,7 +114,7 @@ class ModelRegistry:
             }
             self.folders = {**self.folders, path.name: path}
             self._ensembles = {n: e for n, e in self._ensembles.items() if self.folder_of(n) != path.name}
-            self._locks = {name: self._locks.get(name) or threading.RLock() for name in self.names()}
+            self._locks = {name: self._locks.get(name) or ModelLock() for name in self.names()}
         return [n for n in self.names() if self.folder_of(n) == path.name]
 
     def remove_folder(self, name):
@@ -149,28 +150,34 @@ class ModelRegistry:
         """What could not be loaded, one line per model, in lang."""
         return [text("model_unavailable", lang, name=n, error=e) for n, e in self.unavailable.items()]
 
-    def groups(self):
+    # Each read below takes one snapshot of self.models (add_folder and remove_folder swap in a
+    # new dictionary, never change the one in place), so that a folder removed by another request
+    # in the middle of a read cannot make it look up a name that is gone.
+
+    def groups(self, models=None):
         """[(folder, [model names])]: the shipped models (folder None), then each models folder;
-        the models of one group share their labels and their test split."""
-        models = self.models
+        the models of one group share their labels and their test split. models: the snapshot
+        to read (default: what is served now)."""
+        models = self.models if models is None else models
         out = {}
         for name in models:
             out.setdefault(self.folder_of(name), []).append(name)
         return list(out.items())
 
-    def names(self, ensemble=True):
+    def names(self, ensemble=True, models=None):
         """The loaded models group by group, each group's ensemble after its models when it
-        has two or more of one label set."""
+        has two or more of one label set (models: the snapshot to read)."""
+        models = self.models if models is None else models
         out = []
-        for folder, names in self.groups():
+        for folder, names in self.groups(models):
             out += names
-            if ensemble and len(names) > 1 and len({tuple(self.models[n].classes) for n in names}) == 1:
+            if ensemble and len(names) > 1 and len({tuple(models[n].classes) for n in names}) == 1:
                 out.append(ENSEMBLE if folder is None else folder_ensemble_name(folder))
         return out
 
-    def shipped_names(self):
+    def shipped_names(self, models=None):
         """The shipped models that loaded (what the THUCNews ensemble averages)."""
-        return self.singles_in(None)
+        return self.singles_in(None, models)
 
     def members(self, name):
         """The models an ensemble averages ([name] for a single model)."""
@@ -181,9 +188,9 @@ class ModelRegistry:
             return self.singles_in(folder)
         return [name]
 
-    def singles_in(self, folder=None):
+    def singles_in(self, folder=None, models=None):
         """The single models of one models folder (None: the shipped ones)."""
-        return [n for n in self.models if self.folder_of(n) == folder]
+        return [n for n in (self.models if models is None else models) if self.folder_of(n) == folder]
 
     def singles_beside(self, name=None):
         """The single models of the group of model `name` (the shipped ones without a name):
@@ -203,8 +210,9 @@ class ModelRegistry:
     @property
     def classes(self):
         """The THUCNews classes of the shipped models (see classes_of for any model)."""
-        shipped = self.shipped_names()
-        return self.models[shipped[0]].classes if shipped else []
+        models = self.models
+        shipped = self.shipped_names(models)
+        return models[shipped[0]].classes if shipped else []
 
     def classes_of(self, name):
         """The label names of a loaded model (or ensemble), in the order its outputs give them."""
@@ -212,16 +220,19 @@ class ModelRegistry:
 
     def predictor(self, name):
         """The Predictor of a loaded model, or an Ensemble (ENSEMBLE, NAME/ENSEMBLE)."""
-        if name == ENSEMBLE and name in self.names():
-            return load_ensemble([self.models[n] for n in self.shipped_names()], self.checkpoint_dir)
-        if name in self._ensembles:
-            return self._ensembles[name]
+        models = self.models
+        if name == ENSEMBLE and name in self.names(models=models):
+            return load_ensemble([models[n] for n in self.shipped_names(models)], self.checkpoint_dir)
+        ensemble = self._ensembles.get(name)
+        if ensemble is not None:
+            return ensemble
         folder = self.folder_of(name)
-        if folder is not None and name == folder_ensemble_name(folder) and name in self.names():
+        if folder is not None and name == folder_ensemble_name(folder) and name in self.names(models=models):
             return self._fit_folder_ensemble(name)
-        if name not in self.models:
+        predictor = models.get(name)
+        if predictor is None:
             raise UserError("error_not_loaded", name=repr(name))
-        return self.models[name]
+        return predictor
 
     def _fit_folder_ensemble(self, name):
         """A folder's ensemble: its threshold as recorded beside its models (ensemble.metrics.json
@@ -247,7 +258,8 @@ class ModelRegistry:
         """The lock of one model's network: the flip search, and integrated gradients (Captum)
         on the network's copy, put hooks on an embedding while they run, so no other request
         may run the network or its copy (inspection, units, the map) meanwhile. Prediction
-        takes the fast path, which the hooks do not touch, and needs no lock."""
+        takes the fast path, which the hooks do not touch, and needs no lock. A ModelLock:
+        cache builds take it .long(), looks inside .quick() (refused while a build holds it)."""
         lock = self._locks.get(name)
         if lock is None:
             raise UserError("error_not_loaded", name=repr(name))

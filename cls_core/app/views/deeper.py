@@ -16,7 +16,7 @@ def deeper(demo, headline, name, lang="en", inside=None, ig=None):
     predictor = demo.predictor(name)
     if predictor.kind == "ensemble":
         raise UserError("error_pick_one")
-    with demo.registry.lock(name):
+    with demo.registry.lock(name).quick():
         r = demo.recent.get(
             ("attributions", (name, predictor.sha256), headline),
             lambda: deep.attributions(predictor, headline, lang=lang, inside=inside, ig=ig),

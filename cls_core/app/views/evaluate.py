@@ -158,7 +158,7 @@ def attention_agreement(demo, lang="en", progress=None, sample=attribution.SAMPL
         demo.test_split(name)  # one that cannot be read says so (UserError) before the cache looks for it
         if progress:
             progress(i / len(networks), model_label(name, lang))
-        with demo.gates.evaluate(), demo.registry.lock(name):
+        with demo.gates.evaluate(), demo.registry.lock(name).long():
             summaries[model_label(name, lang)] = attribution.cached_agreement(
                 demo.predictor(name), demo.test_file(name), sample
             )

@@ -20,7 +20,7 @@ def inside(demo, headline, name, layer=1, direction="forward", lang="en"):
     "occlusion", "occlusion_plot", "reading_plot", "hidden_plot", "norm_plot", "table",
     "table_headers", "windows", "attention_note", "method_scores"} for one headline and model:
     the values the Inside tab shows (the look deeper aside)."""
-    with demo.registry.lock(name):
+    with demo.registry.lock(name).quick():
         return _inside(demo, headline, name, layer, direction, lang)
 
 
@@ -167,7 +167,7 @@ def look_inside(demo, headline, name, layer=1, direction="forward", lang="en"):
     cleaned, _ = clean_headline(headline, lang)
     predictor = demo.predictor(name)
     looked = ("attributions", (name, predictor.sha256), cleaned) in demo.recent.keys()
-    with demo.gates.inspect(), demo.registry.lock(name):
+    with demo.gates.inspect(), demo.registry.lock(name).quick():
         ig = (
             demo.gates.attributing.submit(attribution.integrated_gradients, predictor, cleaned)
             if name in demo.registry.network_names() and not looked
@@ -203,7 +203,7 @@ def inside_summary(r, name, lang="en"):
 def inspect_with_gradients(demo, headline, name):
     """(inside, integrated gradients or None) for the /inspect API: the linear model has
     none, its n-gram scores being exact."""
-    with demo.gates.inspect(), demo.registry.lock(name):
+    with demo.gates.inspect(), demo.registry.lock(name).quick():
         r = _inside(demo, headline, name, 1, "forward", "en")
         ig = (
             attribution.integrated_gradients(demo.predictor(name), r["text"])

@@ -14,7 +14,7 @@ def draw_map(demo, name, lang="en", progress=None):
         raise UserError("error_map_network")
     predictor = demo.predictor(name)
     demo.test_split(name)  # one that cannot be read says so (UserError) before the cache looks for it
-    with demo.gates.evaluate(), demo.registry.lock(name):
+    with demo.gates.evaluate(), demo.registry.lock(name).long():
         view = deep.map_view(predictor, demo.test_file(name), lang=lang, progress=progress)
     return view["figure"], text(
         "map_summary", lang, model=model_label(name, lang), n=len(view["texts"]), seconds=view["seconds"]

@@ -13,7 +13,7 @@ def unit_choices(demo, name, lang="en"):
     if not demo.registry.has_units(name):
         raise UserError("error_units_bilstm")
     demo.test_split(name)  # one that cannot be read says so (UserError) before the cache looks for it
-    with demo.gates.evaluate(), demo.registry.lock(name):
+    with demo.gates.evaluate(), demo.registry.lock(name).long():
         view = deep.units_view(demo.predictor(name), demo.test_file(name), lang=lang)
     return [
         (
@@ -43,7 +43,7 @@ def unit_view(demo, headline, name, unit_key, lang="en"):
     predictor = demo.predictor(name)
 
     def compute():
-        with demo.registry.lock(name):
+        with demo.registry.lock(name).quick():
             return deep.units_view(
                 predictor, demo.test_file(name), headline, int(layer), direction, int(unit), lang=lang
             )
