@@ -154,3 +154,17 @@ def test_api_errors_become_plain_messages():
     with pytest.raises(Exception, match="type a headline") as raised:
         api_errors(api_predict)("")
     assert type(raised.value).__name__ == "Error" and raised.value.print_exception is False
+
+
+def test_an_unexpected_api_error_reaches_the_client_worded_not_as_its_own_text(caplog):
+    """With show_error=True Gradio sent any exception's text (a path, a trace's last line) to
+    the client; the endpoint logs it and says "something went wrong" instead."""
+
+    def api_evaluate(model: str) -> dict:
+        raise OSError("/srv/secret/checkpoints/textcnn.pt: permission denied")
+
+    with pytest.raises(Exception) as raised:
+        api_errors(api_evaluate)("TextCNN")
+    assert type(raised.value).__name__ == "Error" and "Something went wrong on the server" in str(raised.value)
+    assert "/srv/secret" not in str(raised.value)
+    assert "/srv/secret" in caplog.text  # kept for the operator

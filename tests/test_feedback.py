@@ -102,6 +102,25 @@ def test_a_full_database_says_so_and_keeps_nothing_more(tmp_path, demo):
     assert store.count() == kept
 
 
+def test_a_database_locked_by_another_program_is_a_message_and_nothing_kept(tmp_path, demo):
+    """Another process holding the write lock (a backup, sqlite3 at a prompt) made /flag fail
+    with sqlite3's own "database is locked"."""
+    store = FeedbackStore(tmp_path / "feedback.sqlite3", busy_seconds=0.1)
+    keeping = Demo(demo.registry, demo.data_dir, corrections=Corrections(store, commit="abc123"))
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(UserError) as refused:
+            keeping.corrections.flag(keeping, HEADLINE, "TextCNN", "finance", "visitor")
+        assert refused.value.key == "error_feedback_busy"
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert store.count() == 0
+    assert keeping.corrections.flag(keeping, HEADLINE, "TextCNN", "finance", "visitor")[0] == 1  # free again
+    store.close()
+
+
 def test_fifty_concurrent_inserts_are_each_kept_once(store):
     headlines = [f"{HEADLINE} {i}" for i in range(50)]
     with ThreadPoolExecutor(50) as pool:

@@ -58,6 +58,42 @@ def test_recent_results_are_bounded():
     assert len(recent) == RECENT_RESULTS
 
 
+def test_a_networks_attribution_copy_goes_with_the_network():
+    """The copies integrated gradients run on were kept by an lru_cache that held every network
+    it had seen: an unloaded (or replaced) model's network and copy stayed in memory."""
+    import gc
+    import weakref
+
+    from cls_core.explain import attribution
+    from cls_core.models.networks import TextCNN
+
+    network = TextCNN(vocab_size=20, num_classes=3, embed_dim=8, windows=(2,), filters=4)
+    copy = attribution.attribution_model(network)
+    assert attribution.attribution_model(network) is copy and copy is not network
+    gone, copy_gone = weakref.ref(network), weakref.ref(copy)
+    del network, copy
+    gc.collect()
+    assert gone() is None and copy_gone() is None
+
+
+def test_the_training_queue_remembers_a_bounded_number_of_ended_jobs(tmp_path):
+    from cls_core.app import training_jobs
+    from cls_core.app.training_jobs import DONE, Job, TrainingOptions, TrainingQueue
+
+    queue = TrainingQueue(tmp_path / "models")
+    try:
+        for i in range(training_jobs.ENDED_JOBS_KEPT + 20):
+            job = Job(f"old{i}", tmp_path / "x.tsv", TrainingOptions("linear", 1, f"m{i}"), lines=10)
+            job.state, job.ended = DONE, float(i)
+            queue._jobs[job.id] = job
+        with queue._lock:
+            queue._forget_old_jobs()
+        assert len(queue._jobs) == training_jobs.ENDED_JOBS_KEPT and "old0" not in queue._jobs
+        assert f"old{training_jobs.ENDED_JOBS_KEPT + 19}" in queue._jobs  # the last ended stay
+    finally:
+        queue.close()
+
+
 def test_evaluations_keep_the_reports_used_last():
     reports = Evaluations()
     assert reports.size == REPORTS_KEPT
@@ -71,7 +107,7 @@ def test_evaluations_keep_the_reports_used_last():
         reports.get(key, lambda: compute(key))
     reports.get(0, lambda: compute(0))  # used again: now the newest
     reports.get("new", lambda: compute("new"))  # pushes out the oldest, 1
-    assert len(reports) == REPORTS_KEPT and len(reports._locks) == REPORTS_KEPT
+    assert len(reports) == REPORTS_KEPT
     reports.get(0, lambda: compute(0))
     reports.get(1, lambda: compute(1))
     assert computed == list(range(REPORTS_KEPT)) + ["new", 1]

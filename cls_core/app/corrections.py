@@ -19,7 +19,7 @@ from cls_core.app.inputs import MAX_CHARS
 from cls_core.app.views.predict import model_answer
 from cls_core.app.wording import UserError
 from cls_core.data.normalize import drop_invisible
-from cls_core.feedback import Correction, FeedbackError, StoreFull, app_commit
+from cls_core.feedback import Correction, FeedbackError, StoreBusy, StoreFull, app_commit
 
 RATE_PER_MINUTE = 30  # from one Gradio session
 TOTAL_RATE_PER_MINUTE = 600  # from everyone: each HTTP call API request is a session of its own
@@ -114,5 +114,7 @@ class Corrections:
             return self.store.add(record), record
         except StoreFull:
             raise UserError("error_feedback_full") from None
+        except StoreBusy:
+            raise UserError("error_feedback_busy") from None
         except FeedbackError:
             raise UserError("error_feedback_invalid") from None

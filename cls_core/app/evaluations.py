@@ -8,9 +8,9 @@ A report is computed once: a second request for one under way waits for it and r
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from pathlib import Path
+
+from cls_core.app.recent import Recent
 
 # Twice the reports the app shows (three models and their ensemble), so that every model's
 # stays while checkpoints replaced under a running app leave their old reports behind. A
@@ -31,34 +31,12 @@ def report_key(checkpoints, test_file):
     ).hexdigest()
 
 
-class Evaluations:
-    def __init__(self, size=REPORTS_KEPT):
-        self.size = size
-        self._reports = OrderedDict()  # report key -> report, the one used last at the end
-        self._locks = {}  # report key -> the lock its computation holds
-        self._guard = threading.Lock()
+class Evaluations(Recent):
+    """The test-split reports, the REPORTS_KEPT used last, each computed once."""
 
-    def get(self, key, compute):
-        """The report under key, from compute() the first time (once, however many ask)."""
-        with self._guard:
-            lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
-            with self._guard:
-                if key in self._reports:
-                    self._reports.move_to_end(key)
-                    return self._reports[key]
-            report = compute()
-            with self._guard:
-                self._reports[key] = report
-                while len(self._reports) > self.size:
-                    old, _ = self._reports.popitem(last=False)
-                    self._locks.pop(old, None)
-            return report
+    def __init__(self, size=REPORTS_KEPT):
+        super().__init__(size)
 
     def reports(self):
-        """Every report computed so far, oldest first."""
-        with self._guard:
-            return list(self._reports.values())
-
-    def __len__(self):
-        return len(self._reports)
+        """Every report computed so far, the oldest used first."""
+        return self.values()

@@ -575,6 +575,10 @@ TEXTS = {
         "The corrections database is full: nothing was kept. Please tell whoever runs this app.",
         "更正数据库已满：这条没有保存。请告知本应用的运行者。",
     ),
+    "error_feedback_busy": (
+        "The corrections file is busy (another program is writing to it): nothing was kept. Please try again.",
+        "更正文件正忙（另一个程序正在写入）：没有保存。请再试一次。",
+    ),
     "error_feedback_invalid": ("This correction is out of bounds: nothing was kept.", "这条更正超出限制：没有保存。"),
     "error_feedback_off": (
         "Corrections are turned off on this server (--no-feedback).",

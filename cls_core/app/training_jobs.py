@@ -39,6 +39,7 @@ from cls_core.models.checkpoint import checkpoint_file_name
 MODELS = ("textcnn", "bilstm_att", "linear")
 MAX_EPOCHS = 50
 MAX_WAITING = 5  # jobs in line behind the running one; more are refused at once
+ENDED_JOBS_KEPT = 100  # ended jobs remembered (a visitor's page shows its last one's end); older ones go
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,40}")
 STAGING = ".staging"  # models/.staging/JOB/: where a run writes until it has succeeded
 NICENESS = 10  # a training yields the CPU to the page's requests
@@ -234,10 +235,18 @@ class TrainingQueue:
             # bytes, so moving it away left the next one a file that was no longer there
             shutil.copyfile(upload, owned)
             job = Job(job_id, owned, options, lines=len(report.texts))
+            self._forget_old_jobs()
             self._jobs[job_id] = job
             self._waiting.append(job_id)
             self._lock.notify_all()
         return job
+
+    def _forget_old_jobs(self):
+        """Keep the ENDED_JOBS_KEPT jobs that ended last (and every job not ended): a queue left
+        running for months must not remember every job it ever ran. Under self._lock."""
+        ended = sorted((j for j in self._jobs.values() if j.state in ENDED), key=lambda j: j.ended or 0)
+        for job in ended[: max(0, len(ended) - ENDED_JOBS_KEPT)]:
+            del self._jobs[job.id]
 
     def job(self, job_id):
         """The job of that id, or None (an unknown id, or one of an earlier run of the app)."""

@@ -28,8 +28,9 @@ import argparse
 import copy
 import itertools
 import json
+import threading
 import time
-from functools import lru_cache
+import weakref
 
 import numpy as np
 import torch
@@ -54,14 +55,22 @@ METHODS = {
 }
 
 
-@lru_cache(maxsize=8)
+_copies: "weakref.WeakKeyDictionary[torch.nn.Module, torch.nn.Module]" = weakref.WeakKeyDictionary()
+_copying = threading.Lock()
+
+
 def attribution_model(model):
     """The copy of a network that integrated gradients run on. Captum hooks the embedding of
     the model it attributes, so on the network itself nothing else could run meanwhile; on
     a copy, the rest of a look inside uses the network at the same time (Demo.look_inside).
     Copied at first use, as the fast path is built at load: weights changed later in place
-    are not seen (a changed model needs a new Predictor)."""
-    return copy.deepcopy(model).eval()
+    are not seen (a changed model needs a new Predictor). The copy lives as long as the
+    network does (a weak key): a model unloaded takes its copy with it."""
+    with _copying:
+        copied = _copies.get(model)
+        if copied is None:
+            copied = _copies[model] = copy.deepcopy(model).eval()
+        return copied
 
 
 def _integrate(predictor, texts, n_steps, targets=None):

@@ -53,6 +53,11 @@ class StoreFull(FeedbackError):
     """The database has reached its size cap."""
 
 
+class StoreBusy(FeedbackError):
+    """Another process (a copy of the app, a backup, sqlite3 at a prompt) holds the database's
+    write lock past the wait: nothing was kept."""
+
+
 @dataclass(frozen=True)
 class Correction:
     """What one click on "this answer is wrong" keeps; never anything about the visitor."""
@@ -94,21 +99,22 @@ def app_commit(root=None):
 
 
 class FeedbackStore:
-    def __init__(self, path, max_mb=DEFAULT_MAX_MB, read_only=False):
+    def __init__(self, path, max_mb=DEFAULT_MAX_MB, read_only=False, busy_seconds=10):
         """read_only: open the file as it is, for reading beside a running app (list, export):
-        no migration, no write; a file of an older schema is read with the columns it has."""
+        no migration, no write; a file of an older schema is read with the columns it has.
+        busy_seconds: how long a write waits for another process's lock before StoreBusy."""
         self.path = Path(path)
         self.max_bytes = int(max_mb * 1024 * 1024)
         self._lock = threading.Lock()
         if read_only:
             self._db = sqlite3.connect(
-                f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=10, check_same_thread=False
+                f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=busy_seconds, check_same_thread=False
             )
             self._db.row_factory = sqlite3.Row
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: no implicit transactions; each write says BEGIN IMMEDIATE itself.
-        self._db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+        self._db = sqlite3.connect(self.path, timeout=busy_seconds, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -164,7 +170,10 @@ class FeedbackStore:
         with self._lock:
             if self.size_bytes() >= self.max_bytes:
                 raise StoreFull(f"{self.path} has reached its cap of {self.max_bytes / 2**20:.0f} MB")
-            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as e:  # "database is locked", after busy_seconds
+                raise StoreBusy(f"{self.path}: {e}") from None
             try:
                 cursor = self._db.execute(
                     f"INSERT INTO corrections (created, {', '.join(COLUMNS)}) VALUES ({', '.join('?' * (len(row)))})",

@@ -9,6 +9,7 @@ visitor has seen, from kept results.
 """
 
 import functools
+import logging
 from dataclasses import replace
 
 import gradio as gr
@@ -30,6 +31,8 @@ from cls_core.app.tabs.train import TrainTab
 from cls_core.app.views.overview import PUBLISHED, best_accuracy
 from cls_core.app.visitor import Visitor
 from cls_core.app.wording import ENSEMBLE, UserError
+
+logger = logging.getLogger(__name__)
 
 TABS = {
     "predict": PredictTab,
@@ -68,7 +71,10 @@ CSS = """
 
 
 def api_errors(fn):
-    """API endpoints: a UserError becomes a plain error message for the client, never a trace."""
+    """API endpoints: a UserError becomes a plain error message for the client; anything else
+    is logged here and reaches the client as "something went wrong", never as its own text
+    (Gradio shows an exception's text to the client, show_error=True, which a trace or a path
+    in it must not reach)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -76,6 +82,11 @@ def api_errors(fn):
             return fn(*args, **kwargs)
         except UserError as e:
             raise gr.Error(str(e), print_exception=False) from None
+        except gr.Error:
+            raise
+        except Exception:
+            logger.exception("the API's %s failed", fn.__name__)
+            raise gr.Error(str(UserError("error_unexpected")), print_exception=False) from None
 
     return wrapper
 

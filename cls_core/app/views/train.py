@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from cls_core.app import figures
 from cls_core.app.i18n import text
+from cls_core.app.recent import Recent
 from cls_core.app.training_jobs import CANCELLED, DONE, FAILED, RUNNING, TIMED_OUT, WAITING, TrainingOptions
 from cls_core.app.wording import FileProblems, UserError, model_label
 from cls_core.data.labelled import check_labelled_file
@@ -127,7 +128,7 @@ def curves(progress, lang):
     )
 
 
-_copies: dict[tuple, Path] = {}  # (checkpoint path, its mtime) -> its copy in the downloads folder
+_copies = Recent(32)  # (checkpoint path, its mtime) -> its copy in the downloads folder
 
 
 def checkpoint_download(core, name):
@@ -138,11 +139,16 @@ def checkpoint_download(core, name):
     if checkpoint is None:
         return None
     key = (checkpoint, checkpoint.stat().st_mtime_ns)
-    copy = _copies.get(key)
-    if copy is None or not copy.exists():  # the downloads folder drops files after an hour
+
+    def copy_it():
         copy = core.downloads.new_path(f"{name}-{checkpoint.name}")
         shutil.copyfile(checkpoint, copy)
-        _copies[key] = copy
+        return copy
+
+    copy = _copies.get(key, copy_it)
+    if not copy.exists():  # the downloads folder drops files after an hour
+        _copies.forget(lambda k: k == key)
+        copy = _copies.get(key, copy_it)
     return copy
 
 
