@@ -1,6 +1,8 @@
 """cls_core is built in layers (see cls_core/__init__.py): a module imports only from the layers
-below its own, or from its own subpackage, and no import, even inside a function, closes a
-cycle. Only the app layer (and the benchmarks above it) may import gradio or plotly."""
+below its own, or from its own subpackage, and no import, even inside a function or through
+importlib, closes a cycle. Only the app layer (and the benchmarks above it) may import gradio or
+plotly; inside it, the views and the report never import gradio, and never the tabs (the tabs
+import the views). Each rule is shown to fail on a probe package written to a temporary folder."""
 
 import ast
 import graphlib
@@ -21,18 +23,34 @@ ENTRY_POINTS = {
 UI_PACKAGES = {"gradio", "gradio_client", "plotly", "pandas"}
 
 
-def module_name(path):
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+def module_name(path, root=PACKAGE):
+    parts = path.relative_to(root.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imports(path):
+def dynamic_imports(tree):
+    """The modules a file imports by name at run time: importlib.import_module("x"), __import__("x")."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in ("import_module", "__import__") and isinstance(node.args[0].value, str):
+                yield node.args[0].value
+
+
+def imports(path, root=PACKAGE):
     """(cls_core modules, third-party top-level packages) a file imports anywhere in it,
-    function bodies included. `from cls_core.x import y` counts y when y is a module."""
-    here = module_name(path)
+    function bodies and importlib included. `from cls_core.x import y` counts y when y is a
+    module. root: the cls_core package the file lies in (a probe's, in a test)."""
+    here = module_name(path, root)
     package = here if path.name == "__init__.py" else here.rpartition(".")[0]
     ours, theirs = set(), set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for module in dynamic_imports(tree):
+        (ours if module.split(".")[0] == "cls_core" else theirs).add(
+            module if module.split(".")[0] == "cls_core" else module.split(".")[0]
+        )
+    for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
@@ -44,8 +62,8 @@ def imports(path):
                     child = f"{module}.{alias.name}"
                     ours.add(
                         child
-                        if (PACKAGE.parent / child.replace(".", "/")).with_suffix(".py").exists()
-                        or (PACKAGE.parent / child.replace(".", "/")).is_dir()
+                        if (root.parent / child.replace(".", "/")).with_suffix(".py").exists()
+                        or (root.parent / child.replace(".", "/")).is_dir()
                         else module
                     )
             else:
@@ -58,8 +76,8 @@ def imports(path):
     return ours, theirs
 
 
-def all_modules():
-    return {module_name(p): p for p in PACKAGE.rglob("*.py")}
+def all_modules(root=PACKAGE):
+    return {module_name(p, root): p for p in root.rglob("*.py")}
 
 
 def layer(module):
@@ -72,12 +90,12 @@ def test_every_module_lies_in_a_layer():
     assert not loose, f"modules outside the layers: {loose}"
 
 
-def upward_imports():
+def upward_imports(root=PACKAGE):
     upward = []
-    for module, path in all_modules().items():
+    for module, path in all_modules(root).items():
         if module in ENTRY_POINTS or module == "cls_core":
             continue
-        for target in imports(path)[0]:
+        for target in imports(path, root)[0]:
             same_package = target.split(".")[:2] == module.split(".")[:2]
             if not same_package and (layer(target) is None or layer(target) >= layer(module)):
                 upward.append(f"{module} -> {target}")
@@ -98,6 +116,62 @@ def test_the_import_graph_has_no_cycle():
         raise AssertionError(f"import cycle: {' -> '.join(e.args[1])}") from None
 
 
+# Inside the app layer: the views and the report are testable without a browser, so they never
+# import gradio; the tabs wire the views to the page, so the views never import a tab.
+NO_GRADIO = ("cls_core.app.views", "cls_core.app.report")
+NO_TABS = ("cls_core.app.views", "cls_core.app.report")
+
+
+def app_rule_breaks(root=PACKAGE):
+    breaks = []
+    for module, path in all_modules(root).items():
+        ours, theirs = imports(path, root)
+        if module.startswith(NO_GRADIO) and theirs & {"gradio", "gradio_client"}:
+            breaks.append(f"{module} imports {sorted(theirs & {'gradio', 'gradio_client'})}")
+        if module.startswith(NO_TABS):
+            breaks += [f"{module} -> {t}" for t in sorted(ours) if t.startswith("cls_core.app.tabs")]
+    return breaks
+
+
+def test_the_views_and_the_report_import_neither_gradio_nor_a_tab():
+    breaks = app_rule_breaks()
+    assert not breaks, "\n".join(breaks)
+
+
+def probe(tmp_path, files):
+    """A cls_core package of its own in tmp_path holding files {relative path: source}: the rules
+    read it as they read ours, and nothing is written into cls_core/."""
+    root = tmp_path / "cls_core"
+    for relative, source in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(source)
+    return root
+
+
+def test_each_rule_inside_the_app_can_fail(tmp_path):
+    root = probe(
+        tmp_path,
+        {
+            "app/views/drawn.py": "import gradio as gr\n",
+            "app/report/page.py": "def f():\n    from cls_core.app.tabs import page\n",
+            "app/views/late.py": (
+                "import importlib\n\ndef f():\n    importlib.import_module('cls_core.app.tabs.inside')\n"
+            ),
+            "app/tabs/fine.py": "import gradio\nfrom cls_core.app.views import drawn\n",
+        },
+    )
+    assert sorted(app_rule_breaks(root)) == [
+        "cls_core.app.report.page -> cls_core.app.tabs",
+        "cls_core.app.views.drawn imports ['gradio']",
+        "cls_core.app.views.late -> cls_core.app.tabs.inside",
+    ]
+
+
+def test_an_upward_import_through_importlib_is_caught(tmp_path):
+    root = probe(tmp_path, {"models/_probe.py": "def f():\n    __import__('cls_core.app.figures')\n"})
+    assert upward_imports(root) == ["cls_core.models._probe -> cls_core.app.figures"]
+
+
 def test_only_the_app_layer_imports_the_ui_libraries():
     found = [
         f"{m} imports {sorted(imports(p)[1] & UI_PACKAGES)}"
@@ -113,17 +187,23 @@ def test_the_linear_model_imports_nothing_that_uses_it():
 
 
 def test_the_parser_sees_every_form_of_import(tmp_path):
-    path = PACKAGE / "explain" / "_probe.py"  # parsed where it would lie, never imported
     source = (
         "from .units import x\nimport cls_core.data.splits\n\nde"
         "f f():\n    from cls_core.models import fast, networks\n"
         "    from ..app import figures\n    import gradio as gr\n"
     )
-    path.write_text(source)
-    try:
-        ours, theirs = imports(path)
-    finally:
-        path.unlink()
+    root = probe(
+        tmp_path,
+        {
+            "explain/_probe.py": source,
+            "explain/units.py": "",
+            "models/fast.py": "",
+            "models/networks.py": "",
+            "app/figures.py": "",
+            "data/splits.py": "",
+        },
+    )
+    ours, theirs = imports(root / "explain" / "_probe.py", root)
     assert ours == {
         "cls_core.explain.units",
         "cls_core.data.splits",
@@ -134,13 +214,11 @@ def test_the_parser_sees_every_form_of_import(tmp_path):
     assert theirs == {"gradio"}
 
 
-def test_an_upward_import_inside_a_function_is_caught():
-    path = PACKAGE / "models" / "_probe.py"
-    path.write_text("def f():\n    from cls_core.app import figures\n")
-    try:
-        assert upward_imports() == ["cls_core.models._probe -> cls_core.app.figures"]
-    finally:
-        path.unlink()
+def test_an_upward_import_inside_a_function_is_caught(tmp_path):
+    root = probe(
+        tmp_path, {"models/_probe.py": "def f():\n    from cls_core.app import figures\n", "app/figures.py": ""}
+    )
+    assert upward_imports(root) == ["cls_core.models._probe -> cls_core.app.figures"]
 
 
 def declared(requirements):
@@ -204,13 +282,10 @@ def test_requirements_declare_every_package_imported():
     assert not missing, f"imported by a benchmark but in neither requirements file: {sorted(missing)}"
 
 
-def test_a_benchmark_tool_imported_in_a_function_counts_as_optional():
-    path = PACKAGE / "bench" / "_probe.py"  # parsed, never imported
+def test_a_benchmark_tool_imported_in_a_function_counts_as_optional(tmp_path):
+    path = tmp_path / "_probe.py"  # parsed, never imported
     path.write_text(
         "import numpy\nfrom playwright import x\n\ndef f():\n    import numpy\n"
         "    from playwright.sync_api import sync_playwright\n    import browser_tool.sub\n"
     )
-    try:
-        assert imported_only_in_functions(path) == {"browser_tool"}
-    finally:
-        path.unlink()
+    assert imported_only_in_functions(path) == {"browser_tool"}

@@ -1,5 +1,6 @@
 """Accuracy by headline length and by unknown characters, from real evaluate reports."""
 
+import numpy as np
 import pytest
 
 from cls_core.app import deep
@@ -33,3 +34,11 @@ def test_unknown_characters_are_counted(checkpoint_dir):
     result = slices.accuracy_slices(predictor, rows)["unknown_share"]
     assert result[0] == {"bin": "0", "headlines": 1, "accuracy": 1.0}
     assert result[-1] == {"bin": "> 10 %", "headlines": 1, "accuracy": 0.0}
+
+
+def test_each_value_falls_in_the_bin_whose_edges_hold_it():
+    correct = np.ones(6, dtype=bool)
+    lengths = slices._rows(np.array([12, 13, 16, 17, 24, 25]), correct, slices.LENGTH_BINS)
+    assert [r["headlines"] for r in lengths] == [1, 2, 1, 1, 1]
+    unknown = slices._rows(np.array([0.0, 1e-12, 0.05, 0.0500001, 0.1, 0.2]), correct, slices.UNKNOWN_BINS)
+    assert [r["headlines"] for r in unknown] == [1, 2, 2, 1]

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from sklearn.model_selection import train_test_split
 
 from cls_core.data.splits import DataFormatError, Dataset
 
@@ -249,20 +250,18 @@ def read_labelled_file(path, text_column="text", label_column="label", classes=N
 
 
 def carve_splits(data, shares=(0.8, 0.1, 0.1), seed=1):
-    """Split a Dataset into len(shares) Datasets, stratified (each label in the same shares,
-    every part getting at least one of each label where the label has enough) and seeded:
-    the same file and seed always give the same splits."""
-    rng = np.random.default_rng(seed)
+    """Split a Dataset into len(shares) Datasets, stratified (each label in the same shares, as
+    scikit-learn's train_test_split(stratify=...) cuts) and seeded: the same file and seed always
+    give the same splits. Each later part is cut from what the earlier cuts left."""
     labels = np.asarray(data.labels)
-    parts = [[] for _ in shares]
-    for label in range(len(data.classes)):
-        rows = np.flatnonzero(labels == label)
-        rng.shuffle(rows)
-        # the later parts (dev, test) get their rounded share, at least one; the first the rest
-        sizes = [max(1, round(len(rows) * s)) if len(rows) >= len(shares) else 0 for s in shares[1:]]
-        cuts = np.cumsum([len(rows) - sum(sizes)] + sizes)[:-1]
-        for part, chunk in zip(parts, np.split(rows, cuts)):
-            part.extend(chunk.tolist())
+    rest, parts, left = np.arange(len(labels)), [], 1.0
+    for share in shares[:-1]:
+        taken, rest = train_test_split(
+            rest, train_size=share / left, stratify=labels[rest], random_state=seed, shuffle=True
+        )
+        parts.append(taken)
+        left -= share
+    parts.append(rest)
     return [
         Dataset([data.texts[i] for i in sorted(part)], [data.labels[i] for i in sorted(part)], list(data.classes))
         for part in parts

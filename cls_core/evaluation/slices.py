@@ -8,15 +8,17 @@ report (cls_core.evaluate: one {"text", "label", "predicted"} per headline).
 
 import numpy as np
 
-# (label, lowest, highest) inclusive; lengths of the text as read
-LENGTH_BINS = (("≤ 12", 0, 12), ("13–16", 13, 16), ("17–20", 17, 20), ("21–24", 21, 24), ("≥ 25", 25, 10**6))
-UNKNOWN_BINS = (("0", 0.0, 0.0), ("0–5 %", 1e-9, 0.05), ("5–10 %", 0.05 + 1e-9, 0.10), ("> 10 %", 0.10 + 1e-9, 1.0))
+# (label, highest value in the bin); a bin holds what is above the one before it. Lengths of
+# the text as read; the unknown share's first bin is exactly 0.
+LENGTH_BINS = (("≤ 12", 12), ("13–16", 16), ("17–20", 20), ("21–24", 24), ("≥ 25", np.inf))
+UNKNOWN_BINS = (("0", 0.0), ("0–5 %", 0.05), ("5–10 %", 0.10), ("> 10 %", np.inf))
 
 
 def _rows(values, correct, bins):
+    which = np.digitize(values, [high for _, high in bins[:-1]], right=True)  # edges[i-1] < value <= edges[i]
     rows = []
-    for label, low, high in bins:
-        inside = (values >= low) & (values <= high)
+    for i, (label, _) in enumerate(bins):
+        inside = which == i
         rows.append(
             {
                 "bin": label,
