@@ -20,12 +20,18 @@ INSIDE_HEADLINE = "#inside-headline textarea, #inside-headline input"
 WAIT_MS = 120_000  # for any ordinary state (the map and the agreement take longer and say so)
 
 
-@pytest.fixture(scope="module")
-def browser():
+def require_chromium():
+    """Every browser test asks for Debian's chromium: in CI (where .ci/run installs it) its
+    absence fails the test; elsewhere the test is skipped with the command that installs it."""
     if not shutil.which(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail("Debian's chromium is not installed (.ci/run installs it)")
         pytest.skip("apt-get install -y chromium fonts-noto-cjk")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
@@ -658,10 +664,14 @@ def test_a_visitor_trains_a_model_cancels_a_run_and_predicts_with_the_model(brow
         shown = page_text(page)
         assert not foreign_on(shown, "zh-CN"), foreign_on(shown, "zh-CN")
 
-        # and deleted from the page
+        # and deleted from the page, once the visitor has confirmed it
         page.get_by_role("tab", name="训练").click()
+        page.get_by_text(text("train_who", "zh-CN")).wait_for()
         page.locator("#train-delete").click()
-        page.locator("#train-delete").wait_for(state="hidden")
+        page.locator("#train-confirm").get_by_text("tiny").wait_for()
+        assert (models / "tiny").exists()  # asking deletes nothing
+        page.locator("#train-delete-yes").click()
+        page.locator("#train-delete-yes").wait_for(state="hidden")
         assert not (models / "tiny").exists()
     finally:
         page.context.close()

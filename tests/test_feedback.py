@@ -59,8 +59,8 @@ def test_the_store_logs_ahead_and_syncs_each_commit(store):
     assert not {c for c in columns if "ip" == c or "user" in c or "login" in c or "session" in c}
 
 
-def test_an_older_database_is_migrated_with_its_rows(tmp_path):
-    path = tmp_path / "v1.sqlite3"
+def version_1_database(path):
+    """A database of schema version 1 (before checkpoint_sha256) holding one correction."""
     db = sqlite3.connect(path)
     db.execute(MIGRATIONS[0])
     db.execute(
@@ -71,6 +71,11 @@ def test_an_older_database_is_migrated_with_its_rows(tmp_path):
     db.execute("PRAGMA user_version=1")
     db.commit()
     db.close()
+    return path
+
+
+def test_an_older_database_is_migrated_with_its_rows(tmp_path):
+    path = version_1_database(tmp_path / "v1.sqlite3")
     store = FeedbackStore(path)
     assert store.schema_version() == SCHEMA_VERSION
     (old,) = store.rows()
@@ -248,17 +253,7 @@ def test_an_export_holds_one_label_set_and_says_which_model_each_line_corrected(
 
 
 def test_list_and_export_leave_an_older_database_as_it_is(tmp_path, capsys):
-    path = tmp_path / "v1.sqlite3"
-    db = sqlite3.connect(path)
-    db.execute(MIGRATIONS[0])
-    db.execute(
-        "INSERT INTO corrections (created, headline, read_as, model, answer, probability, correction, "
-        "app_commit) VALUES ('2026-01-01T00:00:00+00:00', '央行降准', '央行降准', 'TextCNN', 'stocks', 0.7, "
-        "'finance', NULL)"
-    )
-    db.execute("PRAGMA user_version=1")
-    db.commit()
-    db.close()
+    path = version_1_database(tmp_path / "v1.sqlite3")
     before = path.read_bytes()
     feedback_main(["list", "--db", str(path)])
     feedback_main(["export", "--db", str(path), "--out", str(tmp_path / "c.tsv")])

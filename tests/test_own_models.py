@@ -15,7 +15,7 @@ from owndata import TOPICS, make_model_folder
 from cls_core.app import api
 from cls_core.app.batch import predict_file
 from cls_core.app.evaluations import report_key
-from cls_core.app.i18n import LANGUAGES, class_name
+from cls_core.app.i18n import LANGUAGES, class_name, text
 from cls_core.app.links import link_query, read_link
 from cls_core.app.registry import ModelRegistry, folder_ensemble_name
 from cls_core.app.service import ENSEMBLE, Demo
@@ -56,6 +56,21 @@ def own(models_dir, checkpoint_dir, small_data_dir, tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HEADLINE_LENS_CACHE", str(tmp_path_factory.mktemp("own-cache")))
         yield Demo.load(checkpoint_dir, small_data_dir, "cpu", models_dir=models_dir)
+
+
+def serve_own_models(tmp_path, small_data_dir, checkpoint_dir, models_dir):
+    """(process, url) of `python app.py` serving the shipped checkpoints and models_dir's folders."""
+    return start_app(
+        tmp_path / "app.log",
+        "--data-dir",
+        str(small_data_dir),
+        "--checkpoints",
+        str(checkpoint_dir),
+        "--models",
+        str(models_dir),
+        "--no-feedback",
+        env={"HEADLINE_LENS_CACHE": str(tmp_path / "cache")},
+    )
 
 
 def test_unknown_label_names_pass_through_in_every_language():
@@ -250,17 +265,7 @@ def test_the_app_serves_own_models_through_the_api(models_dir, checkpoint_dir, s
     shutil.copytree(models_dir, broken, dirs_exist_ok=True)
     (broken / "broken").mkdir(exist_ok=True)
     (broken / "broken" / "textcnn.pt").write_bytes(b"not a checkpoint")
-    process, url = start_app(
-        tmp_path / "app.log",
-        "--data-dir",
-        str(small_data_dir),
-        "--checkpoints",
-        str(checkpoint_dir),
-        "--models",
-        str(broken),
-        "--no-feedback",
-        env={"HEADLINE_LENS_CACHE": str(tmp_path / "cache")},
-    )
+    process, url = serve_own_models(tmp_path, small_data_dir, checkpoint_dir, broken)
     try:
         client = Client(url, verbose=False)
         models = client.predict(api_name="/models")
@@ -395,37 +400,43 @@ def test_a_folder_without_its_test_split_says_so(models_dir, checkpoint_dir, sma
 
 
 def test_the_whole_page_draws_with_own_models(own):
-    with gr.Blocks():
+    """Each tab opened first, in zh-HK, with own models picked: the pickers hold them, the
+    tab's labels are in the visitor's script, and the Overview lists the own models and
+    says of the linear one alone that it has no training curve."""
+    with gr.Blocks() as page:
         state, language = gr.State(None), gr.Dropdown(choices=["en"])
         for tab in ("predict", "inside", "evaluate", "overview"):
+            before = set(page.blocks)
             draw_page(
                 own,
                 state,
                 language,
                 Visitor(lang="zh-HK", tab=tab, models=("mine/linear",), inside_model="mine/textcnn"),
             )
+            drawn = [page.blocks[k] for k in page.blocks if k not in before]
+            values = {type(c).__name__: [] for c in drawn}
+            for c in drawn:
+                values[type(c).__name__].append(c.value if hasattr(c, "value") else None)
+            assert ["mine/linear"] in values["CheckboxGroup"], tab  # Predict's models
+            assert "mine/textcnn" in values["Radio"], tab  # Inside's model
+            labels = {c.label for c in drawn if isinstance(c, gr.Tab)}
+            assert text("tab_overview", "zh-HK") in labels and text("tab_overview", "en") not in labels
+            if tab == "overview":
+                table = next(c.value for c in drawn if c.elem_id == "overview-models")
+                assert {"mine/bilstm_att", "mine/linear", "mine/textcnn"} <= {row[0] for row in table["data"]}
+                notes = [c.value for c in drawn if isinstance(c, gr.Markdown) and c.visible and "mine/" in str(c.value)]
+                assert notes == [text("no_curve_linear", "zh-HK", model="mine/linear")]
 
 
 def test_a_visitor_evaluates_an_own_model_and_clicks_its_matrix(models_dir, checkpoint_dir, small_data_dir, tmp_path):
     """In Chromium: Evaluate on mine/linear, then a click on its confusion matrix lists the
     headlines of that cell, in the model's own labels."""
-    from test_browser import OUTPUT, open_page
+    from test_browser import OUTPUT, open_page, require_chromium
 
-    if not shutil.which("/usr/bin/chromium"):
-        pytest.skip("apt-get install -y chromium fonts-noto-cjk")
+    require_chromium()  # fails in CI like every other browser test, not skipped
     from playwright.sync_api import sync_playwright
 
-    process, url = start_app(
-        tmp_path / "app.log",
-        "--data-dir",
-        str(small_data_dir),
-        "--checkpoints",
-        str(checkpoint_dir),
-        "--models",
-        str(models_dir),
-        "--no-feedback",
-        env={"HEADLINE_LENS_CACHE": str(tmp_path / "cache")},
-    )
+    process, url = serve_own_models(tmp_path, small_data_dir, checkpoint_dir, models_dir)
     try:
         with sync_playwright() as p:
             chromium = p.chromium.launch(

@@ -47,7 +47,7 @@ class OverviewTab:
         self.data_sentence = gr.Markdown()
         self.counts = words(gr.Dataframe, ("label", "per_class_counts"), interactive=False)
         words(gr.Markdown, ("value", "overview_models"))
-        self.models = gr.Dataframe(interactive=False)
+        self.models = gr.Dataframe(interactive=False, elem_id="overview-models")
         words(gr.Markdown, ("value", "precision_note"))
         self.outlets = gr.Markdown()
         self.accuracy = gr.Plot(show_label=False)
