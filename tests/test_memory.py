@@ -155,8 +155,9 @@ def test_allocator_settings_follow_the_environment(monkeypatch):
 def test_soak_rounds_ask_new_questions_within_the_gates():
     headlines = [f"headline {i}" for i in range(1000)]
     models = ["BiLSTM-attention", "TextCNN", "Linear"]
-    one, two = round_calls(headlines, models, 0), round_calls(headlines, models, 1)
-    assert len(one["inspect"]) == 80 and len(one["predict"]) == 160 and len(one["evaluate"]) == 4
+    one, two = round_calls(headlines, models, 0, models[:2]), round_calls(headlines, models, 1, models[:2])
+    assert len(one["inspect"]) == 80 and len(one["predict"]) == 160
+    assert sorted(m for (m,) in one["evaluate"]) == sorted(models[:2] * 2)  # 4 at once, two per network
     assert one["inspect"] != two["inspect"]
     assert {m for _, m in one["inspect"]} == set(models)  # the ensemble has nothing to look inside
     rounds = [{"rss": 100}, {"rss": 103}, {"rss": 104}]

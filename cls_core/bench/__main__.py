@@ -63,6 +63,14 @@ def parse_args(argv=None):
         action="store_true",
         help="/predict's latency idle and with one training running (app.py --allow-training)",
     )
+    parser.add_argument(
+        "--flood",
+        action="store_true",
+        help="one visitor's /predict latency while --clients clients flood /inspect on the BiLSTM",
+    )
+    parser.add_argument(
+        "--clients", type=int, default=20, help="--flood: the flooders; --train-load: the predicting clients (20)"
+    )
     parser.add_argument("--ratios", action="store_true", help="only the networks against the reference's")
     parser.add_argument("--deep", action="store_true", help="only one full look inside per model")
     parser.add_argument("--answers", action="store_true", help="bf16 against fp32 answers on the full test split")
@@ -200,8 +208,14 @@ def main(argv=None):
     if args.train_load:
         from cls_core.bench.train_load import bench_train_load, print_train_load
 
-        r = bench_train_load(args.checkpoints, data_dir)
+        r = bench_train_load(args.checkpoints, data_dir, clients=args.clients)
         print_train_load(r)
+        return emit(r, args.json)
+    if args.flood:
+        from cls_core.bench.flood import bench_flood, print_flood
+
+        r = bench_flood(args.checkpoints, data_dir, flooders=args.clients)
+        print_flood(r)
         return emit(r, args.json)
     if args.first_draw:
         from cls_core.bench.first_draw import bench_first_draw, print_first_draw

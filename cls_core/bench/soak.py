@@ -8,10 +8,11 @@ over its HTTP API in rounds, with the server's resident memory read after each r
                                                             # the RSS after malloc_trim(0) as well
 
 A round is what a busy few minutes bring: LOOKS looks inside (/inspect, the single models in
-turn), PREDICTIONS predictions (/predict, every model and the ensemble) and one full
-evaluation of each model and the ensemble (/evaluate), all at once from CLIENTS threads of
-each kind. Every round asks about other test headlines, as new visitors would; the first
-fills every cache (the reports, the results kept for redrawing, the models' copies), so
+turn), PREDICTIONS predictions (/predict, every model and the ensemble) and EVALUATIONS_EACH
+full evaluations of each network at once (/evaluate: the evaluate gate runs one and lets the
+others wait for it, and a second request for a report under way waits for it and reuses it),
+all at once from CLIENTS threads of each kind. Every round asks about other test headlines, as
+new visitors would; the first fills every cache (the reports, the results kept for redrawing, the models' copies), so
 memory that still grows after it is what a long-running server would keep growing.
 
 The figures are the server's VmRSS after each round and its VmHWM (the peak), both from
@@ -40,6 +41,8 @@ from cls_core.data.splits import folder_of_test_split
 from cls_core.models.predictor import SHIPPED_MODELS
 
 LOOKS, PREDICTIONS, CLIENTS = 80, 160, 4  # per round; CLIENTS stays within the inspect gate's 2 + 6
+EVALUATIONS_EACH = 2  # concurrent evaluations of each network per round: 4, the evaluate gate's 1 + 3
+NETWORKS = [name for name, file in SHIPPED_MODELS.items() if file.endswith(".pt")]  # what the evaluations score
 GOAL_RSS_GIB, GOAL_GROWTH = 1.5, 0.05  # after the first round; from the first round to the last
 GIB = 1024**3
 
@@ -50,17 +53,17 @@ def memory(pid):
     return {"rss": int(fields["VmRSS"].split()[0]) * 1024, "peak": int(fields["VmHWM"].split()[0]) * 1024}
 
 
-def round_calls(headlines, models, round_index, looks=LOOKS, predictions=PREDICTIONS):
+def round_calls(headlines, models, round_index, networks=NETWORKS, looks=LOOKS, predictions=PREDICTIONS):
     """The calls of one round, as (endpoint, inputs): `looks` looks inside over the single
     models in turn, `predictions` predictions over every model and the ensemble, one
-    evaluation per model and the ensemble; each round on its own test headlines."""
+    EVALUATIONS_EACH evaluations of each network; each round on its own test headlines."""
     rng = random.Random(round_index)
     picked = rng.sample(headlines, looks + predictions)
     everyone = models + [ENSEMBLE]
     return {
         "inspect": [[h, models[i % len(models)]] for i, h in enumerate(picked[:looks])],
         "predict": [[h, everyone[i % len(everyone)], 5] for i, h in enumerate(picked[looks:])],
-        "evaluate": [[m] for m in everyone],
+        "evaluate": [[m] for m in networks for _ in range(EVALUATIONS_EACH)],
     }
 
 
@@ -142,7 +145,11 @@ def bench_soak(checkpoints, data_dir, rounds=3, in_process=False):
     common = dict(
         malloc=malloc_environment(),
         load_before=load_before,
-        per_round={"looks": LOOKS, "predictions": PREDICTIONS, "evaluations": len(SHIPPED_MODELS) + 1},
+        per_round={
+            "looks": LOOKS,
+            "predictions": PREDICTIONS,
+            "evaluations": EVALUATIONS_EACH * len(NETWORKS),
+        },
     )
     if in_process:
         out = subprocess.run(

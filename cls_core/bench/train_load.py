@@ -39,7 +39,7 @@ def labelled_file(folder):
     return path
 
 
-def bench_train_load(checkpoints, data_dir, clients=4, calls=50, rounds=2):
+def bench_train_load(checkpoints, data_dir, clients=20, calls=25, rounds=2):
     """/predict under `clients` clients making `calls` calls each, idle and with one training
     running, `rounds` times each in turn (other load on a shared machine hits both)."""
     root = Path(__file__).resolve().parents[2]
