@@ -1,6 +1,7 @@
 """Is one visitor's prediction fast while a crowd floods the heaviest endpoint? /predict's
-latency for one visitor asking one headline after another, while FLOODERS clients call
-/inspect on the BiLSTM with 200-character headlines as fast as they are answered.
+latency for one visitor asking one headline after another for VISITOR_SECONDS, while
+FLOODERS clients call /inspect on the BiLSTM with 200-character headlines as fast as they are
+answered.
 
     python -m cls_core.bench --flood [--clients 20]
 
@@ -23,7 +24,7 @@ from cls_core.app.concurrency import INSPECT
 from cls_core.bench.load import free_port, http_call, start_server
 from cls_core.bench.timing import HEADLINE, percentiles
 
-FLOODERS, VISITOR_CALLS = 20, 100
+FLOODERS, VISITOR_SECONDS = 20, 30
 GOAL_P95_SECONDS = 1.0
 LONG_HEADLINE = ("国足3:0完胜泰国队晋级世界杯预选赛下一阶段比赛主帅赛后表示球队仍需提高" * 8)[:200]
 BUSY = "busy"  # in the refusal's English wording (cls_core.app.i18n, error_busy)
@@ -41,11 +42,13 @@ def flood(url, stop, outcomes, lock):
             kind = "refused_busy" if BUSY in str(e) else "other_errors"
             if kind == "refused_busy":
                 time.sleep(0.05)  # a refused client tries again at once, as a script would
+            if kind == "other_errors":
+                outcomes.setdefault("first_other_error", f"{type(e).__name__}: {e}"[:300])
         with lock:
             outcomes[kind] = outcomes.get(kind, 0) + 1
 
 
-def bench_flood(checkpoints, data_dir, flooders=FLOODERS, calls=VISITOR_CALLS):
+def bench_flood(checkpoints, data_dir, flooders=FLOODERS, visitor_seconds=VISITOR_SECONDS):
     root = Path(__file__).resolve().parents[2]
     port = free_port()
     load_before = [round(x, 2) for x in os.getloadavg()]
@@ -74,9 +77,9 @@ def bench_flood(checkpoints, data_dir, flooders=FLOODERS, calls=VISITOR_CALLS):
             for _ in range(flooders):
                 pool.submit(flood, url, stop, outcomes, lock)
             time.sleep(2)  # the flood is under way before the visitor asks
-            seconds, errors = [], []
-            for i in range(calls):
-                start = time.perf_counter()
+            seconds, errors, end = [], [], time.monotonic() + visitor_seconds
+            while time.monotonic() < end:
+                i, start = len(seconds) + len(errors), time.perf_counter()
                 try:
                     http_call(url, [f"{HEADLINE}{i}", "TextCNN", 5], timeout=60)
                     seconds.append(time.perf_counter() - start)
@@ -87,7 +90,8 @@ def bench_flood(checkpoints, data_dir, flooders=FLOODERS, calls=VISITOR_CALLS):
         visitor = dict(percentiles(seconds), errors=len(errors), first_error=errors[0] if errors else None)
         return {
             "flooders": flooders,
-            "visitor_calls": calls,
+            "visitor_calls": len(seconds) + len(errors),
+            "visitor_seconds": visitor_seconds,
             "headline_chars": len(LONG_HEADLINE),
             "inspect_gate": {"running": INSPECT.running, "waiting": INSPECT.waiting},
             "visitor": visitor,
@@ -109,7 +113,7 @@ def print_flood(r):
     print(
         f"{r['flooders']} clients flooding /inspect (BiLSTM, {r['headline_chars']}-character headlines; gate: "
         f"{r['inspect_gate']['running']} running, {r['inspect_gate']['waiting']} waiting) while one visitor "
-        f"predicts {r['visitor_calls']} times ({r['cpus']} CPUs; load average before "
+        f"predicts for {r['visitor_seconds']} s, {r['visitor_calls']} calls ({r['cpus']} CPUs; load average before "
         f"{' '.join(map(str, r['load_before']))}, during {' '.join(map(str, r['load_during']))}):"
     )
     v, f = r["visitor"], r["flood"]
@@ -117,6 +121,7 @@ def print_flood(r):
     print(
         f"  the flood: {f.get('answered', 0)} looks answered, {f.get('refused_busy', 0)} refused as busy, "
         f"{f.get('other_errors', 0)} other errors"
+        + (f" (the first: {f['first_other_error']})" if f.get("other_errors") else "")
     )
     print(
         f"  goal (p95 at most {GOAL_P95_SECONDS:.0f} s, no error for the visitor, the flood shed as busy): "
