@@ -179,11 +179,12 @@ def test_overview_counts_an_own_folders_data(own):
     assert overview.training_curve(own.registry, "mine/textcnn") is not None
 
 
-def test_a_batch_file_writes_the_last_models_labels(own, tmp_path):
+def test_a_batch_file_writes_each_models_probabilities_in_its_own_labels(own, tmp_path):
     (tmp_path / "h.txt").write_text(WEATHER + "\n国足3:0完胜泰国队\n", encoding="utf-8")
     result = predict_file(own.registry, tmp_path / "h.txt", own.downloads, ["TextCNN", "mine/linear"])
-    header = result.path.read_text(encoding="utf-8").splitlines()[0]
-    assert all(f"p({c})" in header for c in OWN)
+    header = result.path.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert all(f"mine/linear: p({c})" in header for c in OWN)
+    assert all(f"TextCNN: p({class_name(c, 'en')})" in header for c in own.classes)
 
 
 def test_links_carry_an_own_models_name(own):
@@ -226,7 +227,8 @@ def test_a_read_of_the_registry_sees_one_state_while_a_folder_goes(models_dir, c
 
     registry.models = RemovedWhileRead(registry.models)
     read(registry)  # no KeyError: what it returns is of the state it began with
-    registry.remove_folder("mine")
+    if type(registry.models) is RemovedWhileRead:  # a read that walked no model: the folder goes now
+        registry.models.remove_once()
     assert "mine/linear" not in registry.names() and type(registry.models) is dict
 
 

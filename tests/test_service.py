@@ -15,7 +15,7 @@ import torch
 from cls_core.app import api
 from cls_core.app.batch import predict_file
 from cls_core.app.concurrency import INSPECT, Gate, Gates, Limit
-from cls_core.app.i18n import CLASS_GLOSS
+from cls_core.app.i18n import CLASS_GLOSS, class_name
 from cls_core.app.inputs import MAX_BATCH_LINES, MAX_CHARS, Downloads, clean_headline, csv_safe
 from cls_core.app.links import link_query, read_link
 from cls_core.app.service import ENSEMBLE, Demo
@@ -255,12 +255,23 @@ def test_predict_file_txt_and_csv(demo, tmp_path):
     txt = tmp_path / "in.txt"
     txt.write_text('国足胜泰国\n\n央行降息\n=HYPERLINK("http://x")股市\n', encoding="utf-8")
     path, n, skipped = predict_file(demo.registry, txt, demo.downloads)
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # a BOM: Excel reads the file as UTF-8
     rows = list(csv.reader(open(path, encoding="utf-8-sig")))
+    # every model's probability of each of its classes, not only the last model's
+    models, classes = demo.model_names(), demo.classes
+    assert len(rows[0]) == 2 + 4 * len(models) + len(models) * len(classes)
+    assert sum(header.endswith(f"p({class_name(classes[0], 'en')})") for header in rows[0]) == len(models)
     assert n == 3 and skipped == 1 and len(rows) == 4 and rows[1][0] == "国足胜泰国"
     assert rows[3][0] == '\'=HYPERLINK("http://x")股市' and rows[3][1].startswith("'=")  # no formula runs
     table = tmp_path / "in.csv"
     table.write_text("id,headline\n1,国足胜泰国\n", encoding="utf-8")
     assert predict_file(demo.registry, table, demo.downloads).headlines == 1
+    table.write_text("编号,标题\n1,国足胜泰国\n2,央行降息\n", encoding="utf-8")
+    assert predict_file(demo.registry, table, demo.downloads).headlines == 2
+    # before, a .csv without a headline column was read, silently, from its first column
+    table.write_text("id,title\n1,国足胜泰国\n", encoding="utf-8")
+    with pytest.raises(UserError, match="column named headline.*id, title"):
+        predict_file(demo.registry, table, demo.downloads)
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"\xff\xfe\x00bad")
     with pytest.raises(UserError, match="UTF-8"):

@@ -498,6 +498,10 @@ TEXTS = {
     "error_file_size": ("The file is larger than {mb} MB.", "文件超过 {mb} MB。"),
     "error_not_utf8": ("The file is not UTF-8 text.", "文件不是 UTF-8 文本。"),
     "error_no_headlines": ("The file holds no headlines.", "文件里没有标题。"),
+    "error_csv_no_headline": (
+        "A .csv needs a column named headline (or 标题) holding the headlines; its first row has: {found}.",
+        "CSV 文件需要一个名为 headline（或“标题”）的列来存放标题；它的第一行是：{found}。",
+    ),
     "error_too_many": ("The file holds {n} headlines; the limit is {limit}.", "文件有 {n} 条标题；上限是 {limit} 条。"),
     "error_no_test_split": ("The test split is not available: {error}", "测试集不可用：{error}"),
     "error_run_evaluation": ("Run an evaluation first.", "请先运行一次评估。"),
@@ -748,6 +752,52 @@ TEXTS = {
     ),
     "train_delete_yes": ("Yes, delete it", "确定删除"),
     "train_delete_keep": ("Keep it", "保留"),
+    # --- Inside: why this topic and not that one? (issue 29) ------------------------------------
+    "explain_topic_label": ("Explain", "解释"),
+    "rather_than_label": ("rather than", "而非"),
+    "topic_answer": ("the answer", "答案"),
+    "topic_any": ("any other topic", "任何其他主题"),
+    "contrast_name": ("{cls} rather than {other}", "{cls}而非{other}"),
+    "explaining_topic": (
+        "Explaining **{cls}** ({p:.1%}), not the answer: red pushes toward {cls}, violet away from it.",
+        "解释的是 **{cls}**（{p:.1%}），不是答案：红色推向{cls}，紫色推离它。",
+    ),
+    "explaining_contrast": (
+        "Explaining **{cls}** rather than **{other}** (logit difference {d:+.2f}): red pushes toward {cls}, "
+        "violet toward {other}.",
+        "解释的是 **{cls}** 而非 **{other}**（logit 差 {d:+.2f}）：红色推向{cls}，紫色推向{other}。",
+    ),
+    "title_occlusion_contrast": (
+        "Occlusion: drop in logit({cls}) − logit({other}) without each character",
+        "遮挡：去掉每个字后 logit({cls}) − logit({other}) 的下降",
+    ),
+    "axis_logit_difference_drop": ("drop in logit difference", "logit 差的下降"),
+    "title_reading_contrast": (
+        "Reading the headline: logit({cls}) − logit({other}) after each character",
+        "逐字阅读：读到每个字时的 logit({cls}) − logit({other})",
+    ),
+    "axis_logit_difference": ("logit difference", "logit 差"),
+    "weights_textcnn_for": (
+        "Winning n-grams (max-pool), all windows: their push toward {cls}",
+        "胜出的 n 元组（最大池化），所有窗口：对{cls}的推动",
+    ),
+    "title_textcnn_for": ("N-gram contribution to {cls}, per character", "n 元组对{cls}的贡献（按字）"),
+    "flip_to_line": (
+        "**Smallest edit that makes it {cls}:** {edit} gives “{text}”, read as **{cls}** ({p:.0%}) instead of {was}.",
+        "**让答案变成{cls}的最小改动**：{edit}，得到“{text}”，被判为 **{cls}**（{p:.0%}），而不是{was}。",
+    ),
+    "flip_to_none": (
+        "**Smallest edit that makes it {cls}:** none of the {n} single-character edits tried makes it {cls}.",
+        "**让答案变成{cls}的最小改动**：试过的 {n} 个单字改动都没有让答案变成{cls}。",
+    ),
+    "error_same_topics": (
+        "“{topic}” rather than itself explains nothing: pick another topic to compare it with.",
+        "“{topic}”与它自己相比说明不了什么：请另选一个主题来比较。",
+    ),
+    "cell_open_inside": (
+        "Click a headline to look inside the model at it, explaining {what}.",
+        "点击一条标题，即可在“模型内部”查看它，解释{what}。",
+    ),
 }
 
 
