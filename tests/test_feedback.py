@@ -193,6 +193,17 @@ def test_a_flood_from_one_visitor_is_refused_and_kept_from_no_one_else(keeping, 
     assert set(keeping.corrections.rate._events) == {"flood"}  # the idle visitor is forgotten
 
 
+def test_the_same_correction_is_kept_once_per_visitor(keeping, store):
+    """Before, a visitor clicking "send" again kept every copy, and the export held each."""
+    flag_answer(keeping, HEADLINE, "TextCNN", "finance", session="visitor")
+    with pytest.raises(UserError) as again:
+        flag_answer(keeping, HEADLINE, "TextCNN", "finance", session="visitor")
+    assert again.value.key == "error_feedback_again"
+    flag_answer(keeping, HEADLINE, "TextCNN", "society", session="visitor")  # another topic is another correction
+    flag_answer(keeping, HEADLINE, "TextCNN", "finance", session="someone else")  # another visitor's counts
+    assert store.count() == 3
+
+
 def test_all_visitors_together_are_bounded_too(keeping, store):
     keeping.corrections.total = RateLimit(per_minute=3, clock=lambda: 0.0)
     for i in range(3):

@@ -16,6 +16,7 @@ from collections import deque
 
 from cls_core.app.i18n import CLASS_GLOSS, LANGUAGES, class_name, convert
 from cls_core.app.inputs import MAX_CHARS
+from cls_core.app.recent import Recent
 from cls_core.app.views.predict import model_answer
 from cls_core.app.wording import UserError
 from cls_core.data.normalize import drop_invisible
@@ -23,6 +24,7 @@ from cls_core.feedback import Correction, FeedbackError, StoreBusy, StoreFull, a
 
 RATE_PER_MINUTE = 30  # from one Gradio session
 TOTAL_RATE_PER_MINUTE = 600  # from everyone: each HTTP call API request is a session of its own
+SENT_REMEMBERED = 10_000  # the corrections remembered to refuse a second copy of (oldest forgotten first)
 TOPIC_MAX_CHARS = 50
 
 
@@ -78,6 +80,8 @@ class Corrections:
         self.store = store
         self.rate = rate or RateLimit()
         self.total = RateLimit(TOTAL_RATE_PER_MINUTE)
+        # (session, headline, model, topic) of the corrections kept lately: one of each per visitor
+        self.sent = Recent(SENT_REMEMBERED)
         self.commit = app_commit() if commit == "unknown" else commit
 
     def flag(self, demo, headline, model, topic, session=None):
@@ -92,6 +96,9 @@ class Corrections:
             raise UserError("error_feedback_too_long", n=len(typed), max=MAX_CHARS)
         predictor = demo.predictor(model)  # UserError for a model not loaded
         correction = parse_topic(topic, predictor.classes)
+        key = (session or "no session", typed, model, correction)
+        if key in self.sent:
+            raise UserError("error_feedback_again")
         if not self.rate.allow(session or "no session"):
             raise UserError("error_feedback_rate", n=self.rate.per_minute)
         if not self.total.allow("everyone"):
@@ -111,7 +118,9 @@ class Corrections:
             checkpoint_sha256=predictor.sha256,
         )
         try:
-            return self.store.add(record), record
+            kept = self.store.add(record), record
+            self.sent.get(key, lambda: True)
+            return kept
         except StoreFull:
             raise UserError("error_feedback_full") from None
         except StoreBusy:

@@ -579,6 +579,10 @@ TEXTS = {
         "The corrections database is full: nothing was kept. Please tell whoever runs this app.",
         "更正数据库已满：这条没有保存。请告知本应用的运行者。",
     ),
+    "error_feedback_again": (
+        "You sent this very correction already; it is kept once.",
+        "你已经发送过这条更正，它只保存一次。",
+    ),
     "error_feedback_busy": (
         "The corrections file is busy (another program is writing to it): nothing was kept. Please try again.",
         "更正文件正忙（另一个程序正在写入）：没有保存。请再试一次。",

@@ -51,6 +51,10 @@ class Recent:
             for key in [k for k in self._results if which(k)]:
                 del self._results[key]
 
+    def __contains__(self, key):
+        with self._guard:
+            return key in self._results
+
     def keys(self):
         with self._guard:
             return set(self._results)
