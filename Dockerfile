@@ -1,6 +1,6 @@
 # headline-lens on the CPU, as one container:
 #
-#   docker build -t headline-lens .
+#   docker build -t headline-lens --build-arg HEADLINE_LENS_COMMIT=$(git rev-parse HEAD) .
 #   docker run -p 7860:7860 -v headline-lens-data:/data headline-lens                 # http://localhost:7860
 #   docker run -p 7860:7860 -v headline-lens-data:/data -e APP_AUTH=user:secret headline-lens
 #   docker run -p 7860:7860 -v headline-lens-data:/data -e GRADIO_MCP_SERVER=true headline-lens
@@ -28,11 +28,14 @@ WORKDIR /app
 USER app
 
 # /data holds the cache of what the app computes once per checkpoint (the map, the hidden
-# units' index, the agreement of attributions; the precision probe's verdict), and is where the
-# feedback database belongs: with the --feedback-db flag, add it to CMD, e.g.
-#   CMD ["--feedback-db", "/data/feedback.sqlite3"]
-ENV HEADLINE_LENS_CACHE=/data/cache
+# units' index, the agreement of attributions; the precision probe's verdict) and the visitors'
+# corrections, so that both outlive the container.
+ENV HEADLINE_LENS_CACHE=/data/cache HEADLINE_LENS_FEEDBACK_DB=/data/feedback.sqlite3
 VOLUME ["/data"]
+
+# The commit each correction records (the image holds no .git to ask): pass it at build time.
+ARG HEADLINE_LENS_COMMIT=""
+ENV HEADLINE_LENS_COMMIT=${HEADLINE_LENS_COMMIT}
 
 # Listen on every interface of the container (app.py's own default is localhost only); the
 # port follows $GRADIO_SERVER_PORT or $PORT where a host sets them, else 7860.

@@ -214,5 +214,8 @@ def test_the_image_runs_as_a_user_and_keeps_what_it_writes_on_a_volume():
     user = [line for line in lines if line.startswith("USER ")]
     assert user and user[-1] not in ("USER root", "USER 0")
     assert 'VOLUME ["/data"]' in lines
-    assert "ENV HEADLINE_LENS_CACHE=/data/cache" in lines
+    # the cache and the corrections both in the volume (before, corrections went to the home folder)
+    assert "ENV HEADLINE_LENS_CACHE=/data/cache HEADLINE_LENS_FEEDBACK_DB=/data/feedback.sqlite3" in lines
+    # and each correction records the commit the image was built from (it has no .git to ask)
+    assert 'ARG HEADLINE_LENS_COMMIT=""' in lines and "ENV HEADLINE_LENS_COMMIT=${HEADLINE_LENS_COMMIT}" in lines
     assert "ENV GRADIO_SERVER_NAME=0.0.0.0" in lines
