@@ -201,7 +201,15 @@ def card(records, lang="en"):
         ("card_h_licences", [say("card_licences", lang)]),
         ("card_h_reproduce", reproduce(lang).blocks),
     ]
-    parts = [f"# {say('card_title', lang)}", say("card_generated", lang, command=CARD_COMMAND, other=other)]
+    measured = records.measured
+    version = say(
+        "card_version",
+        lang,
+        checkpoints=", ".join(f"`{file}` {sha[:12]}" for file, sha in measured["checkpoints"].items()),
+        date=measured.get("written", "—"),
+        record=RECORD_COMMAND,
+    )
+    parts = [f"# {say('card_title', lang)}", say("card_generated", lang, command=CARD_COMMAND, other=other), version]
     for key, blocks in sections:
         parts.append(f"## {say(key, lang)}")
         parts += blocks

@@ -203,9 +203,14 @@ WORDS = {
     # --- 11. reproduce ------------------------------------------------------------------------------
     "h_reproduce": ("How to reproduce", "如何复现"),
     "reproduce_all": (
-        "Everything above comes from these commands (the data: `python -m cls_core.data fetch`; "
-        "the full split is needed only to train and for the robustness figures):",
-        "上面的一切都来自这些命令（数据：`python -m cls_core.data fetch`；只有训练和稳健性数字需要完整数据集）：",
+        "Everything above comes from these commands. THUCNews comes from its public repository "
+        "(`python -m cls_core.data fetch`); the NLPCC 2017 and Toutiao 2018 headlines are files of their "
+        "own (`N`: NLPCC's train.tsv; `python -m cls_core.evaluation.outlets` reads both from "
+        "`$CLS_SOURCES_DIR`, see the README). The full split is needed only to train and for the "
+        "robustness figures:",
+        "上面的一切都来自这些命令。THUCNews 取自其公开仓库（`python -m cls_core.data fetch`）；NLPCC 2017 "
+        "和今日头条 2018 的标题是单独的文件（`N`：NLPCC 的 train.tsv；`python -m cls_core.evaluation.outlets` "
+        "从 `$CLS_SOURCES_DIR` 读取二者，见 README）。只有训练和稳健性数字需要完整数据集：",
     ),
     # --- the model card (cls_core.app.report.model_card) -------------------------------------------
     "card_title": ("Model card: headline-lens topic classifiers", "模型卡：headline-lens 主题分类模型"),
@@ -216,6 +221,15 @@ WORDS = {
         "由 `{command}` 根据模型检查点的记录（`checkpoints/*.metrics.json`、`ensemble.metrics.json`、"
         "`robustness.json`、`report-record.json`）生成；此卡与检查点不一致时测试会失败。其他语言：{other}。",
     ),
+    "card_version": (
+        "Version: the checkpoints {checkpoints} (sha256), measured on {date}. Every figure here is "
+        "computed in fp32, as training and `{record}` measure; the app serves in bf16 where the "
+        "processor computes it natively, and its figures may then differ by a few hundredths of a point "
+        "(`python -m cls_core.bench --answers` compares the two).",
+        "版本：模型检查点 {checkpoints}（sha256），测量于 {date}。这里的每个数字都以 fp32 计算，"
+        "与训练和 `{record}` 的测量一致；应用在处理器原生支持 bf16 时以 bf16 提供服务，"
+        "其数字可能相差百分之零点零几（`python -m cls_core.bench --answers` 对比二者）。",
+    ),
     "card_h_details": ("Model details", "模型详情"),
     "card_details": (
         "Four classifiers of Chinese news headlines into ten topics, in PyTorch and scikit-learn, "
@@ -223,7 +237,7 @@ WORDS = {
         "- **BiLSTM-attention** (`checkpoints/bilstm_att.pt`): each character read as its "
         "Tencent-initialised vector joined to a vector for the character bigram starting there; 2 layers × "
         "128 units per direction, additive attention masked to the real characters; distilled from "
-        "out-of-fold TextCNN and linear-SVM probabilities.\n"
+        "out-of-fold linear-SVM probabilities.\n"
         "- **TextCNN** (`checkpoints/textcnn.pt`): the same input, windows of 2, 3 and 4 characters with "
         "256 filters each, max-pooled over the headline.\n"
         "- **Linear** (`checkpoints/linear.npz`): TF-IDF of character 1–2-grams and a linear SVM (C = 1).\n"
@@ -232,7 +246,7 @@ WORDS = {
         "OpenCC `tw2sp`), and its probabilities are calibrated by a temperature fitted on dev.",
         "四个把中文新闻标题分到十个主题的分类器，用 PyTorch 和 scikit-learn 实现，由 Gradio 演示提供服务：\n\n"
         "- **BiLSTM-attention**（`checkpoints/bilstm_att.pt`）：每个字读作它的向量（用腾讯向量初始化）拼接上以它开头的"
-        "二字组的向量；每个方向 2 层 × 128 个单元，加性注意力只作用在真实的字上；从交叉预测的 TextCNN 和线性 SVM "
+        "二字组的向量；每个方向 2 层 × 128 个单元，加性注意力只作用在真实的字上；从交叉预测的线性 SVM "
         "概率蒸馏而来。\n"
         "- **TextCNN**（`checkpoints/textcnn.pt`）：同样的输入，2、3、4 字的窗口各 256 个卷积核，在标题上最大池化。\n"
         "- **线性模型**（`checkpoints/linear.npz`）：字的 1–2 元组的 TF-IDF 加线性 SVM（C = 1）。\n"
