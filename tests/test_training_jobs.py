@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -360,6 +361,26 @@ def test_a_delete_is_asked_for_then_confirmed(tmp_path, queue, demo):
         )
         assert "mine" in asked[tab.confirm]["value"] and asked[tab.confirm]["visible"]
     assert queue.trained_models() == ["mine"]  # asking deletes nothing
+
+
+def test_after_a_delete_the_status_says_so_and_the_models_picks_go(tmp_path, queue):
+    """Before, the status still said the model was trained, and Predict kept its panel."""
+    from cls_core.app.tabs.train import without_unserved
+    from cls_core.app.views.train import job_view
+    from cls_core.app.visitor import Visitor
+
+    job = queue.submit(upload(tmp_path), TrainingOptions("linear", 1, "gone"))
+    wait_for(lambda: job.state == DONE)
+    assert "is trained" in job_view(queue, job.id, "en")[0]
+    queue.delete("gone")
+    assert job_view(queue, job.id, "en")[0].startswith("**gone** (Linear (TF-IDF + SVM)) was trained, then deleted")
+    assert "删除" in job_view(queue, job.id, "zh-CN")[0]
+    v = Visitor(
+        models=("TextCNN", "gone/linear"), predicted=True, inside_model="gone/linear", evaluated=("gone/linear",)
+    )
+    after = without_unserved(v, ["TextCNN", "BiLSTM-attention"])
+    assert after.models == ("TextCNN",) and after.predicted and after.inside_model == "" and after.evaluated == ()
+    assert not without_unserved(replace(v, models=("gone/linear",)), ["TextCNN"]).predicted
 
 
 def test_the_command_line_is_the_training_clis():

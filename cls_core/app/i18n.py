@@ -724,6 +724,7 @@ TEXTS = {
         "✓ **{name}** ({model}) is trained, in {seconds} s; Predict serves it as {names}.",
         "✓ **{name}**（{model}）训练完成，用时 {seconds} 秒；“预测”中的名称是 {names}。",
     ),
+    "train_deleted": ("**{name}** ({model}) was trained, then deleted.", "**{name}**（{model}）训练完成后已被删除。"),
     "train_dev_accuracy": ("Best dev accuracy: {acc}.", "验证集最高准确率：{acc}。"),
     "train_failed": (
         "✗ The training of **{name}** ({model}) failed; nothing was kept. The trainer said:",

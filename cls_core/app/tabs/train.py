@@ -26,6 +26,19 @@ from cls_core.data.labelled import MAX_BYTES, MAX_CLASSES, MAX_LINES, MIN_CLASSE
 POLL_SECONDS = 1.0  # how often a visitor's page asks how their training is going
 
 
+def without_unserved(v, served):
+    """v without the models no longer served: a deleted model leaves no panel, pick or report."""
+    models = tuple(m for m in v.models if m in served)
+    return replace(
+        v,
+        models=models,
+        predicted=v.predicted and bool(models),
+        inside_model=v.inside_model if v.inside_model in served else "",
+        map_model=v.map_model if v.map_model in served else "",
+        evaluated=tuple(m for m in v.evaluated if m in served),
+    )
+
+
 class TrainTab:
     name = "train"
 
@@ -238,7 +251,8 @@ class TrainTab:
                 if not v.train_model or v.train_deleting != v.train_model:
                     raise UserError("error_train_no_model", name=v.train_model)
                 self.jobs.delete(v.train_model)
-                return replace(v, train_model="", train_deleting="")
+                # what this visitor had picked of the deleted model goes too (Predict's panel, ...)
+                return without_unserved(replace(v, train_model="", train_deleting=""), self.core.model_names())
 
             return {**answer(self, state, v, change), **pickers(v.lang)}
 

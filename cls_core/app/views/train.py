@@ -101,6 +101,8 @@ def job_view(jobs, job_id, lang):
     elif p["state"] == RUNNING:
         epoch = p["epochs"][-1]["epoch"] if p["epochs"] else 0
         status = text("train_running", lang, epoch=epoch, **fields)
+    elif p["state"] == DONE and options.name not in jobs.trained_models():  # deleted since
+        status = text("train_deleted", lang, **fields)
     elif p["state"] == DONE:
         status = text("train_done", lang, names=", ".join(p["model_names"]), **fields)
         if p["epochs"] and p["epochs"][-1].get("dev_acc") is not None:
