@@ -282,6 +282,28 @@ def test_predict_file_txt_and_csv(demo, tmp_path):
         predict_file(demo.registry, many, demo.downloads)
 
 
+def test_a_batch_file_of_another_type_is_worded_beside_the_upload(demo, tmp_path):
+    """Gradio refused other file types with a toast in English over the model checkboxes; a
+    non-UTF-8 file's error showed at the top of Predict, far from the upload."""
+    import gradio as gr
+
+    from cls_core.app.tabs.common import Words
+    from cls_core.app.tabs.predict import BATCH_HINT, PredictTab
+    from cls_core.app.visitor import Visitor
+
+    sheet = tmp_path / "headlines.xlsx"
+    sheet.write_bytes(b"PK\x03\x04 a spreadsheet")
+    with pytest.raises(UserError) as refused:
+        predict_file(demo.registry, sheet, demo.downloads)
+    assert refused.value.key == "error_batch_file_type" and ".xlsx" in refused.value.text("zh-CN")
+    for lang in ("en", "zh-TW"):
+        with gr.Blocks():
+            tab = PredictTab(demo, Words(lang))
+        drawn = tab.render(Visitor(lang=lang).with_hint(BATCH_HINT, refused.value))
+        assert refused.value.text(lang) in drawn[tab.batch_message]
+        assert not drawn[tab.hint]["visible"]  # nothing at the top of the tab
+
+
 def test_a_line_of_invisible_characters_is_skipped_like_a_blank_one(demo, tmp_path):
     """A zero-width space passes str.strip(); alone on a line it is still an empty line, not
     a reason to reject the whole file."""

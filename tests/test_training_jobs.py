@@ -568,6 +568,12 @@ def test_every_kind_of_file_problem_is_worded_in_every_page_language(tmp_path):
     assert "mine.tsv:1: empty text" in str(error) and "… and 10 more problems" in str(error)
     assert "mine.tsv:1: 文本为空" in error.text("zh-CN") and "……另有 10 个问题" in error.text("zh-CN")
     assert "empty" not in error.text("zh-HK") and text("labelled_empty_text", "zh-HK") in error.text("zh-HK")
+    # a file of another type is one problem, worded too (Gradio no longer refuses it in English)
+    sheet = tmp_path / "mine.xlsx"
+    sheet.write_bytes(b"PK\x03\x04")
+    report = check_labelled_file(sheet)
+    assert [p.kind for p in report.problems] == ["file_type"]
+    assert ".xlsx" in FileProblems(report).worded("zh-CN") and "文件" in FileProblems(report).worded("zh-CN")
 
 
 def test_two_visitors_can_train_on_one_cached_upload(tmp_path, queue):

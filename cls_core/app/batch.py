@@ -21,6 +21,7 @@ from cls_core.app.wording import UserError, model_label
 from cls_core.data.normalize import drop_invisible
 
 HEADLINE_COLUMNS = ("headline", "标题")  # what a .csv's headline column may be called
+BATCH_SUFFIXES = (".txt", ".csv")
 
 
 class BatchResult(NamedTuple):
@@ -32,6 +33,8 @@ class BatchResult(NamedTuple):
 def read_lines(path):
     """The headline cells of an uploaded .txt or .csv, as written (UserError when unreadable)."""
     path = Path(path)
+    if path.suffix.lower() not in BATCH_SUFFIXES:
+        raise UserError("error_batch_file_type", suffix=path.suffix or "—")
     if path.stat().st_size > MAX_UPLOAD_BYTES:
         raise UserError("error_file_size", mb=MAX_UPLOAD_BYTES // 1_000_000)
     try:

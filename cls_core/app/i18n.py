@@ -498,6 +498,10 @@ TEXTS = {
     "error_file_size": ("The file is larger than {mb} MB.", "文件超过 {mb} MB。"),
     "error_not_utf8": ("The file is not UTF-8 text.", "文件不是 UTF-8 文本。"),
     "error_no_headlines": ("The file holds no headlines.", "文件里没有标题。"),
+    "error_batch_file_type": (
+        "That is a {suffix} file: upload a .txt (a headline a line) or a .csv (a headline column).",
+        "这是 {suffix} 文件：请上传 .txt（每行一条标题）或 .csv（含 headline 列）。",
+    ),
     "error_csv_no_headline": (
         "A .csv needs a column named headline (or 标题) holding the headlines; its first row has: {found}.",
         "CSV 文件需要一个名为 headline（或“标题”）的列来存放标题；它的第一行是：{found}。",
@@ -669,6 +673,10 @@ TEXTS = {
     "train_problems": ("Problems found (file:line)", "发现的问题（文件名和行号）"),
     # what check_labelled_file finds (cls_core.data.labelled.PROBLEMS words the same in English)
     "labelled_no_file": ("no such file", "文件不存在"),
+    "labelled_file_type": (
+        "a {suffix} file; a labelled file is .tsv, .txt or .csv",
+        "这是 {suffix} 文件；带标签的文件须是 .tsv、.txt 或 .csv",
+    ),
     "labelled_too_big": ("{mb:.1f} MB; the limit is {limit_mb:.0f} MB", "{mb:.1f} MB；上限是 {limit_mb:.0f} MB"),
     "labelled_not_utf8": (
         "not valid UTF-8 ({reason} at byte {byte}); save the file as UTF-8",

@@ -27,6 +27,7 @@ MAX_BYTES = 20 * 1024 * 1024
 MAX_LINES = 200_000
 MIN_CLASSES, MAX_CLASSES = 2, 100
 MIN_EXAMPLES = 10  # per class, in the whole file
+LABELLED_SUFFIXES = (".tsv", ".txt", ".csv")
 MAX_PROBLEMS_SHOWN = 20  # a broken file can have thousands; the first ones say enough
 
 
@@ -34,6 +35,7 @@ MAX_PROBLEMS_SHOWN = 20  # a broken file can have thousands; the first ones say 
 # kind in the visitor's language from the same details: cls_core.app.i18n, "labelled_<kind>").
 PROBLEMS = {
     "no_file": "no such file",
+    "file_type": "a {suffix} file; a labelled file is .tsv, .txt or .csv",
     "too_big": "{mb:.1f} MB; the limit is {limit_mb:.0f} MB",
     "not_utf8": "not valid UTF-8 ({reason} at byte {byte}); save the file as UTF-8",
     "no_column": "the header ({header}) has no column {missing}; name them text and label, "
@@ -185,6 +187,9 @@ def check_labelled_file(
     path = Path(path)
     if not path.is_file():
         report.problem("no_file")
+        return report
+    if path.suffix.lower() not in LABELLED_SUFFIXES:
+        report.problem("file_type", suffix=path.suffix or "(no suffix)")
         return report
     size = path.stat().st_size
     if size > max_bytes:

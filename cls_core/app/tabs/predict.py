@@ -17,6 +17,7 @@ from cls_core.app.views.predict import (
     random_test_headline,
     truth_line,
 )
+from cls_core.app.wording import UserError
 
 EXAMPLES = [
     "国足3:0完胜泰国队 晋级世界杯预选赛下一阶段",
@@ -28,6 +29,7 @@ EXAMPLES = [
     "苹果发布新一代iPhone 搭载自研芯片",
     "沪指放量大涨2% 券商股集体涨停",
 ]
+BATCH_HINT = "predict_batch"  # the hint of a batch file that could not be predicted, shown beside its upload
 
 
 class PredictTab:
@@ -76,8 +78,10 @@ class PredictTab:
         )
         with words(gr.Accordion, ("label", "batch_title"), open=False):
             words(gr.Markdown, ("value", "upload_label"))
-            self.upload = words(gr.UploadButton, ("label", "upload_button"), file_types=[".txt", ".csv"])
-            self.batch_message = gr.Markdown()
+            # any file: a wrong one is worded beside the button in the page's language (batch.read_lines),
+            # not refused by Gradio with a toast in English
+            self.upload = words(gr.UploadButton, ("label", "upload_button"), elem_id="batch-upload")
+            self.batch_message = gr.Markdown(elem_id="batch-message")
             self.batch_file = words(gr.File, ("label", "batch_download"), visible=False)
         self.views = [
             self.hint,
@@ -106,7 +110,9 @@ class PredictTab:
             for panel, (label, value) in zip(self.panels, items):
                 out[panel] = gr.update(visible=True, value=value, label=label)
             out.update(self.correct.render(lang, v.headline, list(v.models)))
-        if v.batch:
+        if BATCH_HINT in v.hints:
+            out[self.batch_message], out[self.batch_file] = hint_update(v, BATCH_HINT)["value"], hidden()
+        elif v.batch:
             path, n, skipped, names = v.batch
             out[self.batch_message] = batch_message(n, skipped, names, lang)
             out[self.batch_file] = gr.update(value=path, visible=True)
@@ -143,8 +149,12 @@ class PredictTab:
 
         def on_upload(v, path, models):
             def change(v):
-                result = predict_batch(self.core, path, list(models or ()), v.lang)
-                return replace(v, batch=(str(result.path), result.headlines, result.skipped, tuple(models)))
+                try:
+                    result = predict_batch(self.core, path, list(models or ()), v.lang)
+                except UserError as e:  # said beside the upload, not at the top of the tab
+                    return replace(v.with_hint(BATCH_HINT, e), batch=())
+                batch = (str(result.path), result.headlines, result.skipped, tuple(models))
+                return replace(v.without_hint(BATCH_HINT), batch=batch)
 
             return answer(self, state, v, change)
 

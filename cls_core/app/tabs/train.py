@@ -62,7 +62,8 @@ class TrainTab:
         self.file = words(
             gr.File,
             ("label", "train_file"),
-            file_types=[".tsv", ".csv", ".txt"],
+            # any file: a wrong one is worded beside it in the page's language (check_labelled_file),
+            # not refused by Gradio with a toast in English
             type="filepath",
             height=120,
             elem_id="train-file",
