@@ -41,3 +41,16 @@ def test_shipped_ensemble_reaches_its_recorded_accuracy(checkpoint_dir, test_spl
     ensemble = load_predictor([checkpoint_dir / f for f in FILES], device="cpu")
     report = evaluate(ensemble, test_split, with_predictions=False)
     assert report["accuracy"] == pytest.approx(recorded["test"]["accuracy"], abs=0.001)
+
+
+def test_every_example_on_the_page_is_answered_as_its_topic_by_every_model(demo):
+    """Examples show what the models do: each is answered its topic by every shipped model
+    and the ensemble (the page's second example used to get 股票 from three of four)."""
+    from cls_core.app.tabs.predict import EXAMPLES
+
+    topics = ["sports", "finance", "realty", "game", "entertainment", "education", "science", "stocks"]
+    assert len(EXAMPLES) == len(topics)
+    for name in demo.model_names():
+        predictor = demo.predictor(name)
+        answers = [predictor.classes[int(p.argmax())] for p in predictor.predict_proba(EXAMPLES)]
+        assert answers == topics, name
