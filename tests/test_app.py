@@ -138,7 +138,7 @@ def test_the_api_publishes_each_endpoints_parameters(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     for name, expected in {
         "/predict": [("headline", None), ("model", "TextCNN"), ("top_k", 5)],
-        "/inspect": [("headline", None), ("model", "BiLSTM-attention")],
+        "/inspect": [("headline", None), ("model", "BiLSTM-attention"), ("topic", ""), ("rather_than", "")],
         "/evaluate": [("model", "TextCNN")],
         "/flag": [("headline", None), ("model", None), ("topic", None)],
     }.items():

@@ -18,7 +18,7 @@ from gradio_client.exceptions import AppError
 
 TOOLS = {  # tool: (its endpoint, its arguments)
     "classify_headline": ("/predict", ["headline", "model", "top_k"]),
-    "explain_headline": ("/inspect", ["headline", "model"]),
+    "explain_headline": ("/inspect", ["headline", "model", "topic", "rather_than"]),
     "evaluate_model": ("/evaluate", ["model"]),
     "list_models": ("/models", []),
 }

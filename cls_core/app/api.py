@@ -36,15 +36,20 @@ def predict_answer(demo, headline, model, top_k=5):
     }
 
 
-def inspect_answer(demo, headline, model):
+def inspect_answer(demo, headline, model, topic="", rather_than=""):
     """/inspect: per-character weights and occlusion, and for a network integrated
     gradients (one float per character of the text as read) with Captum's convergence
-    delta (in logits); both None for the linear model, whose n-gram scores are exact."""
-    r, ig = inspect_with_gradients(demo, headline, model)
+    delta (in logits); both None for the linear model, whose n-gram scores are exact.
+    topic, rather_than: class names ("": the answer, and none); what is explained is the
+    topic's logit, or logit(topic) - logit(rather_than), occlusion its drop (UserError for
+    a name the model does not answer with, or a topic compared with itself)."""
+    r, ig = inspect_with_gradients(demo, headline, model, topic, rather_than)
     return {
         "headline": r["text"],
         "class": r["class"],
         "probability": r["probability"],
+        "topic": r["topic"],
+        "rather_than": r["rather_than"],
         "weights": r["weights"],
         "occlusion": r["occlusion"],
         "integrated_gradients": None if ig is None else [round(float(v), 5) for v in ig["scores"]],
@@ -139,16 +144,22 @@ TOOL_TEXTS = {  # by the endpoint's api_name
     ),
     "inspect": ToolText(
         "explain_headline",
-        "Explain which characters of a Chinese news headline made a model choose its topic. The topics: {topics}.",
+        "Explain which characters of a Chinese news headline made a model choose its topic, or another "
+        "topic, or one topic rather than another (why stocks rather than finance?). The topics: {topics}.",
         {
             "headline": HEADLINE_ARG,
             "model": "The model to look inside, one of: {explainable} (a single model, not an ensemble).",
+            "topic": "The topic to explain, as an English topic name (e.g. stocks); empty: the model's answer.",
+            "rather_than": "A second topic, as an English topic name (e.g. finance), to explain the first "
+            "one against: what tells the two apart; empty: none.",
         },
-        "A dictionary: headline (as read), class (the topic chosen), probability, weights ([character, "
+        "A dictionary: headline (as read), class (the topic the model answers), probability, topic (the "
+        "topic explained), rather_than (the topic it is explained against, or null), weights ([character, "
         "score] pairs scaled to -1..1: the BiLSTM's attention, or the n-grams' contribution for TextCNN "
-        "and the linear model), occlusion ([character, score] pairs: how much the probability drops "
-        "without it, scaled alike), integrated_gradients (one per character) and ig_delta (their "
-        "convergence error, in logits); both null for the linear model, whose scores are exact.",
+        "and the linear model), occlusion ([character, score] pairs: how much the topic's probability "
+        "drops without it, or with rather_than the logit difference, scaled alike), integrated_gradients "
+        "(one per character, summing to the change of the topic's logit, or of the logit difference) and "
+        "ig_delta (their convergence error, in logits); both null for the linear model, whose scores are exact.",
     ),
     "evaluate": ToolText(
         "evaluate_model",

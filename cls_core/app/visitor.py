@@ -28,6 +28,8 @@ class Visitor:
     looked: bool = False
     units_of: str = ""  # the model whose hidden units are listed
     unit: str = ""  # "layer/direction/unit" picked
+    topic: str = ""  # the class name Inside explains ("": the answer)
+    rather_than: str = ""  # the class name it is explained against ("": none)
     # Map
     map_model: str = ""  # the model whose map is drawn
     # Evaluate

@@ -7,7 +7,9 @@ along the straight line between the two in embedding space:
 - layer: the networks' `embedding` (character vector joined to its bigram vector), so a
   character's score is the sum of its embedding row's attributions;
 - baseline: the all-padding input (ids 0, whose embeddings are zero vectors), same length;
-- target: the logit of the predicted class;
+- target: the logit of the predicted class, or of a class chosen; with a second class
+  (rather_than), the difference logit(class) - logit(rather_than), so that the scores
+  answer "why this topic rather than that one?" and sum to the change of that difference;
 - `ig_delta`: Captum's convergence delta, sum(scores) - (logit(x) - logit(baseline)),
   in logits, kept within MAX_DELTA: a headline whose delta exceeds it is redone with twice
   the steps, up to MAX_STEPS. N_STEPS = 16 keeps 93 % of test headlines within it at the
@@ -73,20 +75,38 @@ def attribution_model(model):
         return copied
 
 
-def _integrate(predictor, texts, n_steps, targets=None):
-    """One Captum pass over a batch of headlines (already Predictor.read_as)."""
+def _contrast(model):
+    """The network's logits, each row less the logit of the class it is explained against
+    (rather_than[i]; -1: none), so that target t stands for logit(t) - logit(rather_than)."""
+
+    def forward(chars, bigrams, lengths, rather_than):
+        logits = model(chars, bigrams, lengths)
+        against = logits.gather(1, rather_than.clamp(min=0)[:, None])
+        return logits - against * (rather_than >= 0)[:, None]
+
+    return forward
+
+
+def _integrate(predictor, texts, n_steps, targets=None, rather_than=None):
+    """One Captum pass over a batch of headlines (already Predictor.read_as). rather_than:
+    per text, the class whose logit the target's is compared with, or None."""
     encoded = [predictor.encoder.encode(t) for t in texts]
     chars, bigrams, lengths = (t.to(predictor.device) for t in pad_batch(encoded))
     model = attribution_model(predictor.model)
     if targets is None:
         with torch.no_grad():
             targets = model(chars, bigrams, lengths).argmax(-1).tolist()
-    ig = LayerIntegratedGradients(model, model.embedding)
+    if rather_than is None or all(r is None for r in rather_than):
+        forward, extra = model, (lengths,)
+    else:  # Captum repeats the extra arguments along the path, as it does the lengths
+        against = torch.tensor([-1 if r is None else r for r in rather_than], device=lengths.device)
+        forward, extra = _contrast(model), (lengths, against)
+    ig = LayerIntegratedGradients(forward, model.embedding)
     attributions, delta = ig.attribute(
         (chars, bigrams),
         baselines=(torch.zeros_like(chars), torch.zeros_like(bigrams)),
         target=list(targets),
-        additional_forward_args=(lengths,),
+        additional_forward_args=extra,
         n_steps=n_steps,
         internal_batch_size=n_steps * len(texts),
         return_convergence_delta=True,
@@ -99,59 +119,76 @@ def _integrate(predictor, texts, n_steps, targets=None):
     )
 
 
-def integrated_gradients_batch(predictor, texts, n_steps=N_STEPS, targets=None):
+def integrated_gradients_batch(predictor, texts, n_steps=N_STEPS, targets=None, rather_than=None):
     """For each text: {"chars", "scores" (one float per character read), "ig_delta",
-    "class_index", "n_steps"}; a headline whose |delta| exceeds MAX_DELTA is redone with
-    twice the steps (up to MAX_STEPS). targets: the class per text (default: the network's
-    prediction)."""
+    "class_index", "rather_than", "n_steps"}; a headline whose |delta| exceeds MAX_DELTA is
+    redone with twice the steps (up to MAX_STEPS). targets: the class per text (default: the
+    network's prediction); rather_than: per text, a class to explain the target against
+    (the scores then sum to the change of logit(target) - logit(rather_than)), or None."""
     if predictor.encoder is None:
         raise ValueError("integrated gradients need a network; the linear model's n-gram scores are exact")
     texts = [predictor.read_as(t) for t in texts]
-    scores, deltas, targets = _integrate(predictor, texts, n_steps, targets)
+    against = list(rather_than) if rather_than is not None else [None] * len(texts)
+    scores, deltas, targets = _integrate(predictor, texts, n_steps, targets, against)
     steps = [n_steps] * len(texts)
     for i in range(len(texts)):
         while abs(deltas[i]) > MAX_DELTA and steps[i] < MAX_STEPS:
             steps[i] *= 2
-            (scores[i],), (deltas[i],), _ = _integrate(predictor, [texts[i]], steps[i], [targets[i]])
+            (scores[i],), (deltas[i],), _ = _integrate(predictor, [texts[i]], steps[i], [targets[i]], [against[i]])
     return [
-        {"chars": list(t), "scores": s, "ig_delta": float(d), "class_index": c, "n_steps": n}
-        for t, s, d, c, n in zip(texts, scores, deltas, targets, steps)
+        {"chars": list(t), "scores": s, "ig_delta": float(d), "class_index": c, "rather_than": r, "n_steps": n}
+        for t, s, d, c, r, n in zip(texts, scores, deltas, targets, against, steps)
     ]
 
 
-def integrated_gradients(predictor, text, n_steps=N_STEPS, target=None):
-    return integrated_gradients_batch(predictor, [text], n_steps, None if target is None else [target])[0]
+def integrated_gradients(predictor, text, n_steps=N_STEPS, target=None, rather_than=None):
+    return integrated_gradients_batch(
+        predictor, [text], n_steps, None if target is None else [target], None if rather_than is None else [rather_than]
+    )[0]
 
 
-def method_scores(predictor, text, ig=None, known=None):
-    """{"chars", "class_index", "ig_delta", "scores": {method: one float per character}}
-    for every method in METHODS[predictor.kind], on the text as read.
+def _explains(known, text, topic, rather_than):
+    """Whether scores already computed (known) explain what is asked of this text: the same
+    characters, the same class (topic None: the answer) against the same rather_than."""
+    if known is None or list(known["chars"]) != list(text) or known.get("rather_than") != rather_than:
+        return False
+    if topic is None and known.get("probabilities") is not None:
+        topic = int(np.argmax(known["probabilities"]))
+    return topic is None or int(known["class_index"]) == topic
 
-    ig: integrated_gradients for this text, already computed (used where it explains the
-    class predicted here). known: scores already computed for this model (Demo.inside's
-    "method_scores": {"chars", "class_index", "scores": {method: per character}}); used
-    where they were computed on the same characters, so that the Inside tab does not run
-    occlusion twice."""
+
+def method_scores(predictor, text, ig=None, known=None, topic=None, rather_than=None):
+    """{"chars", "class_index", "rather_than", "ig_delta", "scores": {method: one float per
+    character}} for every method in METHODS[predictor.kind], on the text as read, each
+    explaining class topic (default: the answer), or logit(topic) - logit(rather_than)
+    (occlusion: its drop) when rather_than is given. Attention explains no class: it is the
+    same whatever is asked.
+
+    ig: integrated_gradients for this text, already computed (used where it explains what is
+    asked). known: scores already computed for this model (Demo.inside's "method_scores":
+    {"chars", "class_index", "rather_than", "scores": {method: per character},
+    "probabilities"}); used where they explain the same of the same characters, so that the
+    Inside tab does not run occlusion twice."""
     text = predictor.read_as(text)
-    if known is not None and list(known["chars"]) == list(text):
+    if _explains(known, text, topic, rather_than):
         c = int(known["class_index"])
         scores = {m: np.asarray(v, dtype=float) for m, v in known["scores"].items() if m in METHODS[predictor.kind]}
     else:
-        c, scores = None, {}
+        c, scores = topic, {}
     if "occlusion" not in scores:
-        occluded = inspection.occlusion(predictor, text)
+        occluded = inspection.occlusion(predictor, text, topic, rather_than)
         c, scores["occlusion"] = occluded["class_index"], np.asarray(occluded["drop"], dtype=float)
-    out = {"chars": list(text), "class_index": c, "ig_delta": None, "scores": scores}
+    out = {"chars": list(text), "class_index": c, "rather_than": rather_than, "ig_delta": None, "scores": scores}
     if predictor.kind != "linear":
-        if ig is None or ig["class_index"] != c:  # given, but for another class: explain the answer shown
-            ig = integrated_gradients(predictor, text, target=c)
+        if ig is None or ig["class_index"] != c or ig.get("rather_than") != rather_than:
+            ig = integrated_gradients(predictor, text, target=c, rather_than=rather_than)  # explain what is shown
         scores["integrated_gradients"], out["ig_delta"] = ig["scores"], ig["ig_delta"]
     if predictor.kind == "bilstm_att" and "attention" not in scores:
         scores["attention"] = inspection.inspect_bilstm(predictor, text)["attention"][: len(text)]
     elif predictor.kind == "textcnn" and "ngram" not in scores:
-        scores["ngram"] = inspection.inspect_textcnn(predictor, text, c)["char_scores"]
+        scores["ngram"] = inspection.inspect_textcnn(predictor, text, c, rather_than)["char_scores"]
     elif predictor.kind == "linear" and "ngram" not in scores:
-        scores["ngram"] = inspection.inspect_linear(predictor, text, c)["char_scores"]
+        scores["ngram"] = inspection.inspect_linear(predictor, text, c, rather_than)["char_scores"]
     return out
 
 

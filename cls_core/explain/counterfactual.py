@@ -13,6 +13,9 @@
   "-" for "箭" is as real but reads as noise, so edits that touch punctuation, digits or
   Latin letters are tried (with half the replacements' budget) and shown only when no
   edit of a Chinese character flips the answer; the flip then says so ("chinese": False).
+  Given a topic (`to`), it looks for the smallest edit that makes the answer that topic
+  ("why stocks rather than finance?": what would make it finance?), ranking replacements by
+  the margin logit(answer) - logit(to) instead.
 
 Both are bounded by a number of model evaluations, not by time, so they give the same
 answer on every machine and tests need no clock. Each step scores all its candidate
@@ -171,10 +174,15 @@ def _replacements(estimates, vocabulary, chars, k, chinese):
     ]
 
 
-def _best_flip(edits, variants, answers, probs, c):
-    """Of the edits that flip the answer, the surest: among those of Chinese characters if
-    any, else among all; None when none flips."""
-    flipped = answers != c
+def _flipped(answers, c, to):
+    """Which answers count as flipped: any other than c, or (to given) to itself."""
+    return answers != c if to is None else answers == to
+
+
+def _best_flip(edits, variants, answers, probs, c, to=None):
+    """Of the edits that flip the answer (to `to`, when given), the surest: among those of
+    Chinese characters if any, else among all; None when none flips."""
+    flipped = _flipped(answers, c, to)
     chinese = flipped & np.array([_chinese_edit(e) for e in edits], dtype=bool)
     pool = np.flatnonzero(chinese if chinese.any() else flipped)
     if not len(pool):
@@ -190,15 +198,17 @@ def _best_flip(edits, variants, answers, probs, c):
     }
 
 
-def smallest_flip(predictor, text, max_evaluations=None, known=None):
-    """One character deleted or replaced that changes the top topic, within max_evaluations
-    model evaluations (default: flip_budget).
+def smallest_flip(predictor, text, max_evaluations=None, known=None, to=None):
+    """One character deleted or replaced that changes the top topic (to topic `to`, a class
+    index, when given and not the answer already), within max_evaluations model evaluations
+    (default: flip_budget).
 
-    Returns {"flip", "original_class_index", "original_probability", "evaluations"}; flip is
-    None when no edit within the budget flips the answer, else {"text", "edit": {"kind":
-    "delete"|"replace", "position", "from", "to"}, "class_index", "probability", "chinese"}:
-    of the flips found, the one whose new answer is surest, an edit of Chinese characters
-    when one flips (then "chinese" is True).
+    Returns {"flip", "to", "original_class_index", "original_probability", "evaluations"};
+    "to" is the topic searched for (None: any other); flip is None when no edit within the
+    budget flips the answer, else {"text", "edit": {"kind": "delete"|"replace", "position",
+    "from", "to"}, "class_index", "probability", "chinese"}: of the flips found, the one
+    whose new answer is surest, an edit of Chinese characters when one flips (then
+    "chinese" is True).
 
     known: Demo.inside's "method_scores" for this headline. Its occlusion already scored the
     headline ("probabilities") and the headline without each character ("deletions"), so
@@ -214,14 +224,15 @@ def smallest_flip(predictor, text, max_evaluations=None, known=None):
     else:  # the headline and its deletions: one pass
         answers, probs = _answer(predictor, ["".join(chars)] + variants)
     c, original_p = int(answers[0]), float(probs[0, answers[0]])
-    runner_up = int(np.argsort(-probs[0])[1])
+    to = None if to is None or int(to) == c else int(to)
+    runner_up = int(np.argsort(-probs[0])[1]) if to is None else to  # the margin to close
     answers, probs = answers[1:], probs[1:]
     if len(edits) < budget:
         estimate = _linear_estimates if predictor.linear is not None else _network_estimates
         estimates, vocabulary = estimate(predictor, chars, c, runner_up)
         room = budget - len(edits)
         for chinese, k in ((True, room - room // FALLBACK_SHARE), (False, None)):
-            if not chinese and (answers[np.array([_chinese_edit(e) for e in edits], dtype=bool)] != c).any():
+            if not chinese and _flipped(answers[np.array([_chinese_edit(e) for e in edits], dtype=bool)], c, to).any():
                 break  # an edit of Chinese characters flips it: no need to try the others
             replacements = _replacements(estimates, vocabulary, chars, k or budget - len(edits), chinese)
             if replacements:
@@ -230,7 +241,8 @@ def smallest_flip(predictor, text, max_evaluations=None, known=None):
                 edits, variants = edits + replacements, variants + replaced
                 answers, probs = np.concatenate([answers, more_answers]), np.vstack([probs, more_probs])
     return {
-        "flip": _best_flip(edits, variants, answers, probs, c),
+        "flip": _best_flip(edits, variants, answers, probs, c, to),
+        "to": to,
         "original_class_index": int(c),
         "original_probability": original_p,
         "evaluations": 1 + len(edits),

@@ -8,7 +8,7 @@ from dataclasses import replace
 import gradio as gr
 
 from cls_core.app import figures
-from cls_core.app.concurrency import EVALUATE_EVENT, PAGE_EVENT
+from cls_core.app.concurrency import EVALUATE_EVENT, INSPECT_EVENT, PAGE_EVENT
 from cls_core.app.i18n import text
 from cls_core.app.served_data import TEST_SETS
 from cls_core.app.tabs.common import answer, hidden, hint_update, shown, table
@@ -94,6 +94,7 @@ class EvaluateTab:
         ]
         # the pickers name what is shown (after a switch of language the page is drawn anew)
         self.views = [*self.results, self.model, self.test_set]
+        self.opens_inside = False  # a cell's headline opens in Inside once wired to it (wire)
 
     def render(self, v, progress=None):
         lang = v.lang
@@ -146,6 +147,8 @@ class EvaluateTab:
         if v.cell:
             rows, out[self.cell_message] = evaluate.cell_headlines(core, report, *v.cell, lang)
             out[self.cell_rows] = table(rows, [text(c, lang) for c in CELL_COLUMNS])
+            if self.opens_inside and rows:
+                out[self.cell_message] += "  \n" + evaluate.cell_inside_line(core, report, *v.cell, lang)
         return out
 
     def _agreement(self, lang, progress):
@@ -166,7 +169,9 @@ class EvaluateTab:
     def forget(v):
         return replace(v, agreement=False, disagreements=False)
 
-    def wire(self, state):
+    def wire(self, state, inside=None, tabs=None):
+        """The tab's events; given the Inside tab and the page's tabs, a click on a headline of
+        a confusion cell opens it in Inside, explaining the predicted topic rather than the true one."""
         outputs = [state, *self.views]
 
         def on_evaluate(v, name, test_set, normalized, progress=gr.Progress()):
@@ -223,4 +228,23 @@ class EvaluateTab:
         self.agree_button.click(on_agreement, [state], outputs, show_progress_on=[self.agree_message], **EVALUATE_EVENT)
         self.disagree_button.click(
             on_disagree, [state], outputs, show_progress_on=[self.disagree_message], **EVALUATE_EVENT
+        )
+        if inside is not None and tabs is not None:
+            self._wire_inside(state, inside, tabs)
+
+    def _wire_inside(self, state, inside, tabs):
+        self.opens_inside = True
+
+        def on_headline(v, evt: gr.SelectData):
+            if not v.evaluated or not v.cell:
+                return {state: v}
+            report = evaluate.evaluation_report(self.core, v.evaluated[-1], test_set=v.test_set)
+            model, topic, rather_than = evaluate.cell_question(self.core, report, *v.cell)
+            return {
+                tabs: gr.update(selected="inside"),
+                **inside.opened(state, replace(v, tab="inside"), evt.row_value[0], model, topic, rather_than),
+            }
+
+        self.cell_rows.select(
+            on_headline, [state], [tabs, inside.headline, inside.model, state, *inside.views], **INSPECT_EVENT
         )

@@ -1,12 +1,13 @@
 """Inside the model: for one headline and one model, what it looks at, what changes its
-answer, how the answer forms, the BiLSTM's hidden states and units, and the look deeper."""
+answer, how the answer forms, the BiLSTM's hidden states and units, and the look deeper;
+"explain: [the answer ▾] rather than [any other topic ▾]" picks what all of it explains."""
 
 from dataclasses import replace
 
 import gradio as gr
 
 from cls_core.app.concurrency import EVALUATE_EVENT, INSPECT_EVENT
-from cls_core.app.i18n import text
+from cls_core.app.i18n import class_name, text
 from cls_core.app.inputs import MAX_CHARS
 from cls_core.app.tabs.common import answer, hidden, hint_update, shown, table
 from cls_core.app.tabs.correct import CorrectionBox
@@ -48,6 +49,23 @@ class InsideTab:
                 value=self.first_model or None,
                 scale=2,
                 min_width=300,
+            )
+        with gr.Row():
+            self.topic = words(
+                gr.Dropdown,
+                ("label", "explain_topic_label"),
+                interactive=True,
+                choices=self._topics(self.first_model, "topic_answer", words.lang),
+                value="",
+                min_width=200,
+            )
+            self.rather_than = words(
+                gr.Dropdown,
+                ("label", "rather_than_label"),
+                interactive=True,
+                choices=self._topics(self.first_model, "topic_any", words.lang),
+                value="",
+                min_width=200,
             )
         with gr.Row():
             self.layer = words(
@@ -116,6 +134,8 @@ class InsideTab:
             self.methods_plot,
             self.agreement,
             self.counterfactuals,
+            self.topic,
+            self.rather_than,
             self.layer,
             self.direction,
             self.units_box,
@@ -130,9 +150,23 @@ class InsideTab:
     def _directions(lang):
         return [(text(d, lang), d) for d in ("forward", "backward")]
 
+    def _classes(self, model):
+        return self.core.classes_of(model) if model in self.core.models else []
+
+    def _topics(self, model, first, lang):
+        """A topic picker's choices: first ("the answer", "any other topic"; value ""), then
+        the model's topics as the page names them (values: their class names)."""
+        return [(text(first, lang), "")] + [(class_name(c, lang), c) for c in self._classes(model)]
+
+    def _known_topics(self, v, model):
+        """v's topics where model answers with them, else "" (a model of another label set)."""
+        classes = self._classes(model)
+        return {key: getattr(v, key) if getattr(v, key) in classes else "" for key in ("topic", "rather_than")}
+
     def render(self, v):
         model = v.inside_model or self.first_model
         shape = self.core.registry.rnn_shape(model) if model in self.core.models else None
+        chosen = self._known_topics(v, model)  # a name the model does not know: the look says so
         out = {view: hidden() for view in self.views}
         out.update(self.correct.render(v.lang, "", []))
         out.update(
@@ -142,6 +176,12 @@ class InsideTab:
                 self.agreement: "",
                 self.counterfactuals: "",
                 self.units_message: "",
+                self.topic: gr.update(
+                    visible=True, choices=self._topics(model, "topic_answer", v.lang), value=chosen["topic"]
+                ),
+                self.rather_than: gr.update(
+                    visible=True, choices=self._topics(model, "topic_any", v.lang), value=chosen["rather_than"]
+                ),
                 self.layer: gr.update(visible=shape is not None, maximum=max((shape or (2,))[0], 2), value=v.layer),
                 self.direction: gr.update(visible=bool(shape and shape[1] > 1), value=v.direction),
                 self.units_box: gr.update(visible=shape is not None),
@@ -157,7 +197,9 @@ class InsideTab:
 
     def _look(self, v, model):
         lang = v.lang
-        r, deeper = look_inside(self.core, v.inside_headline, model, v.layer, v.direction, lang)
+        r, deeper = look_inside(
+            self.core, v.inside_headline, model, v.layer, v.direction, lang, topic=v.topic, rather_than=v.rather_than
+        )
         rnn = r["hidden_plot"] is not None
         out = {
             self.summary: inside_summary(r, model, lang),
@@ -197,15 +239,17 @@ class InsideTab:
     def forget(v):
         return replace(v, looked=False, units_of="", unit="")
 
-    def opened(self, state, v, headline, model=None):
-        """{state, the headline box, the model picker, every view}: headline looked inside (a map point, a context)."""
+    def opened(self, state, v, headline, model=None, topic="", rather_than=""):
+        """{state, the headline box, the model picker, every view}: headline looked inside (a
+        map point, a context, a headline of an Evaluate cell), explaining topic rather than
+        rather_than (class names; "": the answer, and none)."""
         model = (
             model
             if model in self.core.models and model in self.core.model_names(ensemble=False)
             else (v.inside_model or self.first_model)
         )
         shape = self.core.registry.rnn_shape(model)
-        change = dict(inside_headline=headline, inside_model=model, looked=True)
+        change = dict(inside_headline=headline, inside_model=model, looked=True, topic=topic, rather_than=rather_than)
         if model != v.inside_model:
             change.update(layer=(shape or (2,))[0], direction="forward", unit="")
         return {self.headline: headline, self.model: model, **answer(self, state, v, lambda v: replace(v, **change))}
@@ -214,9 +258,19 @@ class InsideTab:
         outputs = [state, *self.views]
         self.correct.wire(state, lambda v: v.inside_headline if v.looked else "")
 
-        def on_look(v, headline, model):
+        def on_look(v, headline, model, topic, rather_than):
             return answer(
-                self, state, v, lambda v: replace(v, inside_headline=headline, inside_model=model, looked=True)
+                self,
+                state,
+                v,
+                lambda v: replace(
+                    v,
+                    inside_headline=headline,
+                    inside_model=model,
+                    looked=True,
+                    topic=topic or "",
+                    rather_than=rather_than or "",
+                ),
             )
 
         def on_model(v, headline, model):
@@ -233,7 +287,16 @@ class InsideTab:
                     direction="forward",
                     unit="",
                     units_of="",
+                    **self._known_topics(v, model),
                 ),
+            )
+
+        def on_topics(v, headline, topic, rather_than):
+            return answer(
+                self,
+                state,
+                v,
+                lambda v: replace(v, inside_headline=headline, topic=topic or "", rather_than=rather_than or ""),
             )
 
         def on_layer(v, layer, direction):
@@ -261,11 +324,19 @@ class InsideTab:
         gr.on(
             [self.button.click, self.headline.submit],
             on_look,
-            [state, self.headline, self.model],
+            [state, self.headline, self.model, self.topic, self.rather_than],
             outputs,
             **INSPECT_EVENT,
         )
         self.model.input(on_model, [state, self.headline, self.model], outputs, **INSPECT_EVENT)
+        gr.on(
+            [self.topic.input, self.rather_than.input],
+            on_topics,
+            [state, self.headline, self.topic, self.rather_than],
+            outputs,
+            trigger_mode="always_last",
+            **INSPECT_EVENT,
+        )
         gr.on(
             [self.layer.release, self.direction.input],
             on_layer,

@@ -81,6 +81,24 @@ def cell_headlines(demo, report, true_index, predicted_index, lang="en", limit=2
     return table, text("cell_message", lang, total=len(rows), true=true_name, predicted=predicted_name, kind=kind)
 
 
+def cell_question(demo, report, true_index, predicted_index):
+    """(model, topic, rather_than) that Inside looks at a headline of one confusion cell with:
+    the model evaluated (an ensemble's first member: Inside looks inside one model), why the
+    predicted topic rather than the true one (rather_than "" on the diagonal: no mistake)."""
+    classes = demo.classes_of(report["model"])
+    rather_than = classes[true_index] if true_index != predicted_index else ""
+    return demo.registry.members(report["model"])[0], classes[predicted_index], rather_than
+
+
+def cell_inside_line(demo, report, true_index, predicted_index, lang="en"):
+    """The line under a cell's headlines that says a click opens one in Inside, and what it explains."""
+    _, topic, rather_than = cell_question(demo, report, true_index, predicted_index)
+    what = class_name(topic, lang)
+    if rather_than:
+        what = text("contrast_name", lang, cls=what, other=class_name(rather_than, lang))
+    return text("cell_open_inside", lang, what=what)
+
+
 def coverage_curves(demo, names, lang="en", test_set="test"):
     """{model as the page names it: (coverage rows, chosen threshold's row)} for the models
     named (those one visitor evaluated: their reports are computed already)."""
