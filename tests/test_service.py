@@ -15,7 +15,7 @@ import torch
 from cls_core.app import api
 from cls_core.app.batch import predict_file
 from cls_core.app.concurrency import INSPECT, Gate, Gates, Limit
-from cls_core.app.i18n import CLASS_GLOSS, class_name
+from cls_core.app.i18n import CLASS_GLOSS, class_name, text
 from cls_core.app.inputs import MAX_BATCH_LINES, MAX_CHARS, Downloads, clean_headline, csv_safe
 from cls_core.app.links import link_query, read_link
 from cls_core.app.service import ENSEMBLE, Demo
@@ -280,6 +280,22 @@ def test_predict_file_txt_and_csv(demo, tmp_path):
     many.write_text("标题\n" * (MAX_BATCH_LINES + 1), encoding="utf-8")
     with pytest.raises(UserError, match="limit"):
         predict_file(demo.registry, many, demo.downloads)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN", "zh-TW", "zh-HK"])
+def test_inside_gives_predicts_verdict_first(demo, lang):
+    """Inside on emoji said "reads 5 characters and answers 财经 (23.0%)" with full charts,
+    while Predict said "unsure: not a Chinese headline"."""
+    from cls_core.app.views.inside import inside, inside_summary
+    from cls_core.app.wording import verdict_text
+
+    r = inside(demo, "😀😀😀🔥🔥", "TextCNN", lang=lang)
+    _, (assessment,) = demo.predictor("TextCNN").predict_assessed(["😀😀😀🔥🔥"])
+    first = inside_summary(r, "TextCNN", lang).splitlines()[0]
+    assert assessment.unsure and verdict_text(assessment.as_dict(), lang) in first
+    assert verdict_text(assessment.as_dict(), lang) == text("unsure", lang, reason=text("reason_not_chinese", lang))
+    sure = inside(demo, "国足3:0完胜泰国队", "TextCNN", lang=lang)
+    assert text("unsure", lang, reason="").split("{")[0][:3] not in inside_summary(sure, "TextCNN", lang)
 
 
 def test_a_batch_file_of_another_type_is_worded_beside_the_upload(demo, tmp_path):

@@ -16,7 +16,7 @@ from cls_core.app import figures
 from cls_core.app.i18n import class_name, text
 from cls_core.app.inputs import clean_headline
 from cls_core.app.views.deeper import asked_topics, check_contrast, deeper, topic_indices
-from cls_core.app.wording import UserError, attention_note, markdown_literal, model_label
+from cls_core.app.wording import UserError, attention_note, markdown_literal, model_label, verdict_text
 from cls_core.explain import attribution, inspection
 
 READING_LINES = 4  # topics the reading shows (a chosen one among them)
@@ -61,9 +61,11 @@ def _inside(demo, headline, name, layer, direction, lang, topic="", rather_than=
         title = text("title_occlusion_contrast", lang, cls=shown, other=against)
         axis = text("axis_logit_difference_drop", lang)
     scores = remember("reading", lambda: inspection.reading_scores(predictor, headline))
+    _, (assessment,) = remember("verdict", lambda: predictor.predict_assessed([headline]))
     out = {
         "text": headline,
         "notice": notice,
+        "verdict": assessment.as_dict(),  # Predict's verdict on the same headline, said first
         "read_as": predictor.read_as(headline),
         "class": predictor.classes[answer],
         "probability": float(occluded["probs"][answer]),
@@ -242,9 +244,12 @@ def look_inside(demo, headline, name, layer=1, direction="forward", lang="en", t
 
 
 def inside_summary(r, name, lang="en"):
-    """The Markdown above the tab's figures: the answer, what is explained when a topic was
-    chosen, the attention note, any notice."""
-    lines = [
+    """The Markdown above the tab's figures: Predict's verdict when it is unsure (first: the
+    figures below explain an answer not to be trusted), the answer, what is explained when a
+    topic was chosen, the attention note, any notice."""
+    unsure = r.get("verdict", {}).get("unsure")
+    lines = [text("inside_unsure", lang, verdict=verdict_text(r["verdict"], lang))] if unsure else []
+    lines += [
         text(
             "inside_summary",
             lang,
