@@ -18,33 +18,82 @@ import json
 from concurrent.futures import Future
 from pathlib import Path
 
+import numpy as np
+
 from cls_core.app import deep_figures
-from cls_core.app.wording import pair_label
+from cls_core.app.wording import UserError, pair_label
 from cls_core.evaluation import slices
 from cls_core.explain import attribution, counterfactual, projection, units
 
+TOPIC_MAX_CHARS = 50  # of a topic named in an error message
 
-def attributions(predictor, text, lang="en", inside=None, ig=None):
+
+def asked_topics(topic="", rather_than=""):
+    """(topic, rather_than) as asked, each a class name or "" (the answer; none): the part
+    of a question's key (demo.recent) that says what is explained."""
+    return (topic or "").strip(), (rather_than or "").strip()
+
+
+def topic_indices(predictor, topic="", rather_than=""):
+    """(class index or None, class index or None) of the topics chosen by class name ("":
+    the answer, and none); UserError for a name the model does not answer with, and for a
+    topic compared with itself."""
+
+    def index(name):
+        if not name:
+            return None
+        if name not in predictor.classes:
+            raise UserError("error_unknown_topic", topic=name[:TOPIC_MAX_CHARS], topics=", ".join(predictor.classes))
+        return predictor.classes.index(name)
+
+    t, r = (index(name) for name in asked_topics(topic, rather_than))
+    if r is not None and r == t:
+        raise UserError("error_same_topics", topic=predictor.classes[r])
+    return t, r
+
+
+def check_contrast(predictor, explained, rather_than):
+    """UserError when the topic explained (the answer, when none was chosen) is the one it
+    is to be compared with: nothing tells a topic from itself."""
+    if rather_than is not None and explained == rather_than:
+        raise UserError("error_same_topics", topic=predictor.classes[explained])
+
+
+def attributions(predictor, text, lang="en", inside=None, ig=None, topic=None, rather_than=None):
     """{"chars", "class", "integrated_gradients", "ig_delta", "scores" {method: per char},
-    "agreement" {"A vs B": rho}, "methods_plot", "reduction", "flip"} for one headline.
+    "agreement" {"A vs B": rho}, "methods_plot", "reduction", "flip"} for one headline; with a
+    topic chosen, "topic" and "rather_than" (class names) too.
 
     inside: what views.inside.inside returned for the same headline and model; what it
     computed (its "method_scores": occlusion, attention or n-gram scores, the headline
     without each character) is not computed again. ig: attribution.integrated_gradients for
     the text, or a Future of it (views.inside.look_inside computes it on another thread);
-    the flip search, which does not need it, runs before it is awaited."""
+    the flip search, which does not need it, runs before it is awaited. topic, rather_than:
+    class indices (None: the answer, and none): the methods explain the topic's logit, or
+    logit(topic) - logit(rather_than); the flip search looks for the smallest edit that makes
+    the answer the one of the two it is not; the reduction keeps the answer either way."""
     known = (inside or {}).get("method_scores")
-    flip = counterfactual.smallest_flip(predictor, text, known=known)
+    same = known is not None and list(known["chars"]) == list(predictor.read_as(text))
+    probs = known["probabilities"] if same else predictor.predict_proba([text])[0]
+    answer = int(np.argmax(probs))
+    explained = answer if topic is None else topic
+    check_contrast(predictor, explained, rather_than)
+    to = rather_than if explained == answer else explained  # None: any other topic
+    flip = counterfactual.smallest_flip(predictor, text, known=known, to=to)
     if isinstance(ig, Future):
         ig = ig.result()
-    scored = attribution.method_scores(predictor, text, ig=ig, known=known)
-    c = scored["class_index"]
+    scored = attribution.method_scores(predictor, text, ig=ig, known=known, topic=explained, rather_than=rather_than)
     ig_scores = scored["scores"].get("integrated_gradients")
-    # the least important characters go first: integrated gradients where there are some
-    importance = ig_scores if ig_scores is not None else scored["scores"]["occlusion"]
-    return {
+    # the reduction drops the characters that matter least to the answer first
+    if explained == answer and rather_than is None:
+        importance = ig_scores if ig_scores is not None else scored["scores"]["occlusion"]
+    elif same and known.get("deletions") is not None:
+        importance = probs[answer] - np.asarray(known["deletions"])[:, answer]  # occlusion of the answer
+    else:
+        importance = None  # input_reduction measures it
+    out = {
         "chars": scored["chars"],
-        "class": predictor.classes[c],
+        "class": predictor.classes[answer],
         "integrated_gradients": None if ig_scores is None else [round(float(v), 5) for v in ig_scores],
         "ig_delta": scored["ig_delta"],
         "scores": scored["scores"],
@@ -53,6 +102,10 @@ def attributions(predictor, text, lang="en", inside=None, ig=None):
         "reduction": counterfactual.input_reduction(predictor, text, importance),
         "flip": flip,
     }
+    if topic is not None or rather_than is not None:
+        out["topic"] = predictor.classes[explained]
+        out["rather_than"] = None if rather_than is None else predictor.classes[rather_than]
+    return out
 
 
 def agreement_view(summaries, lang="en"):

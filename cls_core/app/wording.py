@@ -106,9 +106,10 @@ def agreement_text(agreement, lang="en"):
 
 
 def counterfactual_text(r, classes, lang="en"):
-    """The fewest characters that keep the answer, and the smallest edit that flips it, in words;
-    when that edit touches punctuation, a digit or a Latin letter (no edit of a Chinese
-    character tried flips it), the text says so."""
+    """The fewest characters that keep the answer, and the smallest edit that flips it (to the
+    topic it was searched toward, flip["to"], when one was chosen), in words; when that edit
+    touches punctuation, a digit or a Latin letter (no edit of a Chinese character tried flips
+    it), the text says so."""
     reduction, flip = r["reduction"], r["flip"]
     lines = [
         text(
@@ -121,9 +122,14 @@ def counterfactual_text(r, classes, lang="en"):
             p=reduction["probability"],
         )
     ]
-    found = flip["flip"]
+    found, to = flip["flip"], flip.get("to")
+    toward = None if to is None else class_name(classes[to], lang)
     if found is None:
-        lines.append(text("flip_none", lang, n=flip["evaluations"]))
+        lines.append(
+            text("flip_none", lang, n=flip["evaluations"])
+            if to is None
+            else text("flip_to_none", lang, cls=toward, n=flip["evaluations"])
+        )
     else:
         edit = found["edit"]
         how = (
@@ -138,7 +144,7 @@ def counterfactual_text(r, classes, lang="en"):
             )
         )
         line = text(
-            "flip_line",
+            "flip_line" if to is None else "flip_to_line",
             lang,
             edit=how,
             text=markdown_literal(found["text"]),

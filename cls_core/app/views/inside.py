@@ -6,16 +6,17 @@ deeper (cls_core.app.views.deeper) in one go, as the tab shows it.
 What is explained is the answer, or a topic chosen by class name, or (with `rather_than`)
 what tells that topic from another: occlusion then measures the drop of logit(topic) -
 logit(rather_than), the n-gram scores are the shares of that difference, and the reading
-follows it character by character (views.deeper.asked_topics)."""
+follows it character by character (deep.asked_topics)."""
 
 from concurrent.futures import wait
 
 import numpy as np
 
 from cls_core.app import figures
+from cls_core.app.deep import asked_topics, check_contrast, topic_indices
 from cls_core.app.i18n import class_name, text
 from cls_core.app.inputs import clean_headline
-from cls_core.app.views.deeper import asked_topics, check_contrast, deeper, topic_indices
+from cls_core.app.views.deeper import deeper
 from cls_core.app.wording import UserError, attention_note, markdown_literal, model_label, verdict_text
 from cls_core.explain import attribution, inspection
 
