@@ -222,6 +222,8 @@ def main(argv=None):
         js=PAGE_JS,
         footer_links=[],
         mcp_server=args.mcp,  # as decided and checked above (None: Gradio would read GRADIO_MCP_SERVER itself)
+        # ssr_mode is left to Gradio (GRADIO_SSR_MODE, or the host's default: Spaces may render on
+        # the server): the page works both ways, and tests/test_ssr.py drives it with SSR on.
     )
     try:
         app.launch(share=args.share, **launch)

@@ -5,6 +5,7 @@ deselected (the run's header, without -q, says why)."""
 
 import json
 import os
+import shutil
 from functools import cache
 from pathlib import Path
 
@@ -228,3 +229,35 @@ def demo(checkpoint_dir, small_data_dir, tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HEADLINE_LENS_CACHE", str(tmp_path_factory.mktemp("demo-cache")))
         yield Demo.load(checkpoint_dir, small_data_dir, "cpu")
+
+
+# --- the browser (tests/test_browser.py, test_ssr.py, test_charts_browser.py) ----------------
+
+CHROMIUM = "/usr/bin/chromium"
+OUTPUT = Path(os.environ.get("TEST_OUTPUT", ROOT / "test-output"))
+
+
+def require_chromium():
+    """Every browser test asks for Debian's chromium: in CI (where .ci/run installs it) its
+    absence fails the test; elsewhere the test is skipped with the command that installs it."""
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is not installed (.ci/run installs it)")
+        pytest.skip("apt-get install -y chromium fonts-noto-cjk")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian chromium, one per test module (tests/test_browser.py and the others that
+    drive a page)."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()

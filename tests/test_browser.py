@@ -2,46 +2,19 @@
 English and in Chinese, on a desktop and on a phone; the map and the agreement on the app
 serving the small split. Screenshots go to test-output/."""
 
-import os
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from conftest import CHROMIUM, OUTPUT, require_chromium  # noqa: F401 - shared with the other browser tests
 from page_strings import foreign_on, literal_parts
 
 from cls_core.app.i18n import LANGUAGES, language_for, template, text
 
-CHROMIUM = "/usr/bin/chromium"
-OUTPUT = Path(os.environ.get("TEST_OUTPUT", Path(__file__).resolve().parents[1] / "test-output"))
 HEADLINE = "#headline textarea, #headline input"
 INSIDE_HEADLINE = "#inside-headline textarea, #inside-headline input"
 WAIT_MS = 120_000  # for any ordinary state (the map and the agreement take longer and say so)
-
-
-def require_chromium():
-    """Every browser test asks for Debian's chromium: in CI (where .ci/run installs it) its
-    absence fails the test; elsewhere the test is skipped with the command that installs it."""
-    if not shutil.which(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("Debian's chromium is not installed (.ci/run installs it)")
-        pytest.skip("apt-get install -y chromium fonts-noto-cjk")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
 def has_value(page, selector, value):
@@ -267,8 +240,10 @@ SWITCHES = [("en-US", "zh-CN"), ("zh-CN", "en"), ("en-US", "zh-TW"), ("zh-CN", "
 def test_a_language_switch_leaves_no_word_of_the_other_languages(browser, fresh_app_url, locale, lang):
     page = open_page(browser, fresh_app_url, locale)
     try:
+        assert page.evaluate("document.documentElement.lang") == language_for(locale)  # the page's, not the browser's
         visit_every_view(page, language_for(locale))
         switch_language(page, lang)
+        page.wait_for_function(f"() => document.documentElement.lang === '{lang}'")
         shown = page_text(page)
         assert not foreign_on(shown, lang), foreign_on(shown, lang)
         # the views were redrawn in the new language, not emptied

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from cls_core.app import api
 from cls_core.app.concurrency import PAGE_EVENT
 from cls_core.app.i18n import LANGUAGES, language_for, text
-from cls_core.app.links import link_query, read_link
+from cls_core.app.links import link_query, read_link, read_topics
 from cls_core.app.tabs.common import Words, answer, merge
 from cls_core.app.tabs.evaluate import EvaluateTab
 from cls_core.app.tabs.experiments import ExperimentsTab
@@ -44,10 +44,36 @@ TABS = {
 }
 
 # The figures are drawn for a light page: the page stays light where the system is dark.
+# Every figure fills its card: plotly draws a figure at its box's width (gr.Plot sets its
+# responsive config: a window 'resize' draws the figures on screen again at theirs), but one
+# drawn while its tab or accordion is hidden (display: none, no width) is drawn 700 px wide
+# whatever its card. Each figure's box is watched: when one is shown, or its card changes
+# width without a window resize, and a figure on screen is not as wide as its box, a window
+# 'resize' is sent (once a frame at most).
 PAGE_JS = """() => {
   const light = () => document.body.classList.remove("dark");
   light();
   new MutationObserver(light).observe(document.body, { attributes: true, attributeFilter: ["class"] });
+  let frame = 0;
+  const unfitting = () => [...document.querySelectorAll(".js-plotly-plot")].some((graph) => {
+    if (graph.closest("#plotly-warmup")) return false;
+    const box = graph.getBoundingClientRect(), svg = graph.querySelector(".main-svg");
+    return box.width > 0 && svg && Math.abs(svg.getBoundingClientRect().width - box.width) > 1;
+  });
+  const refit = () => {
+    if (frame) return;
+    frame = requestAnimationFrame(() => {
+      frame = 0;
+      if (unfitting()) window.dispatchEvent(new Event("resize"));
+    });
+  };
+  const boxes = new ResizeObserver(refit);
+  const watch = () => document.querySelectorAll(".js-plotly-plot").forEach((graph) => {
+    if (graph.dataset.fits) return;
+    graph.dataset.fits = "watched";
+    boxes.observe(graph);
+  });
+  new MutationObserver(watch).observe(document.body, { childList: true, subtree: true });
   (MAP_CLICK)();
 }""".replace("MAP_CLICK", MAP_CLICK_JS)
 # The link box receives '?tab=…'; make it a whole address and put it on the clipboard.
@@ -122,6 +148,8 @@ def build_page(core, mcp=False):
             return v, v.lang
 
         page.load(on_load, None, [state, language], **PAGE_EVENT)
+        # the document says which language it is in (screen readers, the browser's offer to translate)
+        language.change(None, language, None, js="(lang) => { document.documentElement.lang = lang; }")
         add_api(core, mcp)
     return page
 
@@ -167,7 +195,7 @@ def draw_page(core, state, language, v, redraw=None):
         )
     predict, inside = tabs["predict"], tabs["inside"]
     for tab in tabs.values():
-        if tab is tabs["map"]:
+        if tab is tabs["map"] or tab is tabs["evaluate"]:  # a map point, a cell's headline: opened in Inside
             tab.wire(state, inside, tab_row)
         elif isinstance(tab, TrainTab):
             others = {name: other for name, other in tabs.items() if other is not tab}
@@ -229,7 +257,8 @@ def show(component, update):
 def link_of(v):
     """The query of a link to the visitor's view."""
     if v.tab == "inside":
-        return link_query("inside", v.inside_headline, [v.inside_model] if v.inside_model else [], v.lang)
+        models = [v.inside_model] if v.inside_model else []
+        return link_query("inside", v.inside_headline, models, v.lang, v.topic, v.rather_than)
     if v.tab == "predict":
         return link_query("predict", v.headline, v.models, v.lang)
     return link_query(v.tab, lang=v.lang)
@@ -252,7 +281,14 @@ def visitor_from_link(core, request):
     if asked["tab"] == "inside":
         model = models[0] if models and models[0] != ENSEMBLE else first_model
         shape = core.registry.rnn_shape(model)
-        v = replace(v, inside_model=model, layer=(shape or (2,))[0], inside_headline=headline, looked=bool(headline))
+        v = replace(
+            v,
+            inside_model=model,
+            layer=(shape or (2,))[0],
+            inside_headline=headline,
+            looked=bool(headline),
+            **read_topics(dict(request.query_params)),
+        )
     return v
 
 
@@ -267,10 +303,11 @@ def add_api(core, mcp=False):
         return api.predict_answer(core, headline, model, top_k)
 
     @api_errors
-    def api_inspect(headline: str, model: str = "BiLSTM-attention") -> dict:
+    def api_inspect(headline: str, model: str = "BiLSTM-attention", topic: str = "", rather_than: str = "") -> dict:
         """Per-character weights (attention or n-gram contribution), occlusion, and for a
-        network integrated gradients with their convergence delta."""
-        return api.inspect_answer(core, headline, model)
+        network integrated gradients with their convergence delta, explaining topic (a class
+        name; empty: the answer), or topic rather than rather_than (empty: none)."""
+        return api.inspect_answer(core, headline, model, topic, rather_than)
 
     @api_errors
     def api_evaluate(model: str = "TextCNN") -> dict:
