@@ -242,8 +242,11 @@ def test_a_language_switch_leaves_no_word_of_the_other_languages(browser, fresh_
     try:
         assert page.evaluate("document.documentElement.lang") == language_for(locale)  # the page's, not the browser's
         visit_every_view(page, language_for(locale))
+        page.get_by_role("button", name=text("copy_link", language_for(locale))).click()
+        has_value(page, "#link textarea, #link input", re.compile(f"lang={language_for(locale)}"))
         switch_language(page, lang)
         page.wait_for_function(f"() => document.documentElement.lang === '{lang}'")
+        has_value(page, "#link textarea, #link input", "")  # no link left in the old language
         shown = page_text(page)
         assert not foreign_on(shown, lang), foreign_on(shown, lang)
         # the views were redrawn in the new language, not emptied

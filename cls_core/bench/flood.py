@@ -36,7 +36,8 @@ def flood(url, stop, outcomes, lock):
     while not stop.is_set():
         i += 1
         try:
-            http_call(url, [f"{LONG_HEADLINE[:-3]}{i % 1000:03d}", "BiLSTM-attention"], timeout=120, endpoint="inspect")
+            headline = f"{LONG_HEADLINE[:-3]}{i % 1000:03d}"
+            http_call(url, [headline, "BiLSTM-attention", "", ""], timeout=120, endpoint="inspect")
             kind = "answered"
         except Exception as e:  # the refusal reaches the client as an error event with its message
             kind = "refused_busy" if BUSY in str(e) else "other_errors"
@@ -71,7 +72,7 @@ def bench_flood(checkpoints, data_dir, flooders=FLOODERS, visitor_seconds=VISITO
     )
     try:
         http_call(url, [HEADLINE, "TextCNN", 5])  # warm-up: the visitor's path
-        http_call(url, [LONG_HEADLINE, "BiLSTM-attention"], timeout=120, endpoint="inspect")  # and the flood's
+        http_call(url, [LONG_HEADLINE, "BiLSTM-attention", "", ""], timeout=120, endpoint="inspect")  # the flood's
         stop, lock, outcomes = threading.Event(), threading.Lock(), {}
         with ThreadPoolExecutor(flooders) as pool:
             for _ in range(flooders):

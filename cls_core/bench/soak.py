@@ -61,7 +61,8 @@ def round_calls(headlines, models, round_index, networks=NETWORKS, looks=LOOKS, 
     picked = rng.sample(headlines, looks + predictions)
     everyone = models + [ENSEMBLE]
     return {
-        "inspect": [[h, models[i % len(models)]] for i, h in enumerate(picked[:looks])],
+        # the HTTP call API takes every input: the headline, the model, no topic, no second topic
+        "inspect": [[h, models[i % len(models)], "", ""] for i, h in enumerate(picked[:looks])],
         "predict": [[h, everyone[i % len(everyone)], 5] for i, h in enumerate(picked[looks:])],
         "evaluate": [[m] for m in networks for _ in range(EVALUATIONS_EACH)],
     }

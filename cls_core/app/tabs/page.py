@@ -229,11 +229,18 @@ def draw_page(core, state, language, v, redraw=None):
     def fill_other_tabs():
         """The other tabs' views; the language's label last says the page is complete."""
         out = merge(later, fill(drawn, [name for name in tabs if name != v.tab]))
-        return {**out, timer: gr.Timer(active=False), language: gr.update(label=text("language", v.lang))}
+        # the browser keeps a box's value across a redraw: a link made before a switch of
+        # language would stay, in the old language, until clicked again
+        return {
+            **out,
+            link: "",
+            timer: gr.Timer(active=False),
+            language: gr.update(label=text("language", v.lang)),
+        }
 
     timer = gr.Timer(0.01)
     views = [view for tab in tabs.values() for view in tab.views]
-    timer.tick(fill_other_tabs, None, [timer, state, language, *views], trigger_mode="once", **PAGE_EVENT)
+    timer.tick(fill_other_tabs, None, [timer, state, language, link, *views], trigger_mode="once", **PAGE_EVENT)
 
 
 def picker_updates(tabs, lang):
