@@ -451,6 +451,25 @@ def test_every_event_of_every_visitors_page_joins_a_shared_concurrency_group(dem
     assert not loose, f"events in a group of their own: {loose}"
 
 
+def test_a_gate_hands_freed_memory_back_when_its_last_call_leaves():
+    """The soak's resident memory grew from round to round over HTTP, held free by malloc
+    (flat after malloc_trim): a gate trims when its heavy work is done."""
+    from cls_core.app.allocator import glibc, release_free_memory
+
+    idle = []
+    gate = Gate(running=2, waiting=0, on_idle=lambda: idle.append(1))
+    with gate():
+        with gate():
+            pass
+        assert idle == []  # one call still inside
+    assert idle == [1]
+    assert Gates().inspect.on_idle is release_free_memory and Gates().evaluate.on_idle is release_free_memory
+    if glibc() is not None:
+        trim = release_free_memory()
+        trim.join(10)
+        assert not trim.is_alive()
+
+
 def test_concurrent_evaluations_of_one_model_score_it_once(demo, monkeypatch):
     """A second request for a report being computed waits for it and reuses it."""
     core = Demo(demo.registry, demo.data_dir)  # nothing evaluated yet

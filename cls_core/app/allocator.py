@@ -20,10 +20,15 @@ flat (`--soak --in-process`): memory freed but kept by malloc, not leaked. Two d
 A setting glibc already read from the environment (MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_)
 is left as it is; CLS_MALLOC_DEFAULTS=1 keeps glibc's defaults (to measure the difference).
 Elsewhere than glibc nothing is changed.
+
+What is freed after heavy work is then handed back to the system by `release_free_memory()`
+(glibc's malloc_trim), which the gates call when the last heavy request of a kind has left
+(cls_core.app.concurrency): without it a free block between two used ones stays resident.
 """
 
 import ctypes
 import os
+import threading
 
 ARENAS = 2
 MMAP_THRESHOLD = 4 * 1024 * 1024  # bytes
@@ -52,3 +57,25 @@ def limit_fragmentation():
         if variable not in os.environ and libc.mallopt(parameter, value) == 1:  # mallopt: 1 on success
             made[variable] = value
     return made
+
+
+_trimming = threading.Lock()
+
+
+def release_free_memory():
+    """Hand the memory malloc holds free back to the system (glibc's malloc_trim(0)), on a
+    thread of its own so that no request waits for it; a trim under way makes this a no-op.
+    Returns the thread started, or None."""
+    libc = glibc()
+    if libc is None or not _trimming.acquire(blocking=False):
+        return None
+
+    def trim():
+        try:
+            libc.malloc_trim(0)
+        finally:
+            _trimming.release()
+
+    thread = threading.Thread(target=trim, name="malloc-trim", daemon=True)
+    thread.start()
+    return thread

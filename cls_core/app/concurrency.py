@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import NamedTuple
 
+from cls_core.app.allocator import release_free_memory
 from cls_core.app.wording import UserError
 
 WORKERS, QUEUE_SIZE = 4, 64
@@ -53,8 +54,10 @@ class Gate:
     """At most `running` calls at once and `waiting` more in line for one kind of work;
     anything beyond that is refused at once (UserError "error_busy")."""
 
-    def __init__(self, running, waiting):
+    def __init__(self, running, waiting, on_idle=None):
+        """on_idle(): called when the last call inside has left (heavy work done: its memory freed)."""
         self.capacity = running + waiting
+        self.on_idle = on_idle
         self._slots = threading.BoundedSemaphore(running)
         self._lock = threading.Lock()
         self._inside = 0
@@ -71,14 +74,17 @@ class Gate:
         finally:
             with self._lock:
                 self._inside -= 1
+                idle = self._inside == 0
+            if idle and self.on_idle is not None:
+                self.on_idle()
 
 
 class Gates:
     """The app's gates, and the integrated-gradients pool sized from the inspect limit."""
 
     def __init__(self, inspect=INSPECT, evaluate=EVALUATE):
-        self.inspect = Gate(*inspect)
-        self.evaluate = Gate(*evaluate)
+        self.inspect = Gate(*inspect, on_idle=release_free_memory)
+        self.evaluate = Gate(*evaluate, on_idle=release_free_memory)
         self.attributing = ThreadPoolExecutor(max_workers=inspect.running, thread_name_prefix="integrated-gradients")
 
 
