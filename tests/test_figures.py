@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from cls_core.app import figures
-from cls_core.app.i18n import class_name, text
+from cls_core.app.i18n import CLASS_GLOSS, class_name, text
 
 
 def test_class_names_follow_the_language():
@@ -16,7 +16,7 @@ def test_class_names_follow_the_language():
 def test_char_bars_keep_repeated_characters_apart():
     fig = figures.char_bars(list("国足国"), [0.5, 0.3, 0.2], "attention")
     assert list(fig.data[0].x) == [0, 1, 2]
-    assert list(fig.layout.xaxis.ticktext) == ["国", "足", "国"]
+    assert fig.layout.xaxis.labelalias == {"0": "国", "1": "足", "2": "国"}
     assert list(fig.data[0].y) == [0.5, 0.3, 0.2]
 
 
@@ -28,9 +28,33 @@ def test_signed_bars_are_red_toward_and_violet_away_with_a_legend():
     assert fig.layout.showlegend is True
 
 
-def test_many_characters_get_every_kth_label():
-    axis = figures._char_axis(list("长" * 200))
-    assert len(axis["tickvals"]) <= figures.MAX_CHAR_TICKS and axis["tickvals"][:2] == [0, 5]
+def test_a_character_axis_is_the_headline_labelled_upright():
+    """On a phone the labels of a long headline, turned 90°, ran into a block: a category axis
+    lets plotly label every k-th character where there is no room for all, upright."""
+    axis = figures._char_axis(list("国足 完胜" * 40))
+    assert (axis["type"], axis["tickangle"], axis["range"]) == ("category", 0, [-0.5, 199.5])
+    assert axis["categoryarray"] == list(range(200)) and axis["categoryorder"] == "array"
+    assert [axis["labelalias"][str(i)] for i in range(5)] == ["国", "足", "␣", "完", "胜"]
+    assert "tickvals" not in axis  # not a fixed set: as many as the chart's width has room for
+
+
+def test_bars_pushing_away_far_apart_stay_one_character_wide():
+    """詹姆斯末节独取15分 under TextCNN: 末 and 5 push away, five characters apart; plotly made the
+    violet bars five characters wide and ran the axis from -7 to 21."""
+    chars = list("詹姆斯末节独取15分")
+    values = [0.7, 1.0, 0.07, -0.002, 0.003, 0.004, 0.004, 0.002, -0.008, 0.002]
+    fig = figures.char_bars(chars, values, "t", "w", cls="体育")
+    toward, away = fig.data
+    assert list(away.x) == [3, 8]
+    assert toward.width == away.width == figures.BAR_WIDTH <= 1
+    assert list(fig.layout.xaxis.range) == [-0.5, 9.5] and fig.layout.barmode == "overlay"
+
+
+def test_the_even_share_is_a_line_across_the_headline_in_the_legend():
+    fig = figures.char_bars(list("国足完胜"), [0.4, 0.3, 0.2, 0.1], "t", "a", lang="zh-CN", reference=0.25)
+    (line,) = fig.layout.shapes
+    assert (line.xref, line.x0, line.x1, line.y0, line.y1) == ("paper", 0, 1, 0.25, 0.25)
+    assert line.showlegend and line.name == "平均份额 1/n" and len(fig.data) == 1
 
 
 def test_hidden_heatmap_puts_units_on_y():
@@ -190,6 +214,15 @@ def every_figure(lang="en"):
         "unit_track_chart": deep_figures.unit_track_chart(chars, rng.uniform(-1, 1, 7), 1, "forward", 5, lang),
         "projection_scatter": deep_figures.projection_scatter(points, "tsne", lang),
         "slices_chart": deep_figures.slices_chart({m: slice_rows for m in MODELS}, "unknown_share", lang),
+        "per_class_bars": figures.per_class_bars(
+            {m: rng.uniform(0.8, 1, 3) for m in MODELS}, ["finance", "sports", "game"], "F1", "F1", lang
+        ),
+        "variant_bars": figures.variant_bars(
+            {m: {"test": 0.9, "s2twp": 0.89} for m in MODELS},
+            [("test", "test"), ("s2twp", "Traditional (s2twp)")],
+            "t",
+            lang,
+        ),
     }
     out.update({f"experiments_{k}": f for k, f in deep_figures.experiments_figures(experiments, lang).items()})
     return out
@@ -215,9 +248,36 @@ def test_every_figure_fits_a_phone(lang):
         assert all(figures._columns(line) <= figures.TITLE_COLUMNS for line in title.text.split("<br>")), name
         assert (title.yref, title.yanchor, title.pad.t) == ("container", "top", figures.MODEBAR), name
         assert fig.layout.margin.t >= figures.MODEBAR + figures.TITLE_LINE * (title.text.count("<br>") + 1), name
-        assert fig.layout.legend.orientation == "h" and fig.layout.legend.y < 0, name
+        legend = fig.layout.legend  # below the plot, or at the foot of the figure (below the x axis's labels)
+        assert legend.orientation == "h" and (legend.y < 0 or (legend.yref, legend.y) == ("container", 0)), name
     axis = every_figure(lang)["methods_chart"].layout.xaxis
-    assert axis.automargin is True and axis.tickangle is None  # unset: plotly's "auto"
+    assert axis.automargin is True and axis.tickangle == 0 and axis.type == "category"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_every_figure_takes_its_cards_width(lang):
+    """No figure has a width of its own: the page draws it at its card's (a figure drawn in a
+    hidden tab came back at plotly's 700 px, half a desktop card, twice a phone's)."""
+    for name, fig in every_figure(lang).items():
+        assert fig.layout.width is None and fig.layout.autosize is True, name
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_upright_axis_titles_fit_beside_the_plot(lang):
+    """The experiments' "accuracy (the axis starts at 77%, not 0)", turned upright, was longer
+    than the plot is high and ran into the chart's title: it wraps to the plot's height."""
+    wrapped = 0
+    for name, fig in every_figure(lang).items():
+        layout = fig.layout
+        plot = layout.height - layout.margin.t - layout.margin.b - figures.LEGEND_ROW
+        for axis in (layout[key] for key in ("yaxis", "yaxis2") if key in layout):
+            if axis.title and axis.title.text:
+                lines = axis.title.text.split("<br>")
+                longest = max(figures._columns(line) for line in lines)
+                assert longest <= max(16, plot / figures.AXIS_COLUMN), (name, axis.title.text)
+                assert axis.automargin, name  # the margin makes room for its lines
+                wrapped += len(lines) > 1
+    assert wrapped >= 3  # the experiments' accuracy axes, at least
 
 
 def test_long_titles_wrap_at_a_separator():
@@ -278,7 +338,7 @@ def test_a_model_keeps_its_colour_in_every_chart(lang):
             deep_figures.slices_chart({m: slice_rows for m in shown}, "length", lang),
         ):
             for name, colour in colours(fig).items():
-                model = models[shown.index(name.split(" · ")[0])]
+                model = models[shown.index(re.split(" · |<br>", name)[0])]
                 assert seen.setdefault(model, colour) == colour == figures.MODEL_COLOURS[model], (model, fig)
     assert (
         len(seen) == 3
@@ -298,6 +358,9 @@ def test_coverage_thresholds_are_in_the_legend_not_written_on_top_of_each_other(
         "Linear (TF-IDF + SVM) · 选定阈值 73%",
     ]
     assert figures.coverage_chart({"TextCNN": (coverage_rows(0)[0], None)}).data[0].name == "TextCNN"
+    # one line too wide for a phone: the threshold on a line of its own
+    ensemble = figures.coverage_chart({"Ensemble (average of the models)": coverage_rows(0)}).data[0].name
+    assert ensemble == "Ensemble (average of the models)<br>chosen threshold 63%"
 
 
 @pytest.mark.parametrize(
@@ -306,7 +369,8 @@ def test_coverage_thresholds_are_in_the_legend_not_written_on_top_of_each_other(
 def test_an_accuracy_axis_that_does_not_start_at_0_says_so(lang, says):
     """The overview's bars began at 89 % with no sign of it."""
     fig = figures.accuracy_bars([("a", 0.9090, "", False), ("b", 0.9173, "", True)], "t", lang=lang)
-    assert fig.layout.xaxis.range[0] == 0.89 and says in fig.layout.xaxis.title.text
+    unwrapped = re.sub(r"\s|<br>", "", fig.layout.xaxis.title.text)  # the title wraps (a phone)
+    assert fig.layout.xaxis.range[0] == 0.89 and re.sub(r"\s", "", says) in unwrapped
     for name, fig in every_figure(lang).items():
         if name.startswith("experiments_") and not name.startswith("experiments_gradients"):
             start = fig.layout.yaxis.range[0]
@@ -344,13 +408,51 @@ def test_chinese_hover_text_uses_full_width_colons_and_chinese_words():
             assert not {"mean", "median", "test", "dev"} & words, (name, hover)
 
 
-def test_the_maps_ten_topics_have_colours_far_apart():
-    """On the map the slate of one topic and the grey of another looked alike (distance 39 in RGB)."""
-    from cls_core.app.deep_figures import TOPIC_COLOURS
+def lab(colour, opacity=1.0):
+    """CIE L*a*b* (D65) of "#rrggbb" drawn at opacity on white."""
+    rgb = np.array([int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]) * opacity + (1 - opacity)
+    linear = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ linear
+    f = np.cbrt(xyz / np.array([0.95047, 1.0, 1.08883]))
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
 
-    rgb = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in TOPIC_COLOURS]
-    nearest = min(sum((a - b) ** 2 for a, b in zip(x, y)) ** 0.5 for i, x in enumerate(rgb) for y in rgb[i + 1 :])
-    assert len(set(TOPIC_COLOURS)) == 10 and nearest > 60
+
+def test_the_ten_topics_have_colours_far_apart():
+    """On the map 财经 and 娱乐 were two grey-blues (slate and navy: 19 apart in CIE Lab, where
+    two colours told apart at a glance are 25 or more), at the map's opacity closer still."""
+    from cls_core.app.deep_figures import MAP_OPACITY
+
+    colours = list(figures.TOPIC_COLOURS.values())
+    assert len(set(colours)) == 10 and set(figures.TOPIC_COLOURS) == set(CLASS_GLOSS)
+    for opacity in (1.0, MAP_OPACITY):
+        points = [lab(c, opacity) for c in colours]
+        nearest = min(np.linalg.norm(a - b) for i, a in enumerate(points) for b in points[i + 1 :])
+        assert nearest > 25, opacity
+    assert min(lab(c)[0] for c in colours) > 25  # none near the black of the map's mistakes
+
+
+def test_a_topic_has_one_colour_in_every_chart():
+    """The map and the reading lines colour a topic alike, whatever else is drawn beside it."""
+    from cls_core.app import deep_figures
+
+    classes = ["finance", "sports", "game"]
+    rng = np.random.default_rng(0)
+    points = {
+        "coords": rng.normal(size=(6, 2)),
+        "labels": np.array([0, 1, 2, 0, 1, 2]),
+        "predicted": np.array([0, 1, 1, 0, 2, 2]),
+        "classes": classes,
+        "texts": ["t"] * 6,
+    }
+    on_map = {t.name: t.marker.color for t in deep_figures.projection_scatter(points, lang="zh-CN").data[:3]}
+    probs = rng.dirichlet(np.ones(3), size=4)
+    reading = {t.name: t.line.color for t in figures.reading_chart(list("国足完胜"), probs, classes, "zh-CN").data}
+    for c in classes:
+        name = class_name(c, "zh-CN")
+        assert on_map[name] == reading[name] == figures.TOPIC_COLOURS[c]
+    # a data set of your own: its topics take the colours in order, none twice
+    own = figures.topic_colours(["天气", "美食", "sports", "旅游"])
+    assert own[2] == figures.TOPIC_COLOURS["sports"] and len(set(own)) == 4
 
 
 def test_a_small_test_splits_map_draws_larger_points():

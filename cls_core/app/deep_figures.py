@@ -8,23 +8,20 @@ import math
 
 import numpy as np
 
-from cls_core.app.figures import PALETTE, _char_axis, _figure, method_colour, model_colour
+from cls_core.app.figures import (
+    LABEL_COLUMNS,
+    PALETTE,
+    _char_axis,
+    _figure,
+    method_colour,
+    model_colour,
+    topic_colours,
+    wrap_title,
+)
 from cls_core.app.i18n import class_name, text
 from cls_core.app.wording import method_label, pair_label
 
-# Ten topics told apart on the map (Tableau 10): no two of them alike, none black (the mistakes' ✕).
-TOPIC_COLOURS = [
-    "#4e79a7",
-    "#f28e2b",
-    "#e15759",
-    "#76b7b2",
-    "#59a14f",
-    "#edc948",
-    "#b07aa1",
-    "#ff9da7",
-    "#9c755f",
-    "#2f4b7c",
-]
+MAP_OPACITY = 0.6  # the map's points: dense regions read darker
 
 
 def methods_chart(chars, scores, lang="en"):
@@ -60,7 +57,7 @@ def agreement_chart(summaries, lang="en"):
     n = max((s["headlines"] for s in summaries.values()), default=0)
     for model, summary in summaries.items():
         names = list(summary["pairs"])
-        labels = [pair_label(name, lang) for name in names]
+        labels = [wrap_title(pair_label(name, lang), LABEL_COLUMNS) for name in names]
         traces.append(
             dict(
                 type="bar",
@@ -79,7 +76,7 @@ def agreement_chart(summaries, lang="en"):
         traces,
         text("title_agreement", lang, n=f"{n:,}"),
         height=360,
-        xaxis=dict(range=[-1, 1], title=text("axis_spearman", lang)),
+        xaxis=dict(range=[-1, 1], dtick=0.5, tickangle=0, title=text("axis_spearman", lang)),
         yaxis=dict(automargin=True),
         legend=dict(orientation="h", y=-0.25),
     )
@@ -142,11 +139,11 @@ def projection_scatter(points, method="tsne", lang="en"):
         )
 
     size = point_size(len(labels))
-    for c, name in enumerate(classes):
+    for c, (name, colour) in enumerate(zip(classes, topic_colours(classes))):
         trace(
             np.flatnonzero(labels == c),
             name=class_name(name, lang),
-            marker=dict(size=size, opacity=0.6, color=TOPIC_COLOURS[c % len(TOPIC_COLOURS)]),
+            marker=dict(size=size, opacity=MAP_OPACITY, color=colour),
         )
     trace(
         np.flatnonzero(labels != predicted),
@@ -256,7 +253,8 @@ def _runs_figure(runs, section, lang):
     batch size on the axis instead)."""
     keys = sorted(runs, key=lambda k: (k == "packed", int(k) if k.isdigit() else 0))
     accuracy = [runs[k]["test_accuracy"] for k in keys]
-    labels = [text("packed", lang) if k == "packed" else k for k in keys]
+    packed = text("packed", lang).replace(" (", "<br>(").replace("（", "<br>（")  # "packed<br>(ours)": a phone
+    labels = [packed if k == "packed" else k for k in keys]
     bars = dict(
         type="bar",
         x=labels,

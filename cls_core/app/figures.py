@@ -22,6 +22,7 @@ from .wording import ENSEMBLE, model_label
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 PALETTE = ["#2a7ab9", "#c8553d", "#3b9c6e", "#8a63b8", "#d89a2b"]
 TOWARD, AWAY = "rgb(239, 68, 60)", "rgb(128, 90, 213)"  # gr.HighlightedText's colours for + and -
+BAR_WIDTH = 0.8  # of a character's slot
 # A model and an attribution method keep their colour in every chart, whatever else is shown.
 MODEL_COLOURS = {
     "BiLSTM-attention": PALETTE[0],
@@ -36,7 +37,21 @@ METHOD_COLOURS = {
     "ngram": PALETTE[4],
 }
 OTHER_COLOURS = ["#8a63b8", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]  # for names not listed: by name
-MAX_CHAR_TICKS = 40  # beyond this many characters, label every k-th so the labels stay apart
+# THUCNews's ten topics, one colour each in every chart (the map, the reading lines): ten hues far
+# apart (CIE Lab distance over 25, drawn full or at the map's opacity on white), none black (the
+# map's mistakes are black ✕). Topics of a data set of your own take them in order.
+TOPIC_COLOURS = {
+    "finance": "#0067a5",  # blue
+    "realty": "#654522",  # dark brown
+    "stocks": "#be0032",  # crimson
+    "education": "#f6a600",  # amber
+    "science": "#17becf",  # cyan
+    "society": "#8db600",  # lime
+    "politics": "#aa4499",  # magenta
+    "sports": "#117733",  # green
+    "game": "#c5b0d5",  # lavender
+    "entertainment": "#f99379",  # salmon
+}
 
 # Every figure of the app is drawn on plotly's white template. As the default, plotly puts it
 # into each new figure without validating it; named per figure (update_layout(template=...))
@@ -52,6 +67,15 @@ BACKGROUND, INK = "white", "#2a3f5f"  # plotly_white's paper and font colour
 # (the mode bar, ~30 px high) sits at the top right, so titles start below it and legends go
 # below the plot.
 TITLE_COLUMNS, TITLE_SIZE, TITLE_LINE, MODEBAR = 40, 14, 19, 30
+# An upright axis title (14 px) takes about 7 px a column; the x axis's labels and a legend's
+# row take about LEGEND_ROW px of a figure's height besides its margins. Names beside the bars
+# of a horizontal bar chart wrap at LABEL_COLUMNS: on a phone, longer ones left the bars no room.
+AXIS_COLUMN, LEGEND_ROW, LABEL_COLUMNS = 7, 60, 24
+LEGEND_COLUMNS = 40  # a legend entry's text on a phone (12 px: about 6 px a column)
+# A legend at the foot of the figure, below whatever the x axis's labels and title take: placed
+# below the plot, it met the labels of the bars per topic (turned on a phone) and the coverage
+# chart's axis title.
+BOTTOM_LEGEND = dict(orientation="h", yref="container", y=0, yanchor="bottom")
 BREAK_AFTER, BREAK_BEFORE = set("：:，,；;、）)?？"), set("（(")  # where a title best breaks
 
 
@@ -68,6 +92,21 @@ def model_colour(name):
 def method_colour(method):
     """An attribution method's colour ("attention", "integrated_gradients", ...)."""
     return _fixed_colour(METHOD_COLOURS, method)
+
+
+def topic_colours(classes):
+    """A colour for each class name of classes (THUCNews's names, "sports"): a THUCNews topic its
+    own colour wherever it is drawn; other names the colours left, in order."""
+    spare = [c for name, c in TOPIC_COLOURS.items() if name not in classes]
+    spare = spare or list(TOPIC_COLOURS.values())
+    out, k = [], 0
+    for name in classes:
+        if str(name) in TOPIC_COLOURS:
+            out.append(TOPIC_COLOURS[str(name)])
+        else:
+            out.append(spare[k % len(spare)])
+            k += 1
+    return out
 
 
 def _columns(s):
@@ -130,17 +169,27 @@ def _figure(traces, title, height=320, **layout):
     cost more still; a look inside draws six (python -m cls_core.bench --deep).
 
     The one layout every figure of the app shares: white background, one font and ink; the
-    title wrapped and below the mode bar, the legend in rows below the plot."""
+    title wrapped and below the mode bar, the legend in rows below the plot; no width of its
+    own (it is drawn at its card's width, whatever the screen); the titles of the upright axes
+    wrapped to the plot's height, so that they never run into the figure's title."""
     title, lines = _title(title)
     top = MODEBAR + TITLE_LINE * lines + 12
     layout["margin"] = {**dict(l=60, r=20, b=40), **layout.get("margin", {}), "t": top}
     layout["legend"] = {**dict(orientation="h", x=0, xanchor="left", y=-0.2, yanchor="top"), **layout.get("legend", {})}
     height += TITLE_LINE * (lines - 1)
+    if "yaxis_title" in layout:
+        layout["yaxis"] = {**layout.get("yaxis", {}), "title": layout.pop("yaxis_title")}
+    # the plot's height: the figure's, less the title, the x axis's labels and a row of legend
+    columns = max(16, int((height - top - layout["margin"]["b"] - LEGEND_ROW) / AXIS_COLUMN))
+    for key in ("yaxis", "yaxis2"):
+        if key in layout:
+            layout[key] = _upright_axis(layout[key], columns)
     return go.Figure(
         data=traces,
         layout=dict(
             title=title,
             height=height,
+            autosize=True,
             paper_bgcolor=BACKGROUND,
             plot_bgcolor=BACKGROUND,
             font=dict(family=FONT, color=INK),
@@ -149,19 +198,46 @@ def _figure(traces, title, height=320, **layout):
     )
 
 
+def _upright_axis(axis, columns):
+    """A y axis with its title wrapped to `columns` (it runs along the plot's height), making
+    room for the title's lines and its labels (automargin)."""
+    axis = dict(axis)
+    title = axis.get("title")
+    if title:
+        title = dict(text=title) if isinstance(title, str) else dict(title)
+        title["text"] = wrap_title(title.get("text") or "", columns)
+        axis["title"] = title
+    axis.setdefault("automargin", True)
+    return axis
+
+
 def _char_axis(chars):
-    """One tick per character (duplicates stay apart); every k-th when there are many. Plotly
-    turns the labels (tickangle left unset: "auto") when a narrow screen would make them
-    overlap, and makes room for them (automargin)."""
-    step = math.ceil(len(chars) / MAX_CHAR_TICKS) if chars else 1
-    ticks = list(range(0, len(chars), step))
-    return dict(tickmode="array", tickvals=ticks, ticktext=[chars[i] for i in ticks], automargin=True)
+    """The headline as an axis: one slot per character, in order (x is the character's place,
+    so a repeated character keeps a slot of its own), labelled with the character; exactly the
+    headline, from half a slot before the first character to half a slot after the last,
+    whatever bars are drawn (a few violet bars far apart made plotly's bars several characters
+    wide and ran the axis past the headline).
+
+    A category axis: plotly labels every slot where there is room (about 14 px a label) and
+    every k-th where there is not (a phone, a long headline), upright, so the labels never run
+    together or turn into a block."""
+    n = len(chars)
+    return dict(
+        type="category",
+        categoryorder="array",
+        categoryarray=list(range(n)),
+        labelalias={str(i): "␣" if ch.isspace() else ch for i, ch in enumerate(chars)},
+        range=[-0.5, n - 0.5],
+        tickangle=0,
+        automargin=True,
+    )
 
 
 def char_bars(chars, values, title, value_name="weight", cls=None, lang="en", reference=None):
     """A bar per character. With cls (signed values): red bars push toward cls, violet ones
     away, each named in the legend. Without: red bars, and `reference` as a dashed line
-    (attention's even share 1/n)."""
+    across the headline (attention's even share 1/n), named in the legend. Every bar is one
+    character's slot wide (BAR_WIDTH), however far apart the bars of one colour are."""
     values = np.asarray(values, dtype=float)
     x = np.arange(len(chars))
     traces = []
@@ -173,6 +249,7 @@ def char_bars(chars, values, title, value_name="weight", cls=None, lang="en", re
                     type="bar",
                     x=x[keep],
                     y=values[keep],
+                    width=BAR_WIDTH,
                     marker_color=colour,
                     name=text(key, lang, cls=cls),
                     customdata=[chars[i] for i in x[keep]],
@@ -185,22 +262,26 @@ def char_bars(chars, values, title, value_name="weight", cls=None, lang="en", re
                 type="bar",
                 x=x,
                 y=values,
+                width=BAR_WIDTH,
                 marker_color=TOWARD,
                 name=value_name,
                 customdata=list(chars),
                 hovertemplate=hover,
             )
         )
-    if reference is not None:
-        traces.append(
+    shapes = []
+    if reference is not None:  # a shape, not a trace: a trace's x would be a slot of the character axis
+        shapes.append(
             dict(
-                type="scatter",
-                x=[-0.5, len(chars) - 0.5],
-                y=[reference, reference],
-                mode="lines",
+                type="line",
+                xref="paper",
+                x0=0,
+                x1=1,
+                y0=reference,
+                y1=reference,
                 line=dict(dash="dash", color="gray"),
                 name=text("uniform_share", lang),
-                hoverinfo="skip",
+                showlegend=True,
             )
         )
     # exponentformat "none": 0.0005, not plotly's SI "500µ", which reads as nothing to a visitor
@@ -210,6 +291,7 @@ def char_bars(chars, values, title, value_name="weight", cls=None, lang="en", re
         xaxis=_char_axis(chars),
         yaxis=dict(title=dict(text=value_name), exponentformat="none"),
         barmode="overlay",
+        shapes=shapes,
         showlegend=True,
         legend=dict(orientation="h", y=-0.2),
     )
@@ -237,6 +319,7 @@ def reading_chart(chars, probs, classes, lang="en", top_k=4):
     """Lines of class probability after each character, for the classes that ever lead."""
     probs = np.asarray(probs)
     shown = np.argsort(-probs.max(axis=0))[:top_k]
+    colours = topic_colours(classes)
     traces = [
         dict(
             type="scatter",
@@ -244,6 +327,7 @@ def reading_chart(chars, probs, classes, lang="en", top_k=4):
             y=probs[:, c],
             mode="lines+markers",
             name=class_name(classes[c], lang),
+            line=dict(color=colours[c]),
             customdata=list(chars),
             hovertemplate=text("after_char", lang) + " %{customdata}" + text("colon", lang) + "%{y:.1%}<extra></extra>",
         )
@@ -361,7 +445,7 @@ def accuracy_bars(rows, title, lang="en"):
     bars = dict(
         type="bar",
         x=[r[1] for r in rows],
-        y=[r[0] for r in rows],
+        y=[wrap_title(r[0], LABEL_COLUMNS) for r in rows],  # on a phone a long name left the bars no room
         orientation="h",
         text=[f"{r[1]:.2%}" for r in rows],
         textposition="inside",
@@ -378,7 +462,7 @@ def accuracy_bars(rows, title, lang="en"):
         xaxis=dict(
             range=[start, math.ceil(high * 100 + 0.5) / 100],
             automargin=True,
-            title=text("axis_accuracy_from", lang, low=start),
+            title=wrap_title(text("axis_accuracy_from", lang, low=start), LABEL_COLUMNS),  # centred on the bars
             tickformat=".0%",
             dtick=0.01,
         ),  # whole percents: no label twice
@@ -392,6 +476,13 @@ def highlight(chars, scores):
     top = float(np.abs(scores).max()) if len(scores) else 0.0
     scaled = scores / top if top > 0 else scores
     return [("␣" if ch.isspace() else ch, round(float(s), 3)) for ch, s in zip(chars, scaled)]
+
+
+def _legend_name(name, note):
+    """ "name · note", or name and note on two lines where one would be wider than a phone has
+    room for ("Ensemble (average of the models) · chosen threshold 53%" was cut at its edge)."""
+    one_line = f"{name} · {note}"
+    return one_line if _columns(one_line) <= LEGEND_COLUMNS else f"{name}<br>{note}"
 
 
 def coverage_chart(curves, lang="en"):
@@ -409,7 +500,7 @@ def coverage_chart(curves, lang="en"):
                 x=[r["coverage"] for r in rows],
                 y=[r["accuracy"] for r in rows],
                 mode="lines",
-                name=f"{name} · {threshold}" if chosen else name,
+                name=_legend_name(name, threshold) if chosen else name,
                 legendgroup=name,
                 line=dict(color=color),
                 customdata=[r["threshold"] for r in rows],
@@ -432,8 +523,8 @@ def coverage_chart(curves, lang="en"):
     return _figure(
         traces,
         text("title_coverage", lang),
-        height=380,
-        legend=dict(orientation="h", y=-0.25),
+        height=420,
+        legend=BOTTOM_LEGEND,  # a row per model, below the x axis's title
         xaxis=dict(title=text("axis_coverage", lang), tickformat=".0%", autorange="reversed"),
         yaxis=dict(
             title=text("axis_answered_accuracy", lang),
@@ -462,9 +553,9 @@ def per_class_bars(scores, classes, title, value_name, lang="en"):
     return _figure(
         traces,
         title,
-        height=380,
+        height=420,
         barmode="group",
-        legend=dict(orientation="h", y=-0.25),
+        legend=BOTTOM_LEGEND,
         yaxis=dict(title=value_name, tickformat=".0%", range=[math.floor(low * 20) / 20, 1]),
     )
 
@@ -506,7 +597,7 @@ def variant_bars(rows, variants, title, lang="en"):
     traces = [
         dict(
             type="bar",
-            x=[label for _, label in variants],
+            x=[wrap_title(label, LABEL_COLUMNS // 2) for _, label in variants],
             y=[row.get(k) for k, _ in variants],
             name=name,
             marker_color=model_colour(name),
@@ -518,8 +609,8 @@ def variant_bars(rows, variants, title, lang="en"):
     return _figure(
         traces,
         title,
-        height=380,
+        height=420,
         barmode="group",
-        legend=dict(orientation="h", y=-0.25),
+        legend=BOTTOM_LEGEND,
         yaxis=dict(title=text("axis_accuracy", lang), tickformat=".0%", range=[math.floor(low * 20) / 20, 1]),
     )

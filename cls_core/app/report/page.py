@@ -27,8 +27,16 @@ code, pre { background: #f3f5f7; border-radius: 4px; } code { padding: 1px 4px; 
 pre { padding: 10px 12px; overflow-x: auto; white-space: pre-wrap; }
 table { border-collapse: collapse; margin: 1em 0; } th, td { border: 1px solid #d8dee4; padding: 4px 10px; }
 th { background: #f3f5f7; } td { text-align: right; } td:first-child { text-align: left; }
+/* a table wider than the page (a phone) scrolls sideways, a shadow at the edge where more lies */
+table { display: block; max-width: 100%; width: max-content; overflow-x: auto;
+        background: linear-gradient(to right, white 30%, rgba(255, 255, 255, 0)) left / 32px 100% no-repeat local,
+                    linear-gradient(to left, white 30%, rgba(255, 255, 255, 0)) right / 32px 100% no-repeat local,
+                    radial-gradient(farthest-side at 0 50%, #0003, transparent) left / 12px 100% no-repeat,
+                    radial-gradient(farthest-side at 100% 50%, #0003, transparent) right / 12px 100% no-repeat; }
 .figure { margin: 1.2em 0 1.6em; } .command { color: #5c6f82; font-size: .85em; margin-top: -4px; }
+.figure, .plotly-graph-div { max-width: 100%; } .command { overflow-wrap: anywhere; }
 nav ol { columns: 2; }
+@media (max-width: 640px) { body { padding: 16px 12px 60px; } nav ol { columns: 1; } }
 """
 
 

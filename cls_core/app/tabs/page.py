@@ -68,11 +68,34 @@ PAGE_JS = """() => {
     });
   };
   const boxes = new ResizeObserver(refit);
-  const watch = () => document.querySelectorAll(".js-plotly-plot").forEach((graph) => {
-    if (graph.dataset.fits) return;
-    graph.dataset.fits = "watched";
-    boxes.observe(graph);
-  });
+  // A table wider than its card scrolls sideways: its edge says so (a shadow where more lies).
+  let marking = 0;
+  const edges = () => {
+    marking = 0;
+    document.querySelectorAll(".table-wrap").forEach((wrap) => {
+      const view = wrap.querySelector(".virtual-table-viewport");
+      if (!view) return;
+      const right = view.scrollWidth - view.clientWidth - view.scrollLeft > 1, left = view.scrollLeft > 1;
+      const more = [left ? "left" : "", right ? "right" : ""].join(" ").trim();
+      if ((wrap.dataset.more || "") !== more) wrap.dataset.more = more;
+    });
+  };
+  const mark = () => { if (!marking) marking = requestAnimationFrame(edges); };
+  const tables = new ResizeObserver(mark);
+  const watch = () => {
+    document.querySelectorAll(".js-plotly-plot").forEach((graph) => {
+      if (graph.dataset.fits) return;
+      graph.dataset.fits = "watched";
+      boxes.observe(graph);
+    });
+    document.querySelectorAll(".virtual-table-viewport").forEach((view) => {
+      if (view.dataset.edges) return;
+      view.dataset.edges = "watched";
+      view.addEventListener("scroll", mark, { passive: true });
+      tables.observe(view);
+    });
+    mark();
+  };
   new MutationObserver(watch).observe(document.body, { childList: true, subtree: true });
   (MAP_CLICK)();
 }""".replace("MAP_CLICK", MAP_CLICK_JS)
@@ -89,6 +112,12 @@ CSS = """
 .selection-button { display: none; }  /* a clicked cell's row and column handles would cover its neighbours */
 #title h1 { white-space: nowrap; }
 #plotly-warmup { position: absolute; left: -10000px; width: 10px; height: 10px; overflow: hidden; }
+/* a table that scrolls sideways: a shadow at the edge where more columns lie (PAGE_JS marks it) */
+.table-wrap[data-more~="right"]::after, .table-wrap[data-more~="left"]::before {
+  content: ""; position: absolute; top: 0; bottom: 0; width: 24px; pointer-events: none; z-index: 5;
+}
+.table-wrap[data-more~="right"]::after { right: 0; background: linear-gradient(to left, #0003, transparent); }
+.table-wrap[data-more~="left"]::before { left: 0; background: linear-gradient(to right, #0003, transparent); }
 @media (max-width: 640px) {
   .gradio-container { padding: 4px !important; }
   #header { flex-direction: column; align-items: stretch; }
