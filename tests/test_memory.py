@@ -159,7 +159,7 @@ def test_soak_rounds_ask_new_questions_within_the_gates():
     assert len(one["inspect"]) == 80 and len(one["predict"]) == 160
     assert sorted(m for (m,) in one["evaluate"]) == sorted(models[:2] * 2)  # 4 at once, two per network
     assert one["inspect"] != two["inspect"]
-    assert {m for _, m in one["inspect"]} == set(models)  # the ensemble has nothing to look inside
+    assert {m for _, m, *topics in one["inspect"]} == set(models)  # the ensemble has nothing to look inside
     rounds = [{"rss": 100}, {"rss": 103}, {"rss": 104}]
     r = figures(rounds)
     assert r["growth"] == 0.04 and r["goals"]["growth_first_to_last"]

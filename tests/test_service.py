@@ -198,7 +198,8 @@ def test_controls_follow_the_model(demo):
 def test_long_input_keeps_axis_labels_apart(demo):
     r = inside(demo, "股市" * 150, "TextCNN")
     assert len(r["text"]) == MAX_CHARS and r["notice"]
-    assert len(r["weights_plot"].layout.xaxis.tickvals) <= 40
+    axis = r["weights_plot"].layout.xaxis  # a category axis: plotly labels what fits, upright
+    assert axis.type == "category" and axis.tickangle == 0
 
 
 def test_inside_refuses_the_ensemble(demo):

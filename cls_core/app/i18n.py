@@ -84,8 +84,7 @@ TEXTS = {
     "sure": ("✓ sure", "✓ 有把握"),
     "unsure": ("⚠ unsure: {reason}", "⚠ 没把握：{reason}"),
     "inside_unsure": (
-        "**{verdict}**, as Predict says. What follows is what the model computes all the same, not an "
-        "answer to trust.",
+        "**{verdict}**, as Predict says. What follows is what the model computes all the same, not an answer to trust.",
         "**{verdict}**，与“预测”所说一致。下面是模型照样算出的结果，不是可信的答案。",
     ),
     "reason_not_chinese": ("not a Chinese headline", "不像中文标题"),

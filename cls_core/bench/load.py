@@ -20,6 +20,8 @@ from pathlib import Path
 
 from cls_core.bench.timing import HEADLINE, percentiles, timed
 
+ROOT = Path(__file__).resolve().parents[2]  # where app.py lies
+
 NOOP_APP = """
 import sys
 import gradio as gr
@@ -62,6 +64,14 @@ def start_server(args, cwd, port, timeout=300):
             time.sleep(0.1)
 
 
+def start_app(checkpoints, data_dir, *flags):
+    """(process, url, seconds until it answered) of `python app.py` on a free port, serving
+    checkpoints and data_dir, with flags (e.g. "--device", "cpu")."""
+    port = free_port()
+    command = [sys.executable, "app.py", "--port", str(port), "--checkpoints", str(checkpoints)]
+    return start_server([*command, "--data-dir", str(data_dir), *flags], ROOT, port)
+
+
 def http_call(url, data, timeout=60, endpoint="predict"):
     """One call of an endpoint over Gradio's HTTP call API: POST the inputs, then read the
     event stream; returns the endpoint's output (the "data" of its "complete" event)."""
@@ -100,27 +110,12 @@ def bench_app(checkpoints, data_dir, repeats=50, sizes=((20, 10), (50, 20)), rou
     over the HTTP call API and via gradio_client."""
     from gradio_client import Client
 
-    root = Path(__file__).resolve().parents[2]
     noop_file = Path(tempfile.mkdtemp(prefix="noop-app-")) / "noop_app.py"
     noop_file.write_text(NOOP_APP, encoding="utf-8")
     port = free_port()
-    noop, noop_url, _ = start_server([sys.executable, str(noop_file), str(port)], root, port)
-    port = free_port()
+    noop, noop_url, _ = start_server([sys.executable, str(noop_file), str(port)], ROOT, port)
     try:
-        app, url, startup = start_server(
-            [
-                sys.executable,
-                "app.py",
-                "--port",
-                str(port),
-                "--checkpoints",
-                str(checkpoints),
-                "--data-dir",
-                str(data_dir),
-            ],
-            root,
-            port,
-        )
+        app, url, startup = start_app(checkpoints, data_dir)
     except BaseException:
         noop.kill()
         raise
@@ -174,25 +169,8 @@ def bench_flag(checkpoints, data_dir, repeats=100):
     may keep 30 corrections a minute: the client is renewed (untimed) every 25 calls."""
     from gradio_client import Client
 
-    root = Path(__file__).resolve().parents[2]
     folder = Path(tempfile.mkdtemp(prefix="flag-bench-"))
-    port = free_port()
-    app, url, _ = start_server(
-        [
-            sys.executable,
-            "app.py",
-            "--port",
-            str(port),
-            "--checkpoints",
-            str(checkpoints),
-            "--data-dir",
-            str(data_dir),
-            "--feedback-db",
-            str(folder / "feedback.sqlite3"),
-        ],
-        root,
-        port,
-    )
+    app, url, _ = start_app(checkpoints, data_dir, "--feedback-db", str(folder / "feedback.sqlite3"))
     try:
         result = {"calls": repeats, "store_add": bench_store_add(folder / "alone.sqlite3", repeats)}
         # /predict beside it, timed the same way: what any call costs, against which /flag's

@@ -35,7 +35,7 @@ from cls_core.app.allocator import glibc, limit_fragmentation
 from cls_core.app.service import Demo
 from cls_core.app.serving import configure_for_serving
 from cls_core.app.wording import ENSEMBLE
-from cls_core.bench.load import free_port, http_call, start_server
+from cls_core.bench.load import http_call, start_app
 from cls_core.data import load_split
 from cls_core.data.splits import folder_of_test_split
 from cls_core.models.predictor import SHIPPED_MODELS
@@ -164,23 +164,7 @@ def bench_soak(checkpoints, data_dir, rounds=3, in_process=False):
             raise RuntimeError(out.stderr[-2000:])
         return dict(json.loads(out.stdout.splitlines()[-1]), **common)
     test = load_split(folder_of_test_split(data_dir), "test")
-    port = free_port()
-    server, url, startup = start_server(
-        [
-            sys.executable,
-            "app.py",
-            "--device",
-            "cpu",
-            "--port",
-            str(port),
-            "--checkpoints",
-            str(checkpoints),
-            "--data-dir",
-            str(data_dir),
-        ],
-        root,
-        port,
-    )
+    server, url, startup = start_app(checkpoints, data_dir, "--device", "cpu")
     try:
         started = memory(server.pid)
         return figures(

@@ -14,13 +14,12 @@ p95 with the training at most twice its idle figure.
 
 import os
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from cls_core.app.training_jobs import ENDED, RUNNING, TrainingOptions, TrainingQueue, training_command
-from cls_core.bench.load import free_port, http_call, load, start_server
+from cls_core.bench.load import http_call, load, start_app
 from cls_core.bench.timing import HEADLINE, percentiles
 from cls_core.data.splits import DEMO_DATA_DIR, read_classes
 
@@ -42,26 +41,9 @@ def labelled_file(folder):
 def bench_train_load(checkpoints, data_dir, clients=20, calls=25, rounds=2):
     """/predict under `clients` clients making `calls` calls each, idle and with one training
     running, `rounds` times each in turn (other load on a shared machine hits both)."""
-    root = Path(__file__).resolve().parents[2]
     folder = Path(tempfile.mkdtemp(prefix="train-load-"))
-    port = free_port()
-    app, url, _ = start_server(
-        [
-            sys.executable,
-            "app.py",
-            "--port",
-            str(port),
-            "--checkpoints",
-            str(checkpoints),
-            "--data-dir",
-            str(data_dir),
-            "--allow-training",
-            "--models",
-            str(folder / "app-models"),
-            "--no-feedback",
-        ],
-        root,
-        port,
+    app, url, _ = start_app(
+        checkpoints, data_dir, "--allow-training", "--models", str(folder / "app-models"), "--no-feedback"
     )
     queue = TrainingQueue(folder / "models", command=training_command)
     try:

@@ -65,10 +65,13 @@ class MapTab:
                 scale=3,
             )
             self.open_button = words(gr.Button, ("value", "map_open_button"), elem_id="map-open", scale=1)
-        self.views = [self.hint, self.summary, self.plot]
+        self.views = [self.hint, self.summary, self.plot, self.model]
 
     def render(self, v, progress=None):
         out = {self.hint: hint_update(v, self.name), self.summary: "", self.plot: hidden()}
+        # the picker names the model whose map is shown (a page drawn anew, at a switch of
+        # language, starts it at the first network)
+        out[self.model] = gr.update(value=v.map_model or self.first_model or None)
         if v.map_model:
             stage = (
                 (lambda fraction, what: progress(fraction, desc=text("stage_" + what, v.lang))) if progress else None
