@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 from conftest import start_app
@@ -420,6 +421,27 @@ def test_the_box_shows_under_an_answer_only_while_corrections_are_kept(keeping, 
         assert predict.render(Visitor(lang="zh-TW"))[predict.correct.row]["visible"] is False  # no answer: no box
         drawn = inside.render(v)
         assert drawn[inside.correct.row]["visible"] is shown and drawn[inside.correct.model]["value"] == "TextCNN"
+
+
+def test_a_corrections_thanks_are_drawn_again_in_the_new_language(keeping):
+    """The acknowledgement disappeared at a switch of language instead of being redrawn."""
+    import gradio as gr
+
+    from cls_core.app.tabs.common import Words
+    from cls_core.app.tabs.predict import PredictTab
+    from cls_core.app.visitor import Visitor
+
+    kept = ("predict", HEADLINE, 7, "TextCNN", "sports", "finance")
+    v = Visitor(headline=HEADLINE, models=("TextCNN",), predicted=True, acknowledged=kept)
+    for lang, topic in (("en", "finance"), ("zh-CN", "财经"), ("zh-HK", "財經")):
+        with gr.Blocks():
+            predict = PredictTab(keeping, Words(lang))
+        message = predict.render(replace(v, lang=lang))[predict.correct.message]
+        assert message["visible"] and "7" in message["value"] and topic in message["value"], lang
+    # another headline asked since: no thanks under its answer
+    with gr.Blocks():
+        predict = PredictTab(keeping, Words("en"))
+    assert not predict.render(replace(v, headline="央行降息"))[predict.correct.message]["visible"]
 
 
 def test_a_database_that_cannot_be_opened_stops_the_app_with_a_way_out(tmp_path):

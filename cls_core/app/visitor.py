@@ -14,6 +14,9 @@ class Visitor:
     lang: str = "en"
     tab: str = "predict"
     hints: dict = field(default_factory=dict)  # tab -> (i18n key, fields) of what its last question lacked
+    # (tab, headline, record id, model, answer, topic) of the correction kept last: its thanks are
+    # shown under that answer, and drawn again in the new language at a switch
+    acknowledged: tuple = ()
     # Predict
     headline: str = ""
     models: tuple = ()

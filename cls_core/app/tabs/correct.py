@@ -3,6 +3,8 @@ acknowledgement. Only the click keeps anything (cls_core.app.corrections); witho
 corrections (--no-feedback) the box never shows. The topics offered are the labels of the
 model picked (a model of your own has its own)."""
 
+from dataclasses import replace
+
 import gradio as gr
 
 from cls_core.app import api
@@ -14,7 +16,7 @@ from cls_core.app.wording import UserError, model_label
 
 class CorrectionBox:
     def __init__(self, core, words, name, pick_model=True):
-        self.core, self.lang = core, words.lang
+        self.core, self.lang, self.name = core, words.lang, name
         with gr.Row(visible=False, equal_height=True, elem_id=f"{name}-correct") as self.row:
             self.model = words(
                 gr.Dropdown,
@@ -54,17 +56,31 @@ class CorrectionBox:
             classes = self.core.classes
         return gr.update(choices=self.topics(classes, lang), value=None)
 
-    def render(self, lang, headline, models):
-        """The box under an answer to headline by models (hidden when there is none)."""
+    def render(self, lang, headline, models, acknowledged=()):
+        """The box under an answer to headline by models (hidden when there is none), with the
+        thanks for a correction of that answer kept (acknowledged: Visitor.acknowledged)."""
         on = self.core.corrections is not None and bool(headline) and bool(models)
+        thanks = on and acknowledged[:2] == (self.name, headline) and acknowledged[3] in models
         return {
             self.row: gr.update(visible=on),
             self.model: gr.update(
                 choices=[(model_label(m, lang), m) for m in models], value=models[0] if models else None
             ),
             self.topic: self.model_topics(models[0] if on else None, lang),
-            self.message: gr.update(value="", visible=False),
+            self.message: gr.update(value=self.thanks(acknowledged, lang) if thanks else "", visible=thanks),
         }
+
+    @staticmethod
+    def thanks(acknowledged, lang):
+        _, _, record_id, model, answer, topic = acknowledged
+        return text(
+            "correct_done",
+            lang,
+            id=record_id,
+            model=model_label(model, lang),
+            answer=class_name(answer, lang),
+            topic=class_name(topic, lang),
+        )
 
     def wire(self, state, answered):
         """answered(visitor) -> the headline the shown answer is to ('' when none)."""
@@ -75,19 +91,17 @@ class CorrectionBox:
                     raise UserError("error_pick_topic")
                 headline, _ = clean_headline(answered(v), v.lang)
                 record_id, kept = api.flag_answer(self.core, headline, model, topic, request.session_hash)
-                message = text(
-                    "correct_done",
-                    v.lang,
-                    id=record_id,
-                    model=model_label(model, v.lang),
-                    answer=class_name(kept.answer, v.lang),
-                    topic=class_name(kept.correction, v.lang),
-                )
             except UserError as e:
-                message = text("hint", v.lang, text=e.text(v.lang))
-            return gr.update(value=message, visible=True)
+                return {
+                    state: v,
+                    self.message: gr.update(value=text("hint", v.lang, text=e.text(v.lang)), visible=True),
+                }
+            # kept in the visitor's state, so that a switch of language draws the thanks again
+            acknowledged = (self.name, answered(v), record_id, model, kept.answer, kept.correction)
+            message = self.thanks(acknowledged, v.lang)
+            return {state: replace(v, acknowledged=acknowledged), self.message: gr.update(value=message, visible=True)}
 
-        self.button.click(on_click, [state, self.model, self.topic], self.message, **PAGE_EVENT)
+        self.button.click(on_click, [state, self.model, self.topic], [state, self.message], **PAGE_EVENT)
         self.model.input(
             lambda v, model: self.model_topics(model, v.lang), [state, self.model], self.topic, **PAGE_EVENT
         )

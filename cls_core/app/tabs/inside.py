@@ -190,7 +190,7 @@ class InsideTab:
         )
         if v.looked:
             out.update(self._look(v, model))
-            out.update(self.correct.render(v.lang, v.inside_headline, [model]))
+            out.update(self.correct.render(v.lang, v.inside_headline, [model], v.acknowledged))
         if shape is not None and v.units_of == model:
             out.update(self._units(v, model))
         return out

@@ -112,7 +112,7 @@ class PredictTab:
             out[self.truth] = truth_line(v.truth, results, lang, judged) if v.truth else ""
             for panel, (label, value) in zip(self.panels, items):
                 out[panel] = gr.update(visible=True, value=value, label=label)
-            out.update(self.correct.render(lang, v.headline, list(v.models)))
+            out.update(self.correct.render(lang, v.headline, list(v.models), v.acknowledged))
         if BATCH_HINT in v.hints:
             out[self.batch_message], out[self.batch_file] = hint_update(v, BATCH_HINT)["value"], hidden()
         elif v.batch:
