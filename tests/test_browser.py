@@ -83,6 +83,26 @@ def test_enter_predicts_and_each_answer_carries_its_verdict(en):
     en.screenshot(path=OUTPUT / "en-predict.png", full_page=True)
 
 
+def test_an_unsure_answer_looks_unsure_and_no_header_covers_an_answer(browser, fresh_app_url):
+    """With four models the long headers wrapped over the big answer, and "unsure" was only in
+    the small grey header while the answer stood in large type."""
+    every = ",".join(["BiLSTM-attention", "TextCNN", "Linear (TF-IDF + SVM)", "Ensemble (average of the models)"])
+    page = open_page(browser, f"{fresh_app_url}?tab=predict&model={quote(every)}&headline={quote('😀😀股市')}")
+    try:
+        page.locator(".answer-panel.unsure .output-class").nth(3).wait_for()
+        boxes = page.evaluate(
+            """() => [...document.querySelectorAll('.answer-panel')].filter(p => p.getClientRects().length).map(p => {
+                const header = p.querySelector('[data-testid="block-label"]').getBoundingClientRect();
+                const answer = p.querySelector('.output-class').getBoundingClientRect();
+                return [header.bottom, answer.top];
+            })"""
+        )
+        assert len(boxes) == 4 and all(header <= answer for header, answer in boxes), boxes
+        page.screenshot(path=OUTPUT / "en-predict-four-unsure.png", full_page=True)
+    finally:
+        page.context.close()
+
+
 def test_clicking_an_example_predicts_it(en):
     ask(en, "国足3:0完胜泰国队")
     en.get_by_text("TextCNN · ✓ sure").wait_for()

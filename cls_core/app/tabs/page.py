@@ -122,6 +122,12 @@ CSS = """
   .gradio-container { padding: 4px !important; }
   #header { flex-direction: column; align-items: stretch; }
 }
+/* Predict's answers: a header of two lines pushes the answer down instead of covering it, and
+   an unsure answer is marked and greyed in the large type too, not only in the header */
+.answer-panel [data-testid="block-label"] { position: static; }
+.answer-panel.unsure .output-class { color: #b45309; }
+.answer-panel.unsure .output-class::before { content: "⚠ "; }
+.answer-panel.unsure .confidence-set { opacity: 0.6; }
 """
 
 

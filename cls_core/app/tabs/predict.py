@@ -32,6 +32,7 @@ EXAMPLES = [
     "苹果发布新一代iPhone 搭载自研芯片",
     "沪指放量大涨2% 券商股集体涨停",
 ]
+PANEL = ["answer-panel"]  # each model's answer (page.CSS: its header above the answer, an unsure one marked)
 BATCH_HINT = "predict_batch"  # the hint of a batch file that could not be predicted, shown beside its upload
 
 
@@ -70,7 +71,7 @@ class PredictTab:
         self.truth = gr.Markdown(elem_classes="verdicts")
         self.note = gr.Markdown()
         with gr.Row(equal_height=True):
-            self.panels = [gr.Label(num_top_classes=5, visible=False) for _ in names]
+            self.panels = [gr.Label(num_top_classes=5, visible=False, elem_classes=PANEL) for _ in names]
         self.correct = CorrectionBox(core, words, "predict")
         self.examples = words(
             gr.Dataset,
@@ -110,8 +111,11 @@ class PredictTab:
             out[self.note], items = answer_panels(read, notice, results, lang)
             judged = [m for m in v.models if v.truth in self.core.classes_of(m)]  # of the headline's label set
             out[self.truth] = truth_line(v.truth, results, lang, judged) if v.truth else ""
-            for panel, (label, value) in zip(self.panels, items):
-                out[panel] = gr.update(visible=True, value=value, label=label)
+            unsure = [verdict["unsure"] for _, _, verdict in results.values()]
+            for panel, (label, value), doubt in zip(self.panels, items, unsure):
+                # an unsure answer looks unsure at a glance, not only in the small header (CSS: .unsure)
+                classes = [*PANEL, "unsure"] if doubt else PANEL
+                out[panel] = gr.update(visible=True, value=value, label=label, elem_classes=classes)
             out.update(self.correct.render(lang, v.headline, list(v.models), v.acknowledged))
         if BATCH_HINT in v.hints:
             out[self.batch_message], out[self.batch_file] = hint_update(v, BATCH_HINT)["value"], hidden()
