@@ -138,6 +138,32 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def under_load(args, data_dir):
+    """(figures, --json) of the benchmark of the app serving visitors that args name: --soak,
+    --flag, --train-load or --flood; the figures are printed."""
+    if args.soak:
+        from cls_core.bench.soak import bench_soak, print_soak
+
+        r = bench_soak(args.checkpoints, data_dir, args.rounds, args.in_process)
+        print_soak(r)
+    elif args.flag:
+        from cls_core.bench.load import bench_flag, print_flag
+
+        r = bench_flag(args.checkpoints, data_dir)
+        print_flag(r)
+    elif args.train_load:
+        from cls_core.bench.train_load import bench_train_load, print_train_load
+
+        r = bench_train_load(args.checkpoints, data_dir, clients=args.clients)
+        print_train_load(r)
+    else:
+        from cls_core.bench.flood import bench_flood, print_flood
+
+        r = bench_flood(args.checkpoints, data_dir, flooders=args.clients)
+        print_flood(r)
+    return r, args.json
+
+
 def main(argv=None):
     args = parse_args(argv)
     data_dir = resolve_data_dir(args.data_dir)
@@ -193,30 +219,8 @@ def main(argv=None):
             sys.exit(f"error: {e}")
         print_own_data(r)
         return emit(r, args.json)
-    if args.soak:
-        from cls_core.bench.soak import bench_soak, print_soak
-
-        r = bench_soak(args.checkpoints, data_dir, args.rounds, args.in_process)
-        print_soak(r)
-        return emit(r, args.json)
-    if args.flag:
-        from cls_core.bench.load import bench_flag, print_flag
-
-        r = bench_flag(args.checkpoints, data_dir)
-        print_flag(r)
-        return emit(r, args.json)
-    if args.train_load:
-        from cls_core.bench.train_load import bench_train_load, print_train_load
-
-        r = bench_train_load(args.checkpoints, data_dir, clients=args.clients)
-        print_train_load(r)
-        return emit(r, args.json)
-    if args.flood:
-        from cls_core.bench.flood import bench_flood, print_flood
-
-        r = bench_flood(args.checkpoints, data_dir, flooders=args.clients)
-        print_flood(r)
-        return emit(r, args.json)
+    if args.soak or args.flag or args.train_load or args.flood:
+        return emit(*under_load(args, data_dir))
     if args.first_draw:
         from cls_core.bench.first_draw import bench_first_draw, print_first_draw
 
