@@ -151,8 +151,8 @@ def test_inside_maps_every_weight_to_a_character(demo, name):
     if name == "BiLSTM-attention":
         assert r["hidden_plot"] is not None and np.asarray(r["hidden_plot"].data[0].z).shape[1] == n
         assert sum(r["weights_plot"].data[0].y) == pytest.approx(1.0, abs=1e-5)
-        even = r["weights_plot"].data[-1]  # the attention bars stand against the even share 1/n
-        assert list(even.y) == [pytest.approx(1 / n)] * 2 and "1/n" in even.name
+        (even,) = r["weights_plot"].layout.shapes  # the attention bars stand against the even share 1/n
+        assert even.y0 == even.y1 == pytest.approx(1 / n) and "1/n" in even.name and even.showlegend
         assert r["attention_note"] and r["table"] == []
     else:
         assert r["table"] and r["hidden_plot"] is None and r["attention_note"] == ""
