@@ -242,7 +242,7 @@ def visit_evaluate(v):
 
 def visit_tabs(v):
     # drawn with the page (its views are filled on opening): the time until shown
-    v.measure(v.click("tab", "Overview"), ("Overview", plot("Test accuracy", fresh=False)))
+    v.measure(v.click("tab", "Overview"), ("Overview", plot("THUCNews test accuracy", fresh=False)))
     v.measure(v.click("tab", "Experiments"), ("Experiments", plot(fresh=False)))
 
 
