@@ -94,16 +94,7 @@ def fetch(source, dest, verify=True):
             elif not name.startswith("embedding"):
                 raise FileNotFoundError(f"{Path(source) / name} not found")
         report = check_data_dir(staging, strict_checksums=verify)
-        aside = staging.with_name(staging.name + ".old")
-        if dest.exists():
-            dest.rename(aside)
-        try:
-            staging.rename(dest)
-        except BaseException:
-            if aside.exists():
-                aside.rename(dest)
-            raise
-        shutil.rmtree(aside, ignore_errors=True)
+        replace_folder(staging, dest)
         return report
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -138,6 +129,22 @@ def main(argv=None):
     except (OSError, DataFormatError) as e:
         sys.exit(f"error: {e}")
     print("\n".join(report))
+
+
+def replace_folder(new, dest):
+    """Rename folder new onto dest: an old dest is moved aside first and deleted last, so that
+    dest is whole at every moment, the old one or the new one."""
+    new, dest = Path(new), Path(dest)
+    aside = new.with_name(new.name + ".old")
+    if dest.exists():
+        dest.rename(aside)
+    try:
+        new.rename(dest)
+    except BaseException:
+        if aside.exists():
+            aside.rename(dest)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ import safetensors.numpy
 import safetensors.torch
 from safetensors import SafetensorError
 
+from cls_core.data.fetch import replace_folder
 from cls_core.models.checkpoint import CheckpointError
 from cls_core.models.linear import NGRAMS, LinearModel
 
@@ -96,20 +97,6 @@ def save_folder(predictor, out, class_names=None, card=None):
         replace_folder(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def replace_folder(new, dest):
-    """Rename folder new onto dest: an old dest is moved aside first and deleted last."""
-    aside = new.with_name(new.name + ".old")
-    if dest.exists():
-        dest.rename(aside)
-    try:
-        new.rename(dest)
-    except BaseException:
-        if aside.exists():
-            aside.rename(dest)
-        raise
-    shutil.rmtree(aside, ignore_errors=True)
 
 
 def read_folder(folder):
