@@ -32,7 +32,7 @@ class Objective:
     clip: the largest gradient norm (None: no clipping).
     char_dropout: the share of characters hidden behind <UNK> at each step.
     teacher: [N, C] probabilities per training headline to distil from (None: none), mixed
-        into the loss with distill_weight.
+        into the loss with distill_weight; a row of zeros: none for that headline.
     label_sets: [N, C] booleans per training headline, the classes it may rightly be (None:
         its one label). A headline of several (NLPCC's finance: finance or stocks) is learnt
         as such: its loss is -log of the summed probability of its classes (set_loss).
@@ -128,15 +128,21 @@ def train_step(
         logits = network(chars, bigrams, lengths)
         if second_labels is not None:
             logits, second_logits = logits
-        if allowed is None and weights is None:
-            loss = F.cross_entropy(logits.float(), labels, label_smoothing=objective.label_smoothing)
+        if allowed is None:
+            per_headline = F.cross_entropy(
+                logits.float(), labels, reduction="none", label_smoothing=objective.label_smoothing
+            )
         else:
-            allowed = allowed if allowed is not None else F.one_hot(labels, logits.shape[-1]).bool()
             per_headline = set_loss(logits, allowed, objective.label_smoothing)
-            loss = (per_headline * weights).mean() if weights is not None else per_headline.mean()
+        if weights is not None:
+            per_headline = per_headline * weights
         if soft_targets is not None:  # cross-entropy against the teacher's probabilities
-            soft = F.cross_entropy(logits.float(), soft_targets)
-            loss = (1 - objective.distill_weight) * loss + objective.distill_weight * soft
+            # A headline the teacher has no judgement of (a zero row: a line of another source
+            # than the teacher's) learns from its label alone.
+            share = objective.distill_weight * (soft_targets.sum(dim=-1) > 0)
+            soft = F.cross_entropy(logits.float(), soft_targets, reduction="none")
+            per_headline = (1 - share) * per_headline + share * soft
+        loss = per_headline.mean()
         if second_labels is not None:
             second = F.cross_entropy(
                 second_logits.float(),

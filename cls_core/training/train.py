@@ -263,22 +263,32 @@ def build_encoder(args, train):
 def teacher_probabilities(sources, train, device):
     """Distillation targets [N, C] for the training split: the average of each source's
     probabilities. A source is 'linear-oof', a .npy saved by cls_core.training.oof, or a checkpoint.
-    Every source gives the same targets in every process (the linear folds are seeded)."""
+    A .npy may cover THUCNews's lines alone (what cls_core.training.oof predicts): the lines of
+    --extra-train then have a row of zeros from it, and a line no source covers learns from its
+    label alone. Every source gives the same targets in every process (the linear folds are seeded)."""
+    n, n_thucnews, classes = (
+        len(train.texts),
+        len(train.texts) - sum(r["headlines"] for r in train.extra),
+        len(train.classes),
+    )
     members = []
     for source in sources:
         if source == "linear-oof":
             members.append(out_of_fold_proba(train.texts, train.labels, train.classes))
         elif source.endswith(".npy"):
             probs = np.load(source, allow_pickle=False)
-            if probs.shape != (len(train.texts), len(train.classes)):
+            if probs.shape not in ((n, classes), (n_thucnews, classes)):
                 sys.exit(
                     f"error: {source} holds {probs.shape} probabilities; this training split needs "
-                    f"{(len(train.texts), len(train.classes))}"
+                    f"{(n, classes)}"
+                    + (f" (or {(n_thucnews, classes)}: THUCNews's lines alone)" if n_thucnews < n else "")
                 )
-            members.append(probs)
+            members.append(np.concatenate([probs, np.zeros((n - len(probs), classes), probs.dtype)]))
         else:
             members.append(load_predictor([source], device).predict_proba(train.texts))
-    return torch.as_tensor(np.mean(members, axis=0), dtype=torch.float32)
+    members = np.stack(members)
+    covered = (members.sum(axis=-1, keepdims=True) > 0).sum(axis=0)
+    return torch.as_tensor(members.sum(axis=0) / np.maximum(covered, 1), dtype=torch.float32)
 
 
 def read_teacher(args, train, say=print):
@@ -291,9 +301,11 @@ def read_teacher(args, train, say=print):
             "alone has no class for a teacher's probabilities to stand for"
         )
     teacher = teacher_probabilities(args.teacher, train, args.device)
+    covered = teacher.sum(-1) > 0
+    agrees = (teacher.argmax(-1) == torch.tensor(train.labels))[covered].float().mean()
     say(
-        f"distilling from {'+'.join(args.teacher)} (teacher agrees with the labels on "
-        f"{(teacher.argmax(-1) == torch.tensor(train.labels)).float().mean():.1%} of train)"
+        f"distilling from {'+'.join(args.teacher)} on {int(covered.sum()):,} of {len(covered):,} training "
+        f"headlines (the teacher agrees with their labels on {agrees:.1%})"
     )
     return teacher
 
