@@ -172,10 +172,14 @@ def test_a_teacher_of_thucnews_lines_alone_teaches_them_and_leaves_the_other_sou
     from cls_core.training.train import teacher_probabilities
 
     train = load_split(small_data_dir, "train")
-    train.texts, train.labels = train.texts[:300], train.labels[:300]
-    targets = teacher_probabilities([str(teacher)], with_extra(train, [f"{path},map={mapping}"]), "cpu")
+    every = np.linspace(0, len(train) - 1, 300).astype(int)  # all ten topics, for the linear folds
+    train.texts, train.labels = [train.texts[i] for i in every], [train.labels[i] for i in every]
+    mixed = with_extra(train, [f"{path},map={mapping}"])
+    targets = teacher_probabilities([str(teacher)], mixed, "cpu")
     assert targets.shape == (336, len(CLASSES))
     assert (targets[:300].argmax(-1) == 0).all() and (targets[300:] == 0).all()
+    both = teacher_probabilities(["linear-oof", str(teacher)], mixed, "cpu")
+    assert both[:300].sum(-1).tolist() == pytest.approx([1.0] * 300, abs=1e-5) and (both[300:] == 0).all()
     train_main(arguments + ["--teacher", str(teacher)])
     assert "on 300 of 336 training headlines" in capsys.readouterr().out
     dev = load_split(small_data_dir, "dev")

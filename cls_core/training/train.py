@@ -263,29 +263,26 @@ def build_encoder(args, train):
 def teacher_probabilities(sources, train, device):
     """Distillation targets [N, C] for the training split: the average of each source's
     probabilities. A source is 'linear-oof', a .npy saved by cls_core.training.oof, or a checkpoint.
-    A .npy may cover THUCNews's lines alone (what cls_core.training.oof predicts): the lines of
-    --extra-train then have a row of zeros from it, and a line no source covers learns from its
-    label alone. Every source gives the same targets in every process (the linear folds are seeded)."""
-    n, n_thucnews, classes = (
-        len(train.texts),
-        len(train.texts) - sum(r["headlines"] for r in train.extra),
-        len(train.classes),
-    )
+    The out-of-fold teachers judge THUCNews's lines alone: a line of --extra-train gets a row of
+    zeros from them and learns from its label alone (no single label stands for NLPCC's finance,
+    "finance or stocks", for a teacher to be fitted to). Every source gives the same targets in
+    every process (the linear folds are seeded)."""
+    n, classes = len(train.texts), len(train.classes)
+    n_thucnews = n - sum(record["headlines"] for record in train.extra)
     members = []
     for source in sources:
         if source == "linear-oof":
-            members.append(out_of_fold_proba(train.texts, train.labels, train.classes))
+            probs = out_of_fold_proba(train.texts[:n_thucnews], train.labels[:n_thucnews], train.classes)
         elif source.endswith(".npy"):
             probs = np.load(source, allow_pickle=False)
             if probs.shape not in ((n, classes), (n_thucnews, classes)):
                 sys.exit(
                     f"error: {source} holds {probs.shape} probabilities; this training split needs "
-                    f"{(n, classes)}"
-                    + (f" (or {(n_thucnews, classes)}: THUCNews's lines alone)" if n_thucnews < n else "")
+                    f"{(n_thucnews, classes)}" + (f" (or {(n, classes)})" if n_thucnews < n else "")
                 )
-            members.append(np.concatenate([probs, np.zeros((n - len(probs), classes), probs.dtype)]))
         else:
-            members.append(load_predictor([source], device).predict_proba(train.texts))
+            probs = load_predictor([source], device).predict_proba(train.texts)
+        members.append(np.concatenate([probs, np.zeros((n - len(probs), classes), probs.dtype)]))
     members = np.stack(members)
     covered = (members.sum(axis=-1, keepdims=True) > 0).sum(axis=0)
     return torch.as_tensor(members.sum(axis=0) / np.maximum(covered, 1), dtype=torch.float32)
@@ -828,7 +825,7 @@ def build_parser():
         "--teacher",
         action="append",
         help="distil from this checkpoint, from 'linear-oof' (k-fold TF-IDF SVM predictions "
-        "on train) or from a .npy of out-of-fold probabilities (cls_core.training.oof); "
+        "on THUCNews's train lines) or from a .npy of out-of-fold probabilities (cls_core.training.oof); "
         "repeat to average",
     )
     g.add_argument("--distill-weight", type=float, default=0.5)
