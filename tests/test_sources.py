@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from conftest import SHIPPED_DATA
 
 from cls_core.data import DataFormatError, Dataset, SourceSpec, load_split, read_classes, with_extra
+from cls_core.data.normalize import normalize_headline
 from cls_core.data.outlets import (
     HALVES_DIR,
     OUTLET_SETS,
@@ -20,6 +21,7 @@ from cls_core.data.outlets import (
     load_outlet_set,
     sources_dir,
 )
+from cls_core.data.sources import MARK
 from cls_core.evaluation.evaluate import evaluate, scored_labels
 from cls_core.models.checkpoint import load_checkpoint
 from cls_core.models.predictor import Predictor
@@ -78,6 +80,25 @@ def test_a_source_is_mapped_weighted_and_recorded(tmp_path):
     assert record["map"]["labels"] == {"money": "finance|stocks", "ball": "sports"}
     sampled = with_extra(Dataset([], [], list(CLASSES)), [SourceSpec(path, mapping, per_label=5)])
     assert sampled.extra[0]["lines_per_class"] == {"finance|stocks": 5, "sports": 5}
+
+
+def test_a_marked_sources_headlines_are_read_as_the_models_read_text_and_marked(tmp_path):
+    """marked: MARK before each normalised headline of the source, none before THUCNews's; MARK
+    is dropped by normalize_headline, so no headline at prediction time can hold it."""
+    path, mapping = other_outlet(tmp_path)
+    with path.open("a", encoding="utf-8") as f:
+        f.write("國足３：０完勝泰國隊\tball\n")
+    base = Dataset(["国足夺冠"], [CLASSES.index("sports")], list(CLASSES))
+    data = with_extra(base, [f"{path},map={mapping},weight=0.25,marked"])
+    assert data.texts[0] == "国足夺冠" and all(t.startswith(MARK) for t in data.texts[1:])
+    assert data.texts[-1] == MARK + "国足3:0完胜泰国队"
+    assert data.extra[0]["marked"] is True and data.weights[1:] == [0.25] * 37
+    plain = with_extra(Dataset([], [], list(CLASSES)), [f"{path},map={mapping}"])
+    assert plain.extra[0]["marked"] is False and [MARK + t for t in plain.texts] == data.texts[1:]
+    assert normalize_headline(MARK + "国足夺冠") == "国足夺冠"
+    for bad in ("marked=1", "mark"):
+        with pytest.raises(DataFormatError, match="is not map=FILE"):
+            SourceSpec.parse(f"{path},{bad}")
 
 
 def test_a_second_head_keeps_every_line_with_its_own_label(tmp_path):
@@ -238,7 +259,7 @@ def test_training_from_two_sources_records_each(small_data_dir, tmp_path):
                 "--out",
                 str(out),
                 "--extra-train",
-                f"{path},map={mapping},weight=0.5",
+                f"{path},map={mapping},weight=0.5,marked",
                 "--extra-train",
                 str(corrections),
             ]
@@ -253,6 +274,13 @@ def test_training_from_two_sources_records_each(small_data_dir, tmp_path):
         assert [s["path"] for s in sources] == [str(path), str(corrections)]
         assert sources[0]["lines_per_class"] == {"finance|stocks": 24, "sports": 12}
         assert sources[0]["weight"] == 0.5 and sources[0]["map"]["path"] == str(mapping)
+        assert sources[0]["marked"] is True and sources[1]["marked"] is False
+        # the marker is learnt (a feature of the linear model, a character of the network's),
+        # and a headline typed with it reads as the same headline without
+        predictor = Predictor.load(out, "cpu")
+        learnt = predictor.linear.features if model == "linear" else predictor.encoder.vocab.itos
+        assert MARK in learnt
+        np.testing.assert_allclose(predictor.predict_proba([MARK + "国足夺冠"]), predictor.predict_proba(["国足夺冠"]))
         assert sources[1]["headlines"] == 1 and sources[1]["map"] is None
 
 

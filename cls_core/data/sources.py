@@ -2,7 +2,7 @@
 
 A source is named on the command line as
 
-    --extra-train FILE[,map=MAPFILE][,weight=W][,per_label=N][,second_head=W2]
+    --extra-train FILE[,map=MAPFILE][,weight=W][,per_label=N][,second_head=W2][,marked]
 
 FILE holds `headline<TAB>label` lines. Without a map its labels must be class names (what
 `python -m cls_core.feedback export` writes). A map file says, a line per source label,
@@ -23,6 +23,13 @@ classifier over the network's features at weight W2 (NLPCC's car, military, trav
 the encoder too, though no class of the model is theirs). The second head is for training
 alone: the checkpoint holds the network without it. A line whose label the map leaves out
 then teaches the second head alone; the linear model, which has no second head, leaves it out.
+
+marked puts MARK before each of the file's headlines: while it learns, the model can tell
+these lines from THUCNews's, and what is the source's own (its share of each class, the
+labels it never uses, its turns of phrase) goes to the marker rather than to every headline.
+MARK is a private-use character, which normalize_headline drops: no headline the model reads
+at prediction time holds it, so it answers every headline as an unmarked (THUCNews) one.
+A source's headlines are read as the models read text (normalize_headline), then marked.
 """
 
 import random
@@ -30,7 +37,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from cls_core.data.normalize import normalize_many
 from cls_core.data.splits import DataFormatError, SecondLabels, _decoded_lines, _read_labelled, sha256_file
+
+# Put before a marked source's headlines while a model learns (see the module docstring).
+MARK = "\ue000"
 
 
 @dataclass
@@ -43,19 +54,24 @@ class SourceSpec:
     per_label: int | None = None
     seed: int = 0
     second_head: float | None = None
+    marked: bool = False
 
     @classmethod
     def parse(cls, spec):
-        """'FILE[,map=MAPFILE][,weight=W][,per_label=N][,second_head=W2]' -> SourceSpec;
+        """'FILE[,map=MAPFILE][,weight=W][,per_label=N][,second_head=W2][,marked]' -> SourceSpec;
         DataFormatError names what is wrong."""
         path, *options = str(spec).split(",")
         fields = {}
         for option in options:
             key, eq, value = option.partition("=")
-            if not eq or key not in ("map", "weight", "per_label", "second_head") or key in fields:
+            if (
+                (key == "marked") == bool(eq)
+                or key not in ("map", "weight", "per_label", "second_head", "marked")
+                or key in fields
+            ):
                 raise DataFormatError(
-                    f"--extra-train {spec}: {option!r} is not map=FILE, weight=W, per_label=N "
-                    f"or second_head=W2 (each at most once)"
+                    f"--extra-train {spec}: {option!r} is not map=FILE, weight=W, per_label=N, "
+                    f"second_head=W2 or marked (each at most once)"
                 )
             fields[key] = value
         try:
@@ -72,7 +88,12 @@ class SourceSpec:
         if per_label is not None and per_label < 1:
             raise DataFormatError(f"--extra-train {spec}: per_label must be at least 1, not {per_label}")
         return cls(
-            Path(path), Path(fields["map"]) if "map" in fields else None, weight, per_label, second_head=second_head
+            Path(path),
+            Path(fields["map"]) if "map" in fields else None,
+            weight,
+            per_label,
+            second_head=second_head,
+            marked="marked" in fields,
         )
 
 
@@ -118,7 +139,8 @@ def set_name(label_set, classes):
 def read_source(spec, classes):
     """(texts, label sets, own labels, record) of one source (a SourceSpec): the lines whose
     label the map keeps (with spec.second_head: every line), each with the tuple of class
-    indices it means (empty for a line the map leaves out) and its label in the file. record:
+    indices it means (empty for a line the map leaves out) and its label in the file; the
+    texts normalised (normalize_headline), with MARK before each when marked. record:
     path, sha256, map, weight and the lines used per class (set) and, with a second head,
     per own label."""
     if not spec.path.exists():
@@ -143,6 +165,7 @@ def read_source(spec, classes):
             return label
 
     texts, labels = _read_labelled(spec.path, "label", label_of)
+    texts = [MARK + t if spec.marked else t for t in normalize_many(texts)]
     kept = [(t, label) for t, label in zip(texts, labels) if spec.second_head or label in mapping]
     if spec.per_label is not None:
         rng, by_label = random.Random(spec.seed), {}
@@ -167,6 +190,7 @@ def read_source(spec, classes):
         "headlines": len(kept),
         "weight": spec.weight,
         "per_label": spec.per_label,
+        "marked": spec.marked,
         "map": None
         if spec.map_path is None
         else {

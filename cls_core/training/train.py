@@ -131,9 +131,10 @@ def read_splits(args):
     if args.dev_limit:
         dev.texts, dev.labels = dev.texts[: args.dev_limit], dev.labels[: args.dev_limit]
     counts = class_counts(train)
-    train = with_extra(train, args.extra_train)  # after --train-limit: the extra files are kept whole
     for split in (train, dev):
         split.texts = [normalize_headline(t) for t in split.texts]
+    # after --train-limit: the extra files are kept whole; they come normalised, marked where asked
+    train = with_extra(train, args.extra_train)
     return data_dir, train, dev, counts
 
 
