@@ -71,7 +71,13 @@ def sources(records, lang):
                 for classes, n in (e.get("lines_per_class") or {}).items()
             )
             rows.append(
-                ["", source_name(e["path"]), f"{e['headlines']:,}", f"{e.get('weight', 1.0):g}", per_class or "—"]
+                [
+                    "",
+                    source_name(e["path"]) + (f" ({say('marked', lang)})" if e.get("marked") else ""),
+                    f"{e['headlines']:,}",
+                    f"{e.get('weight', 1.0):g}",
+                    per_class or "—",
+                ]
             )
     headers = [say(k, lang) for k in ("col_model", "col_source", "col_headlines", "col_weight", "col_lines_per_class")]
     return [say("card_sources", lang), _table(headers, rows)]

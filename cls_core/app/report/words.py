@@ -256,15 +256,21 @@ WORDS = {
     ),
     "col_temperature": ("temperature", "温度"),
     "card_sources": (
-        "What each model learned from (`--extra-train FILE,map=MAP,weight=W,per_label=N`; "
+        "What each model learned from (`--extra-train FILE,map=MAP,weight=W,per_label=N,marked`; "
         "the checkpoint records each file's sha256, the map, the weight and the lines used per class). "
         "Headlines of other outlets are mapped to the ten topics; a label that means two topics "
-        "(NLPCC's finance: finance or stocks) is learnt as either.",
-        "每个模型学自哪些数据（`--extra-train FILE,map=MAP,weight=W,per_label=N`；检查点记录了每个文件的 sha256、"
-        "标签对应表、权重和每个类别用到的行数）。其他媒体的标题被对应到十个主题；一个标签对应两个主题时"
-        "（NLPCC 的 finance：财经或股票），学成二者之一即可。",
+        "(NLPCC's finance: finance or stocks) is learnt as either. A *marked* source's headlines carry "
+        "a marker while the model learns, so that what is that outlet's own (which topics it files "
+        "most) does not tilt the answers for other headlines; no headline carries it when the model answers.",
+        "每个模型学自哪些数据（`--extra-train FILE,map=MAP,weight=W,per_label=N,marked`；"
+        "检查点记录了每个文件的 sha256、标签对应表、权重和每个类别用到的行数）。"
+        "其他媒体的标题被对应到十个主题；一个标签对应两个主题时"
+        "（NLPCC 的 finance：财经或股票），学成二者之一即可。*标记*的数据在训练时每条标题带一个标记，"
+        "该媒体自身的特点（哪些主题发得多）便归于标记，不会让模型对其他标题的回答偏向它；"
+        "模型回答时没有标题带此标记。",
     ),
     "col_source": ("data", "数据"),
+    "marked": ("marked", "标记"),
     "col_headlines": ("headlines", "标题数"),
     "col_weight": ("weight", "权重"),
     "col_lines_per_class": ("lines per topic", "每个主题的行数"),
