@@ -382,12 +382,15 @@ def reproduce(lang):
     commands = [
         "python -m cls_core.data fetch",
         "N=PATH/TO/nlpcc2017/train.tsv; MAP=data/sources/nlpcc2017-train.map",
-        "SRC=$N,map=$MAP,weight=0.3,per_label=4000",
-        "python -m cls_core.train --model textcnn --epochs 10 --char-dropout 0.1 --seed 2 --max-bigrams 90000 "
+        "SRC=$N,map=$MAP,weight=0.3,per_label=4000,marked",
+        "python -m cls_core.train --model textcnn --epochs 5 --char-dropout 0.1 --seed 2 --max-bigrams 90000 "
         "--extra-train $SRC --out checkpoints/textcnn.pt",
-        "python -m cls_core.train --model bilstm_att --epochs 8 --char-dropout 0.1 --teacher linear-oof "
-        "--max-bigrams 84000 --extra-train $SRC --out checkpoints/bilstm_att.pt",
-        "python -m cls_core.train --model linear --extra-train $N,map=$MAP,weight=0.2 --out checkpoints/linear.npz",
+        "python -m cls_core.training.oof --model textcnn --folds 3 --out textcnn-oof.npy "
+        "-- --epochs 6 --char-dropout 0.1",
+        "python -m cls_core.train --model bilstm_att --epochs 10 --char-dropout 0.1 --teacher linear-oof "
+        "--teacher textcnn-oof.npy --max-bigrams 84000 --extra-train $SRC --out checkpoints/bilstm_att.pt",
+        "python -m cls_core.train --model linear --extra-train $N,map=$MAP,weight=0.4,marked "
+        "--out checkpoints/linear.npz",
         "python -m cls_core.evaluation.outlets threshold",
         EVALUATE_ALL,
         ROBUSTNESS_COMMAND,
