@@ -72,6 +72,13 @@ def textcnn(checkpoint_dir):
     return Predictor.load(checkpoint_dir / SHIPPED_MODELS["TextCNN"], "cpu", "fp32")
 
 
+def test_chinese_characters_beyond_the_bmp_are_chinese():
+    """Extensions B to H (𠀀 U+20000, 𬱖 U+2CC56) are ideographs, so a flip that puts one in is
+    not "touching punctuation"; punctuation, digits, Latin and the private-use marker are not."""
+    assert all(counterfactual.is_chinese(ch) for ch in "中㐀𠀀𬱖𰀀")
+    assert not any(counterfactual.is_chinese(ch) for ch in "(，3aＡ\ue000")
+
+
 def test_flips_edit_chinese_characters_first(textcnn):
     """The surest flip found was '穿' replaced by ':', which reads as noise; an edit of
     Chinese characters that flips the answer comes first."""
@@ -88,7 +95,7 @@ def test_a_flip_only_by_punctuation_says_so(textcnn):
     punctuation, and the page says so in every language."""
     from cls_core.app.wording import counterfactual_text
 
-    headline = "曹格回家乡马来西亚见歌迷 自觉亏欠歉疚(图)"
+    headline = "名师指导：中学生期末高效复习法"
     flip = counterfactual.smallest_flip(textcnn, headline)
     found = flip["flip"]
     assert found["chinese"] is False and not counterfactual._chinese_edit(

@@ -701,5 +701,9 @@ def test_the_overview_says_each_shipped_model_on_its_own_test_and_on_an_outlet_n
     assert "从未学过的媒体" in overview.outlet_sentences(demo.registry, "zh-CN")
     sentence = overview.sources_sentence(demo.registry, "en")
     assert "THUCNews train, 45,000 headlines (all models)" in sentence
-    assert "nlpcc2017/train.tsv, 20,000 headlines at weight 0.3 (BiLSTM-attention, TextCNN)" in sentence
-    assert "权重 0.2（线性模型" in overview.sources_sentence(demo.registry, "zh-CN")
+    chinese = overview.sources_sentence(demo.registry, "zh-CN")
+    for predictor in demo.registry.models.values():  # each source as its checkpoint records it, in both languages
+        for source in overview.sources_of(predictor):
+            if source["weight"] != 1:
+                assert f"{source['data']}, {source['headlines']:,} headlines at weight {source['weight']}" in sentence
+                assert f"{source['data']}，{source['headlines']:,} 条标题，权重 {source['weight']}" in chinese

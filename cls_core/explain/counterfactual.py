@@ -46,7 +46,9 @@ FLIP_EVALUATIONS = 128
 # search finds 66 flips within 64 evaluations against 68 within 128 (the TextCNN's 71 against
 # 80): `python -m cls_core.explain.counterfactual --checkpoint checkpoints/bilstm_att.pt`.
 FLIP_EVALUATIONS_BY_KIND = {"bilstm_att": 64}
-CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # CJK ideographs (+ extension A)
+# CJK ideographs: the basic block, extension A, the compatibility blocks, and extensions B to H
+# beyond the BMP (the vocabulary holds some of those, and a flip may put one in)
+CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f\U00030000-\U000323af]")
 FALLBACK_SHARE = 2  # half the replacements' budget is kept for edits of other characters
 
 
