@@ -122,7 +122,7 @@ def test_truth_line_says_right_or_wrong(demo):
     )
     _, _, results = predict(demo, "国足3:0完胜泰国队", ["TextCNN", "Linear (TF-IDF + SVM)"], lang="zh-CN")
     line = truth_line("game", results, "zh-CN")
-    assert line.startswith("**真实类别**：游戏 — TextCNN：✗ 错误（体育）")
+    assert line.startswith("**真实类别**：游戏 — TextCNN：✗ 错误（体育）；线性模型")
 
 
 def test_api_predict_keeps_its_contract(demo):
@@ -702,6 +702,7 @@ def test_the_overview_says_each_shipped_model_on_its_own_test_and_on_an_outlet_n
     sentence = overview.sources_sentence(demo.registry, "en")
     assert "THUCNews train, 45,000 headlines (all models)" in sentence
     chinese = overview.sources_sentence(demo.registry, "zh-CN")
+    assert "; " not in chinese and "（所有模型）；nlpcc2017" in chinese  # a Chinese sentence lists with ；
     for predictor in demo.registry.models.values():  # each source as its checkpoint records it, in both languages
         for source in overview.sources_of(predictor):
             if source["weight"] != 1:

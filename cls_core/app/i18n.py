@@ -451,6 +451,7 @@ TEXTS = {
     "source_part": ("{data}, {n:,} headlines{weight} ({models})", "{data}，{n:,} 条标题{weight}（{models}）"),
     "at_weight": (" at weight {weight:g}", "，权重 {weight:g}"),
     "all_models": ("all models", "所有模型"),
+    "list_separator": ("; ", "；"),  # between the parts of a list in one sentence
     "col_model": ("model", "模型"),
     "col_parameters": ("parameters", "参数量"),
     "col_file_mb": ("file MB", "文件 MB"),

@@ -99,7 +99,7 @@ def agreement_text(agreement, lang="en"):
     """One headline's rank agreement between attribution methods, in words ('' without any)."""
     if not agreement:
         return ""
-    pairs = "; ".join(
+    pairs = text("list_separator", lang).join(
         f"{pair_label(pair, lang)} {'—' if np.isnan(rho) else f'{rho:+.2f}'}" for pair, rho in agreement.items()
     )
     return text("agreement_line", lang, pairs=pairs)

@@ -239,7 +239,7 @@ def sources_sentence(registry, lang="en"):
                 weight="" if weight == 1 else text("at_weight", lang, weight=weight),
             )
         )
-    return text("sources_sentence", lang, sources="; ".join(parts)) if parts else ""
+    return text("sources_sentence", lang, sources=text("list_separator", lang).join(parts)) if parts else ""
 
 
 def best_accuracy(registry):

@@ -65,7 +65,7 @@ def truth_line(true_class, results, lang="en", judged=None):
         for name, (top, _, _) in results.items()
         if judged is None or name in judged
     ]
-    return text("true_label", lang, truth=truth, verdicts="; ".join(verdicts))
+    return text("true_label", lang, truth=truth, verdicts=text("list_separator", lang).join(verdicts))
 
 
 def random_test_headline(demo, seed=None, name=None):
