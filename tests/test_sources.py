@@ -18,6 +18,7 @@ from cls_core.data.outlets import (
     SHIPPED_OUTLET,
     SHIPPED_OUTLET_SHA256,
     draw_halves,
+    line_sha256,
     load_outlet_set,
     sources_dir,
 )
@@ -371,6 +372,21 @@ def test_the_committed_halves_are_read_from_the_shared_files():
         pytest.fail(f"no other outlets in {sources_dir()}")
     sizes = {name: len(load_outlet_set(name, CLASSES)) for name in OUTLET_SETS}
     assert sizes["toutiao-fit"] > 10_000 and sizes["nlpcc-fit"] > 5_000
+
+
+@pytest.mark.full_data
+def test_nlpcc_alone_is_written_in_its_own_labels(tmp_path):
+    from cls_core.data.fetch import main as data_main
+
+    if not (sources_dir() / "nlpcc2017").exists():
+        pytest.fail(f"no NLPCC in {sources_dir()}")
+    data_main(["nlpcc-alone", str(tmp_path)])
+    train = (tmp_path / "train.tsv").read_text(encoding="utf-8").splitlines()
+    fit = (tmp_path / "fit.tsv").read_text(encoding="utf-8").splitlines()
+    six = {"sports", "game", "entertainment", "society", "tech", "finance"}
+    assert {line.rpartition("\t")[2] for line in train} == {line.rpartition("\t")[2] for line in fit} == six
+    assert len(train) == 59_960 and len(fit) == len(load_outlet_set("nlpcc-fit", CLASSES)) == 5_995
+    assert {line_sha256(line) for line in fit} <= set((HALVES_DIR / "nlpcc-fit.sha256").read_text().split())
 
 
 def test_the_unsure_threshold_is_the_lowest_that_keeps_the_answered_right_often_enough():

@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from cls_core.data.outlets import write_halves, write_outlet_slice
+from cls_core.data.outlets import write_halves, write_outlet_slice, write_own_labels
 from cls_core.data.splits import (
     DEFAULT_DATA_DIR,
     KNOWN_FILES,
@@ -116,6 +116,13 @@ def main(argv=None):
         help="draw the fit and report halves of the other outlets' sets (data/halves/*.sha256; cls_core.data.outlets)",
     )
     add_data_dir_argument(h)
+    o = sub.add_parser(
+        "nlpcc-alone",
+        help="write NLPCC's train lines and its fit half in its own labels, for the labels its map names "
+        "(OUT/train.tsv, OUT/fit.tsv: --train-file and --dev-file of a model that learns NLPCC alone)",
+    )
+    o.add_argument("out")
+    add_data_dir_argument(o)
     args = parser.parse_args(argv)
     try:
         if args.command == "fetch":
@@ -124,6 +131,8 @@ def main(argv=None):
         elif args.command == "halves":
             written = write_halves(args.data_dir) + [write_outlet_slice(args.data_dir)]
             report = [f"{path}: {n} lines" for path, n in written]
+        elif args.command == "nlpcc-alone":
+            report = [f"{path}: {n} lines" for path, n in write_own_labels(args.out, args.data_dir)]
         else:
             report = check_data_dir(resolve_data_dir(args.data_dir))
     except (OSError, DataFormatError) as e:

@@ -103,6 +103,29 @@ def write_outlet_slice(folder=None, out=SHIPPED_OUTLET):
     return out, len(keep)
 
 
+def write_own_labels(out, folder=None):
+    """NLPCC alone, in its own labels: the train lines and the fit half of NLPCC dev whose label
+    its map names, as `headline<TAB>label` files for --train-file and --dev-file. What a model
+    that learns NLPCC and nothing else reaches on them is the ceiling NLPCC's labels allow (the
+    README's "NLPCC alone" rows). Returns [(path, lines)]."""
+    relative, map_name = SOURCES["nlpcc"]
+    labels = set(read_label_map(MAPS_DIR / map_name, read_classes(REPO_DATA / "demo" / "class.txt")))
+    folder_of_sources = sources_dir(folder)
+    wanted = half_hashes("nlpcc-fit")
+    parts = {
+        "train.tsv": read_lines(folder_of_sources / Path(relative).with_name("train.tsv")),
+        "fit.tsv": [line for line in read_lines(folder_of_sources / relative) if line_sha256(line) in wanted],
+    }
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, lines in parts.items():
+        kept = [line for line in lines if line.rpartition("\t")[2] in labels]
+        (out / name).write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+        written.append((out / name, len(kept)))
+    return written
+
+
 def half_hashes(name):
     path = HALVES_DIR / f"{name}.sha256"
     return set(path.read_text().split())
