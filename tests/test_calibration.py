@@ -48,6 +48,18 @@ def test_report_agrees_with_scikit_learn_and_by_hand():
     assert report["macro_f1"] == pytest.approx((0.5 + 0.8 + 2 / 3) / 3)
 
 
+def test_macro_f1_averages_the_classes_the_test_set_holds():
+    """A set without some classes (Toutiao's mapped channels: no society, no politics) is not
+    scored as if the model had an F1 of 0 on them; an answer of such a class still costs the
+    class that was right its recall."""
+    labels = [0, 0, 1, 1]  # no headline of class c
+    predicted = [0, 2, 1, 1]
+    report = classification_report(np.eye(3)[predicted], labels, ["a", "b", "c"])
+    assert report["macro_f1"] == pytest.approx((2 / 3 + 1.0) / 2)
+    assert report["macro_f1"] == pytest.approx(f1_score(labels, predicted, labels=[0, 1], average="macro"))
+    assert report["per_class"][2]["support"] == 0
+
+
 class FixedPredictor:
     """Always the same calibrated probabilities; the temperature halves the log-odds."""
 

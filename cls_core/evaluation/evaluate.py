@@ -33,9 +33,12 @@ def classification_report(probs, labels, classes):
     precision, recall, f1, support = precision_recall_fscore_support(
         labels, predicted, labels=everything, zero_division=0
     )
+    # macro-F1 averages the classes the set holds: another outlet's set may lack some (Toutiao's
+    # mapped channels have no society or politics), which are no F1 of 0 of the model's
+    held = sorted(set(labels.tolist()))
     return {
         "accuracy": float(accuracy_score(labels, predicted)),
-        "macro_f1": float(f1_score(labels, predicted, labels=everything, average="macro", zero_division=0)),
+        "macro_f1": float(f1_score(labels, predicted, labels=held, average="macro", zero_division=0)),
         "per_class": [
             {"class": c, "precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
             for c, p, r, f, s in zip(classes, precision, recall, f1, support)
