@@ -73,10 +73,11 @@ def textcnn(checkpoint_dir):
 
 
 def test_chinese_characters_beyond_the_bmp_are_chinese():
-    """Extensions B to H (𠀀 U+20000, 𬱖 U+2CC56) are ideographs, so a flip that puts one in is
-    not "touching punctuation"; punctuation, digits, Latin and the private-use marker are not."""
-    assert all(counterfactual.is_chinese(ch) for ch in "中㐀𠀀𬱖𰀀")
-    assert not any(counterfactual.is_chinese(ch) for ch in "(，3aＡ\ue000")
+    """Extensions beyond the BMP (𠀀 U+20000, 𬱖 U+2CC56, 𰀀 U+30000) are ideographs, so a flip
+    that puts one in is not "touching punctuation", nor is a compatibility ideograph (﨎 U+FA0E,
+    which NFKC keeps); punctuation, digits, Latin and the private-use marker are not."""
+    assert all(counterfactual.is_chinese(ch) for ch in "中㐀𠀀𬱖𰀀\ufa0e")
+    assert not any(counterfactual.is_chinese(ch) for ch in ["(", "，", "3", "a", "Ａ", "\ue000", "<UNK>", "中国", ""])
 
 
 def test_flips_edit_chinese_characters_first(textcnn):

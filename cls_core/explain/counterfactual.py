@@ -28,7 +28,6 @@ How many flips each budget finds, on a sample of the test split:
 
 import argparse
 import json
-import re
 import time
 from functools import lru_cache
 
@@ -39,6 +38,7 @@ from cls_core.data import add_data_dir_argument, load_split, resolve_data_dir
 from cls_core.explain.attribution import sample_texts
 from cls_core.explain.inspection import occlusion
 from cls_core.models.gradients import layer_gradient
+from cls_core.models.unsure import is_chinese
 
 REDUCTION_EVALUATIONS = 64
 FLIP_EVALUATIONS = 128
@@ -46,14 +46,7 @@ FLIP_EVALUATIONS = 128
 # search finds 66 flips within 64 evaluations against 68 within 128 (the TextCNN's 71 against
 # 80): `python -m cls_core.explain.counterfactual --checkpoint checkpoints/bilstm_att.pt`.
 FLIP_EVALUATIONS_BY_KIND = {"bilstm_att": 64}
-# CJK ideographs: the basic block, extension A, the compatibility blocks, and extensions B to H
-# beyond the BMP (the vocabulary holds some of those, and a flip may put one in)
-CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f\U00030000-\U000323af]")
 FALLBACK_SHARE = 2  # half the replacements' budget is kept for edits of other characters
-
-
-def is_chinese(ch):
-    return bool(CHINESE.fullmatch(ch))
 
 
 def _chinese_edit(edit):

@@ -31,7 +31,14 @@ _LATIN_RUN = re.compile(r"[A-Za-z0-9]+(?:[.'’][A-Za-z0-9]+)*")
 
 
 def is_chinese(ch):
-    return unicodedata.name(ch, "").startswith("CJK UNIFIED IDEOGRAPH") or "\u3400" <= ch <= "\u9fff"
+    """Whether a token (a vocabulary's <UNK> too) is one Chinese character: a CJK ideograph of
+    any block (extensions beyond the BMP and the compatibility ideographs included), by its
+    Unicode name."""
+    if len(ch) != 1:
+        return False
+    return unicodedata.name(ch, "").startswith(("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH")) or (
+        "\u3400" <= ch <= "\u9fff"
+    )
 
 
 def token_counts(text):
