@@ -84,14 +84,8 @@ def write_halves(folder=None, out=HALVES_DIR):
 def write_outlet_slice(folder=None, out=SHIPPED_OUTLET):
     """The slice of Toutiao's report half that ships: SHIPPED_OUTLET_LINES of its lines whose
     channel the map names, stratified by channel, seeded."""
-    relative, map_name = SOURCES["toutiao"]
-    mapped = set(read_label_map(MAPS_DIR / map_name, read_classes(REPO_DATA / "demo" / "class.txt")))
-    wanted = half_hashes("toutiao-report")
-    lines = [
-        line
-        for line in read_lines(sources_dir(folder) / relative)
-        if line_sha256(line) in wanted and line.rpartition("\t")[2] in mapped
-    ]
+    mapped = mapped_labels("toutiao")
+    lines = [line for line in half_lines("toutiao-report", folder) if line.rpartition("\t")[2] in mapped]
     keep, _ = train_test_split(
         range(len(lines)),
         train_size=SHIPPED_OUTLET_LINES,
@@ -108,13 +102,10 @@ def write_own_labels(out, folder=None):
     its map names, as `headline<TAB>label` files for --train-file and --dev-file. What a model
     that learns NLPCC and nothing else reaches on them is the ceiling NLPCC's labels allow (the
     README's "NLPCC alone" rows). Returns [(path, lines)]."""
-    relative, map_name = SOURCES["nlpcc"]
-    labels = set(read_label_map(MAPS_DIR / map_name, read_classes(REPO_DATA / "demo" / "class.txt")))
-    folder_of_sources = sources_dir(folder)
-    wanted = half_hashes("nlpcc-fit")
+    labels = mapped_labels("nlpcc")
     parts = {
-        "train.tsv": read_lines(folder_of_sources / Path(relative).with_name("train.tsv")),
-        "fit.tsv": [line for line in read_lines(folder_of_sources / relative) if line_sha256(line) in wanted],
+        "train.tsv": read_lines(sources_dir(folder) / Path(SOURCES["nlpcc"][0]).with_name("train.tsv")),
+        "fit.tsv": half_lines("nlpcc-fit", folder),
     }
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -129,6 +120,32 @@ def write_own_labels(out, folder=None):
 def half_hashes(name):
     path = HALVES_DIR / f"{name}.sha256"
     return set(path.read_text().split())
+
+
+def mapped_labels(source):
+    """The labels of a source that its map names."""
+    return set(read_label_map(MAPS_DIR / SOURCES[source][1], read_classes(REPO_DATA / "demo" / "class.txt")))
+
+
+def half_lines(name, data_dir=None):
+    """The lines of one committed half ('toutiao-fit', 'nlpcc-report'…), as written in the
+    source file; DataFormatError when the file lacks some of them."""
+    source, _, half = name.partition("-")
+    if source not in SOURCES or half not in HALVES:
+        raise ValueError(f"unknown test set {name!r}: one of {', '.join(OUTLET_SETS + ('outlet',))}")
+    path = sources_dir(data_dir) / SOURCES[source][0]
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} not found: the other outlets lie in ../shared/data beside the repository (or set $CLS_SOURCES_DIR)"
+        )
+    wanted = half_hashes(name)
+    lines = [line for line in read_lines(path) if line_sha256(line) in wanted]
+    if len(lines) != len(wanted):
+        raise DataFormatError(
+            f"{path}: {len(wanted) - len(lines)} lines of the committed half {name} are missing "
+            f"(is this the file its README's sha256 names?)"
+        )
+    return lines
 
 
 def mapped_dataset(lines, map_path, classes, where):
@@ -152,23 +169,9 @@ def load_outlet_set(name, classes, data_dir=None):
         return mapped_dataset(
             read_lines(verified_outlet_slice()), MAPS_DIR / SOURCES["toutiao"][1], classes, SHIPPED_OUTLET
         )
-    source, _, half = name.partition("-")
-    if source not in SOURCES or half not in HALVES:
-        raise ValueError(f"unknown test set {name!r}: one of {', '.join(OUTLET_SETS + ('outlet',))}")
-    relative, map_name = SOURCES[source]
-    path = sources_dir(data_dir) / relative
-    if not path.exists():
-        raise FileNotFoundError(
-            f"{path} not found: the other outlets lie in ../shared/data beside the repository (or set $CLS_SOURCES_DIR)"
-        )
-    wanted = half_hashes(name)
-    lines = [line for line in read_lines(path) if line_sha256(line) in wanted]
-    if len(lines) != len(wanted):
-        raise DataFormatError(
-            f"{path}: {len(wanted) - len(lines)} lines of the committed half {name} are missing "
-            f"(is this the file its README's sha256 names?)"
-        )
-    return mapped_dataset(lines, MAPS_DIR / map_name, classes, path)
+    lines = half_lines(name, data_dir)  # an unknown name stops here
+    relative, map_name = SOURCES[name.partition("-")[0]]
+    return mapped_dataset(lines, MAPS_DIR / map_name, classes, sources_dir(data_dir) / relative)
 
 
 def verified_outlet_slice():
