@@ -103,9 +103,10 @@ def write_own_labels(out, folder=None):
     that learns NLPCC and nothing else reaches on them is the ceiling NLPCC's labels allow (the
     README's "NLPCC alone" rows). Returns [(path, lines)]."""
     labels = mapped_labels("nlpcc")
+    fit = half_lines("nlpcc-fit", folder)  # first: it says where the sources are looked for when they are not
     parts = {
         "train.tsv": read_lines(sources_dir(folder) / Path(SOURCES["nlpcc"][0]).with_name("train.tsv")),
-        "fit.tsv": half_lines("nlpcc-fit", folder),
+        "fit.tsv": fit,
     }
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
